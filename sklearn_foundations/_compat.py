@@ -1,0 +1,32 @@
+"""The one module that imports scikit-learn's private helpers.
+
+scikit-learn keeps parameter validation, the fit context and sample-weight
+checks in private modules; importing them from here alone means one place to
+change when they move.
+"""
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight
+
+__all__ = ["Interval", "StrOptions", "_fit_context", "check_sample_weight"]
+
+
+def check_sample_weight(sample_weight, X, dtype=None):
+    """Validated non-negative sample weights with a positive sum.
+
+    Raises
+    ------
+    ValueError
+        If a weight is negative, or if all weights are zero.
+    """
+    sample_weight = _check_sample_weight(
+        sample_weight, X, dtype=dtype, ensure_non_negative=True
+    )
+    if not np.any(sample_weight > 0):
+        raise ValueError(
+            "Sample weights must contain at least one non-zero number; "
+            "all sample_weight values are zero."
+        )
+    return sample_weight

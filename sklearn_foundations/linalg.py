@@ -1,0 +1,199 @@
+"""Eigenvalues by power iteration, on a symmetric operator given as a matrix or a matvec.
+
+Power iteration is the linear-algebra method one can follow by hand: multiply a
+vector by the matrix, normalize, repeat; the vector turns towards the eigenvector
+of the largest eigenvalue. The block form (subspace iteration) does the same with
+``p`` vectors at once, keeps them orthonormal with a QR step, and reads the
+eigenpairs off the small ``p x p`` projected problem (Rayleigh-Ritz).
+
+The operator is never formed here: anything :func:`scipy.sparse.linalg.aslinearoperator`
+accepts works (a dense array, a sparse matrix, a ``LinearOperator`` built from a
+matvec), so ``X^T X`` of a wide or sparse ``X`` is applied as ``X^T (X v)``.
+This module imports only numpy and scipy.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.sparse.linalg import LinearOperator, aslinearoperator
+
+__all__ = ["EigenResult", "gram_operator", "largest_eigenvalue", "power_iteration"]
+
+
+@dataclass
+class EigenResult:
+    """Result record of :func:`power_iteration`.
+
+    Attributes
+    ----------
+    eigenvalues : ndarray of shape (k,)
+        Ritz values, largest first.
+    eigenvectors : ndarray of shape (n, k)
+        Orthonormal Ritz vectors, one per column.
+    residuals : ndarray of shape (k,)
+        ``||A v - lambda v||`` for each pair.
+    n_iter : int
+        Number of products with the operator block.
+    converged : bool
+        Whether every residual is at most ``tol * |lambda_1|``.
+    residual_history : list of ndarray
+        The residuals after each iteration.
+    """
+
+    eigenvalues: np.ndarray
+    eigenvectors: np.ndarray
+    residuals: np.ndarray
+    n_iter: int
+    converged: bool
+    residual_history: list = field(default_factory=list)
+
+
+def _rayleigh_ritz(V, AV):
+    """Eigenpairs of the operator restricted to ``span(V)``, largest first."""
+    H = V.T @ AV
+    theta, S = np.linalg.eigh((H + H.T) / 2)  # small p x p problem
+    order = np.argsort(theta)[::-1]
+    theta, S = theta[order], S[:, order]
+    return theta, V @ S, AV @ S
+
+
+def power_iteration(
+    A,
+    n_components=1,
+    *,
+    n_oversamples=2,
+    tol=1e-8,
+    max_iter=1000,
+    random_state=None,
+    dtype=np.float64,
+):
+    r"""Largest eigenpairs of a symmetric positive semi-definite operator.
+
+    Block power iteration with Rayleigh-Ritz: starting from a random orthonormal
+    block :math:`V_0` of ``p = n_components + n_oversamples`` columns,
+
+    .. math::
+
+        V_{t+1} R_{t+1} = A V_t \quad (\text{QR}), \qquad
+        H_t = V_t^\top A V_t = S \Theta S^\top,
+
+    and the Ritz pairs :math:`(\theta_j, V_t s_j)` approach the eigenpairs of
+    :math:`A` at the rate :math:`(\lambda_{p+1} / \lambda_j)^t`. Iteration stops
+    when every wanted pair has :math:`\|A v_j - \theta_j v_j\| \le
+    \mathrm{tol} \cdot \theta_1`.
+
+    Parameters
+    ----------
+    A : array-like, sparse matrix or LinearOperator of shape (n, n)
+        Symmetric positive semi-definite operator.
+    n_components : int, default=1
+        Number of eigenpairs wanted.
+    n_oversamples : int, default=2
+        Extra vectors in the block; they speed up convergence when
+        eigenvalues are close.
+    tol : float, default=1e-8
+        Relative residual tolerance.
+    max_iter : int, default=1000
+        Maximum number of block products.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the starting block.
+    dtype : dtype, default=np.float64
+        Floating dtype of the iteration.
+
+    Returns
+    -------
+    result : EigenResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.linalg import power_iteration
+    >>> A = np.diag([5.0, 2.0, 1.0])
+    >>> res = power_iteration(A, n_components=2, random_state=0)
+    >>> res.eigenvalues
+    array([5., 2.])
+    """
+    op = aslinearoperator(A)
+    n = op.shape[0]
+    p = min(n, n_components + n_oversamples)
+    rng = np.random.default_rng(_seed(random_state))
+    V, _ = np.linalg.qr(rng.standard_normal((n, p)).astype(dtype, copy=False))
+    history = []
+    theta = np.zeros(p, dtype=dtype)
+    residuals = np.full(p, np.inf)
+    converged = False
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):
+        AV = np.asarray(op.matmat(V), dtype=dtype)
+        theta, V, AV = _rayleigh_ritz(V, AV)
+        residuals = np.linalg.norm(AV - V * theta, axis=0)
+        history.append(residuals[:n_components])
+        scale = max(abs(theta[0]), np.finfo(dtype).tiny)
+        if np.all(residuals[:n_components] <= tol * scale) or p == n:
+            converged = True
+            break
+        V, _ = np.linalg.qr(AV)
+    k = min(n_components, p)
+    return EigenResult(
+        eigenvalues=theta[:k],
+        eigenvectors=V[:, :k],
+        residuals=residuals[:k],
+        n_iter=n_iter,
+        converged=converged,
+        residual_history=history,
+    )
+
+
+def largest_eigenvalue(A, *, tol=1e-3, max_iter=100, random_state=0):
+    r"""Upper estimate of the largest eigenvalue of a symmetric PSD operator.
+
+    Returns :math:`\theta_1 + \|A v_1 - \theta_1 v_1\|`: by the Bauer-Fike
+    theorem an eigenvalue lies within the residual of the Ritz value, so the
+    estimate errs on the safe side for a step size :math:`1/L`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.linalg import largest_eigenvalue
+    >>> X = np.array([[1.0, 0.0], [0.0, 2.0]])
+    >>> float(largest_eigenvalue(X.T @ X))
+    4.0
+    """
+    res = power_iteration(A, 1, tol=tol, max_iter=max_iter, random_state=random_state)
+    return float(res.eigenvalues[0] + res.residuals[0])
+
+
+def gram_operator(X, weights=None, center=None):
+    r"""The operator :math:`v \mapsto X_c^\top S X_c v` without forming it.
+
+    Here :math:`X_c = X - 1 c^\top` is ``X`` centered by ``center`` (never
+    materialized, so a sparse ``X`` stays sparse) and :math:`S = \mathrm{diag}(s)`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.linalg import gram_operator
+    >>> X = np.array([[1.0, 2.0], [3.0, 5.0]])
+    >>> op = gram_operator(X, center=X.mean(axis=0))
+    >>> Xc = X - X.mean(axis=0)
+    >>> bool(np.allclose(op @ np.eye(2), Xc.T @ Xc))
+    True
+    """
+    n, d = X.shape
+    s = np.ones(n) if weights is None else np.asarray(weights)
+    c = np.zeros(d) if center is None else np.asarray(center)
+
+    def matmat(V):
+        V = V.reshape(d, -1)
+        XV = X @ V - c @ V
+        SXV = s[:, None] * XV
+        return np.asarray(X.T @ SXV) - np.outer(c, SXV.sum(axis=0))
+
+    return LinearOperator((d, d), matvec=matmat, matmat=matmat, dtype=X.dtype)
+
+
+def _seed(random_state):
+    """An integer seed from the scikit-learn ``random_state`` conventions."""
+    if random_state is None or isinstance(random_state, (int, np.integer)):
+        return random_state
+    return random_state.randint(np.iinfo(np.int32).max)

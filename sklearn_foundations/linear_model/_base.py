@@ -1,0 +1,56 @@
+"""Pieces shared by the linear models: penalties by name, centering, the step.
+
+The solvers work on ``theta = [W; b]`` in centered coordinates (see
+:mod:`sklearn_foundations.datafits`); these helpers translate between that and
+the ``coef_``/``intercept_`` a user sees.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..penalties import ElasticNet, WithIntercept
+
+
+def make_penalty(penalty, alpha, l1_ratio, fit_intercept):
+    """The penalty object for scikit-learn's ``penalty``/``alpha``/``l1_ratio``."""
+    ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio, None: 0.0}[penalty]
+    pen = ElasticNet(0.0 if penalty is None else alpha, ratio)
+    return WithIntercept(pen) if fit_intercept else pen
+
+
+def weighted_mean(X, s):
+    """Column means of ``X`` weighted by ``s`` (summing to one), dense output."""
+    return np.asarray(X.T @ s).ravel() if sp.issparse(X) else s @ X
+
+
+def to_centered(coef, intercept, x_mean, fit_intercept):
+    """Stack ``theta = [W; b + x_mean @ W]`` from coef (k, d) and intercept (k,)."""
+    W = coef.T
+    if not fit_intercept:
+        return W.copy()
+    b = intercept + (x_mean @ W if x_mean is not None else 0.0)
+    return np.vstack([W, b[None, :]])
+
+
+def from_centered(theta, x_mean, n_features, fit_intercept):
+    """Split ``theta`` back into coef (k, d) and intercept (k,)."""
+    W = theta[:n_features]
+    if not fit_intercept:
+        return W.T.copy(), np.zeros(W.shape[1], dtype=theta.dtype)
+    b = theta[n_features] - (x_mean @ W if x_mean is not None else 0.0)
+    return W.T.copy(), b
+
+
+def minibatch_lipschitz(L, L_max, n, b):
+    r"""Expected smoothness of mini-batches of size ``b`` drawn from ``n`` rows.
+
+    .. math::
+
+        L_b = \frac{n (b - 1)}{b (n - 1)} L + \frac{n - b}{b (n - 1)} L_{\max},
+
+    which is :math:`L_{\max}` for single samples and :math:`L` for the full
+    batch (Gower et al., 2019).
+    """
+    if n <= 1 or b >= n:
+        return L
+    return n * (b - 1) / (b * (n - 1)) * L + (n - b) / (b * (n - 1)) * L_max

@@ -1,0 +1,533 @@
+"""GradientDescentRegressor: linear regression fitted by (proximal) gradient descent."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._compat import Interval, StrOptions, _fit_context, check_sample_weight
+from ..datafits import LinearDatafit, QuadraticDatafit, centered_gram
+from ..losses import HalfSquaredError, Huber
+from ..optimize import (
+    Adaptive,
+    Constant,
+    DivergenceError,
+    InverseScaling,
+    Plateau,
+    fista,
+    proximal_gradient,
+    stochastic_gradient,
+)
+from ._base import (
+    from_centered,
+    make_penalty,
+    minibatch_lipschitz,
+    to_centered,
+    weighted_mean,
+)
+
+_DTYPES = [np.float64, np.float32]
+
+
+class GradientDescentRegressor(RegressorMixin, BaseEstimator):
+    r"""Linear regression fitted by gradient descent, with L2, L1 or elastic net.
+
+    Minimizes, over the coefficients ``w`` and the (unpenalized) intercept ``b``,
+
+    .. math::
+
+        J(w, b) = \frac{1}{2 \sum_i s_i} \sum_i s_i (y_i - x_i^\top w - b)^2
+        + \alpha \left( \rho \|w\|_1 + \frac{1 - \rho}{2} \|w\|_2^2 \right),
+
+    with sample weights :math:`s_i` and :math:`\rho` = ``l1_ratio``
+    (scikit-learn's ElasticNet and SGD convention); ``loss="huber"`` replaces the
+    squared term by Huber's. The update is :math:`\theta \leftarrow
+    \operatorname{prox}_{\eta g}(\theta - \eta \nabla J(\theta))`, plain gradient
+    descent where the penalty is smooth.
+
+    So ``penalty="l2"`` gives :class:`~sklearn.linear_model.Ridge` with
+    ``alpha_ridge = alpha * sum(s)``, ``"l1"`` gives
+    :class:`~sklearn.linear_model.Lasso` and ``"elasticnet"``
+    :class:`~sklearn.linear_model.ElasticNet` with the same ``alpha``.
+
+    Parameters
+    ----------
+    loss : {"squared_error", "huber"}, default="squared_error"
+        Data term.
+    penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
+        Regularization; None for none.
+    alpha : float, default=1e-4
+        Strength of the penalty.
+    l1_ratio : float, default=0.15
+        Share of L1 in the elastic net (used when ``penalty="elasticnet"``).
+    epsilon : float, default=0.1
+        Huber threshold (``loss="huber"``).
+    fit_intercept : bool, default=True
+        Whether to fit an unpenalized intercept.
+    max_iter : int, default=1000
+        Maximum iterations (full batch) or epochs (mini-batch).
+    tol : float, default=1e-4
+        Full batch: stop when the gradient mapping (zero at the optimum) is at
+        most ``tol`` times its value at ``w = 0``. Mini-batch: stop when the
+        objective has not decreased by ``tol`` times its starting value for
+        ``n_iter_no_change`` epochs.
+    learning_rate : {"auto", "backtracking", "constant", "invscaling", \
+            "adaptive"}, default="auto"
+        ``"auto"``: full batch, step :math:`1/L` from the Lipschitz constant
+        :math:`L` of the gradient (power iteration on :math:`X^\top S X`) with
+        Nesterov acceleration; with ``batch_size``, the decaying step
+        :math:`1/(L_b t^{p})`. ``"backtracking"``: Armijo line search starting
+        from ``eta0``. ``"constant"``: ``eta0``. ``"invscaling"``:
+        ``eta0 / t**power_t``. ``"adaptive"``: ``eta0``, divided by 5 on each
+        plateau of ``n_iter_no_change`` epochs.
+    eta0 : float, default=0.01
+        Initial learning rate of the non-automatic schedules.
+    power_t : float, default=0.25
+        Exponent of the inverse-scaling schedules.
+    batch_size : int or None, default=None
+        None: full-batch gradient; an int: mini-batches of that many rows
+        (1: stochastic gradient descent).
+    shuffle : bool, default=True
+        Shuffle the rows before each mini-batch epoch.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows and stop when their
+        :math:`R^2` has not improved by ``tol`` for ``n_iter_no_change``
+        iterations or epochs.
+    validation_fraction : float, default=0.1
+        Share of rows held out for early stopping.
+    n_iter_no_change : int, default=5
+        Length of a plateau.
+    precompute : "auto" or bool, default="auto"
+        Take the gradient of the squared loss from the Gram matrix
+        :math:`X^\top S X`, formed once (O(d^2) per iteration instead of
+        O(nd)); "auto" does so for full-batch fits when ``n_samples`` is well
+        above ``n_features``.
+    random_state : int, RandomState instance or None, default=None
+        Seed of shuffling, the validation split and power iteration.
+    warm_start : bool, default=False
+        Start from the previous fit's coefficients.
+    verbose : int, default=0
+        Print one line per iteration or epoch.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Weights ``w`` (``W`` of :math:`Z = XW + b` for 2-D ``y``).
+    intercept_ : float or ndarray of shape (n_targets,)
+        Intercept ``b``.
+    n_iter_ : int
+        Iterations or epochs run.
+    t_ : int
+        Number of parameter updates, plus one.
+    loss_curve_ : list of float
+        Objective :math:`J` (penalty included) after each iteration or epoch.
+    step_size_ : float
+        Step size of the last update.
+    n_features_in_ : int
+        Number of features seen in fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when ``X`` has string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations import GradientDescentRegressor
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> y = 1.0 + 2.0 * X.ravel()
+    >>> reg = GradientDescentRegressor(penalty=None, tol=1e-10).fit(X, y)
+    >>> reg.coef_.round(6), round(float(reg.intercept_), 6)
+    (array([2.]), 1.0)
+    """
+
+    _parameter_constraints = {
+        "loss": [StrOptions({"squared_error", "huber"})],
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "fit_intercept": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "learning_rate": [
+            StrOptions({"auto", "backtracking", "constant", "invscaling", "adaptive"})
+        ],
+        "eta0": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, None, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "shuffle": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "precompute": [StrOptions({"auto"}), "boolean"],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        loss="squared_error",
+        penalty="l2",
+        alpha=1e-4,
+        l1_ratio=0.15,
+        epsilon=0.1,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        learning_rate="auto",
+        eta0=0.01,
+        power_t=0.25,
+        batch_size=None,
+        shuffle=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        precompute="auto",
+        random_state=None,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.epsilon = epsilon
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.learning_rate = learning_rate
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.precompute = precompute
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, coef_init=None, intercept_init=None):
+        """Fit the model by gradient descent.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; sparse input is never densified.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; the objective is their weighted mean.
+        coef_init : array-like of shape (n_features,) or (n_targets, \
+                n_features), default=None
+            Starting coefficients.
+        intercept_init : float or array-like of shape (n_targets,), default=None
+            Starting intercept.
+
+        Returns
+        -------
+        self : GradientDescentRegressor
+        """
+        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, True)
+        rng = check_random_state(self.random_state)
+        monitor = None
+        if self.early_stopping:
+            X, y, sample_weight, monitor = self._split_validation(
+                X, y, sample_weight, rng
+            )
+        s = sample_weight / sample_weight.sum()
+        x_mean = weighted_mean(X, s) if self.fit_intercept else None
+        stochastic = self._is_stochastic()
+        if stochastic and sp.issparse(X):
+            X = X.tocsr()  # mini-batches slice rows
+        if self._use_gram(X, stochastic):
+            centers = (None, None) if self.fit_intercept else (0.0, 0.0)
+            datafit = QuadraticDatafit(
+                *centered_gram(X, y, s, *centers), fit_intercept=self.fit_intercept
+            )
+        else:
+            datafit = LinearDatafit(
+                self._loss(), X, y, s, x_mean, fit_intercept=self.fit_intercept
+            )
+        if monitor is not None:
+            monitor = monitor(x_mean)
+        theta0 = self._initial_theta(X, y, s, x_mean, coef_init, intercept_init)
+        result = self._solve(datafit, theta0, rng, stochastic, monitor, t0=1)
+        if not result.converged:
+            warnings.warn(
+                f"{type(self).__name__} did not converge: max_iter={self.max_iter} "
+                f"{'epochs' if stochastic else 'iterations'} were reached before "
+                f"tol={self.tol}. Increase max_iter, loosen tol, or standardize "
+                "the features.",
+                ConvergenceWarning,
+            )
+        self._set_fitted(result, x_mean, X.shape[1], y, result.objective)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One pass of (mini-batch) gradient descent over ``X``.
+
+        Uses ``batch_size`` rows per update (None: one full-batch step). With
+        ``learning_rate="auto"`` the step is :math:`1/L_b` of this chunk; the
+        decaying schedules continue from ``t_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : GradientDescentRegressor
+        """
+        first = not hasattr(self, "coef_")
+        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, first)
+        if not first and y.shape[1] != np.atleast_2d(self.coef_).shape[0]:
+            raise ValueError(
+                f"y has {y.shape[1]} targets but the model was fitted with "
+                f"{np.atleast_2d(self.coef_).shape[0]}."
+            )
+        if sp.issparse(X):
+            X = X.tocsr()
+        s = sample_weight / sample_weight.sum()
+        datafit = LinearDatafit(self._loss(), X, y, s, None, self.fit_intercept)
+        if first:
+            theta0 = np.zeros((X.shape[1] + self.fit_intercept, y.shape[1]), X.dtype)
+        else:
+            theta0 = to_centered(
+                np.atleast_2d(self.coef_).astype(X.dtype),
+                np.atleast_1d(self.intercept_).astype(X.dtype),
+                None,
+                self.fit_intercept,
+            )
+        rng = check_random_state(self.random_state)
+        result = self._solve(
+            datafit, theta0, rng, True, None, t0=1 if first else self.t_, epochs=1
+        )
+        history = [] if first else list(self.loss_curve_)
+        self._set_fitted(result, None, X.shape[1], y, history + result.objective)
+        self.n_iter_ = result.n_iter + (0 if first else self.n_iter_)
+        return self
+
+    def predict(self, X):
+        """Predict :math:`Xw + b`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=_DTYPES, reset=False
+        )
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    # -------------------------------------------------------------- helpers
+    def _validate_fit_data(self, X, y, sample_weight, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=_DTYPES,
+            multi_output=True,
+            y_numeric=True,
+            reset=reset,
+        )
+        self._y_ndim = np.ndim(y) if reset else self._y_ndim
+        y = np.asarray(y, dtype=X.dtype).reshape(X.shape[0], -1)
+        sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
+        return X, y, sample_weight
+
+    def _loss(self):
+        if self.loss == "huber":
+            return Huber(self.epsilon)
+        return HalfSquaredError()
+
+    def _is_stochastic(self):
+        return self.batch_size is not None or self.learning_rate in {
+            "invscaling",
+            "adaptive",
+        }
+
+    def _use_gram(self, X, stochastic):
+        possible = self.loss == "squared_error" and not stochastic
+        if self.precompute is True and not possible:
+            raise ValueError(
+                "precompute=True needs loss='squared_error' and a full-batch "
+                "solver (batch_size=None, learning_rate not 'invscaling' or "
+                f"'adaptive'); got loss={self.loss!r}, batch_size="
+                f"{self.batch_size!r}, learning_rate={self.learning_rate!r}."
+            )
+        if self.precompute != "auto":
+            return bool(self.precompute)
+        n, d = X.shape
+        if not possible or n < 2 * d or d > 4000:
+            return False
+        if sp.issparse(X):
+            return X.nnz / n <= 64  # Gram costs ~ n * nnz_row^2
+        return d <= 500
+
+    def _split_validation(self, X, y, sample_weight, rng):
+        train, val = train_test_split(
+            np.arange(X.shape[0]),
+            test_size=self.validation_fraction,
+            random_state=rng,
+        )
+        if not np.any(sample_weight[val] > 0) or not np.any(sample_weight[train] > 0):
+            raise ValueError(
+                "The sample weights for the validation or training set are all "
+                "zero; use a different random_state or validation_fraction."
+            )
+        X_val, y_val, s_val = X[val], y[val], sample_weight[val]
+        s_val = s_val / s_val.sum()
+        y_var = float(s_val @ ((y_val - s_val @ y_val) ** 2).sum(axis=1))
+        plateau = Plateau(self.tol, self.n_iter_no_change)
+
+        def make_monitor(x_mean):
+            val_fit = LinearDatafit(
+                self._loss(), X_val, y_val, s_val, x_mean, self.fit_intercept
+            )
+
+            def monitor(theta):
+                Z = val_fit.linear(theta)
+                sse = float(s_val @ ((y_val - Z) ** 2).sum(axis=1))
+                r2 = 1.0 - sse / y_var if y_var > 0 else -sse
+                return plateau.update(-r2)
+
+            return monitor
+
+        return X[train], y[train], sample_weight[train], make_monitor
+
+    def _initial_theta(self, X, y, s, x_mean, coef_init, intercept_init):
+        d, k = X.shape[1], y.shape[1]
+        intercept = None
+        if coef_init is not None:
+            coef = np.asarray(coef_init, dtype=X.dtype).reshape(k, d)
+            if intercept_init is not None:
+                intercept = np.asarray(intercept_init, dtype=X.dtype).reshape(k)
+        elif self.warm_start and hasattr(self, "coef_"):
+            coef = np.atleast_2d(self.coef_).astype(X.dtype).reshape(k, d)
+            intercept = np.atleast_1d(self.intercept_).astype(X.dtype)
+        else:
+            coef = np.zeros((k, d), dtype=X.dtype)
+        if intercept is None:  # the best intercept for w = 0 in centered space
+            intercept = (s @ y - (x_mean @ coef.T if x_mean is not None else 0)).astype(
+                X.dtype
+            )
+        return to_centered(coef, intercept, x_mean, self.fit_intercept)
+
+    def _solve(self, datafit, theta0, rng, stochastic, monitor, t0, epochs=None):
+        penalty = make_penalty(
+            self.penalty, self.alpha, self.l1_ratio, self.fit_intercept
+        )
+        max_iter = epochs or self.max_iter
+        eps = 10 * np.finfo(theta0.dtype).eps
+        steps = _StepSizes(datafit, stochastic, self.batch_size, rng)
+        try:
+            if stochastic:
+                initial = datafit.value(theta0, datafit.linear(theta0))
+                eta0 = steps.auto() if self.learning_rate == "auto" else self.eta0
+                schedule = {
+                    "auto": InverseScaling(eta0, self.power_t),
+                    "constant": Constant(eta0),
+                    "invscaling": InverseScaling(eta0, self.power_t),
+                    "adaptive": Adaptive(eta0),
+                }[self._stochastic_rate()]
+                return stochastic_gradient(
+                    datafit,
+                    penalty,
+                    theta0,
+                    schedule=schedule,
+                    batch_size=self.batch_size or datafit.n_samples,
+                    max_iter=max_iter,
+                    tol=max(self.tol, eps) * max(abs(initial), eps),
+                    n_iter_no_change=self.n_iter_no_change,
+                    shuffle=self.shuffle,
+                    rng=rng.randint(np.iinfo(np.int32).max),
+                    t0=t0,
+                    monitor=monitor,
+                    verbose=self.verbose,
+                )
+            grad0 = datafit.gradient(theta0, datafit.linear(theta0))
+            tol = max(self.tol, eps) * np.max(np.abs(grad0), initial=0.0)
+            common = dict(max_iter=max_iter, tol=tol, monitor=monitor)
+            if self.learning_rate == "auto":
+                return fista(
+                    datafit, penalty, theta0, step=steps.auto(), verbose=self.verbose,
+                    **common,
+                )  # fmt: skip
+            return proximal_gradient(
+                datafit, penalty, theta0, step=self.eta0, verbose=self.verbose,
+                line_search=self.learning_rate == "backtracking", **common,
+            )  # fmt: skip
+        except DivergenceError as exc:
+            raise ValueError(
+                f"learning_rate={self.learning_rate!r} with eta0={self.eta0:g} makes "
+                f"the objective diverge: {exc.objective:.3g} at iteration "
+                f"{exc.iteration}, from {exc.initial:.3g}. The largest stable "
+                f"constant step for these data is 1/L = {steps.auto():.4g} (L: "
+                "Lipschitz constant of the gradient); use eta0 below it, or "
+                "learning_rate='auto' or 'backtracking'."
+            ) from exc
+
+    def _stochastic_rate(self):
+        if self.learning_rate == "backtracking":
+            raise ValueError(
+                "learning_rate='backtracking' needs the full batch "
+                f"(batch_size=None); got batch_size={self.batch_size}."
+            )
+        return self.learning_rate
+
+    def _set_fitted(self, result, x_mean, n_features, y, history):
+        coef, intercept = from_centered(
+            result.coef, x_mean, n_features, self.fit_intercept
+        )
+        if self._y_ndim == 1:
+            coef, intercept = coef[0], intercept[0]
+        self.coef_, self.intercept_ = coef, intercept
+        self.n_iter_ = result.n_iter
+        self.t_ = result.t
+        self.loss_curve_ = list(history)
+        self.step_size_ = float(result.step)
+
+
+class _StepSizes:
+    """The automatic step 1/L (full batch) or 1/L_b (mini-batch), computed once."""
+
+    def __init__(self, datafit, stochastic, batch_size, rng):
+        self.datafit, self.stochastic, self.batch_size = datafit, stochastic, batch_size
+        self.seed = rng.randint(np.iinfo(np.int32).max)
+        self._step = None
+
+    def auto(self):
+        if self._step is None:
+            L = self.datafit.lipschitz(random_state=self.seed)
+            if self.stochastic and self.batch_size is not None:
+                n = self.datafit.n_samples
+                L_max = self.datafit.sample_lipschitz()
+                L = minibatch_lipschitz(L, L_max, n, self.batch_size)
+            self._step = 1.0 / max(L, 1e-12)
+        return self._step

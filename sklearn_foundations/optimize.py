@@ -1,0 +1,351 @@
+r"""Gradient descent, one readable loop per solver, each returning a result record.
+
+Every solver minimizes :math:`F(\theta) = f(\theta) + g(\theta)` where ``f`` is a
+smooth datafit (:mod:`sklearn_foundations.datafits`) and ``g`` a penalty with a
+proximal operator (:mod:`sklearn_foundations.penalties`). The update is the
+proximal form of :math:`\theta \leftarrow \theta - \eta \nabla J(\theta)`:
+
+.. math::
+
+    \theta \leftarrow \operatorname{prox}_{\eta g}\big(\theta - \eta \nabla f(\theta)\big).
+
+- :func:`fista`: full batch, step :math:`1/L`, Nesterov momentum with adaptive
+  restart.
+- :func:`proximal_gradient`: full batch, constant step or Armijo backtracking.
+- :func:`stochastic_gradient`: mini-batches with a learning-rate schedule
+  (:class:`Constant`, :class:`InverseScaling`, :class:`Adaptive`).
+
+Full-batch solvers stop when the gradient mapping
+:math:`\|\theta_{+} - z\|_\infty / \eta` (zero exactly at an optimum) is at most
+``tol``; stochastic ones when the objective stops decreasing by ``tol`` for
+``n_iter_no_change`` epochs. An objective that turns non-finite or grows by three
+orders of magnitude raises :class:`DivergenceError`. This module imports only numpy.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = [
+    "Adaptive",
+    "Constant",
+    "DivergenceError",
+    "InverseScaling",
+    "OptimizeResult",
+    "Plateau",
+    "fista",
+    "proximal_gradient",
+    "stochastic_gradient",
+]
+
+_GROWTH_LIMIT = 1e3
+
+
+@dataclass
+class OptimizeResult:
+    """Result record of a solver.
+
+    Attributes
+    ----------
+    coef : ndarray
+        Final parameters ``theta``.
+    n_iter : int
+        Iterations (full batch) or epochs (stochastic) run.
+    objective : list of float
+        Objective ``f + g`` after each iteration or epoch.
+    converged : bool
+        Whether the stopping criterion was met before ``max_iter``.
+    step : float
+        Last step size used.
+    t : int
+        Number of parameter updates performed, plus the starting count.
+    """
+
+    coef: np.ndarray
+    n_iter: int
+    objective: list = field(default_factory=list)
+    converged: bool = False
+    step: float = 0.0
+    t: int = 1
+
+
+class DivergenceError(ValueError):
+    """The objective became non-finite or grew by orders of magnitude."""
+
+    def __init__(self, iteration, objective, initial):
+        self.iteration, self.objective, self.initial = iteration, objective, initial
+        super().__init__(
+            f"the objective diverged: {objective:.3g} at iteration {iteration}, "
+            f"starting from {initial:.3g}"
+        )
+
+
+def _check_divergence(iteration, objective, initial):
+    if not np.isfinite(objective) or objective > _GROWTH_LIMIT * max(initial, 1.0):
+        raise DivergenceError(iteration, objective, initial)
+
+
+def _report(verbose, name, iteration, objective, optimality, step):
+    if verbose:
+        print(
+            f"-- {name} {iteration}: objective {objective:.8g}, "
+            f"optimality {optimality:.3g}, step {step:.3g}",
+            flush=True,
+        )
+
+
+class Plateau:
+    """Counts iterations whose value does not improve on the best by ``tol``.
+
+    ``update(value)`` returns True once ``n_iter_no_change`` consecutive values
+    were above ``best - tol``, scikit-learn's SGD rule.
+
+    Examples
+    --------
+    >>> from sklearn_foundations.optimize import Plateau
+    >>> p = Plateau(tol=0.1, n_iter_no_change=2)
+    >>> [p.update(v) for v in [1.0, 0.5, 0.45, 0.44]]
+    [False, False, False, True]
+    """
+
+    def __init__(self, tol, n_iter_no_change):
+        self.tol, self.n_iter_no_change = tol, n_iter_no_change
+        self.reset()
+
+    def reset(self):
+        self.best, self.count = np.inf, 0
+
+    def update(self, value):
+        self.count = self.count + 1 if value > self.best - self.tol else 0
+        self.best = min(self.best, value)
+        return self.count >= self.n_iter_no_change
+
+
+class Constant:
+    r"""Constant learning rate :math:`\eta_t = \eta_0`."""
+
+    def __init__(self, eta0):
+        self.eta0 = eta0
+
+    def __call__(self, t):
+        return self.eta0
+
+    def reduce(self):
+        """On a plateau: a constant rate cannot go on, so stop."""
+        return False
+
+
+class InverseScaling(Constant):
+    r"""Decaying learning rate :math:`\eta_t = \eta_0 / t^{p}`, ``p = power_t``.
+
+    Examples
+    --------
+    >>> from sklearn_foundations.optimize import InverseScaling
+    >>> InverseScaling(1.0, power_t=0.5)(4)
+    0.5
+    """
+
+    def __init__(self, eta0, power_t=0.25):
+        super().__init__(eta0)
+        self.power_t = power_t
+
+    def __call__(self, t):
+        return self.eta0 / t**self.power_t
+
+
+class Adaptive(Constant):
+    r"""Constant rate divided by 5 on each plateau, until it falls below 1e-6."""
+
+    def __init__(self, eta0):
+        super().__init__(eta0)
+        self.eta = eta0
+
+    def __call__(self, t):
+        return self.eta
+
+    def reduce(self):
+        self.eta /= 5.0
+        return self.eta >= 1e-6
+
+
+def fista(
+    datafit, penalty, theta0, *, step, max_iter, tol, restart=True, monitor=None,
+    verbose=0,
+):  # fmt: skip
+    r"""Accelerated proximal gradient (FISTA) with adaptive restart.
+
+    .. math::
+
+        \theta_{k+1} = \operatorname{prox}_{\eta g}(z_k - \eta \nabla f(z_k)), \quad
+        t_{k+1} = \tfrac{1 + \sqrt{1 + 4 t_k^2}}{2}, \quad
+        z_{k+1} = \theta_{k+1} + \tfrac{t_k - 1}{t_{k+1}} (\theta_{k+1} - \theta_k),
+
+    with :math:`\eta = 1/L`. Momentum restarts (:math:`t = 1`) when it points
+    uphill, :math:`(z_k - \theta_{k+1})^\top (\theta_{k+1} - \theta_k) > 0`
+    (O'Donoghue and Candes, 2015). The images :math:`A z` of the datafit's linear
+    map are extrapolated alongside, so each iteration is one ``linear`` and one
+    ``gradient`` call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.datafits import QuadraticDatafit
+    >>> from sklearn_foundations.optimize import fista
+    >>> from sklearn_foundations.penalties import L2
+    >>> f = QuadraticDatafit(np.eye(2), np.ones((2, 1)), None, 0.0, fit_intercept=False)
+    >>> res = fista(f, L2(1.0), np.zeros((2, 1)), step=1.0, max_iter=100, tol=1e-10)
+    >>> res.coef.ravel()  # minimizer of |w|^2 / 2 - sum(w) + |w|^2 / 2
+    array([0.5, 0.5])
+    """
+    theta = theta0
+    A = datafit.linear(theta)
+    z, A_z, t = theta, A, 1.0
+    initial = datafit.value(theta, A) + penalty.value(theta)
+    objective, converged, it = [], False, 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for it in range(1, max_iter + 1):
+            grad = datafit.gradient(z, A_z)
+            theta_new = penalty.prox(z - step * grad, step)
+            A_new = datafit.linear(theta_new)
+            F = datafit.value(theta_new, A_new) + penalty.value(theta_new)
+            objective.append(F)
+            _check_divergence(it, F, initial)
+            optimality = np.max(np.abs(theta_new - z), initial=0.0) / step
+            _report(verbose, "Iteration", it, F, optimality, step)
+            if optimality <= tol or (monitor is not None and monitor(theta_new)):
+                theta, converged = theta_new, True
+                break
+            if restart and np.sum((z - theta_new) * (theta_new - theta)) > 0:
+                t = 1.0
+            t_new = (1.0 + np.sqrt(1.0 + 4.0 * t * t)) / 2.0
+            beta = (t - 1.0) / t_new
+            z = theta_new + beta * (theta_new - theta)
+            A_z = A_new + beta * (A_new - A)
+            theta, A, t = theta_new, A_new, t_new
+    return OptimizeResult(theta, it, objective, converged, step, it + 1)
+
+
+def proximal_gradient(
+    datafit, penalty, theta0, *, step, max_iter, tol, line_search=False,
+    shrink=0.5, grow=2.0, monitor=None, verbose=0,
+):  # fmt: skip
+    r"""Proximal gradient descent, constant step or Armijo backtracking.
+
+    With ``line_search=True`` each step starts at ``grow`` times the previous
+    one and is multiplied by ``shrink`` until the sufficient-decrease condition
+
+    .. math::
+
+        f(\theta_{+}) \le f(\theta) + \nabla f(\theta)^\top (\theta_{+} - \theta)
+        + \frac{1}{2\eta} \|\theta_{+} - \theta\|^2
+
+    holds, which needs no Lipschitz constant (Beck and Teboulle, 2009).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.datafits import QuadraticDatafit
+    >>> from sklearn_foundations.optimize import proximal_gradient
+    >>> from sklearn_foundations.penalties import L1
+    >>> f = QuadraticDatafit(np.eye(2), np.array([[2.0], [0.5]]), None, 0.0,
+    ...                      fit_intercept=False)
+    >>> res = proximal_gradient(f, L1(1.0), np.zeros((2, 1)), step=10.0,
+    ...                         max_iter=100, tol=1e-10, line_search=True)
+    >>> res.coef.ravel()  # soft-thresholding of q at 1
+    array([1., 0.])
+    """
+    theta = theta0
+    A = datafit.linear(theta)
+    f = datafit.value(theta, A)
+    initial = f + penalty.value(theta)
+    slack = 10 * np.finfo(np.asarray(theta).dtype).eps
+    objective, converged, it = [], False, 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for it in range(1, max_iter + 1):
+            grad = datafit.gradient(theta, A)
+            while True:
+                theta_new = penalty.prox(theta - step * grad, step)
+                A_new = datafit.linear(theta_new)
+                f_new = datafit.value(theta_new, A_new)
+                d = theta_new - theta
+                bound = f + np.sum(grad * d) + np.sum(d * d) / (2 * step)
+                if not line_search or f_new <= bound + slack * abs(f):
+                    break
+                step *= shrink
+            F = f_new + penalty.value(theta_new)
+            objective.append(F)
+            _check_divergence(it, F, initial)
+            optimality = np.max(np.abs(d), initial=0.0) / step
+            _report(verbose, "Iteration", it, F, optimality, step)
+            theta, A, f = theta_new, A_new, f_new
+            if optimality <= tol or (monitor is not None and monitor(theta)):
+                converged = True
+                break
+            if line_search:
+                step *= grow
+    return OptimizeResult(theta, it, objective, converged, step, it + 1)
+
+
+def stochastic_gradient(
+    datafit, penalty, theta0, *, schedule, batch_size, max_iter, tol,
+    n_iter_no_change=5, shuffle=True, rng=None, t0=1, monitor=None, verbose=0,
+):  # fmt: skip
+    r"""Mini-batch proximal stochastic gradient descent.
+
+    Each epoch visits the samples once, in mini-batches :math:`B` of
+    ``batch_size`` rows (shuffled when ``shuffle``), with the unbiased estimate
+    :math:`\nabla f_B` of the full gradient:
+
+    .. math::
+
+        \theta \leftarrow \operatorname{prox}_{\eta_t g}
+        \big(\theta - \eta_t \nabla f_B(\theta)\big), \qquad t \leftarrow t + 1.
+
+    After each epoch the full objective is recorded; when it (or ``monitor``'s
+    value, e.g. a validation loss) has not improved by ``tol`` for
+    ``n_iter_no_change`` epochs, the schedule is asked to ``reduce``: the
+    adaptive one divides its rate by 5 and goes on, the others stop.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.datafits import LinearDatafit
+    >>> from sklearn_foundations.losses import HalfSquaredError
+    >>> from sklearn_foundations.optimize import InverseScaling, stochastic_gradient
+    >>> from sklearn_foundations.penalties import L2
+    >>> X = np.array([[1.0], [2.0], [3.0]])
+    >>> f = LinearDatafit(HalfSquaredError(), X, 2 * X, np.full(3, 1 / 3))
+    >>> res = stochastic_gradient(f, L2(0.0), np.zeros((1, 1)), batch_size=1,
+    ...     schedule=InverseScaling(0.1, 0.1), max_iter=200, tol=1e-12,
+    ...     rng=np.random.default_rng(0))
+    >>> round(float(res.coef[0, 0]), 4)
+    2.0
+    """
+    rng = np.random.default_rng(rng)
+    n = datafit.n_samples
+    theta, t = theta0, t0
+    initial = datafit.value(theta, datafit.linear(theta)) + penalty.value(theta)
+    plateau = Plateau(tol, n_iter_no_change)
+    objective, converged, epoch, step = [], False, 0, schedule(t)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for epoch in range(1, max_iter + 1):
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            for start in range(0, n, batch_size):
+                batch = datafit if batch_size >= n else datafit.batch(
+                    order[start : start + batch_size]
+                )
+                step = schedule(t)
+                grad = batch.gradient(theta, batch.linear(theta))
+                theta = penalty.prox(theta - step * grad, step)
+                t += 1
+            F = datafit.value(theta, datafit.linear(theta)) + penalty.value(theta)
+            objective.append(F)
+            _check_divergence(epoch, F, initial)
+            _report(verbose, "Epoch", epoch, F, np.nan, step)
+            stalled = monitor(theta) if monitor is not None else plateau.update(F)
+            if stalled:
+                if not schedule.reduce():
+                    converged = True
+                    break
+                plateau.reset()
+    return OptimizeResult(theta, epoch, objective, converged, step, t)
