@@ -1,4 +1,4 @@
-"""Losses on the linear predictor ``Xw``: value, gradient and Lipschitz constant.
+r"""Losses on the linear predictor ``Xw``: value, gradient and Lipschitz constant.
 
 A loss here is a function of the targets ``y`` and of the linear predictor
 ``Xw`` (shape ``(n_samples, n_targets)``), averaged with normalized sample

@@ -239,7 +239,11 @@ def proximal_gradient(
         f(\theta_{+}) \le f(\theta) + \nabla f(\theta)^\top (\theta_{+} - \theta)
         + \frac{1}{2\eta} \|\theta_{+} - \theta\|^2
 
-    holds, which needs no Lipschitz constant (Beck and Teboulle, 2009).
+    holds, which needs no Lipschitz constant (Beck and Teboulle, 2009). Near
+    the optimum the values round off, so the condition is also checked in its
+    gradient form :math:`(\nabla f(\theta_{+}) - \nabla f(\theta))^\top
+    (\theta_{+} - \theta) \le \|\theta_{+} - \theta\|^2 / \eta`, equal to it
+    for a quadratic ``f``.
 
     Examples
     --------
@@ -256,20 +260,21 @@ def proximal_gradient(
     """
     theta = theta0
     A = datafit.linear(theta)
-    f = datafit.value(theta, A)
+    f, grad = datafit.value(theta, A), datafit.gradient(theta, A)
     initial = f + penalty.value(theta)
     slack = 10 * np.finfo(np.asarray(theta).dtype).eps
     objective, converged, it = [], False, 0
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
-            grad = datafit.gradient(theta, A)
             while True:
                 theta_new = penalty.prox(theta - step * grad, step)
                 A_new = datafit.linear(theta_new)
                 f_new = datafit.value(theta_new, A_new)
+                grad_new = datafit.gradient(theta_new, A_new)
                 d = theta_new - theta
-                bound = f + np.sum(grad * d) + np.sum(d * d) / (2 * step)
-                if not line_search or f_new <= bound + slack * abs(f):
+                if not line_search or _sufficient_decrease(
+                    f, f_new, grad, grad_new, d, step, slack
+                ):
                     break
                 step *= shrink
             F = f_new + penalty.value(theta_new)
@@ -277,13 +282,21 @@ def proximal_gradient(
             _check_divergence(it, F, initial)
             optimality = np.max(np.abs(d), initial=0.0) / step
             _report(verbose, "Iteration", it, F, optimality, step)
-            theta, A, f = theta_new, A_new, f_new
+            theta, f, grad = theta_new, f_new, grad_new
             if optimality <= tol or (monitor is not None and monitor(theta)):
                 converged = True
                 break
             if line_search:
                 step *= grow
     return OptimizeResult(theta, it, objective, converged, step, it + 1)
+
+
+def _sufficient_decrease(f, f_new, grad, grad_new, d, step, slack):
+    """Armijo's condition, in value form and in the gradient form that equals it
+    for a quadratic and stays exact near the optimum, where values round off."""
+    dd = np.sum(d * d)
+    armijo = f_new <= f + np.sum(grad * d) + dd / (2 * step) + slack * abs(f)
+    return armijo and np.sum((grad_new - grad) * d) <= dd / step
 
 
 def stochastic_gradient(

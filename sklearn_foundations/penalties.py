@@ -1,4 +1,4 @@
-"""Penalties: value, proximal operator and an optimality measure.
+r"""Penalties: value, proximal operator and an optimality measure.
 
 One convention for the whole package (scikit-learn's ElasticNet and SGD one):
 

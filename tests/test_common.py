@@ -1,0 +1,25 @@
+"""scikit-learn's estimator checks over every estimator the package exports."""
+
+import inspect
+
+from sklearn.base import BaseEstimator
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import sklearn_foundations
+
+
+def _exported_estimators():
+    for name in sklearn_foundations.__all__:
+        obj = getattr(sklearn_foundations, name)
+        if inspect.isclass(obj) and issubclass(obj, BaseEstimator):
+            yield obj
+
+
+def test_discovery_finds_every_estimator():
+    names = {cls.__name__ for cls in _exported_estimators()}
+    assert "GradientDescentRegressor" in names
+
+
+@parametrize_with_checks([cls() for cls in _exported_estimators()])
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)

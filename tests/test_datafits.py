@@ -1,0 +1,100 @@
+"""Datafits: chain-rule gradients against finite differences, Gram form against
+the matvec form, Lipschitz constants against exact eigenvalues."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sklearn_foundations import check_gradient
+from sklearn_foundations.datafits import LinearDatafit, QuadraticDatafit, centered_gram
+from sklearn_foundations.losses import HalfSquaredError, Huber
+
+
+def _data(sparse=False, k=2):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 5)) + 2.0
+    X[X < 2.0] = 0.0
+    y = rng.standard_normal((60, k)) + 1.0
+    s = rng.uniform(0, 1, 60)
+    s /= s.sum()
+    return (sp.csr_matrix(X) if sparse else X), y, s
+
+
+def _value(f):
+    return lambda theta: f.value(theta, f.linear(theta))
+
+
+def _grad(f):
+    return lambda theta: f.gradient(theta, f.linear(theta))
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("loss", [HalfSquaredError(), Huber(0.5)], ids=repr)
+@pytest.mark.parametrize("center,fit_intercept", [(True, True), (False, True),
+                                                  (False, False)])
+def test_linear_datafit_gradient_by_finite_differences(sparse, loss, center,
+                                                       fit_intercept):
+    X, y, s = _data(sparse)
+    x_mean = np.asarray(X.T @ s).ravel() if center else None
+    f = LinearDatafit(loss, X, y, s, x_mean, fit_intercept)
+    theta = np.random.default_rng(1).standard_normal((5 + fit_intercept, 2))
+    assert check_gradient(_value(f), _grad(f), theta) < 1e-6
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_quadratic_datafit_equals_linear_datafit(sparse, fit_intercept):
+    X, y, s = _data(sparse)
+    if fit_intercept:
+        x_mean = np.asarray(X.T @ s).ravel()
+        gram = centered_gram(X, y, s, chunk_size=7)
+    else:
+        x_mean = None
+        gram = centered_gram(X, y, s, np.zeros(5), np.zeros(2), chunk_size=7)
+    lin = LinearDatafit(HalfSquaredError(), X, y, s, x_mean, fit_intercept)
+    quad = QuadraticDatafit(*gram, fit_intercept=fit_intercept)
+    theta = np.random.default_rng(2).standard_normal((5 + fit_intercept, 2))
+    assert _value(quad)(theta) == pytest.approx(_value(lin)(theta), rel=1e-12)
+    np.testing.assert_allclose(_grad(quad)(theta), _grad(lin)(theta), rtol=1e-10,
+                               atol=1e-12)
+    assert quad.lipschitz() == pytest.approx(lin.lipschitz(), rel=1e-2)
+
+
+def test_centered_gram_has_no_cancellation_for_large_means():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((1000, 3)) + 1e6
+    y = rng.standard_normal((1000, 1))
+    s = np.full(1000, 1e-3)
+    G, *_ = centered_gram(X, y, s, chunk_size=100)
+    Xc = X - X.mean(axis=0)
+    np.testing.assert_allclose(G, Xc.T @ Xc / 1000, rtol=1e-9)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_lipschitz_bounds_the_exact_largest_eigenvalue(sparse):
+    X, y, s = _data(sparse)
+    Xd = X.toarray() if sparse else X
+    x_mean = s @ Xd
+    f = LinearDatafit(HalfSquaredError(), X, y, s, x_mean, fit_intercept=True)
+    Xa = np.hstack([Xd - x_mean, np.ones((60, 1))])
+    exact = np.linalg.eigvalsh(Xa.T @ (s[:, None] * Xa))[-1]
+    assert exact <= f.lipschitz() <= 1.01 * exact
+
+
+def test_sample_lipschitz_is_the_largest_row_constant():
+    X, y, s = _data()
+    x_mean = s @ X
+    f = LinearDatafit(HalfSquaredError(), X, y, s, x_mean, fit_intercept=True)
+    rows = 60 * s * (np.sum((X - x_mean) ** 2, axis=1) + 1)
+    assert f.sample_lipschitz() == pytest.approx(rows.max())
+    fs = LinearDatafit(HalfSquaredError(), sp.csr_matrix(X), y, s, x_mean, True)
+    assert fs.sample_lipschitz() == pytest.approx(rows.max())
+
+
+def test_batches_are_unbiased():
+    X, y, s = _data()
+    f = LinearDatafit(HalfSquaredError(), X, y, s, s @ X, True)
+    theta = np.ones((6, 2))
+    batches = np.array_split(np.random.default_rng(0).permutation(60), 6)
+    mean_grad = np.mean([_grad(f.batch(b))(theta) for b in batches], axis=0)
+    np.testing.assert_allclose(mean_grad, _grad(f)(theta), rtol=1e-12)

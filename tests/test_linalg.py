@@ -1,0 +1,64 @@
+"""Power iteration on matrices with known spectra."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator
+from scipy.stats import ortho_group
+
+from sklearn_foundations.linalg import gram_operator, largest_eigenvalue, power_iteration
+
+
+def _known_spectrum(eigenvalues, seed=0):
+    Q = ortho_group.rvs(len(eigenvalues), random_state=seed)
+    return Q @ np.diag(eigenvalues) @ Q.T, Q
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_power_iteration_recovers_known_eigenpairs(k):
+    lam = np.array([10.0, 7.0, 5.0, 3.0, 2.0, 1.0, 0.5, 0.1])
+    A, Q = _known_spectrum(lam)
+    res = power_iteration(A, k, tol=1e-12, random_state=0)
+    assert res.converged
+    np.testing.assert_allclose(res.eigenvalues, lam[:k], rtol=1e-10)
+    # eigenvectors up to sign
+    overlap = np.abs(np.sum(res.eigenvectors * Q[:, :k], axis=0))
+    np.testing.assert_allclose(overlap, 1.0, atol=1e-10)
+    assert np.all(res.residuals <= 1e-12 * lam[0])
+
+
+def test_power_iteration_accepts_a_matvec():
+    lam = np.linspace(1, 20, 30)
+    A, _ = _known_spectrum(lam, seed=1)
+    op = LinearOperator(A.shape, matvec=lambda v: A @ v, matmat=lambda V: A @ V)
+    res = power_iteration(op, 2, tol=1e-10, random_state=0)
+    np.testing.assert_allclose(res.eigenvalues, [20.0, lam[-2]], rtol=1e-9)
+    assert len(res.residual_history) == res.n_iter
+
+
+def test_power_iteration_reports_non_convergence():
+    lam = np.r_[1.0, 0.999, np.linspace(0.1, 0.5, 20)]
+    A, _ = _known_spectrum(lam, seed=2)
+    res = power_iteration(A, 1, n_oversamples=0, tol=1e-14, max_iter=5, random_state=0)
+    assert not res.converged
+    assert res.n_iter == 5
+
+
+def test_largest_eigenvalue_is_a_safe_upper_estimate():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 30))
+    exact = np.linalg.eigvalsh(X.T @ X)[-1]
+    est = largest_eigenvalue(X.T @ X)
+    assert exact <= est <= exact * 1.01
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_gram_operator_matches_explicit_centered_gram(sparse):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 7)) + 3.0
+    s = rng.uniform(0, 1, 50)
+    c = s @ X / s.sum()
+    Xc = X - c
+    expected = Xc.T @ (s[:, None] * Xc)
+    op = gram_operator(sp.csr_matrix(X) if sparse else X, s, c)
+    np.testing.assert_allclose(op @ np.eye(7), expected, rtol=1e-12, atol=1e-12)

@@ -1,0 +1,121 @@
+"""Solvers: they agree with each other, stop as documented, detect divergence."""
+
+import numpy as np
+import pytest
+
+from sklearn_foundations.datafits import LinearDatafit, QuadraticDatafit, centered_gram
+from sklearn_foundations.losses import HalfSquaredError
+from sklearn_foundations.optimize import (
+    Adaptive,
+    DivergenceError,
+    InverseScaling,
+    Plateau,
+    fista,
+    proximal_gradient,
+    stochastic_gradient,
+)
+from sklearn_foundations.penalties import ElasticNet, WithIntercept
+
+
+@pytest.fixture
+def lasso_problem(synthetic):
+    X, y = synthetic
+    y = y[:, None]
+    s = np.full(len(y), 1 / len(y))
+    f = LinearDatafit(HalfSquaredError(), X, y, s, s @ X, fit_intercept=True)
+    theta0 = np.zeros((X.shape[1] + 1, 1))
+    theta0[-1] = s @ y
+    return f, WithIntercept(ElasticNet(0.2, 0.7)), theta0
+
+
+def _objective(f, pen, theta):
+    return f.value(theta, f.linear(theta)) + pen.value(theta)
+
+
+def _optimality(f, pen, theta):
+    return np.max(pen.subdiff_distance(theta, f.gradient(theta, f.linear(theta))))
+
+
+def test_fista_reaches_an_optimum(lasso_problem):
+    f, pen, theta0 = lasso_problem
+    res = fista(f, pen, theta0, step=1 / f.lipschitz(), max_iter=5000, tol=1e-10)
+    assert res.converged
+    assert _optimality(f, pen, res.coef) < 1e-8
+    assert res.objective[-1] == pytest.approx(_objective(f, pen, res.coef))
+    assert len(res.objective) == res.n_iter
+
+
+def test_solvers_agree(lasso_problem):
+    f, pen, theta0 = lasso_problem
+    L = f.lipschitz()
+    ref = fista(f, pen, theta0, step=1 / L, max_iter=5000, tol=1e-11)
+    F_star = _objective(f, pen, ref.coef)
+    bt = proximal_gradient(f, pen, theta0, step=1.0, max_iter=20000, tol=1e-10,
+                           line_search=True)
+    gd = proximal_gradient(f, pen, theta0, step=1 / L, max_iter=50000, tol=1e-10)
+    sgd = stochastic_gradient(f, pen, theta0, schedule=InverseScaling(0.5 / L, 0.5),
+                              batch_size=30, max_iter=400, tol=0.0,
+                              n_iter_no_change=1000, rng=0)
+    for res in (bt, gd):
+        assert res.converged
+        assert _objective(f, pen, res.coef) == pytest.approx(F_star, rel=1e-9)
+    assert _objective(f, pen, sgd.coef) == pytest.approx(F_star, rel=1e-3)
+    np.testing.assert_array_equal(ref.coef == 0, bt.coef == 0)
+
+
+def test_gram_datafit_gives_the_same_path(lasso_problem, synthetic):
+    f, pen, theta0 = lasso_problem
+    X, y = synthetic
+    q = QuadraticDatafit(*centered_gram(X, y[:, None], f.s), fit_intercept=True)
+    step = 1 / f.lipschitz()
+    a = fista(f, pen, theta0, step=step, max_iter=50, tol=0)
+    b = fista(q, pen, theta0, step=step, max_iter=50, tol=0)
+    # the objectives differ by the constant dropped from the Gram form: none here
+    np.testing.assert_allclose(a.objective, b.objective, rtol=1e-9)
+
+
+def test_restart_makes_fista_monotone_eventually(lasso_problem):
+    f, pen, theta0 = lasso_problem
+    res = fista(f, pen, theta0, step=1 / f.lipschitz(), max_iter=300, tol=0)
+    plain = fista(f, pen, theta0, step=1 / f.lipschitz(), max_iter=300, tol=0,
+                  restart=False)
+    F_star = min(res.objective + plain.objective)
+    assert res.objective[-1] - F_star <= plain.objective[-1] - F_star + 1e-12
+
+
+def test_too_large_a_step_raises_divergence(lasso_problem):
+    f, pen, theta0 = lasso_problem
+    with pytest.raises(DivergenceError, match="diverged"):
+        proximal_gradient(f, pen, theta0, step=10 / f.lipschitz(), max_iter=500,
+                          tol=0)
+
+
+def test_backtracking_recovers_from_a_large_first_step(lasso_problem):
+    f, pen, theta0 = lasso_problem
+    res = proximal_gradient(f, pen, theta0, step=1e3, max_iter=20000, tol=1e-8,
+                            line_search=True)
+    assert res.converged
+    assert res.step <= 4 / f.lipschitz()
+
+
+def test_adaptive_schedule_divides_by_five_until_tiny():
+    sched = Adaptive(1.0)
+    assert sched.reduce() and sched(10) == pytest.approx(0.2)
+    while sched.reduce():
+        pass
+    assert sched(1) < 1e-6
+
+
+def test_plateau_counts_consecutive_non_improvements():
+    p = Plateau(tol=0.5, n_iter_no_change=3)
+    assert [p.update(v) for v in [3, 2, 2, 2, 1, 1, 1, 1]] == [
+        False, False, False, False, False, False, False, True
+    ]
+
+
+def test_stochastic_counts_updates(lasso_problem):
+    f, pen, theta0 = lasso_problem
+    res = stochastic_gradient(f, pen, theta0, schedule=InverseScaling(1e-3),
+                              batch_size=64, max_iter=3, tol=0.0,
+                              n_iter_no_change=10, rng=0, t0=1)
+    assert res.t == 1 + 3 * int(np.ceil(300 / 64))

@@ -1,0 +1,77 @@
+"""Penalties: prox optimality, gradients, the optimality measure."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from sklearn_foundations import check_gradient
+from sklearn_foundations.penalties import L1, L2, ElasticNet, WithIntercept
+
+finite = st.floats(-10, 10, allow_nan=False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    v=arrays(np.float64, 6, elements=finite),
+    alpha=st.floats(0, 5),
+    l1_ratio=st.floats(0, 1),
+    step=st.floats(0.01, 3),
+)
+def test_prox_satisfies_its_optimality_condition(v, alpha, l1_ratio, step):
+    # p = prox(v) iff (v - p) / step is in the subdifferential of g at p,
+    # i.e. the optimality measure of the prox problem's gradient (p - v)/step is 0
+    pen = ElasticNet(alpha, l1_ratio)
+    p = pen.prox(v, step)
+    assert np.max(pen.subdiff_distance(p, (p - v) / step)) <= 1e-9 * (1 + np.abs(v).max())
+
+
+@pytest.mark.parametrize("pen", [L2(0.7), L1(0.7), ElasticNet(0.7, 0.3)], ids=repr)
+def test_prox_beats_random_points(pen):
+    rng = np.random.default_rng(0)
+    v, step = rng.standard_normal(5) * 2, 0.8
+
+    def objective(w):
+        return np.sum((w - v) ** 2) / (2 * step) + pen.value(w)
+
+    p = pen.prox(v, step)
+    for _ in range(200):
+        assert objective(p) <= objective(p + 0.1 * rng.standard_normal(5)) + 1e-12
+
+
+def test_l1_prox_gives_exact_zeros():
+    p = L1(1.0).prox(np.array([0.3, -0.9, 2.0]), step=1.0)
+    assert p[0] == 0.0 and p[1] == 0.0 and p[2] == 1.0
+
+
+@pytest.mark.parametrize("pen", [L2(0.5), L1(0.5), ElasticNet(0.5, 0.4)], ids=repr)
+def test_gradient_matches_finite_differences_away_from_zero(pen):
+    w = np.array([0.5, -1.5, 2.0, -0.25])
+    assert check_gradient(pen.value, pen.gradient, w) < 1e-8
+
+
+def test_values_match_the_stated_convention():
+    w = np.array([1.0, -2.0, 0.0])
+    alpha, rho = 0.3, 0.25
+    expected = alpha * (rho * 3.0 + (1 - rho) / 2 * 5.0)
+    assert ElasticNet(alpha, rho).value(w) == pytest.approx(expected, rel=1e-15)
+
+
+def test_subdiff_distance_is_zero_at_a_lasso_optimum_only():
+    # min 1/2 ||w - v||^2 + alpha ||w||_1 has the soft-thresholding solution
+    v, alpha = np.array([3.0, 0.2, -1.0]), 0.5
+    pen = L1(alpha)
+    w_star = pen.prox(v, 1.0)
+    assert np.max(pen.subdiff_distance(w_star, w_star - v)) == pytest.approx(0.0)
+    w_bad = w_star + np.array([0.0, 0.1, 0.0])
+    assert np.max(pen.subdiff_distance(w_bad, w_bad - v)) > 0.05
+
+
+def test_with_intercept_leaves_the_last_row_unpenalized():
+    pen = WithIntercept(L2(2.0))
+    theta = np.array([[1.0], [3.0]])
+    assert pen.value(theta) == pytest.approx(1.0)
+    np.testing.assert_allclose(pen.prox(theta, 0.5), [[0.5], [3.0]])
+    np.testing.assert_allclose(pen.subdiff_distance(theta, np.array([[-2.0], [0.1]])),
+                               [[0.0], [0.1]])
