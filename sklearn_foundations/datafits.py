@@ -114,7 +114,11 @@ class LinearDatafit:
         if sp.issparse(X):
             sq = np.asarray(X.multiply(X).sum(axis=1)).ravel()
             if self.x_mean is not None:
-                sq = sq - 2 * np.asarray(X @ self.x_mean).ravel() + self.x_mean @ self.x_mean
+                sq = (
+                    sq
+                    - 2 * np.asarray(X @ self.x_mean).ravel()
+                    + self.x_mean @ self.x_mean
+                )
         else:
             Xc = X if self.x_mean is None else X - self.x_mean
             sq = np.einsum("ij,ij->i", Xc, Xc)

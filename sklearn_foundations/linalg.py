@@ -1,4 +1,4 @@
-"""Eigenvalues by power iteration, on a symmetric operator given as a matrix or a matvec.
+"""Eigenvalues by power iteration on a symmetric operator: a matrix or a matvec.
 
 Power iteration is the linear-algebra method one can follow by hand: multiply a
 vector by the matrix, normalize, repeat; the vector turns towards the eigenvector
@@ -123,7 +123,8 @@ def power_iteration(
     residuals = np.full(p, np.inf)
     converged = False
     n_iter = 0
-    for n_iter in range(1, max_iter + 1):
+    while n_iter < max_iter:
+        n_iter += 1
         AV = np.asarray(op.matmat(V), dtype=dtype)
         theta, V, AV = _rayleigh_ritz(V, AV)
         residuals = np.linalg.norm(AV - V * theta, axis=0)

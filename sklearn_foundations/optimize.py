@@ -22,6 +22,7 @@ Full-batch solvers stop when the gradient mapping
 orders of magnitude raises :class:`DivergenceError`. This module imports only numpy.
 """
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -217,7 +218,7 @@ def fista(
                 break
             if restart and np.sum((z - theta_new) * (theta_new - theta)) > 0:
                 t = 1.0
-            t_new = (1.0 + np.sqrt(1.0 + 4.0 * t * t)) / 2.0
+            t_new = (1.0 + math.sqrt(1.0 + 4.0 * t * t)) / 2.0
             beta = (t - 1.0) / t_new
             z = theta_new + beta * (theta_new - theta)
             A_z = A_new + beta * (A_new - A)
@@ -240,10 +241,12 @@ def proximal_gradient(
         + \frac{1}{2\eta} \|\theta_{+} - \theta\|^2
 
     holds, which needs no Lipschitz constant (Beck and Teboulle, 2009). Near
-    the optimum the values round off, so the condition is also checked in its
-    gradient form :math:`(\nabla f(\theta_{+}) - \nabla f(\theta))^\top
-    (\theta_{+} - \theta) \le \|\theta_{+} - \theta\|^2 / \eta`, equal to it
-    for a quadratic ``f``.
+    the optimum the values round off, so once the quadratic term falls below
+    ``1e-6`` of ``|f|`` the condition is checked in the gradient form
+    :math:`(\nabla f(\theta_{+}) - \nabla f(\theta))^\top (\theta_{+} - \theta)
+    \le \|\theta_{+} - \theta\|^2 / (2\eta)`, which implies it for convex
+    ``f``. A trial step too small to change ``theta`` in floating point ends the
+    search: ``theta`` is then stationary to machine precision.
 
     Examples
     --------
@@ -272,8 +275,13 @@ def proximal_gradient(
                 f_new = datafit.value(theta_new, A_new)
                 grad_new = datafit.gradient(theta_new, A_new)
                 d = theta_new - theta
-                if not line_search or _sufficient_decrease(
-                    f, f_new, grad, grad_new, d, step, slack
+                stalled = np.max(np.abs(d), initial=0.0) <= slack * np.max(
+                    np.abs(theta), initial=1.0
+                )
+                if (
+                    not line_search
+                    or stalled
+                    or _sufficient_decrease(f, f_new, grad, grad_new, d, step)
                 ):
                     break
                 step *= shrink
@@ -283,7 +291,10 @@ def proximal_gradient(
             optimality = np.max(np.abs(d), initial=0.0) / step
             _report(verbose, "Iteration", it, F, optimality, step)
             theta, f, grad = theta_new, f_new, grad_new
-            if optimality <= tol or (monitor is not None and monitor(theta)):
+            if optimality <= tol or (line_search and stalled):
+                converged = True
+                break
+            if monitor is not None and monitor(theta):
                 converged = True
                 break
             if line_search:
@@ -291,12 +302,13 @@ def proximal_gradient(
     return OptimizeResult(theta, it, objective, converged, step, it + 1)
 
 
-def _sufficient_decrease(f, f_new, grad, grad_new, d, step, slack):
-    """Armijo's condition, in value form and in the gradient form that equals it
-    for a quadratic and stays exact near the optimum, where values round off."""
+def _sufficient_decrease(f, f_new, grad, grad_new, d, step):
+    """Armijo's condition on values while its quadratic term stands well above
+    their round-off; then its gradient form, which implies it for convex ``f``."""
     dd = np.sum(d * d)
-    armijo = f_new <= f + np.sum(grad * d) + dd / (2 * step) + slack * abs(f)
-    return armijo and np.sum((grad_new - grad) * d) <= dd / step
+    if dd / (2 * step) >= 1e-6 * max(abs(f), abs(f_new)):
+        return f_new <= f + np.sum(grad * d) + dd / (2 * step)
+    return np.sum((grad_new - grad) * d) <= dd / (2 * step)
 
 
 def stochastic_gradient(
@@ -344,8 +356,10 @@ def stochastic_gradient(
         for epoch in range(1, max_iter + 1):
             order = rng.permutation(n) if shuffle else np.arange(n)
             for start in range(0, n, batch_size):
-                batch = datafit if batch_size >= n else datafit.batch(
-                    order[start : start + batch_size]
+                batch = (
+                    datafit
+                    if batch_size >= n
+                    else datafit.batch(order[start : start + batch_size])
                 )
                 step = schedule(t)
                 grad = batch.gradient(theta, batch.linear(theta))

@@ -30,10 +30,12 @@ def _grad(f):
 
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("loss", [HalfSquaredError(), Huber(0.5)], ids=repr)
-@pytest.mark.parametrize("center,fit_intercept", [(True, True), (False, True),
-                                                  (False, False)])
-def test_linear_datafit_gradient_by_finite_differences(sparse, loss, center,
-                                                       fit_intercept):
+@pytest.mark.parametrize(
+    "center,fit_intercept", [(True, True), (False, True), (False, False)]
+)
+def test_linear_datafit_gradient_by_finite_differences(
+    sparse, loss, center, fit_intercept
+):
     X, y, s = _data(sparse)
     x_mean = np.asarray(X.T @ s).ravel() if center else None
     f = LinearDatafit(loss, X, y, s, x_mean, fit_intercept)
@@ -55,8 +57,9 @@ def test_quadratic_datafit_equals_linear_datafit(sparse, fit_intercept):
     quad = QuadraticDatafit(*gram, fit_intercept=fit_intercept)
     theta = np.random.default_rng(2).standard_normal((5 + fit_intercept, 2))
     assert _value(quad)(theta) == pytest.approx(_value(lin)(theta), rel=1e-12)
-    np.testing.assert_allclose(_grad(quad)(theta), _grad(lin)(theta), rtol=1e-10,
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        _grad(quad)(theta), _grad(lin)(theta), rtol=1e-10, atol=1e-12
+    )
     assert quad.lipschitz() == pytest.approx(lin.lipschitz(), rel=1e-2)
 
 

@@ -6,7 +6,11 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 from scipy.stats import ortho_group
 
-from sklearn_foundations.linalg import gram_operator, largest_eigenvalue, power_iteration
+from sklearn_foundations.linalg import (
+    gram_operator,
+    largest_eigenvalue,
+    power_iteration,
+)
 
 
 def _known_spectrum(eigenvalues, seed=0):

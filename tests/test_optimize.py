@@ -50,12 +50,21 @@ def test_solvers_agree(lasso_problem):
     L = f.lipschitz()
     ref = fista(f, pen, theta0, step=1 / L, max_iter=5000, tol=1e-11)
     F_star = _objective(f, pen, ref.coef)
-    bt = proximal_gradient(f, pen, theta0, step=1.0, max_iter=20000, tol=1e-10,
-                           line_search=True)
+    bt = proximal_gradient(
+        f, pen, theta0, step=1.0, max_iter=20000, tol=1e-10, line_search=True
+    )
     gd = proximal_gradient(f, pen, theta0, step=1 / L, max_iter=50000, tol=1e-10)
-    sgd = stochastic_gradient(f, pen, theta0, schedule=InverseScaling(0.5 / L, 0.5),
-                              batch_size=30, max_iter=400, tol=0.0,
-                              n_iter_no_change=1000, rng=0)
+    sgd = stochastic_gradient(
+        f,
+        pen,
+        theta0,
+        schedule=InverseScaling(0.5 / L, 0.5),
+        batch_size=30,
+        max_iter=400,
+        tol=0.0,
+        n_iter_no_change=1000,
+        rng=0,
+    )
     for res in (bt, gd):
         assert res.converged
         assert _objective(f, pen, res.coef) == pytest.approx(F_star, rel=1e-9)
@@ -77,8 +86,9 @@ def test_gram_datafit_gives_the_same_path(lasso_problem, synthetic):
 def test_restart_makes_fista_monotone_eventually(lasso_problem):
     f, pen, theta0 = lasso_problem
     res = fista(f, pen, theta0, step=1 / f.lipschitz(), max_iter=300, tol=0)
-    plain = fista(f, pen, theta0, step=1 / f.lipschitz(), max_iter=300, tol=0,
-                  restart=False)
+    plain = fista(
+        f, pen, theta0, step=1 / f.lipschitz(), max_iter=300, tol=0, restart=False
+    )
     F_star = min(res.objective + plain.objective)
     assert res.objective[-1] - F_star <= plain.objective[-1] - F_star + 1e-12
 
@@ -86,14 +96,14 @@ def test_restart_makes_fista_monotone_eventually(lasso_problem):
 def test_too_large_a_step_raises_divergence(lasso_problem):
     f, pen, theta0 = lasso_problem
     with pytest.raises(DivergenceError, match="diverged"):
-        proximal_gradient(f, pen, theta0, step=10 / f.lipschitz(), max_iter=500,
-                          tol=0)
+        proximal_gradient(f, pen, theta0, step=10 / f.lipschitz(), max_iter=500, tol=0)
 
 
 def test_backtracking_recovers_from_a_large_first_step(lasso_problem):
     f, pen, theta0 = lasso_problem
-    res = proximal_gradient(f, pen, theta0, step=1e3, max_iter=20000, tol=1e-8,
-                            line_search=True)
+    res = proximal_gradient(
+        f, pen, theta0, step=1e3, max_iter=20000, tol=1e-8, line_search=True
+    )
     assert res.converged
     assert res.step <= 4 / f.lipschitz()
 
@@ -109,13 +119,29 @@ def test_adaptive_schedule_divides_by_five_until_tiny():
 def test_plateau_counts_consecutive_non_improvements():
     p = Plateau(tol=0.5, n_iter_no_change=3)
     assert [p.update(v) for v in [3, 2, 2, 2, 1, 1, 1, 1]] == [
-        False, False, False, False, False, False, False, True
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        True,
     ]
 
 
 def test_stochastic_counts_updates(lasso_problem):
     f, pen, theta0 = lasso_problem
-    res = stochastic_gradient(f, pen, theta0, schedule=InverseScaling(1e-3),
-                              batch_size=64, max_iter=3, tol=0.0,
-                              n_iter_no_change=10, rng=0, t0=1)
+    res = stochastic_gradient(
+        f,
+        pen,
+        theta0,
+        schedule=InverseScaling(1e-3),
+        batch_size=64,
+        max_iter=3,
+        tol=0.0,
+        n_iter_no_change=10,
+        rng=0,
+        t0=1,
+    )
     assert res.t == 1 + 3 * int(np.ceil(300 / 64))

@@ -24,7 +24,9 @@ def test_prox_satisfies_its_optimality_condition(v, alpha, l1_ratio, step):
     # i.e. the optimality measure of the prox problem's gradient (p - v)/step is 0
     pen = ElasticNet(alpha, l1_ratio)
     p = pen.prox(v, step)
-    assert np.max(pen.subdiff_distance(p, (p - v) / step)) <= 1e-9 * (1 + np.abs(v).max())
+    assert np.max(pen.subdiff_distance(p, (p - v) / step)) <= 1e-9 * (
+        1 + np.abs(v).max()
+    )
 
 
 @pytest.mark.parametrize("pen", [L2(0.7), L1(0.7), ElasticNet(0.7, 0.3)], ids=repr)
@@ -73,5 +75,6 @@ def test_with_intercept_leaves_the_last_row_unpenalized():
     theta = np.array([[1.0], [3.0]])
     assert pen.value(theta) == pytest.approx(1.0)
     np.testing.assert_allclose(pen.prox(theta, 0.5), [[0.5], [3.0]])
-    np.testing.assert_allclose(pen.subdiff_distance(theta, np.array([[-2.0], [0.1]])),
-                               [[0.0], [0.1]])
+    np.testing.assert_allclose(
+        pen.subdiff_distance(theta, np.array([[-2.0], [0.1]])), [[0.0], [0.1]]
+    )

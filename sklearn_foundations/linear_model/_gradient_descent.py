@@ -276,6 +276,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                 f"tol={self.tol}. Increase max_iter, loosen tol, or standardize "
                 "the features.",
                 ConvergenceWarning,
+                stacklevel=2,
             )
         self._set_fitted(result, x_mean, X.shape[1], y, result.objective)
         return self
@@ -323,8 +324,9 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
             datafit, theta0, rng, True, None, t0=1 if first else self.t_, epochs=1
         )
         history = [] if first else list(self.loss_curve_)
+        n_iter = 0 if first else self.n_iter_
         self._set_fitted(result, None, X.shape[1], y, history + result.objective)
-        self.n_iter_ = result.n_iter + (0 if first else self.n_iter_)
+        self.n_iter_ = n_iter + result.n_iter
         return self
 
     def predict(self, X):

@@ -1,0 +1,293 @@
+"""GradientDescentRegressor against scikit-learn's Ridge, Lasso and ElasticNet,
+against a second solver, and on bad input."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from scipy.optimize import minimize
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import ElasticNet, Lasso, Ridge
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_foundations import GradientDescentRegressor
+
+TIGHT = dict(tol=1e-12, max_iter=100_000)
+
+
+def _reference(penalty, alpha, l1_ratio, sw_sum):
+    if penalty == "l2":
+        return Ridge(alpha=alpha * sw_sum, solver="cholesky")
+    if penalty == "l1":
+        return Lasso(alpha=alpha, tol=1e-14, max_iter=1_000_000)
+    return ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-14, max_iter=1_000_000)
+
+
+def _rel(a, b):
+    return np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300)
+
+
+@pytest.mark.parametrize("dataset", ["diabetes", "synthetic"])
+@pytest.mark.parametrize("penalty", ["l2", "l1", "elasticnet"])
+@pytest.mark.parametrize("precompute", [True, False])
+def test_same_optimum_as_scikit_learn(dataset, penalty, precompute, request):
+    X, y = request.getfixturevalue(dataset)
+    alpha = 2.0
+    ours = GradientDescentRegressor(
+        penalty=penalty, alpha=alpha, l1_ratio=0.4, precompute=precompute, **TIGHT
+    ).fit(X, y)
+    ref = _reference(penalty, alpha, 0.4, len(y)).fit(X, y)
+    assert _rel(ours.coef_, ref.coef_) <= 1e-6
+    assert abs(ours.intercept_ - ref.intercept_) <= 1e-6 * max(1, abs(ref.intercept_))
+    if penalty == "l1":
+        assert np.any(ref.coef_ == 0)
+    if penalty != "l2":
+        np.testing.assert_array_equal(ours.coef_ == 0, ref.coef_ == 0)
+
+
+@pytest.mark.parametrize("penalty", ["l2", "l1"])
+def test_sparse_and_dense_give_the_same_coef(synthetic, penalty):
+    X, y = synthetic
+    Xs = X.copy()
+    Xs[np.abs(Xs) < 1.0] = 0.0
+    for precompute in (True, False):
+        est = GradientDescentRegressor(
+            penalty=penalty, alpha=0.1, precompute=precompute, **TIGHT
+        )
+        dense = est.fit(Xs, y).coef_.copy()
+        for fmt in (sp.csr_matrix, sp.csc_matrix):
+            np.testing.assert_allclose(
+                est.fit(fmt(Xs), y).coef_, dense, rtol=1e-8, atol=1e-10
+            )
+
+
+def test_ridge_alpha_scales_with_the_sum_of_weights(synthetic):
+    X, y = synthetic
+    sw = np.random.default_rng(0).uniform(0.5, 3, len(y))
+    ours = GradientDescentRegressor(alpha=0.3, **TIGHT).fit(X, y, sample_weight=sw)
+    ref = Ridge(alpha=0.3 * sw.sum()).fit(X, y, sample_weight=sw)
+    assert _rel(ours.coef_, ref.coef_) <= 1e-6
+
+
+@pytest.mark.parametrize("solver", [dict(), dict(learning_rate="backtracking")])
+def test_sample_weights_equal_repetition(synthetic, solver):
+    X, y = synthetic
+    counts = np.random.default_rng(0).integers(0, 4, len(y))
+    est = GradientDescentRegressor(penalty="elasticnet", alpha=0.1, **solver, **TIGHT)
+    weighted = est.fit(X, y, sample_weight=counts).coef_.copy()
+    repeated = est.fit(np.repeat(X, counts, axis=0), np.repeat(y, counts)).coef_
+    np.testing.assert_allclose(weighted, repeated, rtol=1e-7, atol=1e-9)
+
+
+def _objective(est, X, y):
+    r = y - X @ est.coef_ - est.intercept_
+    a, rho = est.alpha, {"l2": 0, "l1": 1, "elasticnet": est.l1_ratio}[est.penalty]
+    w = est.coef_
+    return 0.5 * np.mean(r**2) + a * (rho * np.abs(w).sum() + (1 - rho) / 2 * w @ w)
+
+
+def test_solvers_reach_the_same_objective(diabetes):
+    X, y = diabetes
+    common = dict(penalty="elasticnet", alpha=0.05, l1_ratio=0.5)
+    ref = GradientDescentRegressor(**common, **TIGHT).fit(X, y)
+    F_star = _objective(ref, X, y)
+    assert ref.loss_curve_[-1] == pytest.approx(F_star, rel=1e-10)
+    bt = GradientDescentRegressor(learning_rate="backtracking", **common, **TIGHT)
+    assert _objective(bt.fit(X, y), X, y) == pytest.approx(F_star, rel=1e-10)
+    gd = GradientDescentRegressor(learning_rate="constant", eta0=0.1, **common, **TIGHT)
+    assert _objective(gd.fit(X, y), X, y) == pytest.approx(F_star, rel=1e-10)
+    mb = GradientDescentRegressor(
+        batch_size=16,
+        learning_rate="invscaling",
+        eta0=0.5,
+        power_t=0.5,
+        max_iter=300,
+        tol=0,
+        n_iter_no_change=1000,
+        random_state=0,
+        **common,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert _objective(mb.fit(X, y), X, y) == pytest.approx(F_star, rel=1e-4)
+    sgd = GradientDescentRegressor(
+        batch_size=1, max_iter=100, tol=1e-6, random_state=0, **common
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert _objective(sgd.fit(X, y), X, y) == pytest.approx(F_star, rel=1e-2)
+
+
+def test_adaptive_learning_rate_converges(diabetes):
+    X, y = diabetes
+    est = GradientDescentRegressor(
+        learning_rate="adaptive",
+        eta0=0.1,
+        batch_size=32,
+        tol=1e-6,
+        max_iter=2000,
+        random_state=0,
+    ).fit(X, y)
+    assert _objective(est, X, y) == pytest.approx(
+        _objective(GradientDescentRegressor(**TIGHT).fit(X, y), X, y), rel=5e-3
+    )
+    assert est.step_size_ / 5 < 1e-6  # divided by 5 until it fell below 1e-6
+
+
+def test_huber_matches_a_generic_minimizer(synthetic):
+    X, y = synthetic
+    y = y.copy()
+    y[::10] += 30  # outliers
+    eps, alpha = 1.0, 0.05
+    est = GradientDescentRegressor(loss="huber", epsilon=eps, alpha=alpha, **TIGHT)
+    est.fit(X, y)
+
+    def J(theta):
+        r = np.abs(y - X @ theta[:-1] - theta[-1])
+        h = np.where(r <= eps, 0.5 * r**2, eps * r - 0.5 * eps**2)
+        return h.mean() + alpha / 2 * theta[:-1] @ theta[:-1]
+
+    ref = minimize(J, np.zeros(X.shape[1] + 1), method="BFGS", options=dict(gtol=1e-10))
+    assert J(np.r_[est.coef_, est.intercept_]) <= ref.fun + 1e-9
+    np.testing.assert_allclose(est.coef_, ref.x[:-1], atol=1e-4)
+
+
+def test_multi_output_is_one_model_per_target(synthetic):
+    X, y = synthetic
+    Y = np.column_stack([y, -2 * y + 1])
+    est = GradientDescentRegressor(alpha=0.2, **TIGHT).fit(X, Y)
+    assert est.coef_.shape == (2, X.shape[1]) and est.intercept_.shape == (2,)
+    ref = Ridge(alpha=0.2 * len(y)).fit(X, Y)
+    assert _rel(est.coef_, ref.coef_) < 1e-6
+    assert est.predict(X).shape == Y.shape
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_float32_stays_float32(synthetic, sparse):
+    X, y = synthetic
+    X32 = X.astype(np.float32)
+    X32 = sp.csr_matrix(X32) if sparse else X32
+    est = GradientDescentRegressor(alpha=0.1).fit(X32, y.astype(np.float32))
+    assert est.coef_.dtype == np.float32
+    assert est.predict(X32).dtype == np.float32
+    ref = GradientDescentRegressor(alpha=0.1, tol=1e-10).fit(X, y)
+    assert _rel(est.coef_, ref.coef_) < 1e-3
+
+
+def test_diverging_learning_rate_is_explained(diabetes):
+    X, y = diabetes
+    est = GradientDescentRegressor(learning_rate="constant", eta0=10.0)
+    with pytest.raises(ValueError, match=r"eta0=10.*diverge.*1/L = [0-9.]+"):
+        est.fit(X, y)
+    sgd = GradientDescentRegressor(learning_rate="constant", eta0=10.0, batch_size=8)
+    with pytest.raises(ValueError, match="learning_rate='constant'.*1/L"):
+        sgd.fit(X, y)
+    assert not hasattr(est, "coef_")
+
+
+def test_stable_step_in_the_message_is_stable(diabetes):
+    X, y = diabetes
+    est = GradientDescentRegressor(learning_rate="constant", eta0=10.0)
+    with pytest.raises(ValueError) as info:
+        est.fit(X, y)
+    step = float(str(info.value).split("1/L = ")[1].split(" ")[0])
+    ok = GradientDescentRegressor(learning_rate="constant", eta0=0.99 * step, tol=1e-8)
+    assert np.all(np.isfinite(ok.fit(X, y).coef_))
+
+
+def test_max_iter_gives_a_convergence_warning(diabetes):
+    X, y = diabetes
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        GradientDescentRegressor(max_iter=3, tol=1e-12).fit(X, y)
+
+
+def test_verbose_prints_one_line_per_iteration(diabetes, capsys):
+    X, y = diabetes
+    est = GradientDescentRegressor(verbose=1, tol=1e-6).fit(X, y)
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("--")]
+    assert len(lines) == est.n_iter_ == len(est.loss_curve_)
+
+
+def test_loss_curve_is_the_full_objective(diabetes):
+    X, y = diabetes
+    est = GradientDescentRegressor(penalty="l1", alpha=1.0, tol=1e-9).fit(X, y)
+    assert est.loss_curve_[-1] == pytest.approx(_objective(est, X, y), rel=1e-12)
+    assert est.step_size_ > 0 and est.t_ == est.n_iter_ + 1
+
+
+def test_partial_fit_repeated_reaches_fit(diabetes):
+    X, y = diabetes
+    est = GradientDescentRegressor(alpha=0.1)
+    for _ in range(3000):
+        est.partial_fit(X, y)
+    ref = GradientDescentRegressor(alpha=0.1, **TIGHT).fit(X, y)
+    assert _rel(est.coef_, ref.coef_) < 1e-4
+    assert len(est.loss_curve_) == est.n_iter_ == 3000
+    with pytest.raises(ValueError, match="3 features"):
+        est.partial_fit(X[:, :3], y)
+
+
+def test_warm_start_and_coef_init_start_where_told(diabetes):
+    X, y = diabetes
+    est = GradientDescentRegressor(alpha=0.1, tol=1e-8).fit(X, y)
+    again = GradientDescentRegressor(alpha=0.1, tol=1e-8, warm_start=True)
+    again.fit(X, y)
+    n_cold = again.n_iter_
+    again.fit(X, y)
+    assert again.n_iter_ < n_cold
+    init = GradientDescentRegressor(alpha=0.1, tol=1e-8).fit(
+        X, y, coef_init=est.coef_, intercept_init=est.intercept_
+    )
+    assert init.n_iter_ < n_cold / 3
+
+
+def test_early_stopping_stops_on_validation_score(diabetes):
+    X, y = diabetes
+    est = GradientDescentRegressor(
+        early_stopping=True, n_iter_no_change=3, tol=1e-3, random_state=0
+    ).fit(X, y)
+    full = GradientDescentRegressor(tol=1e-12, max_iter=10_000).fit(X, y)
+    assert est.n_iter_ < full.n_iter_
+    assert est.score(X, y) > 0.45
+
+
+def test_inputs_are_not_modified(synthetic):
+    X, y = synthetic
+    sw = np.ones(len(y))
+    X0, y0, sw0 = X.copy(), y.copy(), sw.copy()
+    GradientDescentRegressor(penalty="l1").fit(X, y, sample_weight=sw)
+    GradientDescentRegressor(batch_size=10, max_iter=5).fit(X, y, sample_weight=sw)
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_array_equal(sw, sw0)
+
+
+def test_bad_parameters_name_the_parameter(diabetes):
+    X, y = diabetes
+    with pytest.raises(ValueError, match="alpha"):
+        GradientDescentRegressor(alpha=-1.0).fit(X, y)
+    with pytest.raises(ValueError, match="backtracking.*batch_size"):
+        GradientDescentRegressor(learning_rate="backtracking", batch_size=4).fit(X, y)
+    with pytest.raises(ValueError, match="precompute=True"):
+        GradientDescentRegressor(loss="huber", precompute=True).fit(X, y)
+    with pytest.raises(ValueError, match="zero"):
+        GradientDescentRegressor().fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+def test_pandas_feature_names_and_pipelines(diabetes):
+    X, y = diabetes
+    df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    est = GradientDescentRegressor(alpha=0.01).fit(df, y)
+    np.testing.assert_array_equal(est.feature_names_in_, df.columns)
+    pipe = make_pipeline(StandardScaler(), GradientDescentRegressor())
+    grid = GridSearchCV(pipe, {"gradientdescentregressor__alpha": [0.01, 0.1]}, cv=3)
+    grid.fit(df, y)
+    ours = cross_val_score(pipe, X, y, cv=5).mean()
+    ref = cross_val_score(
+        make_pipeline(StandardScaler(), Ridge(alpha=1e-4 * 353)), X, y, cv=5
+    ).mean()
+    assert ours == pytest.approx(ref, abs=1e-4)
