@@ -20,6 +20,7 @@ from ..optimize import (
     DivergenceError,
     InverseScaling,
     Plateau,
+    conjugate_gradient,
     fista,
     proximal_gradient,
     stochastic_gradient,
@@ -81,7 +82,9 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
             "adaptive"}, default="auto"
         ``"auto"``: full batch, step :math:`1/L` from the Lipschitz constant
         :math:`L` of the gradient (power iteration on :math:`X^\top S X`) with
-        Nesterov acceleration; with ``batch_size``, the decaying step
+        Nesterov acceleration, or, when the objective is a quadratic (squared
+        error, no L1 part), conjugate gradient with its exact steps; with
+        ``batch_size``, the decaying step
         :math:`1/(L_b t^{p})`. ``"backtracking"``: Armijo line search starting
         from ``eta0``. ``"constant"``: ``eta0``. ``"invscaling"``:
         ``eta0 / t**power_t``. ``"adaptive"``: ``eta0``, divided by 5 on each
@@ -386,11 +389,11 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         if self.precompute != "auto":
             return bool(self.precompute)
         n, d = X.shape
-        if not possible or n < 2 * d or d > 4000:
+        if not possible or n < 2 * d:
             return False
-        if sp.issparse(X):
-            return X.nnz / n <= 64  # Gram costs ~ n * nnz_row^2
-        return d <= 500
+        if sp.issparse(X):  # a Gram step must beat two sparse products
+            return d * d <= X.nnz and X.nnz / n <= 64
+        return d <= 1000  # one BLAS pass (syrk) beats many memory-bound ones
 
     def _split_validation(self, X, y, sample_weight, rng):
         train, val = train_test_split(
@@ -476,6 +479,10 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
             grad0 = datafit.gradient(theta0, datafit.linear(theta0))
             tol = max(self.tol, eps) * np.max(np.abs(grad0), initial=0.0)
             common = dict(max_iter=max_iter, tol=tol, monitor=monitor)
+            if self.learning_rate == "auto" and self._is_quadratic():
+                return conjugate_gradient(
+                    datafit, penalty, theta0, verbose=self.verbose, **common
+                )
             if self.learning_rate == "auto":
                 return fista(
                     datafit, penalty, theta0, step=steps.auto(), verbose=self.verbose,
@@ -494,6 +501,13 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                 "Lipschitz constant of the gradient); use eta0 below it, or "
                 "learning_rate='auto' or 'backtracking'."
             ) from exc
+
+    def _is_quadratic(self):
+        """Squared loss with no L1 part: the objective is a quadratic."""
+        l1_free = self.penalty in (None, "l2") or (
+            self.penalty == "elasticnet" and self.l1_ratio == 0
+        )
+        return self.loss == "squared_error" and l1_free
 
     def _stochastic_rate(self):
         if self.learning_rate == "backtracking":

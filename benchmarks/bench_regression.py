@@ -1,0 +1,167 @@
+"""Fit time at equal accuracy: GradientDescentRegressor against scikit-learn.
+
+For every problem a reference optimum is computed once at a very tight
+tolerance; each solver's ``tol`` is then swept from loose to tight and the first
+setting whose relative suboptimality ``(J - J*) / J*`` is at most ``--target``
+(1e-6) is timed: medians of ``--repeats`` interleaved runs. Direct solvers
+(Ridge's cholesky, svd) have no tolerance and are timed as they are.
+
+    python benchmarks/bench_regression.py            # the README's table
+    python benchmarks/bench_regression.py --quick    # smaller problems
+"""
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.datasets import load_diabetes
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import ElasticNet, Lasso, LassoLars, Ridge, SGDRegressor
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_foundations import GradientDescentRegressor
+
+warnings.simplefilter("ignore", ConvergenceWarning)
+TOLS = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-10, 1e-12]
+
+
+def objective(est, X, y, alpha, l1_ratio):
+    r = y - X @ est.coef_ - est.intercept_
+    w = est.coef_
+    pen = l1_ratio * np.abs(w).sum() + (1 - l1_ratio) / 2 * w @ w
+    return 0.5 * np.mean(r**2) + alpha * pen
+
+
+def problems(quick):
+    rng = np.random.default_rng(0)
+    n, d = (20_000, 100) if quick else (200_000, 100)
+    X = rng.standard_normal((n, d))
+    w = rng.standard_normal(d) * (rng.uniform(size=d) < 0.3)
+    y = X @ w + 3.0 + rng.standard_normal(n)
+    yield f"dense {n}x{d}", X, y, [("l2", 0.1), ("l1", 0.05), ("elasticnet", 0.05)]
+    n, d = (10_000, 2_000) if quick else (100_000, 2_000)
+    Xs = sp.random(n, d, density=5e-3, format="csr", random_state=1)
+    ws = rng.standard_normal(d) * (rng.uniform(size=d) < 0.2)
+    ys = Xs @ ws + 0.1 * rng.standard_normal(n)
+    yield f"sparse {n}x{d} ({Xs.nnz:,} nnz)", Xs, ys, [("l2", 1e-3), ("l1", 1e-4)]
+    Xd, yd = load_diabetes(return_X_y=True)
+    Xd = StandardScaler().fit_transform(Xd)
+    yield "diabetes 442x10", Xd, yd, [("l2", 0.1), ("l1", 0.1), ("elasticnet", 0.1)]
+
+
+def candidates(penalty, alpha, n, is_sparse):
+    """(library, name, factory(tol) or None for direct solvers, uses_tol)."""
+    l1_ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": 0.5}[penalty]
+
+    def ours(tol):
+        return GradientDescentRegressor(
+            penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, tol=tol, max_iter=100_000
+        )
+
+    yield "ours", "GradientDescentRegressor", ours, True
+    sgd_pen = penalty
+
+    def sgd(tol):
+        return SGDRegressor(
+            penalty=sgd_pen, alpha=alpha, l1_ratio=l1_ratio, tol=tol,
+            max_iter=1000, random_state=0,
+        )  # fmt: skip
+
+    yield "sklearn", "SGDRegressor", sgd, True
+    if penalty == "l2":
+        solvers = ["sparse_cg", "lsqr", "sag"] + ([] if is_sparse else ["cholesky"])
+        for solver in solvers:
+            direct = solver == "cholesky"
+
+            def ridge(tol, solver=solver):
+                return Ridge(alpha=alpha * n, solver=solver, tol=tol, max_iter=100_000)
+
+            yield "sklearn", f"Ridge({solver})", ridge, not direct
+    elif penalty == "l1":
+        for pre in (False, True) if not is_sparse else (False,):
+
+            def lasso(tol, pre=pre):
+                return Lasso(alpha=alpha, precompute=pre, tol=tol, max_iter=100_000)
+
+            yield "sklearn", f"Lasso(precompute={pre})", lasso, True
+        if not is_sparse:
+            yield "sklearn", "LassoLars", lambda tol: LassoLars(alpha=alpha), False
+    else:
+        for pre in (False, True):
+
+            def enet(tol, pre=pre):
+                return ElasticNet(
+                    alpha=alpha, l1_ratio=l1_ratio, precompute=pre, tol=tol,
+                    max_iter=100_000,
+                )  # fmt: skip
+
+            yield "sklearn", f"ElasticNet(precompute={pre})", enet, True
+
+
+def timed_fit(factory, tol, X, y):
+    est = factory(tol)
+    start = time.perf_counter()
+    est.fit(X, y)
+    return time.perf_counter() - start, est
+
+
+def bench(name, X, y, penalty, alpha, target, repeats):
+    l1_ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": 0.5}[penalty]
+    ref = GradientDescentRegressor(
+        penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, tol=1e-14, max_iter=200_000
+    ).fit(X, y)
+    J_star = objective(ref, X, y, alpha, l1_ratio)
+    chosen = []
+    for lib, est_name, factory, uses_tol in candidates(
+        penalty, alpha, X.shape[0], sp.issparse(X)
+    ):
+        picked, subopt = None, np.inf
+        for tol in TOLS if uses_tol else [1e-4]:
+            _, est = timed_fit(factory, tol, X, y)
+            subopt = (objective(est, X, y, alpha, l1_ratio) - J_star) / abs(J_star)
+            picked = tol
+            if subopt <= target:
+                break
+        chosen.append(
+            (lib, est_name, factory, picked if uses_tol else "direct", max(subopt, 0.0))
+        )
+    times = {c[1]: [] for c in chosen}
+    for _ in range(repeats):  # interleaved repeats
+        for _, est_name, factory, tol, _ in chosen:
+            tol = 1e-4 if tol == "direct" else tol
+            times[est_name].append(timed_fit(factory, tol, X, y)[0])
+    rows = []
+    for lib, est_name, _, tol, subopt in chosen:
+        rows.append((name, penalty, lib, est_name, tol, subopt,
+                     float(np.median(times[est_name]))))  # fmt: skip
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--target", type=float, default=1e-6)
+    args = parser.parse_args()
+    print(
+        "| problem | penalty | estimator | tol | suboptimality | time (s) | "
+        "ratio to ours |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name, X, y, settings in problems(args.quick):
+        for penalty, alpha in settings:
+            rows = bench(name, X, y, penalty, alpha, args.target, args.repeats)
+            ours_time = rows[0][-1]
+            for prob, pen, lib, est, tol, sub, t in rows:
+                tag = f"**{est}**" if lib == "ours" else est
+                print(
+                    f"| {prob} | {pen} (alpha={alpha:g}) | {tag} | {tol} | "
+                    f"{sub:.1e} | {t:.4f} | {t / ours_time:.2f} |",
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()
