@@ -217,12 +217,22 @@ def centered_gram(X, y, s, x_mean=None, y_mean=None, chunk_size=None):
         q = np.asarray(X.T @ (s[:, None] * y_c)) - np.outer(x_mean, s @ y_c)
     else:
         G = np.zeros((d, d), dtype=X.dtype)
-        chunk_size = chunk_size or max(256, 2**21 // max(d, 1))
+        uniform = s.min() == s.max()  # then scale once at the end
+        root_s = np.sqrt(s)[:, None]
+        chunk_size = chunk_size or max(256, 2**20 // max(d, 1))
+        buf = np.empty((min(chunk_size, n), d), dtype=X.dtype)
         for start in range(0, n, chunk_size):
             rows = slice(start, start + chunk_size)
-            root_s = np.sqrt(s[rows])[:, None]
-            Xs = (X[rows] - x_mean) * root_s
-            G += Xs.T @ Xs
-            q += Xs.T @ (y_c[rows] * root_s)
+            B = buf[: len(y_c[rows])]
+            np.subtract(X[rows], x_mean, out=B)
+            yB = y_c[rows]
+            if not uniform:
+                B *= root_s[rows]
+                yB = yB * root_s[rows]
+            G += B.T @ B
+            q += B.T @ yB
+        if uniform:
+            G *= s[0]
+            q *= s[0]
     c = 0.5 * float(s @ (y_c * y_c).sum(axis=1))
     return G, q, y_mean, c
