@@ -249,9 +249,9 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         """
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, True)
         rng = check_random_state(self.random_state)
-        monitor = None
+        make_monitor = None
         if self.early_stopping:
-            X, y, sample_weight, monitor = self._split_validation(
+            X, y, sample_weight, make_monitor = self._split_validation(
                 X, y, sample_weight, rng
             )
         s = sample_weight / sample_weight.sum()
@@ -268,8 +268,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
             datafit = LinearDatafit(
                 self._loss(), X, y, s, x_mean, fit_intercept=self.fit_intercept
             )
-        if monitor is not None:
-            monitor = monitor(x_mean)
+        monitor = make_monitor(x_mean) if make_monitor else None
         theta0 = self._initial_theta(X, y, s, x_mean, coef_init, intercept_init)
         result = self._solve(datafit, theta0, rng, stochastic, monitor, t0=1)
         if not result.converged:
