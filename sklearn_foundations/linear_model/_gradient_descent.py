@@ -260,7 +260,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         if stochastic and sp.issparse(X):
             X = X.tocsr()  # mini-batches slice rows
         if self._use_gram(X, stochastic):
-            centers = (None, None) if self.fit_intercept else (0.0, 0.0)
+            centers = (x_mean, None) if self.fit_intercept else (0.0, 0.0)
             datafit = QuadraticDatafit(
                 *centered_gram(X, y, s, *centers), fit_intercept=self.fit_intercept
             )
