@@ -5,7 +5,8 @@ estimators and its scikit-learn counterparts. Every estimator runs inside a
 Pipeline with a StandardScaler under 5-fold cross-validation; the table shows the
 mean and spread of the test score, the mean fit time, and how far our fitted
 coefficients (on the whole dataset) are from the counterpart that solves the same
-problem exactly. Later estimators add their comparisons to ``COMPARISONS``.
+problem exactly. A later estimator adds a function like
+``_regression_comparisons`` and has :func:`comparisons` call it.
 """
 
 import argparse
