@@ -103,8 +103,10 @@ class LinearDatafit:
         :math:`[X_c, 1]^\top S [X_c, 1]`, block diagonal after centering."""
         op = gram_operator(self.X, self.s, self.x_mean)
         lam = largest_eigenvalue(op, random_state=random_state)
-        if self.fit_intercept:
-            lam = max(lam, 1.0 if self.x_mean is not None else lam + 1.0)
+        if self.fit_intercept and self.x_mean is not None:
+            lam = max(lam, 1.0)  # centered: the intercept block is separate
+        elif self.fit_intercept:
+            lam = lam + 1.0  # uncentered: bound the coupled [X, 1] block
         return self.loss.lipschitz * lam
 
     def sample_lipschitz(self):

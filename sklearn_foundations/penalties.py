@@ -72,6 +72,11 @@ class ElasticNet:
     def l2(self):
         return self.alpha * (1.0 - self.l1_ratio)
 
+    @property
+    def smooth(self):
+        """Whether the penalty is differentiable (no L1 part)."""
+        return self.l1 == 0
+
     def value(self, w):
         return float(self.l1 * np.abs(w).sum() + 0.5 * self.l2 * (w * w).sum())
 
@@ -147,6 +152,10 @@ class WithIntercept:
 
     def __init__(self, penalty):
         self.penalty = penalty
+
+    @property
+    def smooth(self):
+        return self.penalty.smooth
 
     def value(self, theta):
         return self.penalty.value(theta[:-1])

@@ -478,7 +478,8 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
             grad0 = datafit.gradient(theta0, datafit.linear(theta0))
             tol = max(self.tol, eps) * np.max(np.abs(grad0), initial=0.0)
             common = dict(max_iter=max_iter, tol=tol, monitor=monitor)
-            if self.learning_rate == "auto" and self._is_quadratic():
+            quadratic = self.loss == "squared_error" and penalty.smooth
+            if self.learning_rate == "auto" and quadratic:
                 return conjugate_gradient(
                     datafit, penalty, theta0, verbose=self.verbose, **common
                 )
@@ -500,13 +501,6 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                 "Lipschitz constant of the gradient); use eta0 below it, or "
                 "learning_rate='auto' or 'backtracking'."
             ) from exc
-
-    def _is_quadratic(self):
-        """Squared loss with no L1 part: the objective is a quadratic."""
-        l1_free = self.penalty in (None, "l2") or (
-            self.penalty == "elasticnet" and self.l1_ratio == 0
-        )
-        return self.loss == "squared_error" and l1_free
 
     def _stochastic_rate(self):
         if self.learning_rate == "backtracking":
