@@ -8,8 +8,8 @@ estimators compose it.
 """
 
 from .gradcheck import check_gradient
-from .linear_model import GradientDescentRegressor
+from .linear_model import GradientDescentRegressor, LogisticRegression
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["GradientDescentRegressor", "check_gradient"]
+__all__ = ["GradientDescentRegressor", "LogisticRegression", "check_gradient"]

@@ -5,8 +5,9 @@ estimators and its scikit-learn counterparts. Every estimator runs inside a
 Pipeline with a StandardScaler under 5-fold cross-validation; the table shows the
 mean and spread of the test score, the mean fit time, and how far our fitted
 coefficients (on the whole dataset) are from the counterpart that solves the same
-problem exactly. A later estimator adds a function like
-``_regression_comparisons`` and has :func:`comparisons` call it.
+problem exactly. Each dataset names the function that lists its comparisons
+(``_regression_comparisons``, ``_classification_comparisons``); a later
+estimator adds its entries there.
 """
 
 import argparse
@@ -21,13 +22,12 @@ from sklearn import datasets
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, Lasso, Ridge, SGDRegressor
+from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 from sklearn.model_selection import KFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .linear_model import GradientDescentRegressor
-
-DATASETS = {"diabetes": datasets.load_diabetes}
+from .linear_model import GradientDescentRegressor, LogisticRegression
 
 
 @dataclass
@@ -45,12 +45,12 @@ class Comparison:
     exact: str | None = None
 
 
-def _regression_comparisons(n_train):
+def _regression_comparisons(dataset, n_train):
     alpha = 0.1
     sgd = dict(alpha=alpha, max_iter=1000, tol=1e-3, random_state=0)
     return [
         Comparison(
-            "diabetes",
+            dataset,
             "ridge (l2)",
             GradientDescentRegressor(penalty="l2", alpha=alpha, tol=1e-8),
             {
@@ -60,7 +60,7 @@ def _regression_comparisons(n_train):
             exact="Ridge",
         ),
         Comparison(
-            "diabetes",
+            dataset,
             "lasso (l1)",
             GradientDescentRegressor(penalty="l1", alpha=alpha, tol=1e-8),
             {
@@ -70,7 +70,7 @@ def _regression_comparisons(n_train):
             exact="Lasso",
         ),
         Comparison(
-            "diabetes",
+            dataset,
             "elastic net",
             GradientDescentRegressor(
                 penalty="elasticnet", alpha=alpha, l1_ratio=0.5, tol=1e-8
@@ -84,6 +84,45 @@ def _regression_comparisons(n_train):
     ]
 
 
+def _classification_comparisons(dataset, n_train):
+    tight = dict(tol=1e-6, max_iter=10_000)
+    binary = dataset == "breast_cancer"
+    l1 = {
+        "LogisticRegression(saga)": SkLogisticRegression(
+            C=0.1, l1_ratio=1.0, solver="saga", **tight
+        )
+    }
+    if binary:
+        l1["LogisticRegression(liblin)"] = SkLogisticRegression(
+            C=0.1, l1_ratio=1.0, solver="liblinear", **tight
+        )
+    return [
+        Comparison(
+            dataset,
+            "logistic l2",
+            LogisticRegression(C=1.0, **tight),
+            {"LogisticRegression(lbfgs)": SkLogisticRegression(C=1.0, **tight)},
+            exact="LogisticRegression(lbfgs)",
+        ),
+        Comparison(
+            dataset,
+            "logistic l1",
+            LogisticRegression(C=0.1, l1_ratio=1.0, **tight),
+            l1,
+            exact="LogisticRegression(saga)",
+        ),
+    ]
+
+
+DATASETS = {
+    "diabetes": (datasets.load_diabetes, _regression_comparisons),
+    "breast_cancer": (datasets.load_breast_cancer, _classification_comparisons),
+    "iris": (datasets.load_iris, _classification_comparisons),
+    "wine": (datasets.load_wine, _classification_comparisons),
+    "digits": (datasets.load_digits, _classification_comparisons),
+}
+
+
 def comparisons(selected_datasets=None, selected_estimators=None, n_splits=5):
     """Every comparison, filtered by dataset and by our estimator's class name.
 
@@ -91,11 +130,11 @@ def comparisons(selected_datasets=None, selected_estimators=None, n_splits=5):
     a training fold of ``n_splits``-fold cross-validation.
     """
     out = []
-    for name, loader in DATASETS.items():
+    for name, (loader, listed) in DATASETS.items():
         if selected_datasets and name not in selected_datasets:
             continue
         n_samples = loader(return_X_y=True)[0].shape[0]
-        for comp in _regression_comparisons(n_samples * (n_splits - 1) // n_splits):
+        for comp in listed(name, n_samples * (n_splits - 1) // n_splits):
             cls = type(comp.ours).__name__
             if selected_estimators and cls not in selected_estimators:
                 continue
@@ -116,7 +155,7 @@ def run(comps, n_splits=5, progress=None):
     done = 0
     for comp in comps:
         if comp.dataset not in data:
-            data[comp.dataset] = DATASETS[comp.dataset](return_X_y=True)
+            data[comp.dataset] = DATASETS[comp.dataset][0](return_X_y=True)
         X, y = data[comp.dataset]
         entries = [("sklearn-foundations", type(comp.ours).__name__, comp.ours)]
         entries += [("scikit-learn", k, v) for k, v in comp.theirs.items()]
@@ -164,8 +203,8 @@ def _relative(a, b):
 def format_table(rows):
     """A plain-text table of the result rows."""
     header = (
-        f"{'dataset':<10} {'problem':<12} {'library':<20} {'estimator':<25} "
-        f"{'score (R2 / acc)':>18} {'fit time':>10} {'distance':>22}"
+        f"{'dataset':<13} {'problem':<12} {'library':<20} {'estimator':<26} "
+        f"{'score (R2 / acc)':>18} {'fit time':>10} {'distance':>34}"
     )
     lines = [header, "-" * len(header)]
     for r in rows:
@@ -175,10 +214,10 @@ def format_table(rows):
             else ""
         )
         lines.append(
-            f"{r['dataset']:<10} {r['problem']:<12} {r['library']:<20} "
-            f"{r['estimator']:<25} "
+            f"{r['dataset']:<13} {r['problem']:<12} {r['library']:<20} "
+            f"{r['estimator']:<26} "
             f"{r['score_mean']:>10.4f} ± {r['score_std']:.4f} "
-            f"{1e3 * r['fit_time']:>8.1f}ms {dist:>22}"
+            f"{1e3 * r['fit_time']:>8.1f}ms {dist:>34}"
         )
     return "\n".join(lines)
 

@@ -11,13 +11,15 @@ weights ``s`` (``s_i >= 0``, ``sum(s) = 1``):
 ``gradient`` returns :math:`\partial L / \partial (Xw)`, so that the chain rule
 gives the gradient in ``w`` as :math:`X^\top` times it. ``lipschitz`` bounds
 :math:`\ell''`, so that :math:`L` composed with ``X`` has a gradient with
-Lipschitz constant ``lipschitz * lambda_max(X^T S X)``. This module imports only
-numpy.
+Lipschitz constant ``lipschitz * lambda_max(X^T S X)``. ``hessian_product``,
+where a loss has one, applies :math:`\partial^2 L / \partial (Xw)^2` to a
+direction, for second-order solvers. This module imports only numpy and scipy.
 """
 
 import numpy as np
+from scipy.special import expit, log_softmax, softmax
 
-__all__ = ["HalfSquaredError", "Huber"]
+__all__ = ["BinomialLogLoss", "HalfSquaredError", "Huber", "MultinomialLogLoss"]
 
 
 class HalfSquaredError:
@@ -91,3 +93,96 @@ class Huber:
 
     def gradient(self, y, Xw, s):
         return s[:, None] * np.clip(Xw - y, -self.epsilon, self.epsilon)
+
+
+class BinomialLogLoss:
+    r"""Cross-entropy of the sigmoid, for labels :math:`y \in \{0, 1\}`.
+
+    With :math:`p = \sigma(z) = 1 / (1 + e^{-z})`,
+
+    .. math::
+
+        \ell(y, z) = -y \log p - (1 - y) \log(1 - p) = \log(1 + e^{z}) - y z,
+        \qquad \ell'(z) = p - y, \qquad \ell''(z) = p (1 - p) \le \tfrac14.
+
+    ``log(1 + e^z)`` is computed as ``logaddexp(0, z)`` and ``p`` as ``expit(z)``,
+    so no value of ``z`` overflows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.losses import BinomialLogLoss
+    >>> loss = BinomialLogLoss()
+    >>> y, Xw, s = np.array([[1.0], [0.0]]), np.array([[0.0], [1e300]]), np.full(2, 0.5)
+    >>> float(loss.value(y, Xw, s))  # (log 2 + 1e300) / 2, no overflow
+    5e+299
+    >>> loss.gradient(y, Xw, s).ravel()
+    array([-0.25,  0.5 ])
+    """
+
+    lipschitz = 0.25
+
+    def value(self, y, Xw, s):
+        return float(s @ (np.logaddexp(0, Xw) - y * Xw).sum(axis=1))
+
+    def gradient(self, y, Xw, s):
+        return s[:, None] * (expit(Xw) - y)
+
+    def hessian_product(self, y, Xw, s, V):
+        p = expit(Xw)
+        return s[:, None] * p * (1 - p) * V
+
+    def predict_proba(self, Xw):
+        """Probabilities of the classes 0 and 1, shape (n_samples, 2)."""
+        z = Xw[:, 0]
+        return np.column_stack([expit(-z), expit(z)])  # 1 - p without cancellation
+
+    def predict_log_proba(self, Xw):
+        z = Xw[:, 0]
+        return -np.column_stack([np.logaddexp(0, z), np.logaddexp(0, -z)])
+
+
+class MultinomialLogLoss:
+    r"""Cross-entropy of the softmax, for one-hot labels ``y`` of K classes.
+
+    With :math:`p_k = e^{z_k} / \sum_l e^{z_l}`,
+
+    .. math::
+
+        \ell(y, z) = -\sum_k y_k \log p_k = \log \sum_l e^{z_l} - y^\top z,
+        \qquad \nabla \ell = p - y, \qquad
+        \nabla^2 \ell = \operatorname{diag}(p) - p p^\top \preceq \tfrac12 I.
+
+    :math:`\log p` comes from ``log_softmax`` (log-sum-exp with the maximum
+    subtracted), so no value of ``z`` overflows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.losses import MultinomialLogLoss
+    >>> loss = MultinomialLogLoss()
+    >>> y, Xw, s = np.array([[0.0, 1.0, 0.0]]), np.zeros((1, 3)), np.ones(1)
+    >>> round(float(loss.value(y, Xw, s)), 6)  # log 3
+    1.098612
+    >>> loss.gradient(y, Xw, s).round(3)
+    array([[ 0.333, -0.667,  0.333]])
+    """
+
+    lipschitz = 0.5
+
+    def value(self, y, Xw, s):
+        return float(-(s @ (y * log_softmax(Xw, axis=1)).sum(axis=1)))
+
+    def gradient(self, y, Xw, s):
+        return s[:, None] * (softmax(Xw, axis=1) - y)
+
+    def hessian_product(self, y, Xw, s, V):
+        p = softmax(Xw, axis=1)
+        pV = p * V
+        return s[:, None] * (pV - p * pV.sum(axis=1, keepdims=True))
+
+    def predict_proba(self, Xw):
+        return softmax(Xw, axis=1)
+
+    def predict_log_proba(self, Xw):
+        return log_softmax(Xw, axis=1)

@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from sklearn_foundations import check_gradient
-from sklearn_foundations.losses import HalfSquaredError, Huber
+from sklearn_foundations.losses import (
+    BinomialLogLoss,
+    HalfSquaredError,
+    Huber,
+    MultinomialLogLoss,
+)
 
 LOSSES = [HalfSquaredError(), Huber(epsilon=0.3), Huber(epsilon=2.0)]
 
@@ -53,3 +58,72 @@ def test_huber_is_squared_inside_and_linear_outside():
     # a small epsilon turns Huber into epsilon * absolute error, up to a constant
     tiny = Huber(epsilon=1e-8)
     assert tiny.value(y, Xw, s) == pytest.approx(1e-8 * np.mean(np.abs(Xw)), rel=1e-6)
+
+
+def _labels(loss, rng, n):
+    """Targets a loss accepts: 0/1 for the sigmoid, one-hot rows for the softmax."""
+    if isinstance(loss, BinomialLogLoss):
+        return rng.integers(0, 2, (n, 1)).astype(float)
+    return np.eye(3)[rng.integers(0, 3, n)]
+
+
+CLASSIFICATION = [BinomialLogLoss(), MultinomialLogLoss()]
+
+
+@pytest.fixture(params=CLASSIFICATION, ids=lambda loss: type(loss).__name__)
+def classification(request):
+    loss = request.param
+    rng = np.random.default_rng(2)
+    y = _labels(loss, rng, 50)
+    Xw = 3 * rng.standard_normal(y.shape)
+    s = rng.uniform(0.1, 1, 50)
+    return loss, y, Xw, s / s.sum()
+
+
+def test_log_loss_gradient_matches_finite_differences(classification):
+    loss, y, Xw, s = classification
+    err = check_gradient(
+        lambda z: loss.value(y, z, s), lambda z: loss.gradient(y, z, s), Xw
+    )
+    assert err < 1e-7
+
+
+def test_log_loss_hessian_product_matches_finite_differences(classification):
+    loss, y, Xw, s = classification
+    V = np.random.default_rng(3).standard_normal(Xw.shape)
+    h = 1e-6
+    fd = (loss.gradient(y, Xw + h * V, s) - loss.gradient(y, Xw - h * V, s)) / (2 * h)
+    np.testing.assert_allclose(loss.hessian_product(y, Xw, s, V), fd, atol=1e-9)
+
+
+def test_log_loss_curvature_is_bounded_by_lipschitz(classification):
+    loss, y, Xw, s = classification
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        V = rng.standard_normal(Xw.shape)
+        vHv = np.sum(V * loss.hessian_product(y, Xw, s, V))
+        assert 0 <= vHv <= loss.lipschitz * np.sum(s[:, None] * V * V) + 1e-15
+
+
+def test_log_losses_are_cross_entropies_of_their_probabilities(classification):
+    loss, y, Xw, s = classification
+    P = loss.predict_proba(Xw)
+    Y = np.column_stack([1 - y[:, 0], y[:, 0]]) if y.shape[1] == 1 else y
+    expected = -np.sum(s[:, None] * Y * np.log(P))
+    assert loss.value(y, Xw, s) == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_allclose(loss.predict_log_proba(Xw), np.log(P), rtol=1e-12)
+
+
+@pytest.mark.parametrize("loss", CLASSIFICATION, ids=lambda loss: type(loss).__name__)
+def test_log_losses_do_not_overflow(loss):
+    rng = np.random.default_rng(5)
+    y = _labels(loss, rng, 4)
+    Xw = np.array([1e300, -1e300, 800.0, -800.0])[:, None] * np.ones(y.shape[1])
+    Xw[:, 0] *= -1  # make the classes' predictors differ
+    s = np.full(4, 0.25)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        value = loss.value(y, Xw, s)
+        grad = loss.gradient(y, Xw, s)
+        proba = loss.predict_proba(Xw)
+    assert np.isfinite(value) and np.all(np.isfinite(grad))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)

@@ -2,19 +2,21 @@
 
 import numpy as np
 import pytest
+from scipy.optimize import minimize
 
 from sklearn_foundations.datafits import LinearDatafit, QuadraticDatafit, centered_gram
-from sklearn_foundations.losses import HalfSquaredError
+from sklearn_foundations.losses import HalfSquaredError, MultinomialLogLoss
 from sklearn_foundations.optimize import (
     Adaptive,
     DivergenceError,
     InverseScaling,
     Plateau,
     fista,
+    lbfgs,
     proximal_gradient,
     stochastic_gradient,
 )
-from sklearn_foundations.penalties import ElasticNet, WithIntercept
+from sklearn_foundations.penalties import L2, ElasticNet, WithIntercept
 
 
 @pytest.fixture
@@ -145,3 +147,26 @@ def test_stochastic_counts_updates(lasso_problem):
         t0=1,
     )
     assert res.t == 1 + 3 * int(np.ceil(300 / 64))
+
+
+def test_lbfgs_matches_scipy_on_a_softmax_problem(synthetic):
+    X, _ = synthetic
+    rng = np.random.default_rng(0)
+    Y = np.eye(3)[rng.integers(0, 3, len(X))]
+    s = rng.uniform(0.5, 1.5, len(X))
+    s /= s.sum()
+    f = LinearDatafit(MultinomialLogLoss(), X, Y, s, s @ X, fit_intercept=True)
+    pen = WithIntercept(L2(0.05))
+    theta0 = np.zeros((X.shape[1] + 1, 3))
+    res = lbfgs(f, pen, theta0, max_iter=1000, tol=1e-10)
+    assert res.converged and len(res.objective) == res.n_iter
+
+    def fun(t):
+        theta = t.reshape(theta0.shape)
+        A = f.linear(theta)
+        grad = f.gradient(theta, A) + pen.gradient(theta)
+        return f.value(theta, A) + pen.value(theta), grad.ravel()
+
+    ref = minimize(fun, theta0.ravel(), jac=True, method="BFGS", tol=1e-12)
+    np.testing.assert_allclose(res.coef.ravel(), ref.x, atol=1e-6)
+    assert res.objective[-1] <= ref.fun + 1e-12

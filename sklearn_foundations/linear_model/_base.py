@@ -54,3 +54,27 @@ def minibatch_lipschitz(L, L_max, n, b):
     if n <= 1 or b >= n:
         return L
     return n * (b - 1) / (b * (n - 1)) * L + (n - b) / (b * (n - 1)) * L_max
+
+
+def class_weights(class_weight, classes, y_idx, sample_weight):
+    r"""Per-sample factors for ``class_weight`` (None, a dict, or "balanced").
+
+    "balanced" gives class :math:`k` the weight :math:`\frac{\sum_i s_i}{K
+    \sum_{i: y_i = k} s_i}`, so that every class carries the same total weight.
+    """
+    if class_weight is None:
+        return np.ones_like(sample_weight)
+    if isinstance(class_weight, str):  # "balanced"
+        totals = np.bincount(y_idx, weights=sample_weight, minlength=len(classes))
+        with np.errstate(divide="ignore"):
+            per_class = sample_weight.sum() / (len(classes) * totals)
+        per_class[totals == 0] = 0.0
+    else:
+        unknown = set(class_weight) - set(classes.tolist())
+        if unknown:
+            raise ValueError(
+                f"class_weight has keys {sorted(unknown, key=str)} that are not "
+                f"classes of y; the classes are {classes.tolist()}."
+            )
+        per_class = np.array([class_weight.get(c, 1.0) for c in classes.tolist()])
+    return per_class[y_idx].astype(sample_weight.dtype)

@@ -1,0 +1,300 @@
+"""LogisticRegression: maximum likelihood for classes, with L2, L1 or elastic net."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._compat import Interval, StrOptions, _fit_context, check_sample_weight
+from ..datafits import LinearDatafit
+from ..losses import BinomialLogLoss, MultinomialLogLoss
+from ..optimize import fista, lbfgs
+from ._base import (
+    class_weights,
+    from_centered,
+    make_penalty,
+    to_centered,
+    weighted_mean,
+)
+
+_DTYPES = [np.float64, np.float32]
+
+
+class LogisticRegression(ClassifierMixin, BaseEstimator):
+    r"""Logistic regression: the sigmoid for two classes, the softmax for more.
+
+    Minimizes scikit-learn's objective over the coefficients ``W`` and the
+    (unpenalized) intercepts ``b``,
+
+    .. math::
+
+        C \sum_i s_i \, \mathrm{CE}(y_i, p_i)
+        + \rho \|W\|_1 + \frac{1 - \rho}{2} \|W\|_F^2,
+        \qquad p_i = \sigma(x_i^\top w + b) \text{ or }
+        \operatorname{softmax}(W x_i + b),
+
+    with sample weights :math:`s_i` (times the class weights) and :math:`\rho` =
+    ``l1_ratio``. Divided by :math:`C \sum_i s_i` it is the package's one
+    convention, the mean loss plus
+    :math:`\alpha (\rho \|W\|_1 + \frac{1-\rho}{2} \|W\|_F^2)` with
+    :math:`\alpha = 1 / (C \sum_i s_i)`; ``loss_curve_`` records it in that
+    form. The gradient, by the chain rule, is :math:`X^\top S (P - Y)` plus the
+    penalty's.
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse regularization strength; ``np.inf`` for no penalty.
+    l1_ratio : float, default=0.0
+        Share :math:`\rho` of the L1 term: 0 is L2 (ridge), 1 is L1 (lasso),
+        in between is the elastic net.
+    fit_intercept : bool, default=True
+        Whether to fit the intercepts ``b``.
+    class_weight : dict, "balanced" or None, default=None
+        Weights multiplying the sample weights of each class; "balanced" gives
+        every class the same total weight.
+    solver : {"auto", "lbfgs", "fista"}, default="auto"
+        "lbfgs": limited-memory BFGS, for a smooth objective (``l1_ratio=0`` or
+        ``C=np.inf``). "fista": accelerated proximal gradient with step
+        :math:`1/L`, every penalty, exact zeros under L1. "auto" takes "lbfgs"
+        where it applies and "fista" otherwise.
+    tol : float, default=1e-4
+        Stop when the optimality measure (the largest entry of the gradient,
+        or of the proximal gradient mapping) of the mean-form objective is at
+        most ``tol``.
+    max_iter : int, default=100
+        Maximum number of iterations.
+    warm_start : bool, default=False
+        Start from the previous solution of ``fit``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the power iteration that estimates the Lipschitz constant ``L``.
+    verbose : int, default=0
+        Print the objective at each iteration.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        One weight vector for two classes (the second is positive), one per
+        class for more.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+    n_iter_ : ndarray of shape (1,)
+        Iterations run.
+    loss_curve_ : list of float
+        The mean-form objective after each iteration.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when ``X`` has string feature names.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_foundations import LogisticRegression
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = LogisticRegression(max_iter=200).fit(X, y)
+    >>> clf.coef_.shape, round(clf.score(X, y), 2)
+    ((3, 4), 0.97)
+    >>> clf.predict_proba(X[:1]).round(3)
+    array([[0.982, 0.018, 0.   ]])
+    """
+
+    _parameter_constraints = {
+        "C": [Interval(Real, 0, np.inf, closed="right")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "solver": [StrOptions({"auto", "lbfgs", "fista"})],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        C=1.0,
+        l1_ratio=0.0,
+        fit_intercept=True,
+        class_weight=None,
+        solver="auto",
+        tol=1e-4,
+        max_iter=100,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.C = C
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model by maximum penalized likelihood.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Labels of any type, at least two classes.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : LogisticRegression
+        """
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=_DTYPES)
+        check_classification_targets(y)
+        classes, y_idx = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but "
+                f"the data contains only one class: {classes[0]!r}."
+            )
+        sw = check_sample_weight(sample_weight, X, dtype=X.dtype)
+        sw = sw * class_weights(self.class_weight, classes, y_idx, sw)
+        if not np.any(sw > 0):
+            raise ValueError("class_weight and sample_weight give every sample zero.")
+        s = sw / sw.sum()
+        alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * float(sw.sum()))
+        penalty = make_penalty("elasticnet", alpha, self.l1_ratio, self.fit_intercept)
+        solver = self._choose_solver(penalty)
+
+        self.classes_ = classes
+        loss = self._loss()
+        Y = _encode(y_idx, len(classes), X.dtype)
+        x_mean = weighted_mean(X, s) if self.fit_intercept else None
+        datafit = LinearDatafit(loss, X, Y, s, x_mean, self.fit_intercept)
+        theta0 = self._initial_theta(X.shape[1], Y.shape[1], x_mean, X.dtype)
+        if solver == "lbfgs":
+            result = lbfgs(
+                datafit, penalty, theta0, max_iter=self.max_iter, tol=self.tol,
+                verbose=self.verbose,
+            )  # fmt: skip
+        else:
+            L = datafit.lipschitz(random_state=self.random_state)
+            result = fista(
+                datafit, penalty, theta0, step=1.0 / max(L, 1e-12),
+                max_iter=self.max_iter, tol=self.tol, verbose=self.verbose,
+            )  # fmt: skip
+        self.coef_, self.intercept_ = from_centered(
+            result.coef, x_mean, X.shape[1], self.fit_intercept
+        )
+        if Y.shape[1] > 1 and self.fit_intercept:  # softmax: shift-invariant
+            self.intercept_ = self.intercept_ - self.intercept_.mean()
+        self.n_iter_ = np.array([result.n_iter])
+        self.loss_curve_ = result.objective
+        self._warn(result, datafit, alpha)
+        return self
+
+    def decision_function(self, X):
+        """Linear predictor :math:`Xw + b` (two classes) or :math:`XW^\\top + b`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        Z = self._linear(X)
+        return Z[:, 0] if Z.shape[1] == 1 else Z
+
+    def predict(self, X):
+        """The class of largest probability."""
+        Z = self._linear(X)
+        idx = (Z[:, 0] > 0).astype(int) if Z.shape[1] == 1 else Z.argmax(axis=1)
+        return self.classes_[idx]
+
+    def predict_proba(self, X):
+        """Class probabilities, :math:`\\sigma(z)` or :math:`\\operatorname{softmax}(z)`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        Z = self._linear(X)
+        return self._loss().predict_proba(Z)
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities, by log-sigmoid or log-softmax."""
+        Z = self._linear(X)
+        return self._loss().predict_log_proba(Z)
+
+    def _linear(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", dtype=_DTYPES, reset=False)
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def _loss(self):
+        return BinomialLogLoss() if len(self.classes_) == 2 else MultinomialLogLoss()
+
+    def _choose_solver(self, penalty):
+        if self.solver == "auto":
+            return "lbfgs" if penalty.smooth else "fista"
+        if self.solver == "lbfgs" and not penalty.smooth:
+            raise ValueError(
+                f"solver='lbfgs' needs a smooth objective, l1_ratio=0 or C=np.inf; "
+                f"got l1_ratio={self.l1_ratio}. Use solver='fista' or 'auto'."
+            )
+        return self.solver
+
+    def _initial_theta(self, n_features, n_outputs, x_mean, dtype):
+        shape = (n_outputs, n_features)
+        if self.warm_start and getattr(self, "coef_", np.empty(0)).shape == shape:
+            return to_centered(
+                self.coef_.astype(dtype), self.intercept_.astype(dtype), x_mean,
+                self.fit_intercept,
+            )  # fmt: skip
+        return np.zeros((n_features + self.fit_intercept, n_outputs), dtype=dtype)
+
+    def _warn(self, result, datafit, alpha):
+        if alpha == 0 and _separates(datafit.linear(result.coef), datafit):
+            warnings.warn(
+                "The training data are linearly separable and C=np.inf: the "
+                "likelihood has no maximum (it grows as the coefficients grow "
+                "without bound), so the coefficients returned are where the "
+                "solver stopped. Use a finite C to regularize.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        elif not result.converged:
+            warnings.warn(
+                f"LogisticRegression did not converge in max_iter={self.max_iter} "
+                f"iterations (tol={self.tol}). Increase max_iter, or scale the "
+                "features (e.g. StandardScaler).",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+
+def _encode(y_idx, n_classes, dtype):
+    """0/1 column for two classes (the second positive), one-hot for more."""
+    if n_classes == 2:
+        return (y_idx == 1).astype(dtype)[:, None]
+    return (y_idx[:, None] == np.arange(n_classes)).astype(dtype)
+
+
+def _separates(Z, datafit):
+    """Whether the linear predictor ``Z`` classifies every weighted sample right."""
+    Y, used = datafit.y, datafit.s > 0
+    if Y.shape[1] == 1:
+        margin = np.where(Y[:, 0] == 1, Z[:, 0], -Z[:, 0])
+    else:
+        true = (Z * Y).sum(axis=1)
+        margin = true - np.where(Y == 1, -np.inf, Z).max(axis=1)
+    return bool(np.all(margin[used] > 0))

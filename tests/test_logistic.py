@@ -1,0 +1,228 @@
+"""LogisticRegression: same optimum as scikit-learn, weights, path, numerics, API."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from scipy.special import log_softmax
+from sklearn.datasets import load_breast_cancer, load_iris, load_wine
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression as SkLogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import l1_min_c
+
+from sklearn_foundations import LogisticRegression
+
+TIGHT = dict(tol=1e-10, max_iter=100_000)
+
+
+def _load(name):
+    loader = {"breast_cancer": load_breast_cancer, "iris": load_iris, "wine": load_wine}
+    X, y = loader[name](return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def objective(clf, X, y, C, l1_ratio, sample_weight=None):
+    """scikit-learn's objective C sum s_i CE_i + l1_ratio |W|_1 + (1-l1_ratio)/2 |W|^2."""
+    Z = X @ clf.coef_.T + clf.intercept_
+    if Z.shape[1] == 1:
+        Z = np.column_stack([np.zeros(len(Z)), Z[:, 0]])
+    idx = np.searchsorted(clf.classes_, y)
+    ce = -log_softmax(Z, axis=1)[np.arange(len(y)), idx]
+    s = np.ones(len(y)) if sample_weight is None else sample_weight
+    W = clf.coef_
+    return C * s @ ce + l1_ratio * np.abs(W).sum() + (1 - l1_ratio) / 2 * (W**2).sum()
+
+
+@pytest.mark.parametrize("dataset", ["breast_cancer", "iris", "wine"])
+@pytest.mark.parametrize("C, l1_ratio", [(1.0, 0.0), (0.1, 1.0), (0.5, 0.5)])
+def test_same_optimum_as_scikit_learn(dataset, C, l1_ratio):
+    X, y = _load(dataset)
+    solver = "lbfgs" if l1_ratio == 0 else "saga"
+    sk = SkLogisticRegression(
+        C=C, l1_ratio=l1_ratio, solver=solver, tol=1e-12 if l1_ratio == 0 else 1e-10,
+        max_iter=100_000,
+    ).fit(X, y)  # fmt: skip
+    ours = LogisticRegression(C=C, l1_ratio=l1_ratio, **TIGHT).fit(X, y)
+    ref = objective(sk, X, y, C, l1_ratio)
+    assert objective(ours, X, y, C, l1_ratio) == pytest.approx(ref, rel=1e-8)
+    assert ours.coef_.shape == sk.coef_.shape
+    np.testing.assert_allclose(ours.coef_, sk.coef_, atol=1e-5)
+    np.testing.assert_allclose(ours.intercept_, sk.intercept_, atol=1e-5)
+    np.testing.assert_allclose(ours.predict_proba(X), sk.predict_proba(X), atol=1e-6)
+    if l1_ratio > 0:  # the same exact zeros
+        np.testing.assert_array_equal(ours.coef_ == 0, np.abs(sk.coef_) < 1e-8)
+
+
+@pytest.mark.parametrize("dataset", ["breast_cancer", "wine"])
+def test_solvers_agree_on_the_smooth_objective(dataset):
+    X, y = _load(dataset)
+    a = LogisticRegression(solver="lbfgs", C=0.3, **TIGHT).fit(X, y)
+    b = LogisticRegression(solver="fista", C=0.3, **TIGHT).fit(X, y)
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-7)
+    np.testing.assert_allclose(a.intercept_, b.intercept_, atol=1e-7)
+
+
+def test_no_penalty_matches_scikit_learn():
+    X, y = _load("iris")
+    X = X[:, :2]  # not separable
+    sk = SkLogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X, y)
+    ours = LogisticRegression(C=np.inf, **TIGHT).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), sk.predict_proba(X), atol=1e-6)
+
+
+def test_balanced_class_weight_equals_sample_weight():
+    X, y = _load("wine")
+    y_idx = np.searchsorted(np.unique(y), y)
+    weights = len(y) / (3 * np.bincount(y_idx))
+    a = LogisticRegression(class_weight="balanced", **TIGHT).fit(X, y)
+    b = LogisticRegression(**TIGHT).fit(X, y, sample_weight=weights[y_idx])
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-8, atol=1e-10)
+    dict_weight = {c: w for c, w in zip(np.unique(y), weights, strict=True)}
+    c = LogisticRegression(class_weight=dict_weight, **TIGHT).fit(X, y)
+    np.testing.assert_allclose(a.coef_, c.coef_, rtol=1e-8, atol=1e-10)
+    sk = SkLogisticRegression(class_weight="balanced", tol=1e-12, max_iter=10_000)
+    np.testing.assert_allclose(a.coef_, sk.fit(X, y).coef_, atol=1e-5)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.7])
+def test_sample_weights_equal_repetition(l1_ratio):
+    X, y = _load("breast_cancer")
+    counts = np.random.default_rng(0).integers(0, 3, len(y))
+    kw = dict(C=0.5, l1_ratio=l1_ratio, **TIGHT)
+    a = LogisticRegression(**kw).fit(X, y, sample_weight=counts)
+    b = LogisticRegression(**kw).fit(np.repeat(X, counts, 0), np.repeat(y, counts))
+    # tol bounds the gradient mapping; the coefficients then agree to tol / mu
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-7)
+    np.testing.assert_allclose(a.intercept_, b.intercept_, atol=1e-7)
+
+
+def test_l1_path_sparsity_falls_with_C_and_vanishes_below_l1_min_c():
+    X, y = _load("breast_cancer")
+    c_min = l1_min_c(X, y, loss="log")
+    below = LogisticRegression(C=0.999 * c_min, l1_ratio=1.0, **TIGHT).fit(X, y)
+    assert np.all(below.coef_ == 0)
+    above = LogisticRegression(C=1.5 * c_min, l1_ratio=1.0, **TIGHT).fit(X, y)
+    assert np.count_nonzero(above.coef_) >= 1
+    nonzeros = [
+        np.count_nonzero(LogisticRegression(C=c, l1_ratio=1.0, **TIGHT).fit(X, y).coef_)
+        for c in c_min * np.logspace(0.1, 3, 6)
+    ]
+    assert nonzeros == sorted(nonzeros) and nonzeros[-1] > nonzeros[0]
+
+
+def test_separable_data_warn_and_stay_finite():
+    X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+    y = np.array([0, 0, 1, 1])
+    with pytest.warns(ConvergenceWarning, match="separable"):
+        clf = LogisticRegression(C=np.inf).fit(X, y)
+    assert np.all(np.isfinite(clf.coef_)) and clf.coef_[0, 0] > 0
+    assert clf.score(X, y) == 1.0
+
+
+def test_huge_features_and_a_rare_class_stay_finite():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 3)) * 1e10
+    y = np.where(np.arange(200) == 0, "rare", np.where(X[:, 0] > 0, "a", "b"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        clf = LogisticRegression(C=1.0, max_iter=1000).fit(X, y)
+        proba = clf.predict_proba(X)
+        log_proba = clf.predict_log_proba(X)
+    assert np.all(np.isfinite(clf.coef_)) and np.all(np.isfinite(log_proba))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert clf.score(X, y) > 0.9
+
+
+def test_sparse_input_gives_the_dense_answer():
+    X, y = _load("wine")
+    X[np.abs(X) < 0.5] = 0
+    kw = dict(C=0.5, l1_ratio=0.5, **TIGHT)
+    dense = LogisticRegression(**kw).fit(X, y)
+    sparse = LogisticRegression(**kw).fit(sp.csr_matrix(X), y)
+    # tol bounds the gradient mapping; the coefficients then agree to tol / mu
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-7)
+    np.testing.assert_allclose(sparse.intercept_, dense.intercept_, atol=1e-7)
+
+
+def test_float32_stays_float32():
+    X, y = _load("breast_cancer")
+    clf = LogisticRegression(max_iter=1000).fit(X.astype(np.float32), y)
+    assert clf.coef_.dtype == np.float32
+    assert clf.predict_proba(X.astype(np.float32)).dtype == np.float32
+    ref = LogisticRegression(max_iter=1000).fit(X, y)
+    np.testing.assert_allclose(clf.coef_, ref.coef_, atol=1e-3)
+
+
+def test_string_labels_binary_orientation_and_probabilities():
+    X, y = _load("breast_cancer")
+    labels = np.array(["malignant", "benign"])[y]
+    clf = LogisticRegression(max_iter=1000).fit(X, labels)
+    assert list(clf.classes_) == ["benign", "malignant"]
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba[:, 1], 1 / (1 + np.exp(-clf.decision_function(X))))
+    log_proba = clf.predict_log_proba(X)  # finite where proba underflows to 0
+    assert np.all(np.isfinite(log_proba))
+    np.testing.assert_allclose(np.exp(log_proba), proba, rtol=1e-12, atol=1e-300)
+    assert np.all(clf.predict(X) == clf.classes_[proba.argmax(axis=1)])
+
+
+def test_loss_curve_decreases_to_the_objective():
+    X, y = _load("iris")
+    clf = LogisticRegression(C=0.5, l1_ratio=1.0, **TIGHT).fit(X, y)
+    curve = np.array(clf.loss_curve_)
+    assert len(curve) == clf.n_iter_[0]
+    mean_form = objective(clf, X, y, 0.5, 1.0) / (0.5 * len(y))
+    assert curve[-1] == pytest.approx(mean_form, rel=1e-10)
+    assert curve[-1] <= curve.min() + 1e-12
+
+
+def test_warm_start_resumes_from_the_previous_solution():
+    X, y = _load("wine")
+    clf = LogisticRegression(warm_start=True, **TIGHT).fit(X, y)
+    first = clf.n_iter_[0]
+    clf.fit(X, y)
+    assert clf.n_iter_[0] < first / 4
+
+
+def test_non_convergence_warns():
+    X, y = _load("breast_cancer")
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        LogisticRegression(max_iter=3).fit(X, y)
+
+
+def test_bad_parameters_say_what_is_wrong():
+    X, y = _load("iris")
+    with pytest.raises(ValueError, match="lbfgs.*l1_ratio"):
+        LogisticRegression(solver="lbfgs", l1_ratio=0.5).fit(X, y)
+    with pytest.raises(ValueError, match="'C' parameter"):
+        LogisticRegression(C=-1.0).fit(X, y)
+    with pytest.raises(ValueError, match="class_weight has keys"):
+        LogisticRegression(class_weight={7: 2.0}).fit(X, y)
+    with pytest.raises(ValueError, match="only one class"):
+        LogisticRegression().fit(X, np.zeros(len(y)))
+
+
+def test_inputs_are_not_modified():
+    X, y = _load("wine")
+    X0, y0, w = X.copy(), y.copy(), np.ones(len(y))
+    LogisticRegression(class_weight="balanced").fit(X, y, sample_weight=w)
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_array_equal(w, np.ones(len(y)))
+
+
+def test_pandas_pipeline_and_grid_search():
+    data = load_breast_cancer(as_frame=True)
+    X, y = data.data, data.target
+    clf = LogisticRegression(max_iter=500).fit((X - X.mean()) / X.std(), y)
+    assert list(clf.feature_names_in_) == list(X.columns)
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
+    grid = GridSearchCV(pipe, {"logisticregression__C": [0.1, 1.0]}, cv=3).fit(X, y)
+    assert grid.best_score_ > 0.95
+    scores = cross_val_score(pipe, pd.DataFrame(X), y, cv=3)
+    assert scores.mean() > 0.95
