@@ -7,9 +7,15 @@ The math core (:mod:`~sklearn_foundations.linalg`,
 estimators compose it.
 """
 
+from .decomposition import PowerIterationPCA
 from .gradcheck import check_gradient
 from .linear_model import GradientDescentRegressor, LogisticRegression
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["GradientDescentRegressor", "LogisticRegression", "check_gradient"]
+__all__ = [
+    "GradientDescentRegressor",
+    "LogisticRegression",
+    "PowerIterationPCA",
+    "check_gradient",
+]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn import datasets
 from sklearn.base import clone
+from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, Lasso, Ridge, SGDRegressor
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
@@ -27,6 +28,7 @@ from sklearn.model_selection import KFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from .decomposition import PowerIterationPCA
 from .linear_model import GradientDescentRegressor, LogisticRegression
 
 
@@ -114,12 +116,31 @@ def _classification_comparisons(dataset, n_train):
     ]
 
 
+def _pca_comparisons(dataset, n_train):
+    k = {"digits": 10, "breast_cancer": 5}[dataset]
+    return [
+        Comparison(
+            dataset,
+            f"pca ({k})",
+            PowerIterationPCA(k, random_state=0),
+            {
+                "PCA(full)": PCA(k, svd_solver="full"),
+                "PCA(randomized)": PCA(k, svd_solver="randomized", random_state=0),
+            },
+            exact="PCA(full)",
+        )
+    ]
+
+
 DATASETS = {
-    "diabetes": (datasets.load_diabetes, _regression_comparisons),
-    "breast_cancer": (datasets.load_breast_cancer, _classification_comparisons),
-    "iris": (datasets.load_iris, _classification_comparisons),
-    "wine": (datasets.load_wine, _classification_comparisons),
-    "digits": (datasets.load_digits, _classification_comparisons),
+    "diabetes": (datasets.load_diabetes, [_regression_comparisons]),
+    "breast_cancer": (
+        datasets.load_breast_cancer,
+        [_classification_comparisons, _pca_comparisons],
+    ),
+    "iris": (datasets.load_iris, [_classification_comparisons]),
+    "wine": (datasets.load_wine, [_classification_comparisons]),
+    "digits": (datasets.load_digits, [_classification_comparisons, _pca_comparisons]),
 }
 
 
@@ -130,11 +151,11 @@ def comparisons(selected_datasets=None, selected_estimators=None, n_splits=5):
     a training fold of ``n_splits``-fold cross-validation.
     """
     out = []
-    for name, (loader, listed) in DATASETS.items():
+    for name, (loader, listers) in DATASETS.items():
         if selected_datasets and name not in selected_datasets:
             continue
-        n_samples = loader(return_X_y=True)[0].shape[0]
-        for comp in listed(name, n_samples * (n_splits - 1) // n_splits):
+        n_train = loader(return_X_y=True)[0].shape[0] * (n_splits - 1) // n_splits
+        for comp in (c for listed in listers for c in listed(name, n_train)):
             cls = type(comp.ours).__name__
             if selected_estimators and cls not in selected_estimators:
                 continue
@@ -171,7 +192,7 @@ def run(comps, n_splits=5, progress=None):
                     exact = _exact_on_full_data(comp, X.shape[0])
                     ours_full = _pipeline(est).fit(X, y)[-1]
                     ref_full = _pipeline(exact).fit(X, y)[-1]
-                    distance = _relative(ours_full.coef_, ref_full.coef_)
+                    distance = _relative(_fitted(ours_full), _fitted(ref_full))
             rows.append(
                 dict(
                     dataset=comp.dataset,
@@ -196,6 +217,11 @@ def _exact_on_full_data(comp, n_samples):
     return exact
 
 
+def _fitted(est):
+    """What a fit found: coefficients, or principal axes."""
+    return est.coef_ if hasattr(est, "coef_") else est.components_
+
+
 def _relative(a, b):
     return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300))
 
@@ -204,7 +230,7 @@ def format_table(rows):
     """A plain-text table of the result rows."""
     header = (
         f"{'dataset':<13} {'problem':<12} {'library':<20} {'estimator':<26} "
-        f"{'score (R2 / acc)':>18} {'fit time':>10} {'distance':>34}"
+        f"{'score (R2/acc/ll)':>18} {'fit time':>10} {'distance':>34}"
     )
     lines = [header, "-" * len(header)]
     for r in rows:

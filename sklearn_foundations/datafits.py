@@ -24,7 +24,7 @@ images too instead of paying another pass. This module imports only numpy/scipy.
 import numpy as np
 import scipy.sparse as sp
 
-from .linalg import gram_operator, largest_eigenvalue
+from .linalg import gram_matrix, gram_operator, largest_eigenvalue
 
 __all__ = ["LinearDatafit", "QuadraticDatafit", "centered_gram"]
 
@@ -195,46 +195,20 @@ class QuadraticDatafit:
 
 
 def centered_gram(X, y, s, x_mean=None, y_mean=None, chunk_size=None):
-    r"""Gram matrix and moments of the weighted, centered data in one pass.
+    r"""Gram matrix and moments of the weighted, centered data.
 
-    Returns :math:`G = X_c^\top S X_c`, :math:`q = X_c^\top S y_c`,
+    Returns :math:`G = X_c^\top S X_c` (:func:`~sklearn_foundations.linalg.gram_matrix`,
+    one pass, no copy of ``X``), :math:`q = X_c^\top S y_c`,
     :math:`\bar{y} = y^\top s` and :math:`c = \tfrac12 \sum_i s_i \|y_{c,i}\|^2`.
-    Dense ``X`` is centered one block of rows at a time, so no copy of ``X`` is
-    made and no precision is lost to :math:`X^\top X - n\bar{x}\bar{x}^\top`
-    cancellation; sparse ``X`` uses that identity and stays sparse. Pass
-    zeros as ``x_mean`` and ``y_mean`` for the uncentered moments of a model
-    without intercept.
+    Pass zeros as ``x_mean`` and ``y_mean`` for the uncentered moments of a
+    model without intercept.
     """
-    n, d = X.shape
     x_mean = np.asarray(X.T @ s).ravel() if x_mean is None else x_mean
-    x_mean = np.broadcast_to(np.asarray(x_mean, dtype=X.dtype), (d,))
+    x_mean = np.broadcast_to(np.asarray(x_mean, dtype=X.dtype), (X.shape[1],))
     y_mean = s @ y if y_mean is None else y_mean
     y_c = y - y_mean
-    q = np.zeros((d, y.shape[1]), dtype=X.dtype)
-    if sp.issparse(X):
-        m = np.asarray(X.T @ s)
-        G = np.asarray((X.T @ X.multiply(s[:, None]).tocsr()).toarray())
-        G += s.sum() * np.outer(x_mean, x_mean) - np.outer(x_mean, m)
-        G -= np.outer(m, x_mean)
-        q = np.asarray(X.T @ (s[:, None] * y_c)) - np.outer(x_mean, s @ y_c)
-    else:
-        G = np.zeros((d, d), dtype=X.dtype)
-        uniform = s.min() == s.max()  # then scale once at the end
-        root_s = np.sqrt(s)[:, None]
-        chunk_size = chunk_size or max(256, 2**20 // max(d, 1))
-        buf = np.empty((min(chunk_size, n), d), dtype=X.dtype)
-        for start in range(0, n, chunk_size):
-            rows = slice(start, start + chunk_size)
-            B = buf[: len(y_c[rows])]
-            np.subtract(X[rows], x_mean, out=B)
-            yB = y_c[rows]
-            if not uniform:
-                B *= root_s[rows]
-                yB = yB * root_s[rows]
-            G += B.T @ B
-            q += B.T @ yB
-        if uniform:
-            G *= s[0]
-            q *= s[0]
+    G = gram_matrix(X, s, x_mean, chunk_size=chunk_size)
+    Sy = s[:, None] * y_c
+    q = np.asarray(X.T @ Sy) - np.outer(x_mean, Sy.sum(axis=0))
     c = 0.5 * float(s @ (y_c * y_c).sum(axis=1))
     return G, q, y_mean, c

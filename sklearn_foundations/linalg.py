@@ -15,9 +15,17 @@ This module imports only numpy and scipy.
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
-__all__ = ["EigenResult", "gram_operator", "largest_eigenvalue", "power_iteration"]
+__all__ = [
+    "EigenResult",
+    "deflated_power_iteration",
+    "gram_matrix",
+    "gram_operator",
+    "largest_eigenvalue",
+    "power_iteration",
+]
 
 
 @dataclass
@@ -145,6 +153,69 @@ def power_iteration(
     )
 
 
+def deflated_power_iteration(
+    A, n_components=1, *, tol=1e-8, max_iter=1000, random_state=None,
+    dtype=np.float64,
+):  # fmt: skip
+    r"""Largest eigenpairs one at a time: power iteration with deflation.
+
+    The textbook method. For the ``i``-th pair, iterate with one vector on the
+    deflated operator, whose found eigenvectors :math:`V` are removed from the
+    spectrum (their eigenvalues set to zero) by the projector
+    :math:`P = I - V V^\top`:
+
+    .. math::
+
+        A_i = P A P, \qquad v \leftarrow \frac{A_i v}{\|A_i v\|}, \qquad
+        \lambda = v^\top A v,
+
+    until :math:`\|A v - \lambda v\| \le \mathrm{tol} \cdot \lambda_1`. It
+    converges at the rate :math:`\lambda_{i+1} / \lambda_i`: slowly when two
+    eigenvalues are nearly equal (the block method of :func:`power_iteration`
+    is faster there). ``n_iter`` of the result is the total number of products;
+    ``residual_history`` holds one array per component.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.linalg import deflated_power_iteration
+    >>> res = deflated_power_iteration(np.diag([5.0, 2.0, 1.0]), 2, random_state=0)
+    >>> res.eigenvalues.round(8)
+    array([5., 2.])
+    """
+    op = aslinearoperator(A)
+    n = op.shape[0]
+    k = min(n_components, n)
+    rng = np.random.default_rng(_seed(random_state))
+    V = np.zeros((n, k), dtype=dtype)
+    lam = np.zeros(k, dtype=dtype)
+    residuals = np.zeros(k)
+    history, n_iter, converged = [], 0, True
+    for i in range(k):
+        found = V[:, :i]
+        v = rng.standard_normal(n).astype(dtype, copy=False)
+        v -= found @ (found.T @ v)
+        v /= np.linalg.norm(v)
+        trace = []
+        for _ in range(max_iter):
+            n_iter += 1
+            Av = np.asarray(op.matvec(v), dtype=dtype).ravel()
+            lam[i] = v @ Av
+            trace.append(np.linalg.norm(Av - lam[i] * v))
+            if trace[-1] <= tol * max(abs(lam[0]), np.finfo(dtype).tiny):
+                break
+            w = Av - found @ (found.T @ Av)  # P A P v, as P v = v
+            norm = np.linalg.norm(w)
+            if norm == 0.0:  # v spans the null space: an eigenvector of 0
+                break
+            v = w / norm
+        else:
+            converged = False
+        V[:, i], residuals[i] = v, trace[-1]
+        history.append(np.array(trace))
+    return EigenResult(lam, V, residuals, n_iter, converged, history)
+
+
 def largest_eigenvalue(A, *, tol=1e-2, max_iter=30, random_state=0):
     r"""Upper estimate of the largest eigenvalue of a symmetric PSD operator.
 
@@ -192,6 +263,48 @@ def gram_operator(X, weights=None, center=None):
         return np.asarray(X.T @ SXV) - np.outer(c, SXV.sum(axis=0))
 
     return LinearOperator((d, d), matvec=matmat, matmat=matmat, dtype=X.dtype)
+
+
+def gram_matrix(X, weights=None, center=None, chunk_size=None):
+    r"""The matrix :math:`X_c^\top S X_c`, formed once.
+
+    Dense ``X`` is centered one block of rows at a time into a small buffer, so
+    no copy of ``X`` is made and no precision is lost to the cancellation in
+    :math:`X^\top S X - (1^\top s) c c^\top`; sparse ``X`` uses that identity
+    and stays sparse. ``weights`` None means :math:`S = I`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.linalg import gram_matrix
+    >>> X = np.array([[1.0, 2.0], [3.0, 6.0]])
+    >>> gram_matrix(X, center=X.mean(axis=0))
+    array([[2., 4.],
+           [4., 8.]])
+    """
+    n, d = X.shape
+    c = np.zeros(d, X.dtype) if center is None else np.asarray(center, X.dtype)
+    s = None if weights is None else np.asarray(weights, dtype=X.dtype)
+    if sp.issparse(X):
+        SX = X if s is None else X.multiply(s[:, None]).tocsr()
+        m = np.asarray(SX.sum(axis=0)).ravel()  # X^T s
+        G = np.asarray((X.T @ SX).toarray())
+        total = n if s is None else s.sum()
+        return G + total * np.outer(c, c) - np.outer(c, m) - np.outer(m, c)
+    G = np.zeros((d, d), dtype=X.dtype)
+    uniform = s is None or s.min() == s.max()  # then scale once at the end
+    chunk_size = chunk_size or max(256, 2**20 // max(d, 1))
+    buf = np.empty((min(chunk_size, n), d), dtype=X.dtype)
+    for start in range(0, n, chunk_size):
+        rows = slice(start, start + chunk_size)
+        B = buf[: min(chunk_size, n - start)]
+        np.subtract(X[rows], c, out=B)
+        if not uniform:
+            B *= np.sqrt(s[rows])[:, None]
+        G += B.T @ B
+    if s is not None and uniform:
+        G *= s[0]
+    return G
 
 
 def _seed(random_state):

@@ -7,6 +7,8 @@ from scipy.sparse.linalg import LinearOperator
 from scipy.stats import ortho_group
 
 from sklearn_foundations.linalg import (
+    deflated_power_iteration,
+    gram_matrix,
     gram_operator,
     largest_eigenvalue,
     power_iteration,
@@ -66,3 +68,55 @@ def test_gram_operator_matches_explicit_centered_gram(sparse):
     expected = Xc.T @ (s[:, None] * Xc)
     op = gram_operator(sp.csr_matrix(X) if sparse else X, s, c)
     np.testing.assert_allclose(op @ np.eye(7), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_gram_matrix_matches_explicit_centered_gram(sparse, weighted):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((300, 6)) * 10 + 1e4  # far from the origin
+    s = rng.uniform(0, 1, 300) if weighted else np.ones(300)
+    c = s @ X / s.sum()
+    Xc = X - c
+    expected = Xc.T @ (s[:, None] * Xc)
+    G = gram_matrix(
+        sp.csr_matrix(X) if sparse else X, s if weighted else None, c, chunk_size=64
+    )
+    # the dense path centers before multiplying: no cancellation
+    rtol = 1e-6 if sparse else 1e-12
+    np.testing.assert_allclose(
+        G, expected, rtol=rtol, atol=rtol * np.abs(expected).max()
+    )
+
+
+@pytest.mark.parametrize("k", [1, 4])
+def test_deflation_recovers_known_eigenpairs(k):
+    lam = np.array([10.0, 7.0, 5.0, 3.0, 2.0, 1.0, 0.5, 0.1])
+    A, Q = _known_spectrum(lam, seed=3)
+    res = deflated_power_iteration(A, k, tol=1e-13, random_state=0)
+    assert res.converged and len(res.residual_history) == k
+    np.testing.assert_allclose(res.eigenvalues, lam[:k], rtol=1e-12)
+    overlap = np.abs(np.sum(res.eigenvectors * Q[:, :k], axis=0))
+    np.testing.assert_allclose(overlap, 1.0, atol=1e-10)
+    # each component converges at the rate lambda_{i+1} / lambda_i
+    first = res.residual_history[0]
+    rate = np.median(first[1:20] / first[:19])
+    assert rate == pytest.approx(lam[1] / lam[0], rel=0.05)
+
+
+def test_deflation_and_block_agree_on_a_matvec():
+    lam = np.linspace(1, 20, 30)
+    A, _ = _known_spectrum(lam, seed=4)
+    op = LinearOperator(A.shape, matvec=lambda v: A @ v, matmat=lambda V: A @ V)
+    block = power_iteration(op, 3, tol=1e-12, random_state=0)
+    defl = deflated_power_iteration(op, 3, tol=1e-12, max_iter=5000, random_state=0)
+    np.testing.assert_allclose(defl.eigenvalues, block.eigenvalues, rtol=1e-10)
+    overlap = np.abs(np.sum(defl.eigenvectors * block.eigenvectors, axis=0))
+    np.testing.assert_allclose(overlap, 1.0, atol=1e-8)
+
+
+def test_deflation_reports_non_convergence():
+    lam = np.r_[1.0, 0.999, np.linspace(0.1, 0.5, 20)]
+    A, _ = _known_spectrum(lam, seed=2)
+    res = deflated_power_iteration(A, 1, tol=1e-14, max_iter=5, random_state=0)
+    assert not res.converged and res.n_iter == 5

@@ -1,0 +1,327 @@
+"""PowerIterationPCA: principal components as the top eigenvectors of the covariance.
+
+The covariance :math:`C = X_c^\\top X_c / (n - 1)` is applied without centering
+``X`` (:func:`~sklearn_foundations.linalg.gram_operator`), or formed once when
+``n_samples >= n_features`` makes that cheaper
+(:func:`~sklearn_foundations.linalg.gram_matrix`); its top eigenpairs come from
+:func:`~sklearn_foundations.linalg.power_iteration` (block) or
+:func:`~sklearn_foundations.linalg.deflated_power_iteration` (one at a time).
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._compat import Interval, StrOptions, _fit_context
+from .linalg import (
+    deflated_power_iteration,
+    gram_matrix,
+    gram_operator,
+    power_iteration,
+)
+
+__all__ = ["PowerIterationPCA"]
+
+_DTYPES = [np.float64, np.float32]
+
+
+class PowerIterationPCA(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    r"""Principal component analysis by power iteration on the covariance.
+
+    The principal axes are the eigenvectors of largest eigenvalue of the
+    sample covariance,
+
+    .. math::
+
+        C = \frac{1}{n - 1} X_c^\top X_c, \qquad C v_j = \lambda_j v_j, \qquad
+        z = V_k^\top (x - \bar{x}),
+
+    found by repeating :math:`V \leftarrow \operatorname{orth}(C V)` and reading
+    the eigenpairs off the small projected problem :math:`V^\top C V`
+    (Rayleigh-Ritz). :math:`\lambda_j` is the variance along axis ``j``
+    (``explained_variance_``). Iteration stops when every wanted pair has
+    :math:`\|C v_j - \lambda_j v_j\| \le \mathrm{tol} \cdot \lambda_1`; nearly
+    equal eigenvalues converge slowly (rate
+    :math:`\lambda_{p+1}/\lambda_j`, ``p = n_components + n_oversamples``), which
+    more oversamples speed up.
+
+    Parameters
+    ----------
+    n_components : int, float or None, default=None
+        Number of components; a float in (0, 1) keeps the fewest components
+        whose variance exceeds that share of the total (the trace of ``C``);
+        None keeps ``min(n_samples, n_features)``.
+    whiten : bool, default=False
+        Scale the projections to unit variance.
+    method : {"block", "deflation"}, default="block"
+        "block": subspace iteration on all components at once. "deflation": the
+        textbook version, one vector at a time on the covariance with the found
+        components removed.
+    tol : float, default=1e-10
+        Relative residual tolerance (of :math:`\lambda_1`).
+    max_iter : int, default=1000
+        Maximum products with the covariance (per component for "deflation").
+    n_oversamples : int, default=10
+        Extra vectors in the block.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the starting vectors.
+    copy : bool, default=True
+        Kept for compatibility with PCA; ``X`` is never modified either way.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components_, n_features)
+        Principal axes, largest variance first; the largest-magnitude entry of
+        each is positive (scikit-learn's sign convention).
+    explained_variance_ : ndarray of shape (n_components_,)
+    explained_variance_ratio_ : ndarray of shape (n_components_,)
+    singular_values_ : ndarray of shape (n_components_,)
+        :math:`\sqrt{(n - 1) \lambda_j}`.
+    mean_ : ndarray of shape (n_features,)
+    n_components_ : int
+    n_samples_ : int
+    noise_variance_ : float
+        Mean of the eigenvalues left out, from the trace of ``C``.
+    n_iter_ : int
+        Products with the covariance.
+    residuals_ : ndarray of shape (n_components_,)
+        Final :math:`\|C v_j - \lambda_j v_j\|`.
+    residual_history_ : list of ndarray
+        Residuals per iteration (block) or per component (deflation).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_foundations import PowerIterationPCA
+    >>> X, _ = load_iris(return_X_y=True)
+    >>> pca = PowerIterationPCA(n_components=2, random_state=0).fit(X)
+    >>> pca.explained_variance_ratio_.round(4)
+    array([0.9246, 0.0531])
+    >>> pca.transform(X[:1]).round(3)
+    array([[-2.684,  0.319]])
+    """
+
+    _parameter_constraints = {
+        "n_components": [
+            Interval(Integral, 0, None, closed="left"),
+            Interval(Real, 0, 1, closed="neither"),
+            None,
+        ],
+        "whiten": ["boolean"],
+        "method": [StrOptions({"block", "deflation"})],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "n_oversamples": [Interval(Integral, 0, None, closed="left")],
+        "random_state": ["random_state"],
+        "copy": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        n_components=None,
+        *,
+        whiten=False,
+        method="block",
+        tol=1e-10,
+        max_iter=1000,
+        n_oversamples=10,
+        random_state=None,
+        copy=True,
+    ):
+        self.n_components = n_components
+        self.whiten = whiten
+        self.method = method
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_oversamples = n_oversamples
+        self.random_state = random_state
+        self.copy = copy
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Find the principal axes of ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        self : PowerIterationPCA
+        """
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=_DTYPES, ensure_min_samples=2
+        )
+        n, d = X.shape
+        max_rank = min(n, d)
+        if isinstance(self.n_components, Integral) and self.n_components > max_rank:
+            raise ValueError(
+                f"n_components={self.n_components} must be between 0 and "
+                f"min(n_samples, n_features)={max_rank}; lower n_components."
+            )
+        self.mean_ = np.asarray(X.mean(axis=0)).ravel()
+        cov, total_var = self._covariance(X)
+        result = self._eigenpairs(cov, total_var, max_rank, X.dtype)
+        k = len(result.eigenvalues)
+        lam = np.maximum(result.eigenvalues, 0.0)
+        self.components_ = _flip_signs(result.eigenvectors.T)
+        self.explained_variance_ = lam
+        self.explained_variance_ratio_ = lam / total_var if total_var > 0 else lam * 0
+        self.singular_values_ = np.sqrt(lam * (n - 1))
+        self.n_components_, self.n_samples_ = k, n
+        left = max_rank - k
+        self.noise_variance_ = (
+            float(max(total_var - lam.sum(), 0.0) / left) if left > 0 else 0.0
+        )
+        self.n_iter_ = result.n_iter
+        self.residuals_ = result.residuals
+        self.residual_history_ = result.residual_history
+        if not result.converged:
+            warnings.warn(
+                f"PowerIterationPCA did not converge in max_iter={self.max_iter}: "
+                f"the largest residual |C v - lambda v| is "
+                f"{np.max(result.residuals):.3g}, above tol * lambda_1 = "
+                f"{self.tol * lam[0]:.3g}. Nearly equal eigenvalues converge "
+                "slowly: increase max_iter or n_oversamples, or loosen tol.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return self
+
+    def transform(self, X):
+        r"""Project on the principal axes: :math:`Z = (X - \bar{x}) V_k`,
+        divided by :math:`\sqrt{\lambda}` when whitening."""
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=_DTYPES, reset=False
+        )
+        Z = np.asarray(X @ self.components_.T) - self.mean_ @ self.components_.T
+        if self.whiten:
+            Z /= np.sqrt(np.maximum(self.explained_variance_, 1e-300))
+        return Z
+
+    def inverse_transform(self, X):
+        r"""Back to feature space: :math:`\hat{x} = z V_k^\top + \bar{x}`."""
+        check_is_fitted(self)
+        Z = np.asarray(X)
+        if self.whiten:
+            Z = Z * np.sqrt(self.explained_variance_)
+        return Z @ self.components_ + self.mean_
+
+    def get_covariance(self):
+        r"""Covariance of probabilistic PCA,
+        :math:`V_k \operatorname{diag}(\lambda - \sigma^2) V_k^\top + \sigma^2 I`."""
+        check_is_fitted(self)
+        V, sigma2 = self.components_, self.noise_variance_
+        cov = (V.T * np.maximum(self.explained_variance_ - sigma2, 0.0)) @ V
+        cov.flat[:: len(cov) + 1] += sigma2
+        return cov
+
+    def get_precision(self):
+        r"""Inverse of :meth:`get_covariance`, by the matrix inversion lemma:
+        :math:`\sigma^{-2} (I - V_k \operatorname{diag}(1 - \sigma^2/\lambda)
+        V_k^\top)`."""
+        check_is_fitted(self)
+        sigma2 = self.noise_variance_
+        if sigma2 == 0.0:
+            return np.linalg.inv(self.get_covariance())
+        V, lam = self.components_, self.explained_variance_
+        shrink = np.where(lam > sigma2, 1.0 - sigma2 / lam, 0.0)
+        precision = -(V.T * shrink) @ V
+        precision.flat[:: len(precision) + 1] += 1.0
+        return precision / sigma2
+
+    def score_samples(self, X):
+        """Log-likelihood of each sample under probabilistic PCA."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=_DTYPES, reset=False)
+        Xr = X - self.mean_
+        precision = self.get_precision()
+        _, logdet = np.linalg.slogdet(precision)
+        log_like = -0.5 * np.sum(Xr * (Xr @ precision), axis=1)
+        return log_like - 0.5 * (X.shape[1] * np.log(2 * np.pi) - logdet)
+
+    def score(self, X, y=None):
+        """Mean log-likelihood of the samples under probabilistic PCA."""
+        return float(np.mean(self.score_samples(X)))
+
+    @property
+    def _n_features_out(self):
+        return self.components_.shape[0]
+
+    def _covariance(self, X):
+        """The covariance, explicit when ``n >= d`` and dense, else an operator;
+        and its trace, the total variance."""
+        n, d = X.shape
+        if not sp.issparse(X) and n >= d:
+            cov = gram_matrix(X, center=self.mean_) / (n - 1)
+            return cov, float(np.trace(cov))
+        weights = np.full(n, 1.0 / (n - 1), dtype=X.dtype)
+        op = gram_operator(X, weights, self.mean_)
+        if sp.issparse(X):
+            sq = np.asarray(X.multiply(X).sum(axis=0)).ravel()
+        else:
+            sq = np.einsum("ij,ij->j", X, X)
+        total_var = float((sq.sum() - n * self.mean_ @ self.mean_) / (n - 1))
+        return op, total_var
+
+    def _eigenpairs(self, cov, total_var, max_rank, dtype):
+        tol = max(self.tol, 100 * float(np.finfo(dtype).eps))
+        kwargs = dict(tol=tol, max_iter=self.max_iter, dtype=dtype)
+        if self.method == "block":
+            kwargs.update(n_oversamples=self.n_oversamples)
+        solve = power_iteration if self.method == "block" else deflated_power_iteration
+
+        def top(k):
+            return solve(cov, k, random_state=self.random_state, **kwargs)
+
+        if self.n_components is None:
+            return top(max_rank)
+        if isinstance(self.n_components, Integral):
+            return top(self.n_components)
+        k = min(8, max_rank)  # a share of the variance: grow until it is reached
+        while True:
+            result = top(k)
+            ratio = np.cumsum(result.eigenvalues) / total_var
+            if ratio[-1] > self.n_components or k == max_rank:
+                keep = min(
+                    int(np.searchsorted(ratio, self.n_components, "right")) + 1, k
+                )
+                return _truncate(result, keep)
+            k = min(2 * k, max_rank)
+
+
+def _flip_signs(components):
+    """Make the largest-magnitude entry of each row positive (``svd_flip``'s
+    convention with ``u_based_decision=False``)."""
+    rows = np.arange(len(components))
+    signs = np.sign(components[rows, np.argmax(np.abs(components), axis=1)])
+    signs[signs == 0] = 1.0
+    return components * signs[:, None]
+
+
+def _truncate(result, k):
+    result.eigenvalues = result.eigenvalues[:k]
+    result.eigenvectors = result.eigenvectors[:, :k]
+    result.residuals = result.residuals[:k]
+    return result

@@ -1,0 +1,195 @@
+"""PowerIterationPCA: same numbers as PCA(svd_solver="full"), sparse, both methods."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_breast_cancer, load_digits
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_foundations import LogisticRegression, PowerIterationPCA
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits(return_X_y=True)[0]
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    return load_breast_cancer(return_X_y=True)[0]
+
+
+@pytest.mark.parametrize("method", ["block", "deflation"])
+@pytest.mark.parametrize("data, k", [("digits", 10), ("cancer", 5)])
+def test_same_numbers_as_full_pca(request, data, k, method):
+    X = request.getfixturevalue(data)
+    sk = PCA(k, svd_solver="full").fit(X)
+    ours = PowerIterationPCA(k, method=method, tol=1e-13, random_state=0).fit(X)
+    np.testing.assert_allclose(ours.components_, sk.components_, atol=1e-6)
+    np.testing.assert_allclose(
+        ours.explained_variance_, sk.explained_variance_, rtol=1e-8
+    )
+    np.testing.assert_allclose(
+        ours.explained_variance_ratio_, sk.explained_variance_ratio_, rtol=1e-8
+    )
+    np.testing.assert_allclose(ours.singular_values_, sk.singular_values_, rtol=1e-8)
+    scale = np.abs(X).max()
+    np.testing.assert_allclose(ours.transform(X), sk.transform(X), atol=1e-6 * scale)
+    Z = sk.transform(X)
+    np.testing.assert_allclose(
+        ours.inverse_transform(Z), sk.inverse_transform(Z), atol=1e-6 * scale
+    )
+    assert ours.noise_variance_ == pytest.approx(sk.noise_variance_, rel=1e-6)
+    assert ours.score(X) == pytest.approx(sk.score(X), rel=1e-6)
+    np.testing.assert_allclose(ours.score_samples(X), sk.score_samples(X), rtol=1e-6)
+    assert ours.n_components_ == sk.n_components_ and ours.n_samples_ == len(X)
+
+
+@pytest.mark.parametrize("fraction", [0.5, 0.9, 0.95])
+def test_variance_fraction_picks_the_same_number_of_components(digits, fraction):
+    sk = PCA(fraction, svd_solver="full").fit(digits)
+    ours = PowerIterationPCA(fraction, random_state=0).fit(digits)
+    assert ours.n_components_ == sk.n_components_
+    np.testing.assert_allclose(
+        ours.explained_variance_, sk.explained_variance_, rtol=1e-8
+    )
+
+
+def test_all_components_by_default(cancer):
+    sk = PCA(svd_solver="full").fit(cancer)
+    ours = PowerIterationPCA(random_state=0).fit(cancer)
+    assert ours.n_components_ == 30 and ours.noise_variance_ == 0.0
+    # the smallest eigenvalues are known only to round-off of the largest
+    atol = 1e-13 * sk.explained_variance_[0]
+    np.testing.assert_allclose(
+        ours.explained_variance_, sk.explained_variance_, rtol=1e-8, atol=atol
+    )
+
+
+def test_whitened_output_has_unit_variance(digits):
+    pca = PowerIterationPCA(8, whiten=True, random_state=0).fit(digits)
+    Z = pca.transform(digits)
+    np.testing.assert_allclose(np.var(Z, axis=0, ddof=1), 1.0, rtol=1e-8)
+    np.testing.assert_allclose(np.cov(Z.T), np.eye(8), atol=1e-8)
+    ref = PowerIterationPCA(8, random_state=0).fit(digits)
+    np.testing.assert_allclose(pca.inverse_transform(Z), ref.inverse_transform(
+        ref.transform(digits)), atol=1e-8)  # fmt: skip
+
+
+def test_sparse_input_gives_the_dense_answer(digits):
+    X = sp.csr_matrix(digits)
+    dense = PowerIterationPCA(6, tol=1e-13, random_state=0).fit(digits)
+    sparse = PowerIterationPCA(6, tol=1e-13, random_state=0).fit(X)
+    np.testing.assert_allclose(sparse.components_, dense.components_, atol=1e-8)
+    np.testing.assert_allclose(
+        sparse.explained_variance_, dense.explained_variance_, rtol=1e-10
+    )
+    np.testing.assert_allclose(sparse.transform(X), dense.transform(digits), atol=1e-8)
+    assert sparse.noise_variance_ == pytest.approx(dense.noise_variance_, rel=1e-10)
+
+
+def test_sparse_input_is_never_densified():
+    # dense, this matrix would take 20000 * 400000 * 8 bytes = 64 GB
+    rng = np.random.default_rng(0)
+    n, d, nnz = 20_000, 400_000, 60_000
+    X = sp.csr_matrix(
+        (rng.standard_normal(nnz), (rng.integers(0, n, nnz), rng.integers(0, d, nnz))),
+        shape=(n, d),
+    )
+    top = sp.csr_matrix(rng.standard_normal((n, 3)) * [5.0, 3.0, 2.0])
+    X = sp.hstack([top, X[:, 3:]], format="csr")  # a clear top-3
+    pca = PowerIterationPCA(3, random_state=0, tol=1e-9).fit(X)
+    V = pca.components_
+    np.testing.assert_allclose(V @ V.T, np.eye(3), atol=1e-10)
+    # each axis is an eigenvector of the covariance, applied without densifying
+    Xv = X @ V.T - pca.mean_ @ V.T
+    CV = (X.T @ Xv - np.outer(pca.mean_, Xv.sum(axis=0))) / (n - 1)
+    np.testing.assert_allclose(CV, V.T * pca.explained_variance_, atol=1e-7)
+    assert pca.explained_variance_[0] == pytest.approx(25.0, rel=0.1)
+
+
+def test_the_two_methods_agree(digits):
+    block = PowerIterationPCA(5, tol=1e-13, random_state=0).fit(digits)
+    deflation = PowerIterationPCA(5, method="deflation", tol=1e-13, random_state=1)
+    deflation.fit(digits)
+    np.testing.assert_allclose(deflation.components_, block.components_, atol=1e-7)
+    assert len(deflation.residual_history_) == 5  # one trace per component
+
+
+def test_not_converged_warns_with_the_worst_residual(digits):
+    with pytest.warns(ConvergenceWarning, match="(?i)largest residual .* nearly equal"):
+        PowerIterationPCA(10, max_iter=2, n_oversamples=0, random_state=0).fit(digits)
+
+
+def test_residual_history_falls_to_tol(digits):
+    pca = PowerIterationPCA(10, tol=1e-10, random_state=0).fit(digits)
+    history = np.array(pca.residual_history_)
+    assert history.shape == (pca.n_iter_, 10)
+    assert history[-1].max() <= 1e-10 * pca.explained_variance_[0]
+    assert history[0].max() > history[-1].max()
+
+
+def test_precision_is_the_inverse_covariance(digits):
+    pca = PowerIterationPCA(10, random_state=0).fit(digits)
+    np.testing.assert_allclose(
+        pca.get_precision() @ pca.get_covariance(), np.eye(64), atol=1e-10
+    )
+
+
+def test_rank_deficient_and_constant_features_behave_as_pca():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 3)) @ rng.standard_normal((3, 6))
+    X[:, 2] = 7.0  # constant
+    sk = PCA(4, svd_solver="full").fit(X)
+    ours = PowerIterationPCA(4, random_state=0).fit(X)
+    np.testing.assert_allclose(
+        ours.explained_variance_, sk.explained_variance_, atol=1e-10
+    )
+    np.testing.assert_allclose(ours.components_[:3], sk.components_[:3], atol=1e-8)
+    np.testing.assert_allclose(ours.inverse_transform(ours.transform(X)), X, atol=1e-8)
+
+
+def test_too_many_components_is_an_error(cancer):
+    with pytest.raises(ValueError, match=r"n_components=31 must be between 0 and"):
+        PowerIterationPCA(31).fit(cancer)
+
+
+def test_float32_stays_float32(digits):
+    pca = PowerIterationPCA(5, random_state=0).fit(digits.astype(np.float32))
+    assert pca.components_.dtype == np.float32
+    assert pca.transform(digits.astype(np.float32)).dtype == np.float32
+    ref = PCA(5, svd_solver="full").fit(digits)
+    np.testing.assert_allclose(pca.components_, ref.components_, atol=1e-3)
+
+
+def test_fixed_random_state_is_deterministic(digits):
+    a = PowerIterationPCA(4, random_state=3, tol=1e-4).fit(digits).components_
+    b = PowerIterationPCA(4, random_state=3, tol=1e-4).fit(digits).components_
+    np.testing.assert_array_equal(a, b)
+
+
+def test_feature_names_out_and_pandas_output(digits):
+    pca = PowerIterationPCA(3, random_state=0).set_output(transform="pandas")
+    out = pca.fit_transform(digits)
+    assert list(out.columns) == [
+        "poweriterationpca0",
+        "poweriterationpca1",
+        "poweriterationpca2",
+    ]
+
+
+def test_pipeline_grid_search_over_n_components(digits):
+    y = load_digits().target
+    pipe = make_pipeline(
+        StandardScaler(),
+        PowerIterationPCA(random_state=0),
+        LogisticRegression(max_iter=300),
+    )
+    grid = GridSearchCV(pipe, {"poweriterationpca__n_components": [5, 20]}, cv=3)
+    grid.fit(digits, y)
+    assert grid.best_params_["poweriterationpca__n_components"] == 20
+    assert grid.best_score_ > 0.85
