@@ -10,12 +10,14 @@ estimators compose it.
 from .decomposition import PowerIterationPCA
 from .gradcheck import check_gradient
 from .linear_model import GradientDescentRegressor, LogisticRegression
+from .naive_bayes import NaiveBayesClassifier
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "GradientDescentRegressor",
     "LogisticRegression",
+    "NaiveBayesClassifier",
     "PowerIterationPCA",
     "check_gradient",
 ]

@@ -25,11 +25,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, Lasso, Ridge, SGDRegressor
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 from sklearn.model_selection import KFold, cross_validate
+from sklearn.naive_bayes import BernoulliNB, GaussianNB, MultinomialNB
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .decomposition import PowerIterationPCA
 from .linear_model import GradientDescentRegressor, LogisticRegression
+from .naive_bayes import NaiveBayesClassifier
 
 
 @dataclass
@@ -37,7 +39,8 @@ class Comparison:
     """One of our estimators and its scikit-learn counterparts on one dataset.
 
     ``exact`` names the counterpart that solves the same problem, whose
-    coefficients ours are measured against.
+    coefficients (components, probabilities) ours are measured against;
+    ``scale`` puts a StandardScaler in front (not for count data).
     """
 
     dataset: str
@@ -45,6 +48,7 @@ class Comparison:
     ours: object
     theirs: dict = field(default_factory=dict)
     exact: str | None = None
+    scale: bool = True
 
 
 def _regression_comparisons(dataset, n_train):
@@ -132,15 +136,46 @@ def _pca_comparisons(dataset, n_train):
     ]
 
 
+def _naive_bayes_comparisons(dataset, n_train):
+    if dataset != "digits":
+        return [
+            Comparison(dataset, "naive bayes", NaiveBayesClassifier("gaussian"),
+                       {"GaussianNB": GaussianNB()}, exact="GaussianNB", scale=False)
+        ]  # fmt: skip
+    pixels = [  # counts out of 16
+        ("gaussian", NaiveBayesClassifier("gaussian"), {"GaussianNB": GaussianNB()}),
+        ("multinomial", NaiveBayesClassifier("multinomial"),
+         {"MultinomialNB": MultinomialNB()}),
+        ("bernoulli", NaiveBayesClassifier("bernoulli", binarize=4.0),
+         {"BernoulliNB": BernoulliNB(binarize=4.0)}),
+        ("binomial", NaiveBayesClassifier("binomial", n_trials=16), {}),
+        ("poisson", NaiveBayesClassifier("poisson"), {}),
+    ]  # fmt: skip
+    return [
+        Comparison(dataset, f"nb {name}", ours, theirs,
+                   exact=next(iter(theirs), None), scale=False)
+        for name, ours, theirs in pixels
+    ]  # fmt: skip
+
+
 DATASETS = {
     "diabetes": (datasets.load_diabetes, [_regression_comparisons]),
     "breast_cancer": (
         datasets.load_breast_cancer,
-        [_classification_comparisons, _pca_comparisons],
+        [_classification_comparisons, _naive_bayes_comparisons, _pca_comparisons],
     ),
-    "iris": (datasets.load_iris, [_classification_comparisons]),
-    "wine": (datasets.load_wine, [_classification_comparisons]),
-    "digits": (datasets.load_digits, [_classification_comparisons, _pca_comparisons]),
+    "iris": (
+        datasets.load_iris,
+        [_classification_comparisons, _naive_bayes_comparisons],
+    ),
+    "wine": (
+        datasets.load_wine,
+        [_classification_comparisons, _naive_bayes_comparisons],
+    ),
+    "digits": (
+        datasets.load_digits,
+        [_classification_comparisons, _naive_bayes_comparisons, _pca_comparisons],
+    ),
 }
 
 
@@ -163,8 +198,12 @@ def comparisons(selected_datasets=None, selected_estimators=None, n_splits=5):
     return out
 
 
-def _pipeline(est):
-    return make_pipeline(StandardScaler(), clone(est))
+def _pipeline(est, scale=True):
+    return (
+        make_pipeline(StandardScaler(), clone(est))
+        if scale
+        else make_pipeline(clone(est))
+    )
 
 
 def run(comps, n_splits=5, progress=None):
@@ -186,13 +225,13 @@ def run(comps, n_splits=5, progress=None):
                 progress(f"[{done}/{total}] {comp.dataset}: {comp.name}: {est_name}")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                res = cross_validate(_pipeline(est), X, y, cv=cv)
+                res = cross_validate(_pipeline(est, comp.scale), X, y, cv=cv)
                 distance = None
                 if library == "sklearn-foundations" and comp.exact:
                     exact = _exact_on_full_data(comp, X.shape[0])
-                    ours_full = _pipeline(est).fit(X, y)[-1]
-                    ref_full = _pipeline(exact).fit(X, y)[-1]
-                    distance = _relative(_fitted(ours_full), _fitted(ref_full))
+                    ours_full = _pipeline(est, comp.scale).fit(X, y)
+                    ref_full = _pipeline(exact, comp.scale).fit(X, y)
+                    distance = _relative(_fitted(ours_full, X), _fitted(ref_full, X))
             rows.append(
                 dict(
                     dataset=comp.dataset,
@@ -217,9 +256,14 @@ def _exact_on_full_data(comp, n_samples):
     return exact
 
 
-def _fitted(est):
-    """What a fit found: coefficients, or principal axes."""
-    return est.coef_ if hasattr(est, "coef_") else est.components_
+def _fitted(pipe, X):
+    """What a fit found: coefficients, principal axes, or probabilities on X."""
+    est = pipe[-1]
+    if hasattr(est, "coef_"):
+        return est.coef_
+    if hasattr(est, "components_"):
+        return est.components_
+    return pipe.predict_proba(X)
 
 
 def _relative(a, b):
@@ -229,7 +273,7 @@ def _relative(a, b):
 def format_table(rows):
     """A plain-text table of the result rows."""
     header = (
-        f"{'dataset':<13} {'problem':<12} {'library':<20} {'estimator':<26} "
+        f"{'dataset':<13} {'problem':<14} {'library':<20} {'estimator':<26} "
         f"{'score (R2/acc/ll)':>18} {'fit time':>10} {'distance':>34}"
     )
     lines = [header, "-" * len(header)]
@@ -240,7 +284,7 @@ def format_table(rows):
             else ""
         )
         lines.append(
-            f"{r['dataset']:<13} {r['problem']:<12} {r['library']:<20} "
+            f"{r['dataset']:<13} {r['problem']:<14} {r['library']:<20} "
             f"{r['estimator']:<26} "
             f"{r['score_mean']:>10.4f} ± {r['score_std']:.4f} "
             f"{1e3 * r['fit_time']:>8.1f}ms {dist:>34}"

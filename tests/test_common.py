@@ -20,6 +20,22 @@ def test_discovery_finds_every_estimator():
     assert "GradientDescentRegressor" in names
 
 
-@parametrize_with_checks([cls() for cls in _exported_estimators()])
+# estimators whose parameter changes what they are: every variant is checked
+VARIANTS = {
+    "NaiveBayesClassifier": [
+        dict(distribution=name)
+        for name in ["gaussian", "bernoulli", "multinomial", "binomial", "poisson",
+                     "categorical"]
+    ],
+}  # fmt: skip
+
+
+def _instances():
+    for cls in _exported_estimators():
+        for params in VARIANTS.get(cls.__name__, [{}]):
+            yield cls(**params)
+
+
+@parametrize_with_checks(list(_instances()))
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

@@ -1,0 +1,480 @@
+r"""Probability: Bayes' theorem and the distributions of naive Bayes.
+
+Bayes' theorem turns the likelihood of the evidence under each hypothesis into
+the probability of the hypothesis given the evidence:
+
+.. math::
+
+    P(k \mid x) = \frac{P(x \mid k) P(k)}{\sum_l P(x \mid l) P(l)},
+    \qquad \log P(k \mid x) = \log P(x \mid k) + \log P(k)
+    - \operatorname{logsumexp}_l (\log P(x \mid l) + \log P(l)).
+
+A distribution here is one small class for a naive Bayes model, whose features
+are independent given the class. It accumulates weighted sufficient statistics
+per class (``partial_fit(X, Y)`` with ``Y[i, k]`` the weight of sample ``i`` in
+class ``k``), so that fitting in chunks gives the model of fitting at once;
+``log_likelihood(X)`` returns :math:`\sum_j \log p(x_{ij} \mid k)`, shape
+``(n_samples, n_classes)``; ``check(X, names, fitting)`` rejects values the
+distribution cannot produce (naming the column and the value). This module imports only numpy and scipy.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import gammaln, logsumexp
+
+__all__ = [
+    "Bernoulli",
+    "Binomial",
+    "Categorical",
+    "Gaussian",
+    "Multinomial",
+    "Poisson",
+    "bayes_posterior",
+    "log_posterior",
+]
+
+
+def bayes_posterior(prior, likelihood, likelihood_if_not):
+    r"""Bayes' theorem for a hypothesis and its negation.
+
+    .. math::
+
+        P(H \mid E) = \frac{P(E \mid H) P(H)}
+        {P(E \mid H) P(H) + P(E \mid \neg H) (1 - P(H))}.
+
+    Parameters
+    ----------
+    prior : float or ndarray
+        :math:`P(H)`, e.g. the prevalence of a disease.
+    likelihood : float or ndarray
+        :math:`P(E \mid H)`, e.g. a test's sensitivity.
+    likelihood_if_not : float or ndarray
+        :math:`P(E \mid \neg H)`, e.g. its false-positive rate.
+
+    Examples
+    --------
+    The base-rate fallacy: a test that is 95% sensitive with 5% false
+    positives, for a disease of 1% prevalence. A positive result means
+
+    >>> from sklearn_foundations.probability import bayes_posterior
+    >>> round(float(bayes_posterior(0.01, 0.95, 0.05)), 3)
+    0.161
+
+    a 16.1% chance of disease: most positives come from the 99% who are healthy.
+    """
+    prior = np.asarray(prior, dtype=float)
+    joint = likelihood * prior
+    return joint / (joint + likelihood_if_not * (1.0 - prior))
+
+
+def log_posterior(joint_log_likelihood):
+    r"""Normalize :math:`\log P(x, k)` into :math:`\log P(k \mid x)` by log-sum-exp.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.probability import log_posterior
+    >>> np.exp(log_posterior(np.array([[-1000.0, -1000.0 + np.log(3)]])))
+    array([[0.25, 0.75]])
+    """
+    return joint_log_likelihood - logsumexp(joint_log_likelihood, axis=1, keepdims=True)
+
+
+def _column_name(names, j):
+    """A column's label for messages: its name, or its index."""
+    if names is None:
+        return str(j)
+    return repr(names[j]) if isinstance(names[j], str) else str(names[j])
+
+
+def _sum_rows(X):
+    return np.asarray(X.sum(axis=1)).ravel()
+
+
+def _class_counts(Y):
+    return Y.sum(axis=0)
+
+
+def _weighted_sums(Y, X):
+    """``Y^T X``, dense (K, d), for dense or sparse ``X``."""
+    return np.asarray((X.T @ Y).T) if sp.issparse(X) else Y.T @ X
+
+
+class _Counts:
+    """Shared by the count distributions: non-negative input, Y^T X statistics."""
+
+    def check(self, X, names=None, fitting=False):
+        values = X.data if sp.issparse(X) else X
+        if np.any(values < 0):
+            Xd = X.toarray() if sp.issparse(X) else X  # only to name the column
+            j = int(np.nonzero((Xd < 0).any(axis=0))[0][0])
+            value = Xd[:, j][Xd[:, j] < 0][0]
+            raise ValueError(
+                f"Negative values in data: the {self.name} distribution models "
+                f"non-negative values, but feature {_column_name(names, j)} has "
+                f"the value {value:g}. Use another distribution for that column."
+            )
+
+    def partial_fit(self, X, Y):
+        if not hasattr(self, "feature_count_"):
+            self.class_count_ = np.zeros(Y.shape[1])
+            self.feature_count_ = np.zeros((Y.shape[1], X.shape[1]))
+        self.class_count_ += _class_counts(Y)
+        self.feature_count_ += _weighted_sums(Y, X)
+        return self
+
+
+class Gaussian:
+    r"""Normal features: :math:`x_j \mid k \sim \mathcal{N}(\theta_{kj}, \sigma^2_{kj})`.
+
+    .. math::
+
+        \log p(x \mid k) = -\frac12 \sum_j \left[\log(2\pi\sigma^2_{kj})
+        + \frac{(x_j - \theta_{kj})^2}{\sigma^2_{kj}}\right],
+
+    with the weighted class means ``theta_`` and variances ``var_``, each
+    variance plus ``epsilon_ = var_smoothing * max_j Var(x_j)`` over all the
+    (weighted) data seen, so that a zero-variance feature does not divide by
+    zero. Means and sums of squared deviations merge across chunks by Chan's
+    formula, without the cancellation of :math:`E[x^2] - E[x]^2`.
+    """
+
+    name = "gaussian"
+
+    def __init__(self, var_smoothing=1e-9):
+        self.var_smoothing = var_smoothing
+
+    def check(self, X, names=None, fitting=False):
+        pass
+
+    def partial_fit(self, X, Y):
+        K, d = Y.shape[1], X.shape[1]
+        if not hasattr(self, "_m2"):
+            self.class_count_, self._mean, self._m2 = (
+                np.zeros(K),
+                np.zeros((K, d)),
+                np.zeros((K, d)),
+            )
+            self._total = (0.0, np.zeros(d), np.zeros(d))
+        for k in range(K):
+            rows = Y[:, k] > 0
+            if np.any(rows):
+                stats = _merge(*self._class(k), *_moments(X[rows], Y[rows, k]))
+                self.class_count_[k], self._mean[k], self._m2[k] = stats
+        self._total = _merge(*self._total, *_moments(X, Y.sum(axis=1)))
+        return self._finalize()
+
+    def _class(self, k):
+        return self.class_count_[k], self._mean[k], self._m2[k]
+
+    def _finalize(self):
+        total, _, m2 = self._total
+        var_max = float(np.max(m2 / total)) if total > 0 else 0.0
+        self.epsilon_ = self.var_smoothing * (var_max if var_max > 0 else 1.0)
+        count = np.maximum(self.class_count_, np.finfo(float).tiny)[:, None]
+        self.theta_ = self._mean
+        self.var_ = self._m2 / count + self.epsilon_
+        return self
+
+    def log_likelihood(self, X):
+        const = -0.5 * np.log(2 * np.pi * self.var_).sum(axis=1)
+        out = np.empty((X.shape[0], len(self.theta_)))
+        for k, (theta, var) in enumerate(zip(self.theta_, self.var_, strict=True)):
+            out[:, k] = const[k] - 0.5 * (((X - theta) ** 2) / var).sum(axis=1)
+        return out
+
+
+def _moments(X, w):
+    """Weight, weighted mean and sum of weighted squared deviations of rows."""
+    total = float(w.sum())
+    if total == 0:
+        return 0.0, np.zeros(X.shape[1]), np.zeros(X.shape[1])
+    mean = w @ X / total
+    dev = X - mean
+    return total, mean, w @ (dev * dev)
+
+
+def _merge(n_a, mean_a, m2_a, n_b, mean_b, m2_b):
+    """Chan et al.'s pairwise update of (weight, mean, M2)."""
+    n = n_a + n_b
+    if n_b == 0:
+        return n_a, mean_a, m2_a
+    delta = mean_b - mean_a
+    mean = mean_a + delta * (n_b / n)
+    return n, mean, m2_a + m2_b + delta**2 * (n_a * n_b / n)
+
+
+class Bernoulli(_Counts):
+    r"""Binary features: :math:`x_j \mid k \sim \mathrm{Bernoulli}(p_{kj})`.
+
+    .. math::
+
+        \log p(x \mid k) = \sum_j x_j \log p_{kj} + (1 - x_j)\log(1 - p_{kj}),
+        \qquad p_{kj} = \frac{N_{kj} + \alpha}{N_k + 2\alpha},
+
+    after thresholding :math:`x > \mathrm{binarize}` (None: already binary).
+    ``feature_log_prob_`` holds :math:`\log p`.
+    """
+
+    name = "bernoulli"
+
+    def __init__(self, alpha=1.0, binarize=0.0):
+        self.alpha, self.binarize = alpha, binarize
+
+    def _binary(self, X):
+        return X if self.binarize is None else (X > self.binarize).astype(float)
+
+    def check(self, X, names=None, fitting=False):
+        if self.binarize is None:
+            super().check(X, names)
+
+    def partial_fit(self, X, Y):
+        super().partial_fit(self._binary(X), Y)
+        a = self.alpha
+        with np.errstate(divide="ignore"):
+            self.feature_log_prob_ = np.log(self.feature_count_ + a) - np.log(
+                self.class_count_[:, None] + 2 * a
+            )
+            self._log_not = np.log1p(-np.exp(self.feature_log_prob_))
+        return self
+
+    def log_likelihood(self, X):
+        B = self._binary(X)
+        with np.errstate(invalid="ignore"):
+            return np.asarray(B @ (self.feature_log_prob_ - self._log_not).T) + (
+                self._log_not.sum(axis=1)
+            )
+
+
+class Multinomial(_Counts):
+    r"""Count vectors: :math:`x \mid k \sim \mathrm{Multinomial}(\sum_j x_j, p_k)`.
+
+    .. math::
+
+        \log p(x \mid k) = \sum_j x_j \log p_{kj} + \text{const},
+        \qquad p_{kj} = \frac{N_{kj} + \alpha}{\sum_l N_{kl} + \alpha d},
+
+    the constant (the multinomial coefficient) being the same for every class;
+    it is left out, as in scikit-learn's MultinomialNB.
+    """
+
+    name = "multinomial"
+
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+
+    def partial_fit(self, X, Y):
+        super().partial_fit(X, Y)
+        smoothed = self.feature_count_ + self.alpha
+        with np.errstate(divide="ignore"):
+            self.feature_log_prob_ = np.log(smoothed) - np.log(
+                smoothed.sum(axis=1, keepdims=True)
+            )
+        return self
+
+    def log_likelihood(self, X):
+        return np.asarray(X @ self.feature_log_prob_.T)
+
+
+class Poisson(_Counts):
+    r"""Counts: :math:`x_j \mid k \sim \mathrm{Poisson}(\lambda_{kj})`.
+
+    .. math::
+
+        \log p(x \mid k) = \sum_j x_j \log\lambda_{kj} - \lambda_{kj}
+        - \log x_j!, \qquad
+        \lambda_{kj} = \frac{S_{kj} + \alpha}{N_k + \alpha},
+
+    with :math:`S_{kj}` the weighted sum of feature ``j`` in class ``k``: the
+    class-wise weighted mean at ``alpha = 0`` (maximum likelihood), and
+    ``alpha`` pseudo-observations of a count of 1 otherwise. ``rate_`` holds
+    :math:`\lambda`.
+    """
+
+    name = "poisson"
+
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+
+    def partial_fit(self, X, Y):
+        super().partial_fit(X, Y)
+        denom = self.class_count_[:, None] + self.alpha
+        self.rate_ = (self.feature_count_ + self.alpha) / np.where(denom > 0, denom, 1)
+        return self
+
+    def log_likelihood(self, X):
+        with np.errstate(divide="ignore"):
+            log_rate = np.log(self.rate_)
+        data = X.data if sp.issparse(X) else X
+        log_fact = gammaln(data + 1)
+        if sp.issparse(X):
+            log_fact = _sum_rows(X._with_data(log_fact))
+        else:
+            log_fact = log_fact.sum(axis=1)
+        with np.errstate(invalid="ignore"):
+            xlogr = np.asarray(X @ np.where(np.isfinite(log_rate), log_rate, -1e300).T)
+        return xlogr - self.rate_.sum(axis=1) - log_fact[:, None]
+
+
+class Binomial(_Counts):
+    r"""Successes out of ``n_trials``: :math:`x_j \mid k \sim \mathrm{Bin}(n_j, p_{kj})`.
+
+    .. math::
+
+        \log p(x \mid k) = \sum_j \log\binom{n_j}{x_j} + x_j \log p_{kj}
+        + (n_j - x_j) \log(1 - p_{kj}), \qquad
+        p_{kj} = \frac{S_{kj} + \alpha}{n_j N_k + 2\alpha},
+
+    the maximum-likelihood :math:`S / (n N)` at ``alpha = 0``. ``n_trials`` None
+    takes the largest value of each feature over the samples of positive
+    weight seen in fit; later values above it are counted as ``n_trials_``
+    successes (the data cannot exceed the number of trials). ``prob_`` holds
+    :math:`p`.
+    """
+
+    name = "binomial"
+
+    def __init__(self, alpha=1.0, n_trials=None):
+        self.alpha, self.n_trials = alpha, n_trials
+
+    def check(self, X, names=None, fitting=False):
+        super().check(X, names)
+        if self.n_trials is None:
+            return
+        n = np.broadcast_to(np.asarray(self.n_trials, dtype=float), (X.shape[1],))
+        Xd = X.toarray() if sp.issparse(X) else X
+        over = Xd > n
+        if np.any(over):
+            j = int(np.nonzero(over.any(axis=0))[0][0])
+            raise ValueError(
+                f"The binomial distribution counts successes out of n_trials="
+                f"{n[j]:g}, but feature {_column_name(names, j)} has the value "
+                f"{Xd[over[:, j], j][0]:g}. Raise n_trials, or set it to None to "
+                "take the largest value seen."
+            )
+
+    def partial_fit(self, X, Y):
+        super().partial_fit(X, Y)
+        seen = X[Y.sum(axis=1) > 0]
+        seen_max = (
+            np.asarray(
+                seen.max(axis=0).todense() if sp.issparse(seen) else (seen.max(axis=0))
+            ).ravel()
+            if seen.shape[0]
+            else np.zeros(X.shape[1])
+        )
+        if self.n_trials is None:
+            old = getattr(self, "n_trials_", np.zeros(X.shape[1]))
+            self.n_trials_ = np.maximum(old, seen_max)
+        else:
+            n = np.asarray(self.n_trials, dtype=float)
+            self.n_trials_ = np.broadcast_to(n, (X.shape[1],)).copy()
+        denom = self.n_trials_ * self.class_count_[:, None] + 2 * self.alpha
+        self.prob_ = (self.feature_count_ + self.alpha) / np.where(denom > 0, denom, 1)
+        return self
+
+    def log_likelihood(self, X):
+        n = self.n_trials_
+        if sp.issparse(X):
+            X = X.minimum(n[None, :]) if self.n_trials is None else X
+            X = sp.csr_matrix(X)
+            cols = X.indices
+            log_binom = _sum_rows(
+                X._with_data(
+                    gammaln(n[cols] + 1)
+                    - gammaln(X.data + 1)
+                    - gammaln(n[cols] - X.data + 1)
+                )
+            )
+        else:
+            X = np.minimum(X, n) if self.n_trials is None else X
+            log_binom = (gammaln(n + 1) - gammaln(X + 1) - gammaln(n - X + 1)).sum(
+                axis=1
+            )
+        with np.errstate(divide="ignore"):
+            log_p, log_q = np.log(self.prob_), np.log1p(-self.prob_)
+        with np.errstate(invalid="ignore"):
+            fit = np.asarray(X @ (log_p - log_q).T) + np.where(n > 0, n * log_q, 0).sum(
+                axis=1
+            )
+        return fit + log_binom[:, None]
+
+
+class Categorical:
+    r"""Categories :math:`0, \dots, m_j - 1`: :math:`x_j \mid k \sim \mathrm{Cat}(p_{kj})`.
+
+    .. math::
+
+        \log p(x \mid k) = \sum_j \log p_{kj x_j}, \qquad
+        p_{kjc} = \frac{N_{kjc} + \alpha}{N_k + \alpha m_j},
+
+    with :math:`m_j` the number of categories of feature ``j``: one more than
+    the largest seen in samples of positive weight, at least ``min_categories``. ``category_count_`` and
+    ``feature_log_prob_`` are lists of one ``(n_classes, m_j)`` array per
+    feature, as in scikit-learn's CategoricalNB.
+    """
+
+    name = "categorical"
+
+    def __init__(self, alpha=1.0, min_categories=None):
+        self.alpha, self.min_categories = alpha, min_categories
+
+    def check(self, X, names=None, fitting=False):
+        _Counts.check(self, X, names)
+        if fitting or not hasattr(self, "n_categories_"):
+            return  # fitting grows the categories
+        over = X >= self.n_categories_
+        if np.any(over):
+            j = int(np.nonzero(over.any(axis=0))[0][0])
+            raise ValueError(
+                f"Feature {_column_name(names, j)} has the category "
+                f"{int(X[over[:, j], j][0])}, not seen in fit (categories 0 to "
+                f"{self.n_categories_[j] - 1}). Set min_categories to make room "
+                "for it, or fit on data that has it."
+            )
+
+    def partial_fit(self, X, Y):
+        X = X.astype(np.intp)
+        K, d = Y.shape[1], X.shape[1]
+        minimum = np.broadcast_to(
+            np.asarray(0 if self.min_categories is None else self.min_categories), (d,)
+        )
+        rows = Y.sum(axis=1) > 0  # categories of the samples of positive weight
+        X, Y = X[rows], Y[rows]
+        largest = X.max(axis=0) if len(X) else np.full(d, -1)
+        needed = np.maximum(largest + 1, minimum)
+        if not hasattr(self, "n_categories_"):
+            self.class_count_ = np.zeros(K)
+            self.n_categories_ = needed
+            self.category_count_ = [np.zeros((K, m)) for m in needed]
+        self.n_categories_ = np.maximum(self.n_categories_, needed)
+        self.class_count_ += _class_counts(Y)
+        for j in range(d):
+            counts = self.category_count_[j]
+            grown = np.zeros((K, self.n_categories_[j]))
+            grown[:, : counts.shape[1]] = counts
+            for k in range(K):
+                grown[k] += np.bincount(
+                    X[:, j], weights=Y[:, k], minlength=grown.shape[1]
+                )
+            self.category_count_[j] = grown
+        with np.errstate(divide="ignore"):
+            self.feature_log_prob_ = [
+                np.log(c + self.alpha)
+                - np.log(c.sum(axis=1, keepdims=True) + self.alpha * c.shape[1])
+                for c in self.category_count_
+            ]
+        return self
+
+    def log_likelihood(self, X):
+        X = X.astype(np.intp)
+        out = np.zeros((X.shape[0], len(self.class_count_)))
+        for j, log_prob in enumerate(self.feature_log_prob_):
+            out += log_prob[:, X[:, j]].T
+        return out
+
+
+DISTRIBUTIONS = {
+    cls.name: cls
+    for cls in [Gaussian, Bernoulli, Multinomial, Binomial, Poisson, Categorical]
+}
