@@ -19,7 +19,7 @@ def test_compare_command_prints_json_rows():
     ours = [r for r in rows if r["library"] == "sklearn-foundations"]
     assert {r["distance_to"] for r in ours} == {
         "Ridge", "Lasso", "ElasticNet", "LogisticRegression(lbfgs)",
-        "LogisticRegression(saga)",
+        "LogisticRegression(saga)", "GaussianNB",
     }  # fmt: skip
     for r in ours:
         # the counterparts stop at their own tol: 1e-8 (regression), 1e-6
