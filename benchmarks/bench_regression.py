@@ -12,11 +12,11 @@ SGDRegressor, which does not reach 1e-6, runs at its default ``tol=1e-3``.
 """
 
 import argparse
-import time
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from _harness import print_rows, sweep, time_chosen
 from sklearn.datasets import load_diabetes
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, Lasso, LassoLars, Ridge, SGDRegressor
@@ -77,7 +77,9 @@ def candidates(penalty, alpha, n, is_sparse):
             direct = solver == "cholesky"
 
             def ridge(tol, solver=solver):
-                return Ridge(alpha=alpha * n, solver=solver, tol=tol, max_iter=100_000)
+                return Ridge(
+                    alpha=alpha * n, solver=solver, tol=tol or 1e-4, max_iter=100_000
+                )
 
             yield "sklearn", f"Ridge({solver})", ridge, None if direct else TOLS
     elif penalty == "l1":
@@ -101,43 +103,18 @@ def candidates(penalty, alpha, n, is_sparse):
             yield "sklearn", f"ElasticNet(precompute={pre})", enet, TOLS
 
 
-def timed_fit(factory, tol, X, y):
-    est = factory(tol)
-    start = time.perf_counter()
-    est.fit(X, y)
-    return time.perf_counter() - start, est
-
-
 def bench(name, X, y, penalty, alpha, target, repeats):
     l1_ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": 0.5}[penalty]
     ref = GradientDescentRegressor(
         penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, tol=1e-14, max_iter=200_000
     ).fit(X, y)
-    J_star = objective(ref, X, y, alpha, l1_ratio)
-    chosen = []
-    for lib, est_name, factory, tols in candidates(
-        penalty, alpha, X.shape[0], sp.issparse(X)
-    ):
-        picked, subopt = None, np.inf
-        for tol in tols or [1e-4]:
-            _, est = timed_fit(factory, tol, X, y)
-            subopt = (objective(est, X, y, alpha, l1_ratio) - J_star) / abs(J_star)
-            picked = tol
-            if subopt <= target:
-                break
-        chosen.append(
-            (lib, est_name, factory, picked if tols else "direct", max(subopt, 0.0))
-        )
-    times = {c[1]: [] for c in chosen}
-    for _ in range(repeats):  # interleaved repeats
-        for _, est_name, factory, tol, _ in chosen:
-            tol = 1e-4 if tol == "direct" else tol
-            times[est_name].append(timed_fit(factory, tol, X, y)[0])
-    rows = []
-    for lib, est_name, _, tol, subopt in chosen:
-        rows.append((name, penalty, lib, est_name, tol, subopt,
-                     float(np.median(times[est_name]))))  # fmt: skip
-    return rows
+
+    def J(est):
+        return objective(est, X, y, alpha, l1_ratio)
+
+    cands = candidates(penalty, alpha, X.shape[0], sp.issparse(X))
+    chosen = sweep(cands, J, J(ref), X, y, target)
+    return chosen, time_chosen(chosen, X, y, repeats)
 
 
 def main():
@@ -146,22 +123,12 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--target", type=float, default=1e-6)
     args = parser.parse_args()
-    print(
-        "| problem | penalty | estimator | tol | suboptimality | time (s) | "
-        "ratio to ours |"
-    )
-    print("|---|---|---|---|---|---|---|")
+    header = True
     for name, X, y, settings in problems(args.quick):
         for penalty, alpha in settings:
-            rows = bench(name, X, y, penalty, alpha, args.target, args.repeats)
-            ours_time = rows[0][-1]
-            for prob, pen, lib, est, tol, sub, t in rows:
-                tag = f"**{est}**" if lib == "ours" else est
-                print(
-                    f"| {prob} | {pen} (alpha={alpha:g}) | {tag} | {tol} | "
-                    f"{sub:.1e} | {t:.4f} | {t / ours_time:.2f} |",
-                    flush=True,
-                )
+            chosen, times = bench(name, X, y, penalty, alpha, args.target, args.repeats)
+            print_rows(name, f"{penalty} (alpha={alpha:g})", chosen, times, header)
+            header = False
 
 
 if __name__ == "__main__":

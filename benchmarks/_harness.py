@@ -1,0 +1,67 @@
+"""Shared by the benchmarks: sweep a solver's tol to a target accuracy, then time it.
+
+A candidate is ``(library, name, factory, tols)``: ``factory(tol)`` builds an
+unfitted estimator, ``tols`` lists tolerances from loose to tight (None for a
+direct method, timed as it is). The first tolerance whose relative
+suboptimality ``(J - J*) / |J*|`` is at most ``target`` is kept; a sweep that
+spends more than ``budget`` seconds on one fit stops there and reports the
+accuracy it reached. Times are medians of ``repeats`` interleaved fits.
+"""
+
+import time
+
+import numpy as np
+
+
+def timed_fit(factory, tol, X, y):
+    est = factory(tol)
+    start = time.perf_counter()
+    est.fit(X, y)
+    return time.perf_counter() - start, est
+
+
+def sweep(candidates, objective, J_star, X, y, target, budget=30.0):
+    """The tolerance each candidate needs for ``target``, and what it reached."""
+    chosen = []
+    for lib, name, factory, tols in candidates:
+        picked, subopt = None, np.inf
+        for tol in tols or [None]:
+            seconds, est = timed_fit(factory, tol, X, y)
+            subopt = (objective(est) - J_star) / abs(J_star)
+            picked = tol if tols else "direct"
+            if subopt <= target or seconds > budget:
+                break
+        chosen.append((lib, name, factory, picked, max(subopt, 0.0)))
+    return chosen
+
+
+def time_chosen(chosen, X, y, repeats, slow=10.0):
+    """Median fit time of each chosen setting, repeats interleaved; a fit over
+    ``slow`` seconds is timed once."""
+    times = {c[1]: [] for c in chosen}
+    for r in range(repeats):
+        for _, name, factory, tol, _ in chosen:
+            if r and times[name][0] > slow:
+                continue
+            times[name].append(
+                timed_fit(factory, None if tol == "direct" else tol, X, y)[0]
+            )
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def print_rows(problem, setting, chosen, times, header=False):
+    """Markdown rows, the ratio taken to our estimator (the first candidate)."""
+    if header:
+        print(
+            "| problem | setting | estimator | tol | suboptimality | time (s) | ratio to ours |"
+        )
+        print("|---|---|---|---|---|---|---|")
+    ours = times[chosen[0][1]]
+    for lib, name, _, tol, subopt in chosen:
+        tag = f"**{name}**" if lib == "ours" else name
+        t = times[name]
+        print(
+            f"| {problem} | {setting} | {tag} | {tol} | {subopt:.1e} | {t:.4f} | "
+            f"{t / ours:.2f} |",
+            flush=True,
+        )
