@@ -87,6 +87,21 @@ def _column_name(names, j):
     return repr(names[j]) if isinstance(names[j], str) else str(names[j])
 
 
+def _first_violation(X, bad):
+    """Column and value of an entry where ``bad(values, columns)`` holds, the
+    leftmost column first; None if there is none. Sparse ``X`` stays sparse."""
+    if sp.issparse(X):
+        X = sp.csr_matrix(X)
+        values, cols = X.data, X.indices
+    else:
+        values, cols = X, np.broadcast_to(np.arange(X.shape[1]), X.shape)
+    mask = bad(values, cols)
+    if not np.any(mask):
+        return None
+    j = int(cols[mask].min())
+    return j, values[mask & (cols == j)].flat[0]
+
+
 def _sum_rows(X):
     return np.asarray(X.sum(axis=1)).ravel()
 
@@ -104,15 +119,13 @@ class _Counts:
     """Shared by the count distributions: non-negative input, Y^T X statistics."""
 
     def check(self, X, names=None, fitting=False):
-        values = X.data if sp.issparse(X) else X
-        if np.any(values < 0):
-            Xd = X.toarray() if sp.issparse(X) else X  # only to name the column
-            j = int(np.nonzero((Xd < 0).any(axis=0))[0][0])
-            value = Xd[:, j][Xd[:, j] < 0][0]
+        found = _first_violation(X, lambda values, cols: values < 0)
+        if found:
             raise ValueError(
                 f"Negative values in data: the {self.name} distribution models "
-                f"non-negative values, but feature {_column_name(names, j)} has "
-                f"the value {value:g}. Use another distribution for that column."
+                f"non-negative values, but feature {_column_name(names, found[0])} "
+                f"has the value {found[1]:g}. Use another distribution for that "
+                "column."
             )
 
     def partial_fit(self, X, Y):
@@ -342,14 +355,12 @@ class Binomial(_Counts):
         if self.n_trials is None:
             return
         n = np.broadcast_to(np.asarray(self.n_trials, dtype=float), (X.shape[1],))
-        Xd = X.toarray() if sp.issparse(X) else X
-        over = Xd > n
-        if np.any(over):
-            j = int(np.nonzero(over.any(axis=0))[0][0])
+        found = _first_violation(X, lambda values, cols: values > n[cols])
+        if found:
             raise ValueError(
                 f"The binomial distribution counts successes out of n_trials="
-                f"{n[j]:g}, but feature {_column_name(names, j)} has the value "
-                f"{Xd[over[:, j], j][0]:g}. Raise n_trials, or set it to None to "
+                f"{n[found[0]]:g}, but feature {_column_name(names, found[0])} has "
+                f"the value {found[1]:g}. Raise n_trials, or set it to None to "
                 "take the largest value seen."
             )
 
@@ -423,14 +434,14 @@ class Categorical:
         _Counts.check(self, X, names)
         if fitting or not hasattr(self, "n_categories_"):
             return  # fitting grows the categories
-        over = X >= self.n_categories_
-        if np.any(over):
-            j = int(np.nonzero(over.any(axis=0))[0][0])
+        m = self.n_categories_
+        found = _first_violation(X, lambda values, cols: values >= m[cols])
+        if found:
             raise ValueError(
-                f"Feature {_column_name(names, j)} has the category "
-                f"{int(X[over[:, j], j][0])}, not seen in fit (categories 0 to "
-                f"{self.n_categories_[j] - 1}). Set min_categories to make room "
-                "for it, or fit on data that has it."
+                f"Feature {_column_name(names, found[0])} has the category "
+                f"{int(found[1])}, not seen in fit (categories 0 to "
+                f"{m[found[0]] - 1}). Set min_categories to make room for it, or "
+                "fit on data that has it."
             )
 
     def partial_fit(self, X, Y):
