@@ -106,10 +106,6 @@ def _sum_rows(X):
     return np.asarray(X.sum(axis=1)).ravel()
 
 
-def _class_counts(Y):
-    return Y.sum(axis=0)
-
-
 def _weighted_sums(Y, X):
     """``Y^T X``, dense (K, d), for dense or sparse ``X``."""
     return np.asarray((X.T @ Y).T) if sp.issparse(X) else Y.T @ X
@@ -132,7 +128,7 @@ class _Counts:
         if not hasattr(self, "feature_count_"):
             self.class_count_ = np.zeros(Y.shape[1])
             self.feature_count_ = np.zeros((Y.shape[1], X.shape[1]))
-        self.class_count_ += _class_counts(Y)
+        self.class_count_ += Y.sum(axis=0)
         self.feature_count_ += _weighted_sums(Y, X)
         return self
 
@@ -366,17 +362,13 @@ class Binomial(_Counts):
 
     def partial_fit(self, X, Y):
         super().partial_fit(X, Y)
-        seen = X[Y.sum(axis=1) > 0]
-        seen_max = (
-            np.asarray(
-                seen.max(axis=0).todense() if sp.issparse(seen) else (seen.max(axis=0))
-            ).ravel()
-            if seen.shape[0]
-            else np.zeros(X.shape[1])
-        )
-        if self.n_trials is None:
+        if self.n_trials is None:  # the largest count of the rows of positive weight
+            rows = Y.sum(axis=1) > 0
+            seen = X if rows.all() else X[rows]
+            largest = seen.max(axis=0) if seen.shape[0] else np.zeros(X.shape[1])
+            largest = np.asarray(largest.toarray() if sp.issparse(largest) else largest)
             old = getattr(self, "n_trials_", np.zeros(X.shape[1]))
-            self.n_trials_ = np.maximum(old, seen_max)
+            self.n_trials_ = np.maximum(old, largest.ravel())
         else:
             n = np.asarray(self.n_trials, dtype=float)
             self.n_trials_ = np.broadcast_to(n, (X.shape[1],)).copy()
@@ -459,7 +451,7 @@ class Categorical:
             self.n_categories_ = needed
             self.category_count_ = [np.zeros((K, m)) for m in needed]
         self.n_categories_ = np.maximum(self.n_categories_, needed)
-        self.class_count_ += _class_counts(Y)
+        self.class_count_ += Y.sum(axis=0)
         for j in range(d):
             counts = self.category_count_[j]
             grown = np.zeros((K, self.n_categories_[j]))
