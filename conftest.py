@@ -1,5 +1,18 @@
-"""Test session set-up: scikit-learn's array-API checks need SciPy's array API."""
+"""Test session set-up: scikit-learn's array-API checks need SciPy's array API;
+plots draw off screen (Agg) and every figure is closed after each test."""
 
 import os
+import sys
+
+import pytest
 
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")

@@ -292,6 +292,39 @@ def format_table(rows):
     return "\n".join(lines)
 
 
+def plot_rows(rows, path):
+    """Save a figure of the rows: scores with their spread, and fit times.
+
+    One horizontal bar per estimator, grouped by dataset and problem, coloured
+    by library; fit times on a log scale.
+    """
+    from .display import require_matplotlib
+
+    plt = require_matplotlib("compare --plot")
+    labels = [f"{r['dataset']} · {r['problem']} · {r['estimator']}" for r in rows]
+    colors = {"sklearn-foundations": "tab:orange", "scikit-learn": "tab:blue"}
+    color = [colors[r["library"]] for r in rows]
+    pos = np.arange(len(rows))[::-1]
+    fig, (ax_score, ax_time) = plt.subplots(
+        1, 2, sharey=True, figsize=(12, 0.3 * len(rows) + 1.5), layout="constrained"
+    )
+    ax_score.barh(
+        pos,
+        [r["score_mean"] for r in rows],
+        xerr=[r["score_std"] for r in rows],
+        color=color,
+    )
+    ax_score.set_yticks(pos, labels, fontsize=8)
+    ax_score.set_xlabel("cross-validated score (R2 / accuracy / log-likelihood)")
+    ax_time.barh(pos, [r["fit_time"] for r in rows], color=color)
+    ax_time.set_xscale("log")
+    ax_time.set_xlabel("mean fit time (s)")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colors.values()]
+    ax_time.legend(handles, list(colors), loc="lower right")
+    fig.savefig(path)
+    return fig
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m sklearn_foundations",
@@ -305,11 +338,18 @@ def main(argv=None):
     )
     cmp.add_argument("--n-splits", type=int, default=5)
     cmp.add_argument("--json", action="store_true", help="print JSON rows instead")
+    cmp.add_argument(
+        "--plot", metavar="FILE", help="save a figure of the results (needs matplotlib)"
+    )
     args = parser.parse_args(argv)
 
     comps = comparisons(args.datasets, args.estimators, args.n_splits)
     if not comps:
         parser.error("no comparison matches the selected datasets and estimators")
+    if args.plot:  # fail before the long run, not after it
+        from .display import require_matplotlib
+
+        require_matplotlib("compare --plot")
     start = time.perf_counter()
 
     def progress(msg):
@@ -324,4 +364,8 @@ def main(argv=None):
         print(
             f"\n{len(rows)} fits cross-validated in {time.perf_counter() - start:.1f}s"
         )
+    if args.plot:
+        plt = require_matplotlib("compare --plot")
+        plt.close(plot_rows(rows, args.plot))
+        print(f"figure saved to {args.plot}", file=sys.stderr)
     return 0

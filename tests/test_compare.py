@@ -9,10 +9,12 @@ import pytest
 from sklearn_foundations._compare import comparisons, format_table, run
 
 
-def test_compare_command_prints_json_rows():
+def test_compare_command_prints_json_rows(tmp_path):
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "compare.png"
     out = subprocess.run(
         [sys.executable, "-m", "sklearn_foundations", "compare", "--json",
-         "--n-splits", "2", "--datasets", "diabetes", "iris"],
+         "--n-splits", "2", "--datasets", "diabetes", "iris", "--plot", str(png)],
         capture_output=True, text=True, check=True, timeout=300,
     )  # fmt: skip
     rows = json.loads(out.stdout)
@@ -27,6 +29,7 @@ def test_compare_command_prints_json_rows():
         twin = next(t for t in rows if t["estimator"] == r["distance_to"])
         assert r["score_mean"] == pytest.approx(twin["score_mean"], abs=1e-4)
     assert "[1/" in out.stderr  # the progress line
+    assert png.read_bytes()[:4] == b"\x89PNG"
 
 
 def test_compare_table_and_selection():
@@ -44,3 +47,19 @@ def test_compare_rejects_an_empty_selection():
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert out.returncode == 2 and "no comparison" in out.stderr
+
+
+def test_plot_has_one_bar_per_row_in_each_panel(tmp_path):
+    pytest.importorskip("matplotlib")
+    from sklearn_foundations._compare import plot_rows
+
+    rows = run(comparisons(["iris"], ["NaiveBayesClassifier"]), n_splits=2)
+    fig = plot_rows(rows, tmp_path / "compare.png")
+    ax_score, ax_time = fig.axes
+    widths = [p.get_width() for p in ax_score.patches]
+    assert widths == [r["score_mean"] for r in rows]
+    assert [p.get_width() for p in ax_time.patches] == [r["fit_time"] for r in rows]
+    assert ax_time.get_xscale() == "log"
+    labels = [t.get_text() for t in ax_score.get_yticklabels()]
+    assert labels == [f"iris · naive bayes · {r['estimator']}" for r in rows]
+    assert (tmp_path / "compare.png").read_bytes()[:4] == b"\x89PNG"
