@@ -193,5 +193,6 @@ plt.show()
 # given the class. What it offers in return is a readable model: for instance
 # the Poisson rate of chronic conditions in each class.
 nb = candidates["checked per column"].fit(X, y)[-1]
-for label, rate in zip(nb.classes_, nb.distributions_["poisson"].rate_.ravel()):
+rates = nb.distributions_["poisson"].rate_.ravel()
+for label, rate in zip(nb.classes_, rates, strict=True):
     print(f"insured={label}: {rate:.3f} chronic conditions on average")
