@@ -202,6 +202,15 @@ def centered_gram(X, y, s, x_mean=None, y_mean=None, chunk_size=None):
     :math:`\bar{y} = y^\top s` and :math:`c = \tfrac12 \sum_i s_i \|y_{c,i}\|^2`.
     Pass zeros as ``x_mean`` and ``y_mean`` for the uncentered moments of a
     model without intercept.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.datafits import centered_gram
+    >>> X, y = np.array([[1.0], [3.0]]), np.array([[2.0], [6.0]])
+    >>> G, q, y_mean, c = centered_gram(X, y, np.array([0.5, 0.5]))
+    >>> G, q, y_mean, c  # x_c = [-1, 1], y_c = [-2, 2]
+    (array([[1.]]), array([[2.]]), array([4.]), 2.0)
     """
     x_mean = np.asarray(X.T @ s).ravel() if x_mean is None else x_mean
     x_mean = np.broadcast_to(np.asarray(x_mean, dtype=X.dtype), (X.shape[1],))

@@ -46,6 +46,16 @@ class EigenResult:
         Whether every residual is at most ``tol * |lambda_1|``.
     residual_history : list of ndarray
         The residuals after each iteration.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.linalg import power_iteration
+    >>> res = power_iteration(np.diag([3.0, 2.0, 1.0]), 1, random_state=0)
+    >>> res.eigenvalues.round(10), res.converged
+    (array([3.]), True)
+    >>> abs(res.eigenvectors[:, 0]).round(6)
+    array([1., 0., 0.])
     """
 
     eigenvalues: np.ndarray

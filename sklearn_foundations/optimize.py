@@ -68,6 +68,18 @@ class OptimizeResult:
         Last step size used.
     t : int
         Number of parameter updates performed, plus the starting count.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.datafits import QuadraticDatafit
+    >>> from sklearn_foundations.optimize import fista
+    >>> from sklearn_foundations.penalties import L2
+    >>> f = QuadraticDatafit(np.eye(2), np.array([[1.0], [2.0]]), None, 0.0,
+    ...                      fit_intercept=False)
+    >>> res = fista(f, L2(1.0), np.zeros((2, 1)), step=0.5, max_iter=100, tol=1e-10)
+    >>> res.coef.ravel(), res.converged  # (G + I) w = q
+    (array([0.5, 1. ]), True)
     """
 
     coef: np.ndarray
@@ -79,7 +91,27 @@ class OptimizeResult:
 
 
 class DivergenceError(ValueError):
-    """The objective became non-finite or grew by orders of magnitude."""
+    r"""The objective became non-finite or grew by orders of magnitude.
+
+    Examples
+    --------
+    A constant step of 2.5 on :math:`f(w) = w^2` (:math:`L = 2`, stable below
+    :math:`2/L = 1`) multiplies the error by :math:`|1 - 2 \cdot 2.5| = 4` each
+    iteration, and the objective passes a thousand times its start:
+
+    >>> import numpy as np
+    >>> from sklearn_foundations.datafits import QuadraticDatafit
+    >>> from sklearn_foundations.optimize import DivergenceError, proximal_gradient
+    >>> from sklearn_foundations.penalties import L2
+    >>> f = QuadraticDatafit(2 * np.eye(1), np.zeros((1, 1)), None, 0.0,
+    ...                      fit_intercept=False)
+    >>> try:
+    ...     proximal_gradient(f, L2(0.0), np.ones((1, 1)), step=2.5,
+    ...                       max_iter=100, tol=1e-8)
+    ... except DivergenceError as exc:
+    ...     print(exc.iteration, exc)
+    3 the objective diverged: 4.1e+03 at iteration 3, starting from 1
+    """
 
     def __init__(self, iteration, objective, initial):
         self.iteration, self.objective, self.initial = iteration, objective, initial
@@ -131,7 +163,15 @@ class Plateau:
 
 
 class Constant:
-    r"""Constant learning rate :math:`\eta_t = \eta_0`."""
+    r"""Constant learning rate :math:`\eta_t = \eta_0`.
+
+    Examples
+    --------
+    >>> from sklearn_foundations.optimize import Constant
+    >>> rate = Constant(0.1)
+    >>> rate(1), rate(100), rate.reduce()
+    (0.1, 0.1, False)
+    """
 
     def __init__(self, eta0):
         self.eta0 = eta0
@@ -163,7 +203,15 @@ class InverseScaling(Constant):
 
 
 class Adaptive(Constant):
-    r"""Constant rate divided by 5 on each plateau, until it falls below 1e-6."""
+    r"""Constant rate divided by 5 on each plateau, until it falls below 1e-6.
+
+    Examples
+    --------
+    >>> from sklearn_foundations.optimize import Adaptive
+    >>> rate = Adaptive(1.0)
+    >>> rate.reduce(), rate(10)  # a plateau: go on at a fifth of the rate
+    (True, 0.2)
+    """
 
     def __init__(self, eta0):
         super().__init__(eta0)

@@ -146,6 +146,21 @@ class Gaussian:
     (weighted) data seen, so that a zero-variance feature does not divide by
     zero. Means and sums of squared deviations merge across chunks by Chan's
     formula, without the cancellation of :math:`E[x^2] - E[x]^2`.
+
+    Examples
+    --------
+    Two classes, two samples each; ``Y`` holds one-hot class weights.
+
+    >>> import numpy as np
+    >>> from scipy import stats
+    >>> from sklearn_foundations.probability import Gaussian
+    >>> X, Y = np.array([[1.0], [3.0], [8.0], [12.0]]), np.repeat(np.eye(2), 2, axis=0)
+    >>> g = Gaussian(var_smoothing=0.0).partial_fit(X, Y)
+    >>> g.theta_.ravel(), g.var_.ravel()
+    (array([ 2., 10.]), array([1., 4.]))
+    >>> ll = g.log_likelihood(np.array([[2.0]]))
+    >>> bool(np.isclose(ll[0, 1], stats.norm.logpdf(2.0, loc=10.0, scale=2.0)))
+    True
     """
 
     name = "gaussian"
@@ -223,6 +238,17 @@ class Bernoulli(_Counts):
 
     after thresholding :math:`x > \mathrm{binarize}` (None: already binary).
     ``feature_log_prob_`` holds :math:`\log p`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.probability import Bernoulli
+    >>> X = np.array([[0.0, 2.0], [1.0, 3.0], [4.0, 0.0], [5.0, 1.0]])
+    >>> Y = np.repeat(np.eye(2), 2, axis=0)  # one-hot classes
+    >>> b = Bernoulli(alpha=1.0, binarize=0.0).partial_fit(X, Y)
+    >>> np.exp(b.feature_log_prob_)  # (count of x > 0 + 1) / (2 + 2)
+    array([[0.5 , 0.75],
+           [0.75, 0.5 ]])
     """
 
     name = "bernoulli"
@@ -265,6 +291,17 @@ class Multinomial(_Counts):
 
     the constant (the multinomial coefficient) being the same for every class;
     it is left out, as in scikit-learn's MultinomialNB.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.probability import Multinomial
+    >>> X = np.array([[0.0, 2.0], [1.0, 3.0], [4.0, 0.0], [5.0, 1.0]])
+    >>> Y = np.repeat(np.eye(2), 2, axis=0)  # one-hot classes
+    >>> m = Multinomial(alpha=1.0).partial_fit(X, Y)
+    >>> np.exp(m.feature_log_prob_)  # (1 + 1) / (6 + 2), (5 + 1) / (6 + 2), ...
+    array([[0.25      , 0.75      ],
+           [0.83333333, 0.16666667]])
     """
 
     name = "multinomial"
@@ -298,6 +335,23 @@ class Poisson(_Counts):
     class-wise weighted mean at ``alpha = 0`` (maximum likelihood), and
     ``alpha`` pseudo-observations of a count of 1 otherwise. ``rate_`` holds
     :math:`\lambda`.
+
+    Examples
+    --------
+    Two classes, two samples each; ``Y`` holds one-hot class weights.
+
+    >>> import numpy as np
+    >>> from scipy import stats
+    >>> from sklearn_foundations.probability import Poisson
+    >>> X = np.array([[0.0, 2.0], [1.0, 3.0], [4.0, 0.0], [5.0, 1.0]])
+    >>> Y = np.repeat(np.eye(2), 2, axis=0)
+    >>> p = Poisson(alpha=0.0).partial_fit(X, Y)
+    >>> p.rate_  # the class means
+    array([[0.5, 2.5],
+           [4.5, 0.5]])
+    >>> ll = p.log_likelihood(X[:1])
+    >>> bool(np.isclose(ll[0, 0], stats.poisson.logpmf(X[0], p.rate_[0]).sum()))
+    True
     """
 
     name = "poisson"
@@ -339,6 +393,24 @@ class Binomial(_Counts):
     weight seen in fit; later values above it are counted as ``n_trials_``
     successes (the data cannot exceed the number of trials). ``prob_`` holds
     :math:`p`.
+
+    Examples
+    --------
+    Two classes, two samples each; ``Y`` holds one-hot class weights.
+
+    >>> import numpy as np
+    >>> from scipy import stats
+    >>> from sklearn_foundations.probability import Binomial
+    >>> X = np.array([[0.0, 2.0], [1.0, 3.0], [4.0, 0.0], [5.0, 1.0]])
+    >>> Y = np.repeat(np.eye(2), 2, axis=0)
+    >>> b = Binomial(alpha=0.0, n_trials=5)
+    >>> b.check(X, fitting=True)
+    >>> b.partial_fit(X, Y).prob_  # successes / (5 trials * 2 samples)
+    array([[0.1, 0.5],
+           [0.9, 0.1]])
+    >>> ll = b.log_likelihood(X[:1])
+    >>> bool(np.isclose(ll[0, 0], stats.binom.logpmf(X[0], 5, b.prob_[0]).sum()))
+    True
     """
 
     name = "binomial"
@@ -412,9 +484,22 @@ class Categorical:
         p_{kjc} = \frac{N_{kjc} + \alpha}{N_k + \alpha m_j},
 
     with :math:`m_j` the number of categories of feature ``j``: one more than
-    the largest seen in samples of positive weight, at least ``min_categories``. ``category_count_`` and
-    ``feature_log_prob_`` are lists of one ``(n_classes, m_j)`` array per
+    the largest seen in samples of positive weight, at least
+    ``min_categories``. ``category_count_`` and ``feature_log_prob_`` are lists of one ``(n_classes, m_j)`` array per
     feature, as in scikit-learn's CategoricalNB.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.probability import Categorical
+    >>> X = np.array([[0, 1], [0, 2], [1, 0], [1, 1]])
+    >>> Y = np.repeat(np.eye(2), 2, axis=0)  # one-hot classes
+    >>> c = Categorical(alpha=1.0)
+    >>> c.check(X, fitting=True)
+    >>> p = [np.exp(f) for f in c.partial_fit(X, Y).feature_log_prob_]
+    >>> p[1]  # feature 1 has 3 categories: (count + 1) / (2 + 3)
+    array([[0.2, 0.4, 0.4],
+           [0.4, 0.4, 0.2]])
     """
 
     name = "categorical"
