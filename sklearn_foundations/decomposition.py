@@ -81,12 +81,12 @@ class PowerIterationPCA(
 
     Attributes
     ----------
-    components_ : ndarray of shape (n_components_, n_features)
+    components_ : ndarray of shape (`n_components_`, n_features)
         Principal axes, largest variance first; the largest-magnitude entry of
         each is positive (scikit-learn's sign convention).
-    explained_variance_ : ndarray of shape (n_components_,)
-    explained_variance_ratio_ : ndarray of shape (n_components_,)
-    singular_values_ : ndarray of shape (n_components_,)
+    explained_variance_ : ndarray of shape (`n_components_`,)
+    explained_variance_ratio_ : ndarray of shape (`n_components_`,)
+    singular_values_ : ndarray of shape (`n_components_`,)
         :math:`\sqrt{(n - 1) \lambda_j}`.
     mean_ : ndarray of shape (n_features,)
     n_components_ : int
@@ -95,12 +95,12 @@ class PowerIterationPCA(
         Mean of the eigenvalues left out, from the trace of ``C``.
     n_iter_ : int
         Products with the covariance.
-    residuals_ : ndarray of shape (n_components_,)
+    residuals_ : ndarray of shape (`n_components_`,)
         Final :math:`\|C v_j - \lambda_j v_j\|`.
     residual_history_ : list of ndarray
         Residuals per iteration (block) or per component (deflation).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     Examples
     --------

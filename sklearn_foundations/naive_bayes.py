@@ -75,7 +75,7 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
         mixed model have the same attribute name, it is found in
         ``distributions_`` only.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     Examples
     --------

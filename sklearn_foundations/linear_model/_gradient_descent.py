@@ -78,8 +78,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         most ``tol`` times its value at ``w = 0``. Mini-batch: stop when the
         objective has not decreased by ``tol`` times its starting value for
         ``n_iter_no_change`` epochs.
-    learning_rate : {"auto", "backtracking", "constant", "invscaling", \
-            "adaptive"}, default="auto"
+    learning_rate : {"auto", "backtracking", "constant", "invscaling", "adaptive"}, default="auto"
         ``"auto"``: full batch, step :math:`1/L` from the Lipschitz constant
         :math:`L` of the gradient (power iteration on :math:`X^\top S X`) with
         Nesterov acceleration, or, when the objective is a quadratic (squared
@@ -134,7 +133,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         Step size of the last update.
     n_features_in_ : int
         Number of features seen in fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when ``X`` has string column names.
 
     Examples

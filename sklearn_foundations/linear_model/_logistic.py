@@ -87,7 +87,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     loss_curve_ : list of float
         The mean-form objective after each iteration.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined when ``X`` has string feature names.
 
     Examples
