@@ -14,6 +14,8 @@ proximal form of :math:`\theta \leftarrow \theta - \eta \nabla J(\theta)`:
 - :func:`proximal_gradient`: full batch, constant step or Armijo backtracking.
 - :func:`lbfgs`: full batch, smooth objectives: limited-memory BFGS, a
   quasi-Newton direction from the last gradient differences, with backtracking.
+- :func:`prox_newton`: full batch, one output, dense ``X``: proximal Newton,
+  coordinate descent on the quadratic model of the loss plus the penalty.
 - :func:`conjugate_gradient`: full batch, for a quadratic objective (squared
   loss with an L2 penalty): gradient steps along conjugate directions, each with
   the exact step, the fastest gradient method there is for that case.
@@ -43,6 +45,7 @@ __all__ = [
     "Plateau",
     "fista",
     "lbfgs",
+    "prox_newton",
     "proximal_gradient",
     "stochastic_gradient",
 ]
@@ -501,6 +504,131 @@ def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
                 converged = True
                 break
     return OptimizeResult(theta, it, objective, converged, step, it + 1)
+
+
+def prox_newton(
+    datafit, penalty, theta0, *, max_iter, tol, max_sweeps=100, c1=1e-4,
+    verbose=0,
+):  # fmt: skip
+    r"""Proximal Newton with coordinate descent, for one output and dense ``X``.
+
+    Each iteration minimizes the second-order model of the datafit plus the
+    exact penalty,
+
+    .. math::
+
+        \delta = \arg\min_\delta \; \nabla f(\theta)^\top \delta
+        + \tfrac12 \delta^\top X_c^\top H X_c \delta + g(\theta + \delta),
+        \qquad H = \operatorname{diag}(s_i \ell''(z_i)),
+
+    by cyclic coordinate descent, where each coordinate has the closed form
+
+    .. math::
+
+        u_j = \frac{\operatorname{sign}(v_j) \max(|v_j| - \alpha\rho, 0)}
+        {H_{jj} + \alpha(1 - \rho)}, \qquad
+        v_j = H_{jj} u_j^{\mathrm{old}} - \partial_j m(\delta),
+
+    (:math:`u = \theta + \delta`, :math:`m` the quadratic model), then
+    backtracks along :math:`\delta` until Armijo's condition
+    :math:`F(\theta + t\delta) \le F(\theta) + c_1 t \Delta` holds, with
+    :math:`\Delta = \nabla f^\top \delta + g(\theta + \delta) - g(\theta)`. The
+    intercept, the last row of ``theta`` when ``datafit.fit_intercept``, is an
+    unpenalized coordinate. The sweeps stop once no coordinate moves by more
+    than a third of the current optimality (in gradient units): an inexact
+    model solve far from the optimum, an exact one near it. The iterations stop
+    when the distance of :math:`-\nabla f` to :math:`\partial g`
+    (``penalty.subdiff_distance``) is at most ``tol`` everywhere. Near the
+    optimum the steps are Newton steps: convergence is superlinear, in a few
+    tens of iterations where proximal gradient takes hundreds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.datafits import LinearDatafit
+    >>> from sklearn_foundations.losses import BinomialLogLoss
+    >>> from sklearn_foundations.optimize import fista, prox_newton
+    >>> from sklearn_foundations.penalties import L1
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 5))
+    >>> y = (X[:, :1] + 0.5 * rng.standard_normal((200, 1)) > 0).astype(float)
+    >>> f = LinearDatafit(BinomialLogLoss(), X, y, np.full(200, 1 / 200))
+    >>> newton = prox_newton(f, L1(0.05), np.zeros((5, 1)), max_iter=50, tol=1e-10)
+    >>> slow = fista(f, L1(0.05), np.zeros((5, 1)), step=2.0, max_iter=5000, tol=1e-10)
+    >>> newton.n_iter < 15 < slow.n_iter, np.allclose(newton.coef, slow.coef)
+    (True, True)
+    """
+    X, s, y = datafit.X, datafit.s, datafit.y
+    x_mean = datafit.x_mean if datafit.x_mean is not None else np.zeros(X.shape[1])
+    base = getattr(penalty, "penalty", penalty)  # the elastic net under an intercept
+    theta = np.array(theta0, dtype=X.dtype)
+    Z = datafit.linear(theta)
+    F = datafit.value(theta, Z) + penalty.value(theta)
+    grad = datafit.gradient(theta, Z)
+    optimality = float(np.max(penalty.subdiff_distance(theta, grad)))
+    initial = F
+    objective, converged, it = [], False, 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for it in range(1, max_iter + 1):
+            h = datafit.loss.hessian_product(y, Z, s, np.ones_like(Z))[:, 0]
+            delta = _model_descent(
+                X, x_mean, h, grad[:, 0], theta[:, 0], base.l1, base.l2,
+                datafit.fit_intercept, max_sweeps, optimality / 3,
+            )[:, None]  # fmt: skip
+            X_delta = datafit.linear(delta)
+            decrease = float(np.sum(grad * delta)) + penalty.value(theta + delta)
+            decrease -= penalty.value(theta)
+            step = 1.0
+            while True:
+                theta_new, Z_new = theta + step * delta, Z + step * X_delta
+                F_new = datafit.value(theta_new, Z_new) + penalty.value(theta_new)
+                if F_new <= F + c1 * step * decrease or step < 1e-10:
+                    break
+                step *= 0.5
+            theta, Z, F = theta_new, Z_new, F_new
+            objective.append(F)
+            _check_divergence(it, F, initial)
+            grad = datafit.gradient(theta, Z)
+            optimality = float(np.max(penalty.subdiff_distance(theta, grad)))
+            _report(verbose, "Newton iteration", it, F, optimality, step)
+            if optimality <= tol:
+                converged = True
+                break
+    return OptimizeResult(theta, it, objective, converged, step, it + 1)
+
+
+def _model_descent(X, x_mean, h, grad, w, l1, l2, fit_intercept, max_sweeps, tol):
+    """Coordinate descent on the quadratic model of :func:`prox_newton`.
+
+    ``r`` holds :math:`X_c \\delta` (plus the intercept's step), so that the
+    model's partial derivative along ``j`` is ``grad[j] + X_c[:, j] @ (h * r)``.
+    """
+    d = X.shape[1]
+    hess = h @ np.square(X) - 2 * x_mean * (h @ X) + x_mean**2 * h.sum()
+    delta = np.zeros(d + fit_intercept, dtype=X.dtype)
+    r = np.zeros(X.shape[0], dtype=X.dtype)
+    for _ in range(max_sweeps):
+        largest = 0.0
+        for j in range(d):
+            if hess[j] <= 0:
+                continue
+            col = X[:, j] - x_mean[j]
+            partial = grad[j] + col @ (h * r)
+            old = w[j] + delta[j]
+            v = hess[j] * old - partial
+            new = np.sign(v) * max(abs(v) - l1, 0.0) / (hess[j] + l2)
+            if new != old:
+                delta[j] += new - old
+                r += (new - old) * col
+                largest = max(largest, abs(new - old) * hess[j])
+        if fit_intercept and h.sum() > 0:
+            move = -(grad[d] + h @ r) / h.sum()
+            delta[d] += move
+            r += move
+            largest = max(largest, abs(move) * h.sum())
+        if largest <= tol:
+            break
+    return delta
 
 
 def _two_loop(grad, pairs):

@@ -67,6 +67,39 @@ def test_solvers_agree_on_the_smooth_objective(dataset):
     np.testing.assert_allclose(a.intercept_, b.intercept_, atol=1e-7)
 
 
+@pytest.mark.parametrize(
+    "C, l1_ratio", [(0.1, 1.0), (1.0, 1.0), (0.5, 0.5), (0.3, 0.0)]
+)
+def test_newton_and_fista_agree(C, l1_ratio):
+    X, y = _load("breast_cancer")
+    newton = LogisticRegression(solver="newton", C=C, l1_ratio=l1_ratio, **TIGHT)
+    fista = LogisticRegression(solver="fista", C=C, l1_ratio=l1_ratio, **TIGHT)
+    newton.fit(X, y), fista.fit(X, y)
+    assert objective(newton, X, y, C, l1_ratio) == pytest.approx(
+        objective(fista, X, y, C, l1_ratio), rel=1e-10
+    )
+    np.testing.assert_allclose(newton.coef_, fista.coef_, atol=1e-5)  # ill-conditioned
+    np.testing.assert_array_equal(newton.coef_ == 0, fista.coef_ == 0)
+    assert newton.n_iter_[0] < fista.n_iter_[0] / 10  # Newton steps
+
+
+def test_l1_converges_within_the_default_max_iter():
+    X, y = _load("breast_cancer")
+    for C in [0.01, 0.1, 1.0, 10.0]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            clf = LogisticRegression(C=C, l1_ratio=1.0).fit(X, y)
+        assert clf.n_iter_[0] < 30
+
+
+def test_newton_needs_two_classes_and_dense_input():
+    X, y = _load("iris")
+    with pytest.raises(ValueError, match="solver='newton' handles two classes"):
+        LogisticRegression(solver="newton", l1_ratio=1.0).fit(X, y)
+    with pytest.raises(ValueError, match="sparse X"):
+        LogisticRegression(solver="newton").fit(sp.csr_matrix(X), y % 2)
+
+
 def test_no_penalty_matches_scikit_learn():
     X, y = _load("iris")
     X = X[:, :2]  # not separable

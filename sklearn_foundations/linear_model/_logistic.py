@@ -4,6 +4,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
@@ -12,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._compat import Interval, StrOptions, _fit_context, check_sample_weight
 from ..datafits import LinearDatafit
 from ..losses import BinomialLogLoss, MultinomialLogLoss
-from ..optimize import fista, lbfgs
+from ..optimize import fista, lbfgs, prox_newton
 from ._base import (
     class_weights,
     from_centered,
@@ -57,11 +58,14 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     class_weight : dict, "balanced" or None, default=None
         Weights multiplying the sample weights of each class; "balanced" gives
         every class the same total weight.
-    solver : {"auto", "lbfgs", "fista"}, default="auto"
+    solver : {"auto", "lbfgs", "newton", "fista"}, default="auto"
         "lbfgs": limited-memory BFGS, for a smooth objective (``l1_ratio=0`` or
-        ``C=np.inf``). "fista": accelerated proximal gradient with step
-        :math:`1/L`, every penalty, exact zeros under L1. "auto" takes "lbfgs"
-        where it applies and "fista" otherwise.
+        ``C=np.inf``). "newton": proximal Newton with coordinate descent on the
+        quadratic model, every penalty, two classes and dense ``X``.
+        "fista": accelerated proximal gradient with step :math:`1/L`, every
+        penalty and input. Both give exact zeros under L1. "auto" takes
+        "lbfgs" for a smooth objective, "newton" for an L1 term with two
+        classes and dense ``X``, and "fista" otherwise.
     tol : float, default=1e-4
         Stop when the optimality measure (the largest entry of the gradient,
         or of the proximal gradient mapping) of the mean-form objective is at
@@ -107,7 +111,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "fit_intercept": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "solver": [StrOptions({"auto", "lbfgs", "fista"})],
+        "solver": [StrOptions({"auto", "lbfgs", "newton", "fista"})],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
@@ -175,7 +179,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         s = sw / sw.sum()
         alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * float(sw.sum()))
         penalty = make_penalty("elasticnet", alpha, self.l1_ratio, self.fit_intercept)
-        solver = self._choose_solver(penalty)
+        solver = self._choose_solver(penalty, len(classes), sp.issparse(X))
 
         self.classes_ = classes
         loss = self._loss()
@@ -185,6 +189,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         theta0 = self._initial_theta(X.shape[1], Y.shape[1], x_mean, X.dtype)
         if solver == "lbfgs":
             result = lbfgs(
+                datafit, penalty, theta0, max_iter=self.max_iter, tol=self.tol,
+                verbose=self.verbose,
+            )  # fmt: skip
+        elif solver == "newton":
+            result = prox_newton(
                 datafit, penalty, theta0, max_iter=self.max_iter, tol=self.tol,
                 verbose=self.verbose,
             )  # fmt: skip
@@ -243,13 +252,22 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def _loss(self):
         return BinomialLogLoss() if len(self.classes_) == 2 else MultinomialLogLoss()
 
-    def _choose_solver(self, penalty):
+    def _choose_solver(self, penalty, n_classes, sparse):
+        newton_applies = n_classes == 2 and not sparse
         if self.solver == "auto":
-            return "lbfgs" if penalty.smooth else "fista"
+            if penalty.smooth:
+                return "lbfgs"
+            return "newton" if newton_applies else "fista"
         if self.solver == "lbfgs" and not penalty.smooth:
             raise ValueError(
                 f"solver='lbfgs' needs a smooth objective, l1_ratio=0 or C=np.inf; "
                 f"got l1_ratio={self.l1_ratio}. Use solver='fista' or 'auto'."
+            )
+        if self.solver == "newton" and not newton_applies:
+            raise ValueError(
+                "solver='newton' handles two classes and dense X; got "
+                f"{n_classes} classes and {'sparse' if sparse else 'dense'} X. "
+                "Use solver='fista' or 'auto'."
             )
         return self.solver
 
