@@ -26,7 +26,8 @@ Full-batch solvers stop when the gradient mapping
 :math:`\|\theta_{+} - z\|_\infty / \eta` (zero exactly at an optimum) is at most
 ``tol``; stochastic ones when the objective stops decreasing by ``tol`` for
 ``n_iter_no_change`` epochs. An objective that turns non-finite or grows by three
-orders of magnitude raises :class:`DivergenceError`. This module imports only numpy.
+orders of magnitude raises :class:`DivergenceError`. This module imports only numpy
+and, for the Gram matrix of :func:`prox_newton`, the package's ``linalg``.
 """
 
 import math
@@ -34,6 +35,8 @@ from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from .linalg import gram_matrix
 
 __all__ = [
     "Adaptive",
@@ -521,7 +524,10 @@ def prox_newton(
         + \tfrac12 \delta^\top X_c^\top H X_c \delta + g(\theta + \delta),
         \qquad H = \operatorname{diag}(s_i \ell''(z_i)),
 
-    by cyclic coordinate descent, where each coordinate has the closed form
+    by cyclic coordinate descent on the small matrix
+    :math:`A^\top H A`, :math:`A = [X_c, 1]` (formed once per iteration in one
+    pass over ``X``, :func:`~sklearn_foundations.linalg.gram_matrix`), where
+    each coordinate has the closed form
 
     .. math::
 
@@ -538,7 +544,8 @@ def prox_newton(
     than a third of the current optimality (in gradient units): an inexact
     model solve far from the optimum, an exact one near it. The iterations stop
     when the distance of :math:`-\nabla f` to :math:`\partial g`
-    (``penalty.subdiff_distance``) is at most ``tol`` everywhere. Near the
+    (``penalty.subdiff_distance``) is at most ``tol`` everywhere, or when no
+    step decreases the objective in floating point any more. Near the
     optimum the steps are Newton steps: convergence is superlinear, in a few
     tens of iterations where proximal gradient takes hundreds.
 
@@ -571,9 +578,10 @@ def prox_newton(
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
             h = datafit.loss.hessian_product(y, Z, s, np.ones_like(Z))[:, 0]
+            hess = _model_hessian(X, x_mean, h, datafit.fit_intercept)
             delta = _model_descent(
-                X, x_mean, h, grad[:, 0], theta[:, 0], base.l1, base.l2,
-                datafit.fit_intercept, max_sweeps, optimality / 3,
+                hess, grad[:, 0], theta[:, 0], base.l1, base.l2, X.shape[1],
+                max_sweeps, optimality / 3,
             )[:, None]  # fmt: skip
             X_delta = datafit.linear(delta)
             decrease = float(np.sum(grad * delta)) + penalty.value(theta + delta)
@@ -585,6 +593,10 @@ def prox_newton(
                 if F_new <= F + c1 * step * decrease or step < 1e-10:
                     break
                 step *= 0.5
+            if not F_new < F:  # no decrease left in floating point: stationary
+                objective.append(F)
+                converged = True
+                break
             theta, Z, F = theta_new, Z_new, F_new
             objective.append(F)
             _check_divergence(it, F, initial)
@@ -597,35 +609,40 @@ def prox_newton(
     return OptimizeResult(theta, it, objective, converged, step, it + 1)
 
 
-def _model_descent(X, x_mean, h, grad, w, l1, l2, fit_intercept, max_sweeps, tol):
-    """Coordinate descent on the quadratic model of :func:`prox_newton`.
+def _model_hessian(X, x_mean, h, fit_intercept):
+    """:math:`A^\top H A` for :math:`A = [X_c, 1]`: one pass over ``X``."""
+    G = gram_matrix(X, h, x_mean)
+    if not fit_intercept:
+        return G
+    v = X.T @ h - x_mean * h.sum()  # X_c^T h
+    return np.block([[G, v[:, None]], [v[None, :], np.array([[h.sum()]])]])
 
-    ``r`` holds :math:`X_c \\delta` (plus the intercept's step), so that the
-    model's partial derivative along ``j`` is ``grad[j] + X_c[:, j] @ (h * r)``.
+
+def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol):
+    r"""Cyclic coordinate descent on the quadratic model of :func:`prox_newton`.
+
+    ``q`` holds the model's curvature term :math:`A^\top H A \delta`, so that
+    its partial derivative along ``j`` is ``grad[j] + q[j]``; coordinates from
+    ``n_penalized`` on (the intercept) are not penalized.
     """
-    d = X.shape[1]
-    hess = h @ np.square(X) - 2 * x_mean * (h @ X) + x_mean**2 * h.sum()
-    delta = np.zeros(d + fit_intercept, dtype=X.dtype)
-    r = np.zeros(X.shape[0], dtype=X.dtype)
+    p = hess.shape[0]
+    delta, q = np.zeros(p, dtype=hess.dtype), np.zeros(p, dtype=hess.dtype)
+    diag = np.diag(hess)
     for _ in range(max_sweeps):
         largest = 0.0
-        for j in range(d):
-            if hess[j] <= 0:
+        for j in range(p):
+            if diag[j] <= 0:
                 continue
-            col = X[:, j] - x_mean[j]
-            partial = grad[j] + col @ (h * r)
             old = w[j] + delta[j]
-            v = hess[j] * old - partial
-            new = np.sign(v) * max(abs(v) - l1, 0.0) / (hess[j] + l2)
+            v = diag[j] * old - (grad[j] + q[j])
+            if j < n_penalized:
+                new = np.sign(v) * max(abs(v) - l1, 0.0) / (diag[j] + l2)
+            else:
+                new = v / diag[j]
             if new != old:
                 delta[j] += new - old
-                r += (new - old) * col
-                largest = max(largest, abs(new - old) * hess[j])
-        if fit_intercept and h.sum() > 0:
-            move = -(grad[d] + h @ r) / h.sum()
-            delta[d] += move
-            r += move
-            largest = max(largest, abs(move) * h.sum())
+                q += (new - old) * hess[:, j]
+                largest = max(largest, abs(new - old) * diag[j])
         if largest <= tol:
             break
     return delta

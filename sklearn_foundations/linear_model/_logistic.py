@@ -23,6 +23,8 @@ from ._base import (
 )
 
 _DTYPES = [np.float64, np.float32]
+# proximal Newton forms a (d + 1) x (d + 1) Hessian per iteration
+_NEWTON_MAX_FEATURES = 2000
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
@@ -61,11 +63,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     solver : {"auto", "lbfgs", "newton", "fista"}, default="auto"
         "lbfgs": limited-memory BFGS, for a smooth objective (``l1_ratio=0`` or
         ``C=np.inf``). "newton": proximal Newton with coordinate descent on the
-        quadratic model, every penalty, two classes and dense ``X``.
+        quadratic model (a :math:`d \times d` Hessian per iteration), every
+        penalty, two classes and dense ``X``.
         "fista": accelerated proximal gradient with step :math:`1/L`, every
         penalty and input. Both give exact zeros under L1. "auto" takes
         "lbfgs" for a smooth objective, "newton" for an L1 term with two
-        classes and dense ``X``, and "fista" otherwise.
+        classes and dense ``X`` of at most 2,000 features, and "fista"
+        otherwise.
     tol : float, default=1e-4
         Stop when the optimality measure (the largest entry of the gradient,
         or of the proximal gradient mapping) of the mean-form objective is at
@@ -179,7 +183,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         s = sw / sw.sum()
         alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * float(sw.sum()))
         penalty = make_penalty("elasticnet", alpha, self.l1_ratio, self.fit_intercept)
-        solver = self._choose_solver(penalty, len(classes), sp.issparse(X))
+        solver = self._choose_solver(penalty, len(classes), X)
 
         self.classes_ = classes
         loss = self._loss()
@@ -252,12 +256,14 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def _loss(self):
         return BinomialLogLoss() if len(self.classes_) == 2 else MultinomialLogLoss()
 
-    def _choose_solver(self, penalty, n_classes, sparse):
+    def _choose_solver(self, penalty, n_classes, X):
+        sparse = sp.issparse(X)
         newton_applies = n_classes == 2 and not sparse
         if self.solver == "auto":
             if penalty.smooth:
                 return "lbfgs"
-            return "newton" if newton_applies else "fista"
+            small_gram = X.shape[1] <= _NEWTON_MAX_FEATURES
+            return "newton" if newton_applies and small_gram else "fista"
         if self.solver == "lbfgs" and not penalty.smooth:
             raise ValueError(
                 f"solver='lbfgs' needs a smooth objective, l1_ratio=0 or C=np.inf; "
