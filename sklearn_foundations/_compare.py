@@ -30,6 +30,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .decomposition import PowerIterationPCA
+from .display import require_matplotlib  # imports matplotlib only when called
 from .linear_model import GradientDescentRegressor, LogisticRegression
 from .naive_bayes import NaiveBayesClassifier
 
@@ -298,8 +299,6 @@ def plot_rows(rows, path):
     One horizontal bar per estimator, grouped by dataset and problem, coloured
     by library; fit times on a log scale.
     """
-    from .display import require_matplotlib
-
     plt = require_matplotlib("compare --plot")
     labels = [f"{r['dataset']} · {r['problem']} · {r['estimator']}" for r in rows]
     colors = {"sklearn-foundations": "tab:orange", "scikit-learn": "tab:blue"}
@@ -346,10 +345,8 @@ def main(argv=None):
     comps = comparisons(args.datasets, args.estimators, args.n_splits)
     if not comps:
         parser.error("no comparison matches the selected datasets and estimators")
-    if args.plot:  # fail before the long run, not after it
-        from .display import require_matplotlib
-
-        require_matplotlib("compare --plot")
+    # fail before the long run, not after it
+    plt = require_matplotlib("compare --plot") if args.plot else None
     start = time.perf_counter()
 
     def progress(msg):
@@ -365,7 +362,6 @@ def main(argv=None):
             f"\n{len(rows)} fits cross-validated in {time.perf_counter() - start:.1f}s"
         )
     if args.plot:
-        plt = require_matplotlib("compare --plot")
         plt.close(plot_rows(rows, args.plot))
         print(f"figure saved to {args.plot}", file=sys.stderr)
     return 0

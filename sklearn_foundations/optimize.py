@@ -27,7 +27,8 @@ Full-batch solvers stop when the gradient mapping
 ``tol``; stochastic ones when the objective stops decreasing by ``tol`` for
 ``n_iter_no_change`` epochs. An objective that turns non-finite or grows by three
 orders of magnitude raises :class:`DivergenceError`. This module imports only numpy
-and, for the Gram matrix of :func:`prox_newton`, the package's ``linalg``.
+and, for :func:`prox_newton`, the package's ``linalg`` (Gram matrix) and
+``penalties`` (soft-thresholding).
 """
 
 import math
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .linalg import gram_matrix
+from .penalties import soft_threshold
 
 __all__ = [
     "Adaptive",
@@ -636,12 +638,12 @@ def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol):
             old = w[j] + delta[j]
             v = diag[j] * old - (grad[j] + q[j])
             if j < n_penalized:
-                new = np.sign(v) * max(abs(v) - l1, 0.0) / (diag[j] + l2)
+                new = soft_threshold(v, l1) / (diag[j] + l2)
             else:
                 new = v / diag[j]
             if new != old:
                 delta[j] += new - old
-                q += (new - old) * hess[:, j]
+                q += (new - old) * hess[j]  # symmetric: the contiguous row
                 largest = max(largest, abs(new - old) * diag[j])
         if largest <= tol:
             break
