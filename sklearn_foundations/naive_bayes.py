@@ -8,7 +8,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import Interval, StrOptions, _fit_context, check_sample_weight
-from .probability import DISTRIBUTIONS, log_posterior
+from .probability import DISTRIBUTIONS, log_posterior, posterior
 
 __all__ = ["NaiveBayesClassifier"]
 
@@ -188,7 +188,7 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         """Posterior class probabilities :math:`P(k \\mid x)`."""
-        return np.exp(self.predict_log_proba(X))
+        return posterior(self.predict_joint_log_proba(X))
 
     def predict(self, X):
         """The class of largest posterior probability."""

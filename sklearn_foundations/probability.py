@@ -20,7 +20,7 @@ distribution cannot produce (naming the column and the value). This module impor
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import gammaln, logsumexp
+from scipy.special import gammaln
 
 __all__ = [
     "Bernoulli",
@@ -31,6 +31,7 @@ __all__ = [
     "Poisson",
     "bayes_posterior",
     "log_posterior",
+    "posterior",
 ]
 
 
@@ -70,6 +71,13 @@ def bayes_posterior(prior, likelihood, likelihood_if_not):
 def log_posterior(joint_log_likelihood):
     r"""Normalize :math:`\log P(x, k)` into :math:`\log P(k \mid x)` by log-sum-exp.
 
+    .. math::
+
+        \log P(k \mid x) = a_k - m - \log \sum_l e^{a_l - m},
+        \qquad m = \max_l a_l,
+
+    so that no exponent overflows and the largest term is :math:`e^0 = 1`.
+
     Examples
     --------
     >>> import numpy as np
@@ -77,7 +85,34 @@ def log_posterior(joint_log_likelihood):
     >>> np.exp(log_posterior(np.array([[-1000.0, -1000.0 + np.log(3)]])))
     array([[0.25, 0.75]])
     """
-    return joint_log_likelihood - logsumexp(joint_log_likelihood, axis=1, keepdims=True)
+    shifted, total = _shifted_exp_sum(joint_log_likelihood)
+    return shifted - np.log(total)
+
+
+def posterior(joint_log_likelihood):
+    r"""Normalize :math:`\log P(x, k)` into :math:`P(k \mid x)`, the softmax.
+
+    .. math::
+
+        P(k \mid x) = \frac{e^{a_k - m}}{\sum_l e^{a_l - m}},
+        \qquad m = \max_l a_l.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.probability import posterior
+    >>> posterior(np.array([[-1000.0, -1000.0 + np.log(3)]]))
+    array([[0.25, 0.75]])
+    """
+    shifted, total = _shifted_exp_sum(joint_log_likelihood)
+    return np.exp(shifted) / total
+
+
+def _shifted_exp_sum(a):
+    """``a - max(a)`` per row and the row sums of its exponential."""
+    top = np.max(a, axis=1, keepdims=True)
+    shifted = a - np.where(np.isfinite(top), top, 0.0)
+    return shifted, np.exp(shifted).sum(axis=1, keepdims=True)
 
 
 def _column_name(names, j):
@@ -144,8 +179,28 @@ class Gaussian:
     with the weighted class means ``theta_`` and variances ``var_``, each
     variance plus ``epsilon_ = var_smoothing * max_j Var(x_j)`` over all the
     (weighted) data seen, so that a zero-variance feature does not divide by
-    zero. Means and sums of squared deviations merge across chunks by Chan's
-    formula, without the cancellation of :math:`E[x^2] - E[x]^2`.
+    zero.
+
+    Fitting is two matrix products over the data: the class sums
+    :math:`Y^\top X`, then the squared deviations of each row from its own
+    class mean, :math:`Y^\top (X - Y_{01}\Theta)^{\circ 2}` (exact two-pass
+    sums, not :math:`E[x^2] - E[x]^2`); chunks merge by Chan's formula. The
+    log-likelihood expands the square around the training mean :math:`c`,
+
+    .. math::
+
+        \sum_j \frac{(x_j - \theta_{kj})^2}{\sigma^2_{kj}}
+        = (x - c)^{\circ 2} \cdot \sigma_k^{-2}
+        - 2 (x - c) \cdot \frac{\theta_k - c}{\sigma_k^2}
+        + \sum_j \frac{(\theta_{kj} - c_j)^2}{\sigma^2_{kj}},
+
+    two matrix products for all classes at once. Its rounding error is about
+    :math:`10^{-16}` times the last sum, so a class whose last sum exceeds
+    ``1e4`` (a mean far from :math:`c` in units of its own spread, as with a
+    near-zero variance) is computed in the direct form instead.
+
+    Each row of ``Y`` holds the weight of the sample in its one class (zeros
+    elsewhere).
 
     Examples
     --------
@@ -164,6 +219,7 @@ class Gaussian:
     """
 
     name = "gaussian"
+    expanded_limit = 1e4
 
     def __init__(self, var_smoothing=1e-9):
         self.var_smoothing = var_smoothing
@@ -179,53 +235,67 @@ class Gaussian:
                 np.zeros((K, d)),
                 np.zeros((K, d)),
             )
-            self._total = (0.0, np.zeros(d), np.zeros(d))
-        for k in range(K):
-            rows = Y[:, k] > 0
-            if np.any(rows):
-                stats = _merge(*self._class(k), *_moments(X[rows], Y[rows, k]))
-                self.class_count_[k], self._mean[k], self._m2[k] = stats
-        self._total = _merge(*self._total, *_moments(X, Y.sum(axis=1)))
+        stats = _class_moments(X, Y)
+        stats = _merge(self.class_count_, self._mean, self._m2, *stats)
+        self.class_count_, self._mean, self._m2 = stats
         return self._finalize()
 
-    def _class(self, k):
-        return self.class_count_[k], self._mean[k], self._m2[k]
-
     def _finalize(self):
-        total, _, m2 = self._total
-        var_max = float(np.max(m2 / total)) if total > 0 else 0.0
+        n, mean, m2 = self.class_count_, self._mean, self._m2
+        total = n.sum()
+        self._center = n @ mean / total if total > 0 else np.zeros(mean.shape[1])
+        total_m2 = m2.sum(axis=0) + n @ (mean - self._center) ** 2
+        var_max = float(np.max(total_m2 / total)) if total > 0 else 0.0
         self.epsilon_ = self.var_smoothing * (var_max if var_max > 0 else 1.0)
-        count = np.maximum(self.class_count_, np.finfo(float).tiny)[:, None]
-        self.theta_ = self._mean
-        self.var_ = self._m2 / count + self.epsilon_
+        count = np.maximum(n, np.finfo(float).tiny)[:, None]
+        self.theta_ = mean
+        self.var_ = m2 / count + self.epsilon_
         return self
 
     def log_likelihood(self, X):
-        const = -0.5 * np.log(2 * np.pi * self.var_).sum(axis=1)
+        precision = 1.0 / self.var_
+        shift = self.theta_ - self._center
+        offset = (shift**2 * precision).sum(axis=1)
+        const = -0.5 * (np.log(2 * np.pi * self.var_).sum(axis=1) + offset)
+        direct = np.flatnonzero(offset > self.expanded_limit)
         out = np.empty((X.shape[0], len(self.theta_)))
-        for k, (theta, var) in enumerate(zip(self.theta_, self.var_, strict=True)):
-            out[:, k] = const[k] - 0.5 * (((X - theta) ** 2) / var).sum(axis=1)
-        return out
+        for rows in _row_chunks(X.shape[0], X.shape[1]):
+            Xc = X[rows] - self._center
+            out[rows] = Xc @ (shift * precision).T
+            out[rows] -= 0.5 * ((Xc * Xc) @ precision.T)
+            for k in direct:
+                dev = X[rows] - self.theta_[k]
+                out[rows, k] = -0.5 * ((dev * dev) @ precision[k] - offset[k])
+        return out + const
 
 
-def _moments(X, w):
-    """Weight, weighted mean and sum of weighted squared deviations of rows."""
-    total = float(w.sum())
-    if total == 0:
-        return 0.0, np.zeros(X.shape[1]), np.zeros(X.shape[1])
-    mean = w @ X / total
-    dev = X - mean
-    return total, mean, w @ (dev * dev)
+def _row_chunks(n, d, size=1 << 16):
+    """Row slices of about ``size`` entries each: temporaries stay in cache."""
+    step = max(1, size // max(d, 1))
+    return (slice(i, min(i + step, n)) for i in range(0, n, step))
+
+
+def _class_moments(X, Y):
+    """Per class: weight, weighted mean and sum of weighted squared deviations
+    from the class's own mean, by two matrix products over ``X``."""
+    count = Y.sum(axis=0)
+    safe = np.where(count != 0, count, 1.0)[:, None]
+    mean = (Y.T @ X) / safe
+    label = np.argmax(Y != 0, axis=1)
+    m2 = np.zeros_like(mean)
+    for rows in _row_chunks(X.shape[0], X.shape[1]):
+        dev = X[rows] - mean[label[rows]]
+        m2 += Y[rows].T @ (dev * dev)
+    return count, mean, m2
 
 
 def _merge(n_a, mean_a, m2_a, n_b, mean_b, m2_b):
-    """Chan et al.'s pairwise update of (weight, mean, M2)."""
+    """Chan et al.'s pairwise update of (weight, mean, M2), one row per class."""
     n = n_a + n_b
-    if n_b == 0:
-        return n_a, mean_a, m2_a
+    safe = np.where(n != 0, n, 1.0)[:, None]
     delta = mean_b - mean_a
-    mean = mean_a + delta * (n_b / n)
-    return n, mean, m2_a + m2_b + delta**2 * (n_a * n_b / n)
+    mean = mean_a + delta * (n_b[:, None] / safe)
+    return n, mean, m2_a + m2_b + delta**2 * (n_a * n_b)[:, None] / safe
 
 
 class Bernoulli(_Counts):

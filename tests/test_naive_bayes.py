@@ -31,6 +31,27 @@ def test_gaussian_matches_gaussian_nb(loader):
 
 
 @pytest.mark.parametrize(
+    "shift, scale", [(0.0, 1.0), (1e6, 1.0), (0.0, 1e-4), (3e3, 1e-3)]
+)
+def test_gaussian_likelihood_is_the_textbook_pdf_in_every_regime(shift, scale):
+    # Means far from the data's centre in units of a class's spread take the
+    # direct form; the rest take the expanded matrix products: both must give
+    # the textbook density to 1e-10 relative.
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 300)
+    X = shift + scale * rng.normal(size=(300, 4)) + 50.0 * scale * y[:, None] ** 2
+    X[y == 2, 0] = shift  # a zero-variance feature in one class
+    clf = NaiveBayesClassifier(var_smoothing=1e-9).fit(X, y)
+    expected = stats.norm.logpdf(
+        X[:, None, :], clf.theta_[None], np.sqrt(clf.var_)[None]
+    ).sum(axis=2)
+    got = clf.predict_joint_log_proba(X) - clf.class_log_prior_
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-9)
+    sk = GaussianNB().fit(X, y)
+    np.testing.assert_allclose(clf.predict_proba(X), sk.predict_proba(X), atol=1e-10)
+
+
+@pytest.mark.parametrize(
     "ours, theirs",
     [
         (dict(distribution="bernoulli", binarize=4.0), BernoulliNB(binarize=4.0)),
