@@ -173,27 +173,32 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_joint_log_proba(self, X):
         r""":math:`\log P(x, k) = \log P(k) + \sum_j \log p_j(x_j \mid k)`."""
+        return self._joint_log_likelihood(X, constant=True)
+
+    def predict_log_proba(self, X):
+        """Log of the posterior class probabilities, by log-sum-exp."""
+        return log_posterior(self._joint_log_likelihood(X))
+
+    def predict_proba(self, X):
+        """Posterior class probabilities :math:`P(k \\mid x)`."""
+        return posterior(self._joint_log_likelihood(X))
+
+    def predict(self, X):
+        """The class of largest posterior probability."""
+        jll = self._joint_log_likelihood(X)
+        return self.classes_[np.argmax(jll, axis=1)]
+
+    def _joint_log_likelihood(self, X, constant=False):
+        """The joint log-likelihood; without ``constant``, less the terms that
+        are the same for every class (they cancel in the posterior)."""
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         jll = self.class_log_prior_ + np.zeros((X.shape[0], len(self.classes_)))
         for name, dist in self.distributions_.items():
             part = self._columns(X, name)
             dist.check(part, self._labels(name))
-            jll += dist.log_likelihood(part)
+            jll += dist.log_likelihood(part, constant=constant)
         return jll
-
-    def predict_log_proba(self, X):
-        """Log of the posterior class probabilities, by log-sum-exp."""
-        return log_posterior(self.predict_joint_log_proba(X))
-
-    def predict_proba(self, X):
-        """Posterior class probabilities :math:`P(k \\mid x)`."""
-        return posterior(self.predict_joint_log_proba(X))
-
-    def predict(self, X):
-        """The class of largest posterior probability."""
-        jll = self.predict_joint_log_proba(X)
-        return self.classes_[np.argmax(jll, axis=1)]
 
     def _names(self):
         if isinstance(self.distribution, dict):

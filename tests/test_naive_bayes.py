@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy import stats
+from scipy.special import logsumexp
 from sklearn.datasets import load_digits, load_iris, load_wine
 from sklearn.naive_bayes import BernoulliNB, CategoricalNB, GaussianNB, MultinomialNB
 
@@ -98,6 +99,30 @@ def test_binomial_is_the_textbook_pmf(digits):
         [stats.binom.logpmf(X, 16, p).sum(axis=1) for p in clf.prob_], axis=1
     )
     np.testing.assert_allclose(_class_log_likelihood(clf, X), expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize(
+    "params",
+    [dict(distribution="poisson"), dict(distribution="binomial"),
+     dict(distribution="binomial", n_trials=16), dict(distribution="gaussian")],
+)  # fmt: skip
+def test_posterior_leaves_out_only_class_free_terms(digits, params, sparse):
+    # predict_proba skips log x! and the binomial coefficient (the same for
+    # every class); it must still be the posterior of the full joint likelihood.
+    X, y = digits
+    above = params == dict(distribution="binomial")  # values above n_trials_
+    X_fit, X_new = X[:1000], X[1000:] + above
+    if sparse and params["distribution"] != "gaussian":
+        X_fit, X_new = sp.csr_matrix(X_fit), sp.csr_matrix(X_new)
+    clf = NaiveBayesClassifier(**params).fit(X_fit, y[:1000])
+    joint = clf.predict_joint_log_proba(X_new)
+    expected = np.exp(joint - logsumexp(joint, axis=1, keepdims=True))
+    np.testing.assert_allclose(clf.predict_proba(X_new), expected, atol=1e-12)
+    np.testing.assert_allclose(
+        np.exp(clf.predict_log_proba(X_new)), expected, atol=1e-12
+    )
+    np.testing.assert_array_equal(clf.predict(X_new), clf.classes_[joint.argmax(1)])
 
 
 def test_alpha_zero_gives_maximum_likelihood(digits):
