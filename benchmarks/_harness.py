@@ -5,7 +5,9 @@ unfitted estimator, ``tols`` lists tolerances from loose to tight (None for a
 direct method, timed as it is). The first tolerance whose relative
 suboptimality ``(J - J*) / |J*|`` is at most ``target`` is kept; a sweep that
 spends more than ``budget`` seconds on one fit stops there and reports the
-accuracy it reached. Times are medians of ``repeats`` interleaved fits.
+accuracy it reached. Times are medians of ``repeats`` interleaved fits; a
+setting whose sweep fit took over ``slow`` seconds keeps that one time instead
+of being fitted again.
 """
 
 import time
@@ -24,24 +26,26 @@ def sweep(candidates, objective, J_star, X, y, target, budget=30.0):
     """The tolerance each candidate needs for ``target``, and what it reached."""
     chosen = []
     for lib, name, factory, tols in candidates:
-        picked, subopt = None, np.inf
+        picked, subopt, seconds = None, np.inf, 0.0
         for tol in tols or [None]:
             seconds, est = timed_fit(factory, tol, X, y)
             subopt = (objective(est) - J_star) / abs(J_star)
             picked = tol if tols else "direct"
             if subopt <= target or seconds > budget:
                 break
-        chosen.append((lib, name, factory, picked, max(subopt, 0.0)))
+        chosen.append((lib, name, factory, picked, max(subopt, 0.0), seconds))
     return chosen
 
 
 def time_chosen(chosen, X, y, repeats, slow=10.0):
     """Median fit time of each chosen setting, repeats interleaved; a fit over
     ``slow`` seconds is timed once."""
-    times = {c[1]: [] for c in chosen}
-    for r in range(repeats):
-        for _, name, factory, tol, _ in chosen:
-            if r and times[name][0] > slow:
+    times = {}
+    for _, name, _, _, _, seconds in chosen:
+        times[name] = [seconds] if seconds > slow else []
+    for _ in range(repeats):
+        for _, name, factory, tol, _, _ in chosen:
+            if times[name] and times[name][0] > slow:
                 continue
             times[name].append(
                 timed_fit(factory, None if tol == "direct" else tol, X, y)[0]
@@ -57,7 +61,7 @@ def print_rows(problem, setting, chosen, times, header=False):
         )
         print("|---|---|---|---|---|---|---|")
     ours = times[chosen[0][1]]
-    for lib, name, _, tol, subopt in chosen:
+    for lib, name, _, tol, subopt, _ in chosen:
         tag = f"**{name}**" if lib == "ours" else name
         t = times[name]
         print(

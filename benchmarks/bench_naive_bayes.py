@@ -3,8 +3,9 @@
 Dense 1,000,000 x 50 with 5 classes (Gaussian, Bernoulli, Multinomial, Poisson)
 and a sparse 200,000 x 20,000 count matrix (Multinomial), medians of
 ``--repeats``; Poisson, which scikit-learn lacks, runs beside a plain numpy
-implementation of the formula. Peak memory is each fit's and prediction's
-largest traced allocation (tracemalloc; numpy reports its buffers to it).
+implementation of the formula. Peak memory is a fit's and prediction's
+largest traced allocation (tracemalloc; numpy reports its buffers to it),
+measured in a run of its own, after the timed ones.
 
     python benchmarks/bench_naive_bayes.py            # the README's table
     python benchmarks/bench_naive_bayes.py --quick    # smaller problems
@@ -39,6 +40,17 @@ class NumpyPoisson:
         return np.exp(jll - logsumexp(jll, axis=1, keepdims=True))
 
 
+def sparse_counts(rng, n, d, per_row):
+    """A CSR count matrix, ``per_row`` random columns of each row set to 1-4
+    (scipy.sparse.random draws from all n*d positions and needs n*d memory)."""
+    rows = np.repeat(np.arange(n), per_row)
+    cols = rng.integers(0, d, n * per_row)
+    counts = rng.integers(1, 5, n * per_row).astype(float)
+    X = sp.csr_matrix((counts, (rows, cols)), shape=(n, d))
+    X.sum_duplicates()
+    return X
+
+
 def problems(quick):
     rng = np.random.default_rng(0)
     n, d, k = (100_000, 50, 5) if quick else (1_000_000, 50, 5)
@@ -52,22 +64,26 @@ def problems(quick):
     yield "multinomial", Xc, y, NaiveBayesClassifier("multinomial"), MultinomialNB()
     yield "poisson", Xc, y, NaiveBayesClassifier("poisson"), NumpyPoisson()
     n, d = (50_000, 5_000) if quick else (200_000, 20_000)
-    Xs = sp.random(n, d, density=1e-3, format="csr", random_state=1)
-    Xs.data = rng.integers(1, 5, Xs.nnz).astype(float)
+    Xs = sparse_counts(rng, n, d, per_row=d // 1000)
     ys = rng.integers(0, k, n)
     yield f"multinomial sparse {n}x{d}", Xs, ys, NaiveBayesClassifier("multinomial"), (
         MultinomialNB())  # fmt: skip
 
 
-def run(est, X, y):
-    tracemalloc.start()
+def seconds(est, X, y):
     start = time.perf_counter()
-    est.fit(X, y)
-    est.predict_proba(X)
-    seconds = time.perf_counter() - start
+    est.fit(X, y).predict_proba(X)
+    return time.perf_counter() - start
+
+
+def peak_bytes(est, X, y):
+    """Largest traced allocation of a fit and prediction, in a run of its own
+    (tracing slows allocations down, so it is kept out of the timings)."""
+    tracemalloc.start()
+    est.fit(X, y).predict_proba(X)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return seconds, peak
+    return peak
 
 
 def main():
@@ -80,14 +96,13 @@ def main():
     )
     print("|---|---|---|---|---|---|---|")
     for name, X, y, ours, theirs in problems(args.quick):
-        runs = {"ours": [], "theirs": []}
+        times = {"ours": [], "theirs": []}
         for _ in range(args.repeats):  # interleaved
-            runs["ours"].append(run(ours, X, y))
-            runs["theirs"].append(run(theirs, X, y))
-        t_ours = np.median([r[0] for r in runs["ours"]])
-        t_theirs = np.median([r[0] for r in runs["theirs"]])
-        m_ours = max(r[1] for r in runs["ours"]) / 2**20
-        m_theirs = max(r[1] for r in runs["theirs"]) / 2**20
+            times["ours"].append(seconds(ours, X, y))
+            times["theirs"].append(seconds(theirs, X, y))
+        t_ours, t_theirs = np.median(times["ours"]), np.median(times["theirs"])
+        m_ours = peak_bytes(ours, X, y) / 2**20
+        m_theirs = peak_bytes(theirs, X, y) / 2**20
         print(f"| {name} | {t_ours:.3f} | {type(theirs).__name__} | {t_theirs:.3f} | "
               f"{t_ours / t_theirs:.2f} | {m_ours:.0f} | {m_theirs:.0f} |", flush=True)  # fmt: skip
 

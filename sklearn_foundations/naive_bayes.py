@@ -216,14 +216,18 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
         X, y = validate_data(self, X, y, reset=reset, **self._input_kwargs())
         check_classification_targets(y)
         sw = check_sample_weight(sample_weight, X, dtype=np.float64)
+        labels = None
         if reset:
-            self.classes_ = np.unique(y if classes is None else classes)
+            if classes is None:  # the classes and each row's index at once
+                self.classes_, labels = np.unique(y, return_inverse=True)
+            else:
+                self.classes_ = np.unique(classes)
             self.distribution_columns_ = self._resolve_columns(X.shape[1])
             self.distributions_ = {
                 name: self._make(name) for name in self.distribution_columns_
             }
             self.class_count_ = np.zeros(len(self.classes_))
-        Y = self._weighted_indicator(y, sw)
+        Y = self._weighted_indicator(y, sw, labels)
         for name, dist in self.distributions_.items():
             part = self._columns(X, name)
             dist.check(part, self._labels(name), fitting=True)
@@ -233,15 +237,17 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
         self._export_attributes()
         return self
 
-    def _weighted_indicator(self, y, sw):
-        idx = np.searchsorted(self.classes_, y)
-        idx = np.minimum(idx, len(self.classes_) - 1)
-        unknown = self.classes_[idx] != y
-        if np.any(unknown):
-            raise ValueError(
-                f"y has the label {y[unknown][0]!r}, not one of the classes "
-                f"{self.classes_.tolist()} given on the first call of partial_fit."
-            )
+    def _weighted_indicator(self, y, sw, idx=None):
+        """``Y[i, k]``: the weight of sample ``i`` in its class ``k``."""
+        if idx is None:
+            idx = np.searchsorted(self.classes_, y)
+            idx = np.minimum(idx, len(self.classes_) - 1)
+            unknown = self.classes_[idx] != y
+            if np.any(unknown):
+                raise ValueError(
+                    f"y has the label {y[unknown][0]!r}, not one of the classes "
+                    f"{self.classes_.tolist()} given on the first call of partial_fit."
+                )
         Y = np.zeros((len(y), len(self.classes_)))
         Y[np.arange(len(y)), idx] = sw
         return Y

@@ -280,10 +280,12 @@ class Gaussian:
         for rows in _row_chunks(X.shape[0], X.shape[1]):
             Xc = X[rows] - self._center
             out[rows] = Xc @ (shift * precision).T
-            out[rows] -= 0.5 * ((Xc * Xc) @ precision.T)
+            Xc *= Xc
+            out[rows] -= 0.5 * (Xc @ precision.T)
             for k in direct:
                 dev = X[rows] - self.theta_[k]
-                out[rows, k] = -0.5 * ((dev * dev) @ precision[k] - offset[k])
+                dev *= dev
+                out[rows, k] = -0.5 * (dev @ precision[k] - offset[k])
         return out + const
 
 
@@ -303,7 +305,8 @@ def _class_moments(X, Y):
     m2 = np.zeros_like(mean)
     for rows in _row_chunks(X.shape[0], X.shape[1]):
         dev = X[rows] - mean[label[rows]]
-        m2 += Y[rows].T @ (dev * dev)
+        dev *= dev
+        m2 += Y[rows].T @ dev
     return count, mean, m2
 
 
