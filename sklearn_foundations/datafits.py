@@ -24,7 +24,7 @@ images too instead of paying another pass. This module imports only numpy/scipy.
 import numpy as np
 import scipy.sparse as sp
 
-from .linalg import gram_matrix, gram_operator, largest_eigenvalue
+from .linalg import gram_matrix, gram_moments, gram_operator, largest_eigenvalue
 
 __all__ = ["LinearDatafit", "QuadraticDatafit", "centered_gram"]
 
@@ -89,7 +89,18 @@ class LinearDatafit:
         return self.loss.value(self.y, Z, self.s)
 
     def gradient(self, theta, Z):
-        G = self.loss.gradient(self.y, Z, self.s)
+        return self._transpose(self.loss.gradient(self.y, Z, self.s))
+
+    def hessian_product(self, Z, V):
+        r"""The datafit's Hessian at predictor ``Z`` applied to a direction
+        ``V`` (shaped like ``theta``): :math:`A^\top (\nabla^2 \ell\, A V)`,
+        :math:`A = [X_c, 1]`, two passes over ``X`` (chain rule twice)."""
+        return self._transpose(
+            self.loss.hessian_product(self.y, Z, self.s, self.linear(V))
+        )
+
+    def _transpose(self, G):
+        """:math:`A^\top G`: the chain rule's step from ``Z`` back to ``theta``."""
         grad_W = np.asarray(self.X.T @ G)
         g_sum = G.sum(axis=0)
         if self.x_mean is not None:
@@ -164,6 +175,18 @@ class QuadraticDatafit:
     def __init__(self, G, q, y_mean, c, fit_intercept=True):
         self.G, self.q, self.y_mean, self.c = G, q, y_mean, c
         self.fit_intercept = fit_intercept
+        self.x_mean = None
+
+    @classmethod
+    def from_data(cls, X, y, s, fit_intercept=True):
+        """The datafit of ``X``, ``y`` (2-D) with weights ``s`` summing to one;
+        ``x_mean`` holds the weighted column means (None without intercept)."""
+        if not fit_intercept:
+            return cls(*centered_gram(X, y, s, 0.0, 0.0), fit_intercept=False)
+        x_mean, *moments = _centered_moments(X, y, s)
+        datafit = cls(*moments, fit_intercept=True)
+        datafit.x_mean = x_mean
+        return datafit
 
     def _split(self, theta):
         d = self.G.shape[0]
@@ -212,12 +235,21 @@ def centered_gram(X, y, s, x_mean=None, y_mean=None, chunk_size=None):
     >>> G, q, y_mean, c  # x_c = [-1, 1], y_c = [-2, 2]
     (array([[1.]]), array([[2.]]), array([4.]), 2.0)
     """
-    x_mean = np.asarray(X.T @ s).ravel() if x_mean is None else x_mean
-    x_mean = np.broadcast_to(np.asarray(x_mean, dtype=X.dtype), (X.shape[1],))
+    return _centered_moments(X, y, s, x_mean, y_mean, chunk_size)[1:]
+
+
+def _centered_moments(X, y, s, x_mean=None, y_mean=None, chunk_size=None):
+    """``x_mean`` and :func:`centered_gram`'s four values; dense ``X`` with
+    ``x_mean`` None takes one pass (:func:`~sklearn_foundations.linalg.gram_moments`)."""
     y_mean = s @ y if y_mean is None else y_mean
     y_c = y - y_mean
+    c = 0.5 * float(s @ (y_c * y_c).sum(axis=1))
+    if x_mean is None and not sp.issparse(X):
+        x_mean, G, q = gram_moments(X, s, y_c, chunk_size=chunk_size)
+        return x_mean, G, q, y_mean, c
+    x_mean = np.asarray(X.T @ s).ravel() if x_mean is None else x_mean
+    x_mean = np.broadcast_to(np.asarray(x_mean, dtype=X.dtype), (X.shape[1],))
     G = gram_matrix(X, s, x_mean, chunk_size=chunk_size)
     Sy = s[:, None] * y_c
     q = np.asarray(X.T @ Sy) - np.outer(x_mean, Sy.sum(axis=0))
-    c = 0.5 * float(s @ (y_c * y_c).sum(axis=1))
-    return G, q, y_mean, c
+    return x_mean, G, q, y_mean, c

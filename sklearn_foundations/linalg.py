@@ -22,6 +22,7 @@ __all__ = [
     "EigenResult",
     "deflated_power_iteration",
     "gram_matrix",
+    "gram_moments",
     "gram_operator",
     "largest_eigenvalue",
     "power_iteration",
@@ -315,6 +316,68 @@ def gram_matrix(X, weights=None, center=None, chunk_size=None):
     if s is not None and uniform:
         G *= s[0]
     return G
+
+
+def gram_moments(X, weights, targets, chunk_size=None):
+    r"""Weighted mean, centered Gram matrix and cross-products, in one pass.
+
+    For dense ``X`` with weights :math:`s` (:math:`t = \sum_i s_i`) and
+    targets :math:`Y`, returns :math:`m = X^\top s / t`,
+    :math:`G = X_c^\top S X_c` and :math:`Q = X_c^\top S Y`,
+    :math:`X_c = X - 1 m^\top`. The rows are shifted by a guess :math:`g` of
+    the mean (that of the first block), so that no copy of ``X`` is made and
+    there is no separate pass for the mean; with
+    :math:`\delta = m - g = \sum_i s_i (x_i - g) / t`,
+
+    .. math::
+
+        G = \sum_i s_i (x_i - g)(x_i - g)^\top - t\, \delta \delta^\top,
+        \qquad
+        Q = \sum_i s_i (x_i - g)\, y_{c,i}^\top,
+
+    with the targets centered first (:math:`s^\top Y_c = 0`, and
+    :math:`X_c^\top S Y = X_c^\top S Y_c`).
+
+    The correction is small (:math:`\delta` is the first block's error in the
+    mean), so it cancels no digits, unlike :math:`X^\top S X - t\, m m^\top`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.linalg import gram_moments
+    >>> X, y = np.array([[1.0], [3.0], [8.0]]), np.array([[0.0], [1.0], [2.0]])
+    >>> m, G, Q = gram_moments(X, np.ones(3), y, chunk_size=2)
+    >>> m, G, Q  # mean 4; deviations -3, -1, 4
+    (array([4.]), array([[26.]]), array([[7.]]))
+    """
+    n, d = X.shape
+    s = np.asarray(weights, dtype=X.dtype)
+    T = np.asarray(targets, dtype=X.dtype).reshape(n, -1)
+    T = T - s @ T / s.sum()  # centered too: Q sums no large cancelling terms
+    chunk_size = chunk_size or max(256, 2**20 // max(d, 1))
+    first = slice(0, min(chunk_size, n))
+    head = s[first].sum()
+    guess = s[first] @ X[first] / head if head > 0 else X[0].copy()
+    G = np.zeros((d, d), dtype=X.dtype)
+    Q = np.zeros((d, T.shape[1]), dtype=X.dtype)
+    v = np.zeros(d, dtype=X.dtype)
+    uniform = s.min() == s.max()  # then S scales G once at the end
+    buf = np.empty((min(chunk_size, n), d), dtype=X.dtype)
+    for start in range(0, n, chunk_size):
+        rows = slice(start, start + chunk_size)
+        B = buf[: min(chunk_size, n - start)]
+        np.subtract(X[rows], guess, out=B)
+        v += s[rows] @ B
+        Q += B.T @ (s[rows, None] * T[rows])
+        if not uniform:
+            B *= np.sqrt(s[rows])[:, None]
+        G += B.T @ B
+    if uniform:
+        G *= s[0]
+    total = s.sum()
+    delta = v / total
+    G -= total * np.outer(delta, delta)
+    return guess + delta, G, Q  # Q needs no correction: s^T T = 0
 
 
 def _seed(random_state):

@@ -7,7 +7,12 @@ import scipy.sparse as sp
 
 from sklearn_foundations import check_gradient
 from sklearn_foundations.datafits import LinearDatafit, QuadraticDatafit, centered_gram
-from sklearn_foundations.losses import HalfSquaredError, Huber
+from sklearn_foundations.losses import (
+    BinomialLogLoss,
+    HalfSquaredError,
+    Huber,
+    MultinomialLogLoss,
+)
 
 
 def _data(sparse=False, k=2):
@@ -41,6 +46,28 @@ def test_linear_datafit_gradient_by_finite_differences(
     f = LinearDatafit(loss, X, y, s, x_mean, fit_intercept)
     theta = np.random.default_rng(1).standard_normal((5 + fit_intercept, 2))
     assert check_gradient(_value(f), _grad(f), theta) < 1e-6
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_hessian_product_by_finite_differences_of_the_gradient(
+    sparse, k, fit_intercept
+):
+    # Newton-CG's Hessian-vector product: the directional derivative of the
+    # chain-rule gradient, (grad(theta + eps V) - grad(theta - eps V)) / 2 eps.
+    X, _, s = _data(sparse)
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, max(k, 2), X.shape[0])
+    Y = (labels == 1)[:, None] * 1.0 if k == 1 else np.eye(k)[labels]
+    loss = BinomialLogLoss() if k == 1 else MultinomialLogLoss()
+    x_mean = np.asarray(X.T @ s).ravel() if fit_intercept else None
+    f = LinearDatafit(loss, X, Y, s, x_mean, fit_intercept)
+    theta = rng.standard_normal((5 + fit_intercept, k)) * 0.3
+    V = rng.standard_normal(theta.shape)
+    eps = 1e-6
+    fd = (_grad(f)(theta + eps * V) - _grad(f)(theta - eps * V)) / (2 * eps)
+    np.testing.assert_allclose(f.hessian_product(f.linear(theta), V), fd, atol=1e-8)
 
 
 @pytest.mark.parametrize("sparse", [False, True])

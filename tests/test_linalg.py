@@ -9,6 +9,7 @@ from scipy.stats import ortho_group
 from sklearn_foundations.linalg import (
     deflated_power_iteration,
     gram_matrix,
+    gram_moments,
     gram_operator,
     largest_eigenvalue,
     power_iteration,
@@ -86,6 +87,29 @@ def test_gram_matrix_matches_explicit_centered_gram(sparse, weighted):
     rtol = 1e-6 if sparse else 1e-12
     np.testing.assert_allclose(
         G, expected, rtol=rtol, atol=rtol * np.abs(expected).max()
+    )
+
+
+@pytest.mark.parametrize("weights", ["uniform", "random", "zero_first_block"])
+@pytest.mark.parametrize("chunk_size", [16, 64, 1000])
+def test_gram_moments_match_explicit_centering(weights, chunk_size):
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((300, 6)) * 10 + 1e5  # far from the origin
+    Y = rng.standard_normal((300, 2)) + 50.0
+    s = {"uniform": np.full(300, 0.5), "random": rng.uniform(0, 1, 300)}.get(
+        weights, np.r_[np.zeros(64), rng.uniform(0, 1, 236)]
+    )
+    mean, G, Q = gram_moments(X, s, Y, chunk_size=chunk_size)
+    m = s @ X / s.sum()
+    Xc = X - m
+    np.testing.assert_allclose(mean, m, rtol=1e-14)
+    Yc = Y - s @ Y / s.sum()
+    expected_G, expected_Q = Xc.T @ (s[:, None] * Xc), Xc.T @ (s[:, None] * Yc)
+    np.testing.assert_allclose(
+        G, expected_G, rtol=1e-10, atol=1e-10 * np.abs(expected_G).max()
+    )
+    np.testing.assert_allclose(
+        Q, expected_Q, rtol=1e-10, atol=1e-10 * np.abs(expected_Q).max()
     )
 
 

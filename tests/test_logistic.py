@@ -58,13 +58,18 @@ def test_same_optimum_as_scikit_learn(dataset, C, l1_ratio):
         np.testing.assert_array_equal(ours.coef_ == 0, np.abs(sk.coef_) < 1e-8)
 
 
+@pytest.mark.parametrize("other", ["fista", "newton-cg"])
+@pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("dataset", ["breast_cancer", "wine"])
-def test_solvers_agree_on_the_smooth_objective(dataset):
+def test_solvers_agree_on_the_smooth_objective(dataset, sparse, other):
     X, y = _load(dataset)
+    X = sp.csr_matrix(X) if sparse else X
     a = LogisticRegression(solver="lbfgs", C=0.3, **TIGHT).fit(X, y)
-    b = LogisticRegression(solver="fista", C=0.3, **TIGHT).fit(X, y)
+    b = LogisticRegression(solver=other, C=0.3, **TIGHT).fit(X, y)
     np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-7)
     np.testing.assert_allclose(a.intercept_, b.intercept_, atol=1e-7)
+    if other == "newton-cg":  # Newton steps: a handful of iterations
+        assert b.n_iter_[0] < a.n_iter_[0] / 3
 
 
 @pytest.mark.parametrize(
@@ -232,6 +237,8 @@ def test_bad_parameters_say_what_is_wrong():
     X, y = _load("iris")
     with pytest.raises(ValueError, match="lbfgs.*l1_ratio"):
         LogisticRegression(solver="lbfgs", l1_ratio=0.5).fit(X, y)
+    with pytest.raises(ValueError, match="newton-cg.*l1_ratio"):
+        LogisticRegression(solver="newton-cg", l1_ratio=1.0).fit(X, y)
     with pytest.raises(ValueError, match="'C' parameter"):
         LogisticRegression(C=-1.0).fit(X, y)
     with pytest.raises(ValueError, match="class_weight has keys"):

@@ -12,7 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._compat import Interval, StrOptions, _fit_context, check_sample_weight
-from ..datafits import LinearDatafit, QuadraticDatafit, centered_gram
+from ..datafits import LinearDatafit, QuadraticDatafit
 from ..losses import HalfSquaredError, Huber
 from ..optimize import (
     Adaptive,
@@ -254,16 +254,14 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                 X, y, sample_weight, rng
             )
         s = sample_weight / sample_weight.sum()
-        x_mean = weighted_mean(X, s) if self.fit_intercept else None
         stochastic = self._is_stochastic()
         if stochastic and sp.issparse(X):
             X = X.tocsr()  # mini-batches slice rows
-        if self._use_gram(X, stochastic):
-            centers = (x_mean, None) if self.fit_intercept else (0.0, 0.0)
-            datafit = QuadraticDatafit(
-                *centered_gram(X, y, s, *centers), fit_intercept=self.fit_intercept
-            )
+        if self._use_gram(X, stochastic):  # the mean comes from the Gram pass
+            datafit = QuadraticDatafit.from_data(X, y, s, self.fit_intercept)
+            x_mean = datafit.x_mean
         else:
+            x_mean = weighted_mean(X, s) if self.fit_intercept else None
             datafit = LinearDatafit(
                 self._loss(), X, y, s, x_mean, fit_intercept=self.fit_intercept
             )

@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._compat import Interval, StrOptions, _fit_context, check_sample_weight
 from ..datafits import LinearDatafit
 from ..losses import BinomialLogLoss, MultinomialLogLoss
-from ..optimize import fista, lbfgs, prox_newton
+from ..optimize import fista, lbfgs, newton_cg, prox_newton
 from ._base import (
     class_weights,
     from_centered,
@@ -60,14 +60,16 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     class_weight : dict, "balanced" or None, default=None
         Weights multiplying the sample weights of each class; "balanced" gives
         every class the same total weight.
-    solver : {"auto", "lbfgs", "newton", "fista"}, default="auto"
+    solver : {"auto", "lbfgs", "newton-cg", "newton", "fista"}, default="auto"
         "lbfgs": limited-memory BFGS, for a smooth objective (``l1_ratio=0`` or
-        ``C=np.inf``). "newton": proximal Newton with coordinate descent on the
-        quadratic model (a :math:`d \times d` Hessian per iteration), every
-        penalty, two classes and dense ``X``.
+        ``C=np.inf``). "newton-cg": truncated Newton, conjugate gradient on
+        the Newton system with Hessian-vector products, for a smooth
+        objective, dense or sparse. "newton": proximal Newton with coordinate
+        descent on the quadratic model (a :math:`d \times d` Hessian per
+        iteration), every penalty, two classes and dense ``X``.
         "fista": accelerated proximal gradient with step :math:`1/L`, every
         penalty and input. Both give exact zeros under L1. "auto" takes
-        "lbfgs" for a smooth objective, "newton" for an L1 term with two
+        "newton-cg" for a smooth objective, "newton" for an L1 term with two
         classes and dense ``X`` of at most 2,000 features, and "fista"
         otherwise.
     tol : float, default=1e-4
@@ -115,7 +117,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "fit_intercept": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "solver": [StrOptions({"auto", "lbfgs", "newton", "fista"})],
+        "solver": [StrOptions({"auto", "lbfgs", "newton-cg", "newton", "fista"})],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
@@ -196,6 +198,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 datafit, penalty, theta0, max_iter=self.max_iter, tol=self.tol,
                 verbose=self.verbose,
             )  # fmt: skip
+        elif solver == "newton-cg":
+            result = newton_cg(
+                datafit, penalty, theta0, max_iter=self.max_iter, tol=self.tol,
+                verbose=self.verbose,
+            )  # fmt: skip
         elif solver == "newton":
             result = prox_newton(
                 datafit, penalty, theta0, max_iter=self.max_iter, tol=self.tol,
@@ -261,13 +268,14 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         newton_applies = n_classes == 2 and not sparse
         if self.solver == "auto":
             if penalty.smooth:
-                return "lbfgs"
+                return "newton-cg"
             small_gram = X.shape[1] <= _NEWTON_MAX_FEATURES
             return "newton" if newton_applies and small_gram else "fista"
-        if self.solver == "lbfgs" and not penalty.smooth:
+        if self.solver in ("lbfgs", "newton-cg") and not penalty.smooth:
             raise ValueError(
-                f"solver='lbfgs' needs a smooth objective, l1_ratio=0 or C=np.inf; "
-                f"got l1_ratio={self.l1_ratio}. Use solver='fista' or 'auto'."
+                f"solver={self.solver!r} needs a smooth objective, l1_ratio=0 or "
+                f"C=np.inf; got l1_ratio={self.l1_ratio}. Use solver='fista' or "
+                "'auto'."
             )
         if self.solver == "newton" and not newton_applies:
             raise ValueError(
