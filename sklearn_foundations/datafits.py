@@ -78,11 +78,11 @@ class LinearDatafit:
     def linear(self, theta):
         """The linear predictor :math:`Z = X_c W + 1 b^\\top`."""
         W, b = self._split(theta)
-        Z = np.asarray(self.X @ W)
-        if self.x_mean is not None:
-            Z = Z - self.x_mean @ W
+        offset = 0.0 if self.x_mean is None else -(self.x_mean @ W)
         if b is not None:
-            Z = Z + b
+            offset = offset + b
+        Z = np.asarray(self.X @ W)
+        Z += offset  # in place: no second n x k buffer
         return Z
 
     def value(self, theta, Z):

@@ -264,13 +264,15 @@ def gram_operator(X, weights=None, center=None):
     True
     """
     n, d = X.shape
-    s = np.ones(n) if weights is None else np.asarray(weights)
+    s = None if weights is None else np.asarray(weights)
     c = np.zeros(d) if center is None else np.asarray(center)
 
     def matmat(V):
         V = V.reshape(d, -1)
-        XV = X @ V - c @ V
-        SXV = s[:, None] * XV
+        SXV = np.asarray(X @ V)  # one n x p buffer, updated in place
+        SXV -= c @ V
+        if s is not None:
+            SXV *= s[:, None]
         return np.asarray(X.T @ SXV) - np.outer(c, SXV.sum(axis=0))
 
     return LinearOperator((d, d), matvec=matmat, matmat=matmat, dtype=X.dtype)
