@@ -1,9 +1,9 @@
 """PowerIterationPCA: principal components as the top eigenvectors of the covariance.
 
 The covariance :math:`C = X_c^\\top X_c / (n - 1)` is applied without centering
-``X`` (:func:`~sklearn_foundations.linalg.gram_operator`), or formed once when
-``n_samples >= n_features`` makes that cheaper
-(:func:`~sklearn_foundations.linalg.gram_matrix`); its top eigenpairs come from
+``X`` (:func:`~sklearn_foundations.linalg.gram_operator`), or formed once where
+that is cheaper, dense ``X`` with ``n_features`` at most about 40 times the
+block size (:func:`~sklearn_foundations.linalg.gram_matrix`); its top eigenpairs come from
 :func:`~sklearn_foundations.linalg.power_iteration` (block) or
 :func:`~sklearn_foundations.linalg.deflated_power_iteration` (one at a time).
 """
@@ -32,6 +32,29 @@ from .linalg import (
 __all__ = ["PowerIterationPCA"]
 
 _DTYPES = [np.float64, np.float32]
+
+
+_PRODUCTS_PER_FIT = 40  # about twice the block products of a typical fit
+
+
+def _centered_squares(X, mean):
+    r"""Per column :math:`\sum_i (x_{ij} - m_j)^2`, without the cancellation of
+    :math:`\sum_i x_{ij}^2 - n m_j^2`: dense ``X`` by blocks of rows, sparse
+    ``X`` from its stored entries plus :math:`(n - \mathrm{nnz}_j) m_j^2` for
+    the zeros."""
+    n, d = X.shape
+    if sp.issparse(X):
+        X = sp.csr_matrix(X)
+        cols = X.indices
+        stored = np.bincount(cols, weights=(X.data - mean[cols]) ** 2, minlength=d)
+        zeros = n - np.bincount(cols, minlength=d)
+        return stored + zeros * mean**2
+    out = np.zeros(d)
+    step = max(1, 2**16 // max(d, 1))
+    for start in range(0, n, step):
+        block = X[start : start + step] - mean
+        out += np.einsum("ij,ij->j", block, block)
+    return out
 
 
 class PowerIterationPCA(
@@ -270,20 +293,28 @@ class PowerIterationPCA(
         return self.components_.shape[0]
 
     def _covariance(self, X):
-        """The covariance, explicit when ``n >= d`` and dense, else an operator;
-        and its trace, the total variance."""
+        """The covariance, explicit where forming it is cheaper, else an
+        operator; and its trace, the total variance."""
         n, d = X.shape
-        if not sp.issparse(X) and n >= d:
+        if self._explicit_covariance(X):
             cov = gram_matrix(X, center=self.mean_) / (n - 1)
             return cov, float(np.trace(cov))
         weights = np.full(n, 1.0 / (n - 1), dtype=X.dtype)
         op = gram_operator(X, weights, self.mean_)
-        if sp.issparse(X):
-            sq = np.asarray(X.multiply(X).sum(axis=0)).ravel()
-        else:
-            sq = np.einsum("ij,ij->j", X, X)
-        total_var = float((sq.sum() - n * self.mean_ @ self.mean_) / (n - 1))
-        return op, total_var
+        return op, float(_centered_squares(X, self.mean_).sum() / (n - 1))
+
+    def _explicit_covariance(self, X):
+        """Forming :math:`C` costs :math:`n d^2` once; the operator costs
+        :math:`2 n d p` per block product, some tens of products: form it for
+        dense ``X`` with ``n >= d`` unless ``d`` is many times the block size
+        ``p`` (then the products are cheaper), or when a fraction of the
+        variance or every component is asked for (``p`` is unknown or ``d``)."""
+        n, d = X.shape
+        if sp.issparse(X) or n < d:
+            return False
+        if self.method == "deflation" or not isinstance(self.n_components, Integral):
+            return True
+        return d <= _PRODUCTS_PER_FIT * (self.n_components + self.n_oversamples)
 
     def _eigenpairs(self, cov, total_var, max_rank, dtype):
         tol = max(self.tol, 100 * float(np.finfo(dtype).eps))

@@ -92,6 +92,25 @@ def test_sparse_input_gives_the_dense_answer(digits):
     assert sparse.noise_variance_ == pytest.approx(dense.noise_variance_, rel=1e-10)
 
 
+@pytest.mark.parametrize("kind", ["dense-operator", "sparse"])
+def test_total_variance_has_no_cancellation_far_from_the_origin(kind):
+    # The operator path (wide dense X with few components, or sparse X) takes
+    # the trace from centered squares: exact even when the mean is 1e4 x the
+    # spread, where sum(x^2) - n mean^2 would have lost 8 digits.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((500, 450)) / np.sqrt(np.arange(1, 451)) + 1e4
+    if kind == "sparse":
+        X[:, ::2] = 0.0  # half the columns sparse, the others far off
+        X = sp.csr_matrix(X)
+    ours = PowerIterationPCA(2, n_oversamples=2, random_state=0).fit(X)
+    dense = X.toarray() if sp.issparse(X) else X
+    full = PCA(2, svd_solver="full").fit(dense)
+    np.testing.assert_allclose(
+        ours.explained_variance_ratio_, full.explained_variance_ratio_, rtol=1e-8
+    )
+    np.testing.assert_allclose(ours.noise_variance_, full.noise_variance_, rtol=1e-8)
+
+
 def test_sparse_input_is_never_densified():
     # dense, this matrix would take 20000 * 400000 * 8 bytes = 64 GB
     rng = np.random.default_rng(0)
