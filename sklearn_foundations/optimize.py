@@ -573,13 +573,9 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
             delta = _newton_direction(datafit, penalty, Z, grad, max_cg)
             Z_delta = datafit.linear(delta)
             slope = float(np.sum(grad * delta))
-            step = 1.0
-            while True:
-                theta_new, Z_new = theta + step * delta, Z + step * Z_delta
-                F_new = datafit.value(theta_new, Z_new) + penalty.value(theta_new)
-                if F_new <= F + c1 * step * slope or step < 1e-10:
-                    break
-                step *= 0.5
+            step, theta_new, Z_new, F_new = _backtrack(
+                datafit, penalty, theta, Z, F, delta, Z_delta, c1 * slope
+            )
             if not F_new < F:  # no decrease left in floating point: stationary
                 objective.append(F)
                 converged = True
@@ -593,6 +589,19 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
                 converged = True
                 break
     return OptimizeResult(theta, it, objective, converged, step, it + 1)
+
+
+def _backtrack(datafit, penalty, theta, Z, F, delta, Z_delta, slope):
+    r"""Armijo backtracking of the Newton methods: halve ``t`` from 1 until
+    :math:`F(\theta + t\delta) \le F + t \cdot` ``slope`` (or ``t < 1e-10``);
+    the predictor of each trial point is :math:`Z + t X\delta`, no pass over X."""
+    step = 1.0
+    while True:
+        theta_new, Z_new = theta + step * delta, Z + step * Z_delta
+        F_new = datafit.value(theta_new, Z_new) + penalty.value(theta_new)
+        if F_new <= F + step * slope or step < 1e-10:
+            return step, theta_new, Z_new, F_new
+        step *= 0.5
 
 
 def _newton_direction(datafit, penalty, Z, grad, max_cg):
@@ -694,13 +703,9 @@ def prox_newton(
             X_delta = datafit.linear(delta)
             decrease = float(np.sum(grad * delta)) + penalty.value(theta + delta)
             decrease -= penalty.value(theta)
-            step = 1.0
-            while True:
-                theta_new, Z_new = theta + step * delta, Z + step * X_delta
-                F_new = datafit.value(theta_new, Z_new) + penalty.value(theta_new)
-                if F_new <= F + c1 * step * decrease or step < 1e-10:
-                    break
-                step *= 0.5
+            step, theta_new, Z_new, F_new = _backtrack(
+                datafit, penalty, theta, Z, F, delta, X_delta, c1 * decrease
+            )
             if not F_new < F:  # no decrease left in floating point: stationary
                 objective.append(F)
                 converged = True
