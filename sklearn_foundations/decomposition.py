@@ -27,6 +27,7 @@ from .linalg import (
     gram_matrix,
     gram_operator,
     power_iteration,
+    row_blocks,
 )
 
 __all__ = ["PowerIterationPCA"]
@@ -50,9 +51,8 @@ def _centered_squares(X, mean):
         zeros = n - np.bincount(cols, minlength=d)
         return stored + zeros * mean**2
     out = np.zeros(d)
-    step = max(1, 2**16 // max(d, 1))
-    for start in range(0, n, step):
-        block = X[start : start + step] - mean
+    for rows in row_blocks(n, d):
+        block = X[rows] - mean
         out += np.einsum("ij,ij->j", block, block)
     return out
 

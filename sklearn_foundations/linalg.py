@@ -26,6 +26,7 @@ __all__ = [
     "gram_operator",
     "largest_eigenvalue",
     "power_iteration",
+    "row_blocks",
 ]
 
 
@@ -380,6 +381,20 @@ def gram_moments(X, weights, targets, chunk_size=None):
     delta = v / total
     G -= total * np.outer(delta, delta)
     return guess + delta, G, Q  # Q needs no correction: s^T T = 0
+
+
+def row_blocks(n, d, size=1 << 16):
+    """Slices of ``n`` rows of ``d`` entries, about ``size`` entries each, so
+    that the temporaries of a pass over a block stay in cache.
+
+    Examples
+    --------
+    >>> from sklearn_foundations.linalg import row_blocks
+    >>> list(row_blocks(5, 2, size=4))
+    [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)]
+    """
+    step = max(1, size // max(d, 1))
+    return (slice(i, min(i + step, n)) for i in range(0, n, step))
 
 
 def _seed(random_state):
