@@ -138,6 +138,12 @@ class LinearDatafit:
         sq = sq + float(self.fit_intercept)
         return self.loss.lipschitz * float(np.max(self.n_samples * self.s * sq))
 
+    def with_X(self, X):
+        """The same datafit on another storage of the same matrix (e.g. CSC)."""
+        return LinearDatafit(
+            self.loss, X, self.y, self.s, self.x_mean, self.fit_intercept
+        )
+
     def batch(self, idx):
         """The datafit on rows ``idx``, reweighted to be an unbiased estimate."""
         s = self.s[idx] * (self.n_samples / len(idx))

@@ -279,13 +279,15 @@ def gram_operator(X, weights=None, center=None):
     return LinearOperator((d, d), matvec=matmat, matmat=matmat, dtype=X.dtype)
 
 
-def gram_matrix(X, weights=None, center=None, chunk_size=None):
+def gram_matrix(X, weights=None, center=None, chunk_size=None, columns=None):
     r"""The matrix :math:`X_c^\top S X_c`, formed once.
 
     Dense ``X`` is centered one block of rows at a time into a small buffer, so
     no copy of ``X`` is made and no precision is lost to the cancellation in
     :math:`X^\top S X - (1^\top s) c c^\top`; sparse ``X`` uses that identity
-    and stays sparse. ``weights`` None means :math:`S = I`.
+    and stays sparse. ``weights`` None means :math:`S = I`. ``columns`` (an
+    index array) restricts :math:`X` to those columns, block by block, and
+    ``center`` then holds the centers of those columns only.
 
     Examples
     --------
@@ -296,28 +298,42 @@ def gram_matrix(X, weights=None, center=None, chunk_size=None):
     array([[2., 4.],
            [4., 8.]])
     """
-    n, d = X.shape
+    if sp.issparse(X):
+        return _sparse_gram(X if columns is None else X[:, columns], weights, center)
+    n, d = X.shape if columns is None else (X.shape[0], len(columns))
     c = np.zeros(d, X.dtype) if center is None else np.asarray(center, X.dtype)
     s = None if weights is None else np.asarray(weights, dtype=X.dtype)
-    if sp.issparse(X):
-        SX = X if s is None else X.multiply(s[:, None]).tocsr()
-        m = np.asarray(SX.sum(axis=0)).ravel()  # X^T s
-        G = np.asarray((X.T @ SX).toarray())
-        total = n if s is None else s.sum()
-        return G + total * np.outer(c, c) - np.outer(c, m) - np.outer(m, c)
     G = np.zeros((d, d), dtype=X.dtype)
     uniform = s is None or s.min() == s.max()  # then scale once at the end
-    chunk_size = chunk_size or max(256, 2**20 // max(d, 1))
+    # blocks of about a megabyte: large buffers are fresh pages on every call
+    chunk_size = chunk_size or max(2048, 2**17 // max(d, 1))
     buf = np.empty((min(chunk_size, n), d), dtype=X.dtype)
     for start in range(0, n, chunk_size):
         rows = slice(start, start + chunk_size)
         B = buf[: min(chunk_size, n - start)]
-        np.subtract(X[rows], c, out=B)
+        if columns is None:
+            np.subtract(X[rows], c, out=B)
+        else:
+            np.take(X[rows], columns, axis=1, out=B, mode="clip")  # unbuffered
+            B -= c
         if not uniform:
             B *= np.sqrt(s[rows])[:, None]
         G += B.T @ B
     if s is not None and uniform:
         G *= s[0]
+    return G
+
+
+def _sparse_gram(X, weights, center):
+    """:math:`X^\top S X - c m^\top - m c^\top + t c c^\top`, :math:`m =
+    X^\top s`, :math:`t = 1^\top s`: one sparse product, one rank-two update."""
+    c = np.zeros(X.shape[1], X.dtype) if center is None else np.asarray(center)
+    s = None if weights is None else np.asarray(weights, dtype=X.dtype)
+    SX = X if s is None else X.multiply(s[:, None]).tocsr()
+    m = np.asarray(SX.sum(axis=0)).ravel()  # X^T s
+    G = np.asarray((X.T @ SX).toarray())
+    u = m - 0.5 * (X.shape[0] if s is None else s.sum()) * c
+    G -= np.column_stack([c, u]) @ np.column_stack([u, c]).T
     return G
 
 

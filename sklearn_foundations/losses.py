@@ -51,6 +51,9 @@ class HalfSquaredError:
     def gradient(self, y, Xw, s):
         return s[:, None] * (Xw - y)
 
+    def hessian_product(self, y, Xw, s, V):
+        return s[:, None] * V
+
 
 class Huber:
     r"""Huber loss: quadratic for residuals up to ``epsilon``, linear beyond.

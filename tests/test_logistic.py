@@ -72,11 +72,13 @@ def test_solvers_agree_on_the_smooth_objective(dataset, sparse, other):
         assert b.n_iter_[0] < a.n_iter_[0] / 3
 
 
+@pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize(
     "C, l1_ratio", [(0.1, 1.0), (1.0, 1.0), (0.5, 0.5), (0.3, 0.0)]
 )
-def test_newton_and_fista_agree(C, l1_ratio):
+def test_newton_and_fista_agree(C, l1_ratio, sparse):
     X, y = _load("breast_cancer")
+    X = sp.csr_matrix(X) if sparse else X
     newton = LogisticRegression(solver="newton", C=C, l1_ratio=l1_ratio, **TIGHT)
     fista = LogisticRegression(solver="fista", C=C, l1_ratio=l1_ratio, **TIGHT)
     newton.fit(X, y), fista.fit(X, y)
@@ -97,12 +99,10 @@ def test_l1_converges_within_the_default_max_iter():
         assert clf.n_iter_[0] < 30
 
 
-def test_newton_needs_two_classes_and_dense_input():
+def test_newton_needs_two_classes():
     X, y = _load("iris")
     with pytest.raises(ValueError, match="solver='newton' handles two classes"):
         LogisticRegression(solver="newton", l1_ratio=1.0).fit(X, y)
-    with pytest.raises(ValueError, match="sparse X"):
-        LogisticRegression(solver="newton").fit(sp.csr_matrix(X), y % 2)
 
 
 def test_no_penalty_matches_scikit_learn():

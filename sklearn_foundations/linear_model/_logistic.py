@@ -4,7 +4,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
@@ -23,8 +22,6 @@ from ._base import (
 )
 
 _DTYPES = [np.float64, np.float32]
-# proximal Newton forms a (d + 1) x (d + 1) Hessian per iteration
-_NEWTON_MAX_FEATURES = 2000
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
@@ -65,13 +62,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         ``C=np.inf``). "newton-cg": truncated Newton, conjugate gradient on
         the Newton system with Hessian-vector products, for a smooth
         objective, dense or sparse. "newton": proximal Newton with coordinate
-        descent on the quadratic model (a :math:`d \times d` Hessian per
-        iteration), every penalty, two classes and dense ``X``.
+        descent on the quadratic model over a working set (the support and the
+        worst optimality violations), every penalty, two classes, dense or
+        sparse ``X``.
         "fista": accelerated proximal gradient with step :math:`1/L`, every
         penalty and input. Both give exact zeros under L1. "auto" takes
         "newton-cg" for a smooth objective, "newton" for an L1 term with two
-        classes and dense ``X`` of at most 2,000 features, and "fista"
-        otherwise.
+        classes, and "fista" otherwise.
     tol : float, default=1e-4
         Stop when the optimality measure (the largest entry of the gradient,
         or of the proximal gradient mapping) of the mean-form objective is at
@@ -185,7 +182,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         s = sw / sw.sum()
         alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * float(sw.sum()))
         penalty = make_penalty("elasticnet", alpha, self.l1_ratio, self.fit_intercept)
-        solver = self._choose_solver(penalty, len(classes), X)
+        solver = self._choose_solver(penalty, len(classes))
 
         self.classes_ = classes
         loss = self._loss()
@@ -263,25 +260,21 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def _loss(self):
         return BinomialLogLoss() if len(self.classes_) == 2 else MultinomialLogLoss()
 
-    def _choose_solver(self, penalty, n_classes, X):
-        sparse = sp.issparse(X)
-        newton_applies = n_classes == 2 and not sparse
+    def _choose_solver(self, penalty, n_classes):
         if self.solver == "auto":
             if penalty.smooth:
                 return "newton-cg"
-            small_gram = X.shape[1] <= _NEWTON_MAX_FEATURES
-            return "newton" if newton_applies and small_gram else "fista"
+            return "newton" if n_classes == 2 else "fista"
         if self.solver in ("lbfgs", "newton-cg") and not penalty.smooth:
             raise ValueError(
                 f"solver={self.solver!r} needs a smooth objective, l1_ratio=0 or "
                 f"C=np.inf; got l1_ratio={self.l1_ratio}. Use solver='fista' or "
                 "'auto'."
             )
-        if self.solver == "newton" and not newton_applies:
+        if self.solver == "newton" and n_classes != 2:
             raise ValueError(
-                "solver='newton' handles two classes and dense X; got "
-                f"{n_classes} classes and {'sparse' if sparse else 'dense'} X. "
-                "Use solver='fista' or 'auto'."
+                f"solver='newton' handles two classes; got {n_classes}. Use "
+                "solver='fista' or 'auto'."
             )
         return self.solver
 
