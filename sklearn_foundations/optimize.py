@@ -669,10 +669,11 @@ def prox_newton(
     row of ``theta`` when ``datafit.fit_intercept``, is an unpenalized
     coordinate, always in the model. The sweeps stop once no coordinate moves
     by more than a third of the current optimality (in gradient units): an
-    inexact model solve far from the optimum, an exact one near it. The
+    inexact model solve far from the optimum, an exact one near it. Where the
+    objective can no longer resolve the decrease (its change below a few ulps),
+    the full step is taken if it lowers the optimality violation. The
     iterations stop when the optimality violation is at most ``tol`` for
-    every feature, or when no step decreases the objective in floating point
-    any more. Near the optimum the steps are Newton steps: convergence is
+    every feature, or when no step makes progress in floating point any more. Near the optimum the steps are Newton steps: convergence is
     superlinear, in a few tens of iterations where proximal gradient takes
     hundreds.
 
@@ -704,6 +705,7 @@ def prox_newton(
     violation = penalty.subdiff_distance(theta, grad)[:, 0]
     optimality = float(np.max(violation))
     initial = F
+    ulps = 16 * np.finfo(theta.dtype).eps  # the objective's resolution, relative
     objective, converged, it, step = [], False, 0, 1.0
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
@@ -722,16 +724,22 @@ def prox_newton(
             step, theta_new, Z_new, F_new = _backtrack(
                 datafit, penalty, theta, Z, F, delta, X_delta, c1 * decrease
             )
-            if not F_new < F:  # no decrease left in floating point: stationary
-                objective.append(F)
+            if not F_new < F:  # below the objective's resolution: try the full step
+                step, theta_new, Z_new = 1.0, theta + delta, Z + X_delta
+                F_new = datafit.value(theta_new, Z_new) + penalty.value(theta_new)
+            grad_new = datafit.gradient(theta_new, Z_new)
+            violation_new = penalty.subdiff_distance(theta_new, grad_new)[:, 0]
+            if not (
+                F_new < F
+                or (F_new <= F + ulps * abs(F) and np.max(violation_new) < optimality)
+            ):
+                objective.append(F)  # no progress left in floating point: stationary
                 converged = True
                 break
-            theta, Z, F = theta_new, Z_new, F_new
+            theta, Z, F, grad = theta_new, Z_new, F_new, grad_new
+            violation, optimality = violation_new, float(np.max(violation_new))
             objective.append(F)
             _check_divergence(it, F, initial)
-            grad = datafit.gradient(theta, Z)
-            violation = penalty.subdiff_distance(theta, grad)[:, 0]
-            optimality = float(np.max(violation))
             _report(verbose, "Newton iteration", it, F, optimality, step)
             if optimality <= tol:
                 converged = True

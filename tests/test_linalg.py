@@ -90,6 +90,19 @@ def test_gram_matrix_matches_explicit_centered_gram(sparse, weighted):
     )
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+def test_gram_matrix_of_some_columns_is_that_of_the_slice(sparse):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((300, 9)) + 5.0
+    s = rng.uniform(0, 1, 300)
+    cols = np.array([7, 1, 4])
+    c = s @ X[:, cols] / s.sum()
+    A = sp.csr_matrix(X) if sparse else X
+    G = gram_matrix(A, s, c, chunk_size=64, columns=cols)
+    expected = gram_matrix(X[:, cols].copy(), s, c)
+    np.testing.assert_allclose(G, expected, rtol=1e-10)
+
+
 @pytest.mark.parametrize("weights", ["uniform", "random", "zero_first_block"])
 @pytest.mark.parametrize("chunk_size", [16, 64, 1000])
 def test_gram_moments_match_explicit_centering(weights, chunk_size):

@@ -96,6 +96,15 @@ def test_log_loss_hessian_product_matches_finite_differences(classification):
     np.testing.assert_allclose(loss.hessian_product(y, Xw, s, V), fd, atol=1e-9)
 
 
+def test_squared_error_hessian_product_matches_finite_differences(problem):
+    y, Xw, s = problem
+    loss = HalfSquaredError()
+    V = np.random.default_rng(3).standard_normal(Xw.shape)
+    h = 1e-3  # the gradient is linear: central differences are exact
+    fd = (loss.gradient(y, Xw + h * V, s) - loss.gradient(y, Xw - h * V, s)) / (2 * h)
+    np.testing.assert_allclose(loss.hessian_product(y, Xw, s, V), fd, rtol=1e-8)
+
+
 def test_log_loss_curvature_is_bounded_by_lipschitz(classification):
     loss, y, Xw, s = classification
     rng = np.random.default_rng(4)

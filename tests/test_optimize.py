@@ -2,10 +2,16 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from scipy.optimize import minimize
 
+from sklearn_foundations import optimize
 from sklearn_foundations.datafits import LinearDatafit, QuadraticDatafit, centered_gram
-from sklearn_foundations.losses import HalfSquaredError, MultinomialLogLoss
+from sklearn_foundations.losses import (
+    BinomialLogLoss,
+    HalfSquaredError,
+    MultinomialLogLoss,
+)
 from sklearn_foundations.optimize import (
     Adaptive,
     DivergenceError,
@@ -13,10 +19,11 @@ from sklearn_foundations.optimize import (
     Plateau,
     fista,
     lbfgs,
+    prox_newton,
     proximal_gradient,
     stochastic_gradient,
 )
-from sklearn_foundations.penalties import L2, ElasticNet, WithIntercept
+from sklearn_foundations.penalties import L1, L2, ElasticNet, WithIntercept
 
 
 @pytest.fixture
@@ -170,3 +177,57 @@ def test_lbfgs_matches_scipy_on_a_softmax_problem(synthetic):
     ref = minimize(fun, theta0.ravel(), jac=True, method="BFGS", tol=1e-12)
     np.testing.assert_allclose(res.coef.ravel(), ref.x, atol=1e-6)
     assert res.objective[-1] <= ref.fun + 1e-12
+
+
+def _sparse_solution_problem(sparse, loss):
+    """200 features, 8 of them informative: an L1 fit with a small support."""
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((400, 200)) * (rng.uniform(size=(400, 200)) < 0.3)
+    w = np.zeros(200)
+    w[rng.choice(200, 8, replace=False)] = 3 * rng.standard_normal(8)
+    z = X @ w + 0.5 * rng.standard_normal(400) + 1.0
+    y = (z > 0).astype(float) if isinstance(loss, BinomialLogLoss) else z
+    s = rng.uniform(0.5, 1.5, 400)
+    s /= s.sum()
+    A = sp.csr_matrix(X) if sparse else X
+    f = LinearDatafit(loss, A, y[:, None], s, s @ X, fit_intercept=True)
+    return f, WithIntercept(L1(0.05 if isinstance(loss, BinomialLogLoss) else 0.2))
+
+
+@pytest.mark.parametrize("loss", [HalfSquaredError(), BinomialLogLoss()], ids=repr)
+@pytest.mark.parametrize("sparse", [False, True])
+def test_prox_newton_with_small_working_sets_matches_fista(sparse, loss, monkeypatch):
+    f, pen = _sparse_solution_problem(sparse, loss)
+    theta0 = np.zeros((201, 1))
+    sizes = []
+    real = optimize._working_set
+
+    def spy(w, violation, size_min):
+        ws = real(w, violation, size_min)
+        sizes.append(len(ws))
+        return ws
+
+    monkeypatch.setattr(optimize, "_working_set", spy)
+    newton = prox_newton(f, pen, theta0, max_iter=100, tol=1e-10, ws_start=4)
+    L = f.lipschitz()
+    slow = fista(f, pen, theta0, step=1 / L, max_iter=20_000, tol=1e-10)
+    assert newton.converged and slow.converged
+    assert _objective(f, pen, newton.coef) == pytest.approx(
+        _objective(f, pen, slow.coef), rel=1e-12
+    )
+    np.testing.assert_allclose(newton.coef, slow.coef, atol=1e-7)
+    np.testing.assert_array_equal(newton.coef[:-1] == 0, slow.coef[:-1] == 0)
+    support = np.count_nonzero(newton.coef[:-1])
+    assert 0 < support < 50
+    assert max(sizes) <= 2 * support + 4 < 200  # never the whole problem
+
+
+def test_working_set_is_the_support_and_the_worst_violations():
+    w = np.array([0.0, 1.0, 0.0, 0.0, -2.0, 0.0, 0.0])
+    violation = np.array([0.5, 0.1, 0.0, 0.9, 0.0, 0.2, 0.7])
+    # support {1, 4}; 2 * 2 = 4 features: the two largest violations, 3 and 6
+    np.testing.assert_array_equal(optimize._working_set(w, violation, 3), [1, 3, 4, 6])
+    # room for everyone: the support and every violation, not the optimal zeros
+    np.testing.assert_array_equal(
+        optimize._working_set(w, violation, 10), [0, 1, 3, 4, 5, 6]
+    )

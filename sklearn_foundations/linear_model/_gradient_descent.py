@@ -22,6 +22,7 @@ from ..optimize import (
     Plateau,
     conjugate_gradient,
     fista,
+    prox_newton,
     proximal_gradient,
     stochastic_gradient,
 )
@@ -82,7 +83,11 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         ``"auto"``: full batch, step :math:`1/L` from the Lipschitz constant
         :math:`L` of the gradient (power iteration on :math:`X^\top S X`) with
         Nesterov acceleration, or, when the objective is a quadratic (squared
-        error, no L1 part), conjugate gradient with its exact steps; with
+        error, no L1 part), conjugate gradient with its exact steps, or, for
+        an L1 part with the squared error, one target and the data not
+        summarized by their Gram matrix (see ``precompute``), proximal Newton
+        with working sets (:func:`~sklearn_foundations.optimize.prox_newton`);
+        with
         ``batch_size``, the decaying step
         :math:`1/(L_b t^{p})`. ``"backtracking"``: Armijo line search starting
         from ``eta0``. ``"constant"``: ``eta0``. ``"invscaling"``:
@@ -480,6 +485,11 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                 return conjugate_gradient(
                     datafit, penalty, theta0, verbose=self.verbose, **common
                 )
+            if self.learning_rate == "auto" and self._newton_applies(datafit, monitor):
+                return prox_newton(
+                    datafit, penalty, theta0, max_iter=max_iter, tol=tol,
+                    verbose=self.verbose,
+                )  # fmt: skip
             if self.learning_rate == "auto":
                 return fista(
                     datafit, penalty, theta0, step=steps.auto(), verbose=self.verbose,
@@ -498,6 +508,18 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                 "Lipschitz constant of the gradient); use eta0 below it, or "
                 "learning_rate='auto' or 'backtracking'."
             ) from exc
+
+    def _newton_applies(self, datafit, monitor):
+        """Proximal Newton for a lasso or elastic net on the data (not the Gram
+        matrix), one target, no early stopping: the working sets keep its
+        models as small as the support."""
+        return (
+            self.loss == "squared_error"
+            and self.penalty in ("l1", "elasticnet")
+            and isinstance(datafit, LinearDatafit)
+            and datafit.y.shape[1] == 1
+            and monitor is None
+        )
 
     def _stochastic_rate(self):
         if self.learning_rate == "backtracking":
