@@ -77,7 +77,10 @@ class PowerIterationPCA(
     :math:`\|C v_j - \lambda_j v_j\| \le \mathrm{tol} \cdot \lambda_1`; nearly
     equal eigenvalues converge slowly (rate
     :math:`\lambda_{p+1}/\lambda_j`, ``p = n_components + n_oversamples``), which
-    more oversamples speed up.
+    more oversamples speed up. By default (``accelerate=True``) the projected
+    problem also holds the residuals :math:`C v_j - \lambda_j v_j` and the
+    previous step, power iteration with momentum (LOBPCG): about the square
+    root of the iterations for the same cost per iteration.
 
     Parameters
     ----------
@@ -91,6 +94,12 @@ class PowerIterationPCA(
         "block": subspace iteration on all components at once. "deflation": the
         textbook version, one vector at a time on the covariance with the found
         components removed.
+    accelerate : bool, default=True
+        For ``method="block"``: Rayleigh-Ritz over the span of the current
+        axes, their residuals :math:`C v_j - \lambda_j v_j` and the previous
+        step (power iteration with momentum, LOBPCG), which converges in about
+        the square root of the iterations of the plain subspace iteration
+        (``False``) at the same cost per iteration.
     tol : float, default=1e-10
         Relative residual tolerance (of :math:`\lambda_1`).
     max_iter : int, default=1000
@@ -145,6 +154,7 @@ class PowerIterationPCA(
         ],
         "whiten": ["boolean"],
         "method": [StrOptions({"block", "deflation"})],
+        "accelerate": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "n_oversamples": [Interval(Integral, 0, None, closed="left")],
@@ -158,6 +168,7 @@ class PowerIterationPCA(
         *,
         whiten=False,
         method="block",
+        accelerate=True,
         tol=1e-10,
         max_iter=1000,
         n_oversamples=10,
@@ -167,6 +178,7 @@ class PowerIterationPCA(
         self.n_components = n_components
         self.whiten = whiten
         self.method = method
+        self.accelerate = accelerate
         self.tol = tol
         self.max_iter = max_iter
         self.n_oversamples = n_oversamples
@@ -320,7 +332,7 @@ class PowerIterationPCA(
         tol = max(self.tol, 100 * float(np.finfo(dtype).eps))
         kwargs = dict(tol=tol, max_iter=self.max_iter, dtype=dtype)
         if self.method == "block":
-            kwargs.update(n_oversamples=self.n_oversamples)
+            kwargs.update(n_oversamples=self.n_oversamples, accelerate=self.accelerate)
         solve = power_iteration if self.method == "block" else deflated_power_iteration
 
         def top(k):

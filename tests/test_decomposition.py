@@ -23,12 +23,15 @@ def cancer():
     return load_breast_cancer(return_X_y=True)[0]
 
 
-@pytest.mark.parametrize("method", ["block", "deflation"])
+@pytest.mark.parametrize("method", ["block", "subspace", "deflation"])
 @pytest.mark.parametrize("data, k", [("digits", 10), ("cancer", 5)])
 def test_same_numbers_as_full_pca(request, data, k, method):
     X = request.getfixturevalue(data)
     sk = PCA(k, svd_solver="full").fit(X)
-    ours = PowerIterationPCA(k, method=method, tol=1e-13, random_state=0).fit(X)
+    ours = PowerIterationPCA(
+        k, method=method.replace("subspace", "block"), accelerate=method == "block",
+        tol=1e-13, random_state=0,
+    ).fit(X)  # fmt: skip
     np.testing.assert_allclose(ours.components_, sk.components_, atol=1e-6)
     np.testing.assert_allclose(
         ours.explained_variance_, sk.explained_variance_, rtol=1e-8
@@ -131,12 +134,15 @@ def test_sparse_input_is_never_densified():
     assert pca.explained_variance_[0] == pytest.approx(25.0, rel=0.1)
 
 
-def test_the_two_methods_agree(digits):
+def test_the_methods_agree(digits):
     block = PowerIterationPCA(5, tol=1e-13, random_state=0).fit(digits)
+    plain = PowerIterationPCA(5, accelerate=False, tol=1e-13, random_state=2)
     deflation = PowerIterationPCA(5, method="deflation", tol=1e-13, random_state=1)
-    deflation.fit(digits)
+    deflation.fit(digits), plain.fit(digits)
     np.testing.assert_allclose(deflation.components_, block.components_, atol=1e-7)
+    np.testing.assert_allclose(plain.components_, block.components_, atol=1e-7)
     assert len(deflation.residual_history_) == 5  # one trace per component
+    assert block.n_iter_ < plain.n_iter_  # the momentum pays
 
 
 def test_not_converged_warns_with_the_worst_residual(digits):

@@ -21,17 +21,52 @@ def _known_spectrum(eigenvalues, seed=0):
     return Q @ np.diag(eigenvalues) @ Q.T, Q
 
 
+@pytest.mark.parametrize("accelerate", [False, True])
 @pytest.mark.parametrize("k", [1, 3, 5])
-def test_power_iteration_recovers_known_eigenpairs(k):
+def test_power_iteration_recovers_known_eigenpairs(k, accelerate):
     lam = np.array([10.0, 7.0, 5.0, 3.0, 2.0, 1.0, 0.5, 0.1])
     A, Q = _known_spectrum(lam)
-    res = power_iteration(A, k, tol=1e-12, random_state=0)
+    res = power_iteration(A, k, tol=1e-12, random_state=0, accelerate=accelerate)
     assert res.converged
     np.testing.assert_allclose(res.eigenvalues, lam[:k], rtol=1e-10)
     # eigenvectors up to sign
     overlap = np.abs(np.sum(res.eigenvectors * Q[:, :k], axis=0))
     np.testing.assert_allclose(overlap, 1.0, atol=1e-10)
     assert np.all(res.residuals <= 1e-12 * lam[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_acceleration_needs_fewer_products_for_the_same_pairs(dtype):
+    lam = 1.0 / np.arange(1, 301)  # a slowly decaying spectrum: slow for plain
+    A, Q = _known_spectrum(lam, seed=3)
+    A = A.astype(dtype)
+    tol = 1e-10 if dtype == np.float64 else 1e-5
+    plain, fast = (
+        power_iteration(A, 6, n_oversamples=4, tol=tol, random_state=0, dtype=dtype,
+                        accelerate=acc, max_iter=5000)
+        for acc in (False, True)
+    )  # fmt: skip
+    assert plain.converged and fast.converged
+    assert fast.eigenvectors.dtype == dtype
+    rtol = 1e-9 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(fast.eigenvalues, lam[:6], rtol=rtol)
+    overlap = np.abs(np.sum(fast.eigenvectors * Q[:, :6], axis=0))
+    np.testing.assert_allclose(overlap, 1.0, atol=rtol)
+    gram = fast.eigenvectors.T @ fast.eigenvectors  # the basis stays orthonormal
+    np.testing.assert_allclose(gram, np.eye(6), atol=100 * np.finfo(dtype).eps)
+    assert fast.n_iter < plain.n_iter / (2 if dtype == np.float64 else 1)
+    assert len(fast.residual_history) == fast.n_iter
+
+
+def test_acceleration_stops_on_an_invariant_subspace():
+    lam = np.r_[5.0, 4.0, 3.0, np.zeros(17)]  # rank 3, five pairs asked for
+    A, Q = _known_spectrum(lam, seed=4)
+    res = power_iteration(A, 5, n_oversamples=1, tol=1e-12, random_state=0,
+                          accelerate=True)  # fmt: skip
+    assert res.converged
+    np.testing.assert_allclose(res.eigenvalues, lam[:5], atol=1e-12)
+    overlap = np.abs(np.sum(res.eigenvectors[:, :3] * Q[:, :3], axis=0))
+    np.testing.assert_allclose(overlap, 1.0, atol=1e-10)
 
 
 def test_power_iteration_accepts_a_matvec():
