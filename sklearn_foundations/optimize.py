@@ -538,8 +538,8 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
     condition :math:`F(\theta + t\delta) \le F(\theta) + c_1 t\,
     \nabla F^\top \delta` holds. Stops when :math:`\|\nabla F\|_\infty \le`
     ``tol`` or when no step decreases ``F`` in floating point. Sparse ``X``
-    stays sparse: this is the second-order method for wide or sparse data,
-    where the :math:`d \times d` Hessian of :func:`prox_newton` would not fit.
+    stays sparse: the second-order method for a smooth objective, where
+    :func:`prox_newton` serves the non-smooth one.
 
     Examples
     --------
