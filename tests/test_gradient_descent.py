@@ -291,3 +291,23 @@ def test_pandas_feature_names_and_pipelines(diabetes):
         make_pipeline(StandardScaler(), Ridge(alpha=1e-4 * 353)), X, y, cv=5
     ).mean()
     assert ours == pytest.approx(ref, abs=1e-4)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+def test_collinear_features_reach_scikit_learns_objective(synthetic, penalty):
+    X, y = synthetic
+    X = np.column_stack([X, X[:, :3], X[:, 0] + X[:, 1]])  # singular Gram matrix
+    alpha = 0.01
+    ours = GradientDescentRegressor(penalty=penalty, alpha=alpha, l1_ratio=0.4, **TIGHT)
+    ref = _reference(penalty, alpha, 0.4, len(y)).fit(X, y)
+    ours.fit(X, y)
+
+    def objective(est):
+        r = y - X @ est.coef_ - est.intercept_
+        l1 = 1.0 if penalty == "l1" else 0.4
+        w = est.coef_
+        return 0.5 * np.mean(r**2) + alpha * (
+            l1 * np.abs(w).sum() + (1 - l1) / 2 * (w**2).sum()
+        )
+
+    assert objective(ours) <= objective(ref) * (1 + 1e-10)

@@ -231,3 +231,39 @@ def test_working_set_is_the_support_and_the_worst_violations():
     np.testing.assert_array_equal(
         optimize._working_set(w, violation, 10), [0, 1, 3, 4, 5, 6]
     )
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_feature_sign_is_exact_and_monotone(l1_ratio):
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((300, 30)) @ rng.standard_normal((30, 30))  # correlated
+    y = X[:, :5] @ rng.standard_normal(5) + rng.standard_normal(300)
+    s = np.full(300, 1 / 300)
+    f = QuadraticDatafit.from_data(X, y[:, None], s, fit_intercept=True)
+    pen = WithIntercept(ElasticNet(0.3, l1_ratio))
+    res = optimize.feature_sign(f, pen, np.zeros((31, 1)), max_iter=500, tol=1e-12)
+    assert res.converged
+    assert np.all(np.diff(res.objective) < 0)  # every step lowers F
+    L = f.lipschitz()
+    slow = fista(f, pen, np.zeros((31, 1)), step=1 / L, max_iter=100_000, tol=1e-12)
+    assert _objective(f, pen, res.coef) <= _objective(f, pen, slow.coef) + 1e-14
+    np.testing.assert_allclose(res.coef, slow.coef, atol=1e-9)
+    np.testing.assert_array_equal(res.coef[:-1] == 0, slow.coef[:-1] == 0)
+    assert _optimality(f, pen, res.coef) <= 1e-12
+
+
+def test_feature_sign_takes_coefficients_back_to_zero():
+    # a correlated design where the first guesses of the signs are wrong:
+    # some steps stop where a coefficient crosses zero
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((30, 6)) @ rng.standard_normal((6, 6))
+    y = X @ rng.standard_normal(6) + rng.standard_normal(30)
+    f = QuadraticDatafit(X.T @ X / 30, (X.T @ y / 30)[:, None], None, 0.0, False)
+    pen = L1(0.2)
+    res = optimize.feature_sign(f, pen, np.zeros((6, 1)), max_iter=50, tol=1e-12)
+    L = f.lipschitz()
+    ref = fista(f, pen, np.zeros((6, 1)), step=1 / L, max_iter=100_000, tol=1e-13)
+    np.testing.assert_allclose(res.coef, ref.coef, atol=1e-10)
+    np.testing.assert_array_equal(res.coef == 0, ref.coef == 0)
+    # one step per non-zero and a final check would be 5: there were detours
+    assert res.converged and res.n_iter > np.count_nonzero(res.coef) + 2

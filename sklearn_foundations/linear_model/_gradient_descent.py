@@ -21,6 +21,7 @@ from ..optimize import (
     InverseScaling,
     Plateau,
     conjugate_gradient,
+    feature_sign,
     fista,
     prox_newton,
     proximal_gradient,
@@ -35,6 +36,8 @@ from ._base import (
 )
 
 _DTYPES = [np.float64, np.float32]
+# feature-sign search solves one system of the active set's size per step
+_FEATURE_SIGN_MAX_FEATURES = 200
 
 
 class GradientDescentRegressor(RegressorMixin, BaseEstimator):
@@ -485,6 +488,16 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                 return conjugate_gradient(
                     datafit, penalty, theta0, verbose=self.verbose, **common
                 )
+            if self.learning_rate == "auto" and self._feature_sign_applies(
+                datafit, monitor
+            ):
+                result = feature_sign(
+                    datafit, penalty, theta0, max_iter=max_iter, tol=tol,
+                    verbose=self.verbose,
+                )  # fmt: skip
+                if result.converged:
+                    return result
+                theta0 = result.coef  # a singular or stalled active set: finish below
             if self.learning_rate == "auto" and self._newton_applies(datafit, monitor):
                 return prox_newton(
                     datafit, penalty, theta0, max_iter=max_iter, tol=tol,
@@ -508,6 +521,18 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                 "Lipschitz constant of the gradient); use eta0 below it, or "
                 "learning_rate='auto' or 'backtracking'."
             ) from exc
+
+    def _feature_sign_applies(self, datafit, monitor):
+        """The exact active-set solver for a lasso or elastic net on a Gram
+        matrix of at most 200 features (one linear solve per step), one
+        target, no early stopping."""
+        return (
+            self.penalty in ("l1", "elasticnet")
+            and isinstance(datafit, QuadraticDatafit)
+            and datafit.q.shape == (datafit.G.shape[0], 1)
+            and datafit.G.shape[0] <= _FEATURE_SIGN_MAX_FEATURES
+            and monitor is None
+        )
 
     def _newton_applies(self, datafit, monitor):
         """Proximal Newton for a lasso or elastic net on the data (not the Gram
