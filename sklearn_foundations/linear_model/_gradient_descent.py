@@ -87,10 +87,11 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         :math:`L` of the gradient (power iteration on :math:`X^\top S X`) with
         Nesterov acceleration, or, when the objective is a quadratic (squared
         error, no L1 part), conjugate gradient with its exact steps, or, for
-        an L1 part with the squared error, one target and the data not
-        summarized by their Gram matrix (see ``precompute``), proximal Newton
-        with working sets (:func:`~sklearn_foundations.optimize.prox_newton`);
-        with
+        an L1 part with the squared error and one target, feature-sign
+        search on the Gram matrix (see ``precompute``) of at most 200
+        features (:func:`~sklearn_foundations.optimize.feature_sign`, exact),
+        or proximal Newton with working sets on the data
+        (:func:`~sklearn_foundations.optimize.prox_newton`); with
         ``batch_size``, the decaying step
         :math:`1/(L_b t^{p})`. ``"backtracking"``: Armijo line search starting
         from ``eta0``. ``"constant"``: ``eta0``. ``"invscaling"``:
