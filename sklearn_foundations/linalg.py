@@ -227,8 +227,8 @@ def _lobpcg(op, V, k, tol, max_iter, dtype):
         # the eigenvectors not kept, so that it is orthonormal and orthogonal
         # to the new V by construction
         outside = rest.T @ np.vstack([np.zeros((p, p), dtype=dtype), C[p:]])
-        U, sigma, _ = np.linalg.svd(outside, full_matrices=False)
-        D = rest @ U[:, sigma > np.finfo(dtype).eps * sigma.max(initial=0.0)]
+        e, U = np.linalg.eigh(outside @ outside.T)  # its range, small and exact
+        D = rest @ U[:, e > np.finfo(dtype).eps * e.max(initial=0.0)]
         V, AV, P, AP = Q @ C, AQ @ C, Q @ D, AQ @ D
     return EigenResult(
         eigenvalues=theta[:k],

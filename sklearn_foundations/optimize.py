@@ -775,9 +775,9 @@ def prox_newton(
     objective can no longer resolve the decrease (its change below a few ulps),
     the full step is taken if it lowers the optimality violation. The
     iterations stop when the optimality violation is at most ``tol`` for
-    every feature, or when no step makes progress in floating point any more. Near the optimum the steps are Newton steps: convergence is
-    superlinear, in a few tens of iterations where proximal gradient takes
-    hundreds.
+    every feature, or when no step makes progress in floating point any more.
+    Near the optimum the steps are Newton steps: convergence is superlinear,
+    in a few tens of iterations where proximal gradient takes hundreds.
 
     Examples
     --------
