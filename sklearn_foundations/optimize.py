@@ -490,7 +490,7 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, verbose=0):
         return 0.5 * w @ (H @ w) - q @ w + base.l1 * np.abs(w).sum()
 
     F_w, objective, converged, it = F(w), [], False, 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # one objective value per iteration
         grad, signs = H @ w - q, np.sign(w)
         active = w != 0
         off = np.abs(grad + base.l1 * signs)[active]
@@ -499,21 +499,22 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, verbose=0):
             j = int(np.argmax(violation))
             if violation[j] <= tol:
                 converged = True
+                objective.append(float(F_w + datafit.c))
                 break
             signs[j], active[j] = -np.sign(grad[j]), True
         A = np.flatnonzero(active)
         try:
             target = np.linalg.solve(H[np.ix_(A, A)], q[A] - base.l1 * signs[A])
-        except np.linalg.LinAlgError:
-            break
-        w_new, F_new = _lowest_on_segment(F, w, A, target)
+            w_new, F_new = _lowest_on_segment(F, w, A, target)
+        except np.linalg.LinAlgError:  # a singular active set
+            w_new, F_new = w, F_w
         if not F_new < F_w:  # no decrease left in floating point
+            objective.append(float(F_w + datafit.c))
             break
         w, F_w = w_new, F_new
         objective.append(float(F_w + datafit.c))  # the intercept's part is 0
         _report(verbose, "Feature-sign step", it, objective[-1], np.nan, 1.0)
     theta[:d, 0] = w
-    objective = objective or [float(F_w + datafit.c)]
     return OptimizeResult(theta, it, objective, converged, 1.0, it + 1)
 
 
