@@ -220,8 +220,8 @@ def _lobpcg(op, V, k, tol, max_iter, dtype):
         Q, AQ = np.hstack([V, W, P]), np.hstack([AV, AW, AP])
         H = Q.T @ AQ
         theta_all, S = np.linalg.eigh((H + H.T) / 2)
-        S = S[:, np.argsort(theta_all)[::-1]]
-        theta = np.sort(theta_all)[::-1][:p]
+        order = np.argsort(theta_all)[::-1]
+        theta, S = theta_all[order[:p]], S[:, order]
         C, rest = S[:, :p], S[:, p:]
         # the new step: the part of C outside span(V), written in the basis of
         # the eigenvectors not kept, so that it is orthonormal and orthogonal
@@ -423,7 +423,7 @@ def gram_matrix(X, weights=None, center=None, chunk_size=None, columns=None):
 def _sparse_gram(X, weights, center):
     """:math:`X^\top S X - c m^\top - m c^\top + t c c^\top`, :math:`m =
     X^\top s`, :math:`t = 1^\top s`: one sparse product, one rank-two update."""
-    c = np.zeros(X.shape[1], X.dtype) if center is None else np.asarray(center)
+    c = np.zeros(X.shape[1], X.dtype) if center is None else np.asarray(center, X.dtype)
     s = None if weights is None else np.asarray(weights, dtype=X.dtype)
     SX = X if s is None else X.multiply(s[:, None]).tocsr()
     m = np.asarray(SX.sum(axis=0)).ravel()  # X^T s

@@ -898,7 +898,7 @@ def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol):
                 continue
             old = u[j]
             v = h_jj * old - (g[j] + float(q[j]))
-            if j < n_penalized:  # soft-thresholding
+            if j < n_penalized:  # soft-thresholding, on floats (not the array form)
                 new = math.copysign(max(abs(v) - l1, 0.0), v) / (h_jj + l2)
             else:
                 new = v / h_jj

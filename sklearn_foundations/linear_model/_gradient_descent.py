@@ -489,21 +489,15 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                 return conjugate_gradient(
                     datafit, penalty, theta0, verbose=self.verbose, **common
                 )
-            if self.learning_rate == "auto" and self._feature_sign_applies(
-                datafit, monitor
-            ):
-                result = feature_sign(
+            l1_solver = self._l1_solver(datafit, monitor)
+            if l1_solver is not None:
+                result = l1_solver(
                     datafit, penalty, theta0, max_iter=max_iter, tol=tol,
                     verbose=self.verbose,
                 )  # fmt: skip
-                if result.converged:
+                if result.converged or l1_solver is prox_newton:
                     return result
-                theta0 = result.coef  # a singular or stalled active set: finish below
-            if self.learning_rate == "auto" and self._newton_applies(datafit, monitor):
-                return prox_newton(
-                    datafit, penalty, theta0, max_iter=max_iter, tol=tol,
-                    verbose=self.verbose,
-                )  # fmt: skip
+                theta0 = result.coef  # a singular or stalled active set: FISTA
             if self.learning_rate == "auto":
                 return fista(
                     datafit, penalty, theta0, step=steps.auto(), verbose=self.verbose,
@@ -523,29 +517,23 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                 "learning_rate='auto' or 'backtracking'."
             ) from exc
 
-    def _feature_sign_applies(self, datafit, monitor):
-        """The exact active-set solver for a lasso or elastic net on a Gram
-        matrix of at most 200 features (one linear solve per step), one
-        target, no early stopping."""
-        return (
-            self.penalty in ("l1", "elasticnet")
-            and isinstance(datafit, QuadraticDatafit)
-            and datafit.q.shape == (datafit.G.shape[0], 1)
-            and datafit.G.shape[0] <= _FEATURE_SIGN_MAX_FEATURES
-            and monitor is None
-        )
-
-    def _newton_applies(self, datafit, monitor):
-        """Proximal Newton for a lasso or elastic net on the data (not the Gram
-        matrix), one target, no early stopping: the working sets keep its
-        models as small as the support."""
-        return (
-            self.loss == "squared_error"
-            and self.penalty in ("l1", "elasticnet")
-            and isinstance(datafit, LinearDatafit)
-            and datafit.y.shape[1] == 1
-            and monitor is None
-        )
+    def _l1_solver(self, datafit, monitor):
+        """The second-order solver of a lasso or elastic net with the squared
+        error, one target, ``learning_rate="auto"`` and no early stopping:
+        exact feature-sign search on a Gram matrix of at most 200 features
+        (one linear solve per step), proximal Newton with working sets on the
+        data (models as small as the support); None otherwise."""
+        if (
+            self.learning_rate != "auto"
+            or self.loss != "squared_error"
+            or self.penalty not in ("l1", "elasticnet")
+            or monitor is not None
+        ):
+            return None
+        if isinstance(datafit, QuadraticDatafit):
+            small = datafit.G.shape[0] <= _FEATURE_SIGN_MAX_FEATURES
+            return feature_sign if small and datafit.q.shape[1] == 1 else None
+        return prox_newton if datafit.y.shape[1] == 1 else None
 
     def _stochastic_rate(self):
         if self.learning_rate == "backtracking":
