@@ -81,7 +81,10 @@ class LinearDatafit:
         offset = 0.0 if self.x_mean is None else -(self.x_mean @ W)
         if b is not None:
             offset = offset + b
-        Z = np.asarray(self.X @ W)
+        if sp.issparse(self.X):
+            Z = np.asarray(self.X @ W)
+        else:  # column-major: each output's column contiguous (see losses)
+            Z = (W.T @ self.X.T).T
         Z += offset  # in place: no second n x k buffer
         return Z
 

@@ -136,3 +136,16 @@ def test_log_losses_do_not_overflow(loss):
         proba = loss.predict_proba(Xw)
     assert np.isfinite(value) and np.all(np.isfinite(grad))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_multinomial_loss_does_not_depend_on_memory_layout(classification):
+    """The softmax works on the transposed predictor: row- and column-major
+    inputs (the datafit makes the latter) give the same numbers."""
+    loss, y, Xw, s = classification
+    V = np.random.default_rng(6).standard_normal(Xw.shape)
+    F = [np.asfortranarray(a) for a in (y, Xw, V)]
+    assert loss.value(*F[:2], s) == pytest.approx(loss.value(y, Xw, s), rel=1e-15)
+    np.testing.assert_allclose(loss.gradient(*F[:2], s), loss.gradient(y, Xw, s))
+    np.testing.assert_allclose(
+        loss.hessian_product(F[0], F[1], s, F[2]), loss.hessian_product(y, Xw, s, V)
+    )

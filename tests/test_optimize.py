@@ -179,6 +179,32 @@ def test_lbfgs_matches_scipy_on_a_softmax_problem(synthetic):
     assert res.objective[-1] <= ref.fun + 1e-12
 
 
+def test_fista_line_search_adapts_the_step_and_reaches_the_same_optimum(synthetic):
+    """Softmax with ten classes: the curvature is several times below the global
+    bound, so the adaptive step takes fewer iterations; started 100 times too
+    large, it backtracks without diverging."""
+    X, _ = synthetic
+    rng = np.random.default_rng(0)
+    Y = np.asfortranarray(np.eye(10)[rng.integers(0, 10, len(X))])
+    s = np.full(len(X), 1 / len(X))
+    f = LinearDatafit(MultinomialLogLoss(), X, Y, s, s @ X, fit_intercept=True)
+    pen = WithIntercept(L1(0.01))
+    theta0 = np.zeros((X.shape[1] + 1, 10))
+    L = f.lipschitz()
+    fixed = fista(f, pen, theta0, step=1 / L, max_iter=20_000, tol=1e-10)
+    adaptive = fista(
+        f, pen, theta0, step=100 / L, max_iter=20_000, tol=1e-10, line_search=True
+    )
+    assert fixed.converged and adaptive.converged
+    # the softmax is invariant to a shift of a row of theta, and with an even
+    # number of classes the L1 norm can be flat along it: compare the model
+    P = f.loss.predict_proba(f.linear(adaptive.coef))
+    np.testing.assert_allclose(P, f.loss.predict_proba(f.linear(fixed.coef)), atol=1e-8)
+    assert adaptive.objective[-1] == pytest.approx(fixed.objective[-1], rel=1e-12)
+    assert adaptive.n_iter < fixed.n_iter / 1.5
+    assert adaptive.step > 1.5 / L  # the local curvature, not the global bound
+
+
 def _sparse_solution_problem(sparse, loss):
     """200 features, 8 of them informative: an L1 fit with a small support."""
     rng = np.random.default_rng(7)
