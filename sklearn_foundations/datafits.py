@@ -94,6 +94,14 @@ class LinearDatafit:
     def gradient(self, theta, Z):
         return self._transpose(self.loss.gradient(self.y, Z, self.s))
 
+    def value_gradient(self, theta, Z):
+        """``value`` and ``gradient`` together, sharing the loss's work where
+        the loss offers ``value_gradient``."""
+        if not hasattr(self.loss, "value_gradient"):
+            return self.value(theta, Z), self.gradient(theta, Z)
+        value, G = self.loss.value_gradient(self.y, Z, self.s)
+        return value, self._transpose(G)
+
     def hessian_product(self, Z, V):
         r"""The datafit's Hessian at predictor ``Z`` applied to a direction
         ``V`` (shaped like ``theta``): :math:`A^\top (\nabla^2 \ell\, A V)`,
@@ -220,6 +228,9 @@ class QuadraticDatafit:
         if b is None:
             return grad_W
         return np.vstack([grad_W, (b - self.y_mean)[None, :]])
+
+    def value_gradient(self, theta, A):
+        return self.value(theta, A), self.gradient(theta, A)
 
     def lipschitz(self, random_state=0):
         lam = largest_eigenvalue(self.G, random_state=random_state)

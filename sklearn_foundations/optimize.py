@@ -288,8 +288,10 @@ def fista(
     objective, converged, it = [], False, 0
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
-            grad = datafit.gradient(z, A_z)
-            f_z = datafit.value(z, A_z) if line_search else None
+            if line_search:
+                f_z, grad = datafit.value_gradient(z, A_z)
+            else:
+                grad = datafit.gradient(z, A_z)
             while True:
                 theta_new = penalty.prox(z - step * grad, step)
                 A_new = datafit.linear(theta_new)
@@ -310,7 +312,9 @@ def fista(
             t_new = (1.0 + math.sqrt(1.0 + 4.0 * t * t)) / 2.0
             beta = (t - 1.0) / t_new
             z = theta_new + beta * (theta_new - theta)
-            A_z = A_new + beta * (A_new - A)
+            A_z = np.subtract(A_new, A, out=A)  # A's buffer: one n x k array less
+            A_z *= beta
+            A_z += A_new
             theta, A, t = theta_new, A_new, t_new
             if line_search:
                 step *= _STEP_GROWTH

@@ -149,3 +149,12 @@ def test_multinomial_loss_does_not_depend_on_memory_layout(classification):
     np.testing.assert_allclose(
         loss.hessian_product(F[0], F[1], s, F[2]), loss.hessian_product(y, Xw, s, V)
     )
+
+
+def test_multinomial_value_gradient_is_value_and_gradient(classification):
+    loss, y, Xw, s = classification
+    if not hasattr(loss, "value_gradient"):
+        pytest.skip("only the softmax shares its exponential")
+    value, grad = loss.value_gradient(y, Xw, s)
+    assert value == pytest.approx(loss.value(y, Xw, s), rel=1e-15)
+    np.testing.assert_allclose(grad, loss.gradient(y, Xw, s), rtol=1e-15)
