@@ -65,8 +65,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         descent on the quadratic model over a working set (the support and the
         worst optimality violations), every penalty, two classes, dense or
         sparse ``X``.
-        "fista": accelerated proximal gradient with step :math:`1/L`, every
-        penalty and input. Both give exact zeros under L1. "auto" takes
+        "fista": accelerated proximal gradient with a backtracking step that
+        follows the local curvature (started at the curvature along the first
+        gradient), every penalty and input. Both give exact zeros under L1. "auto" takes
         "newton-cg" for a smooth objective, "newton" for an L1 term with two
         classes, and "fista" otherwise.
     tol : float, default=1e-4
@@ -78,7 +79,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     warm_start : bool, default=False
         Start from the previous solution of ``fit``.
     random_state : int, RandomState instance or None, default=None
-        Seeds the power iteration that estimates the Lipschitz constant ``L``.
+        Seeds the power iteration that estimates the Lipschitz constant ``L``,
+        which "fista" needs only where the curvature along its first gradient
+        is zero.
     verbose : int, default=0
         Print the objective at each iteration.
 
