@@ -175,23 +175,16 @@ class MultinomialLogLoss:
     lipschitz = 0.5
 
     def value(self, y, Xw, s):
-        D = _shifted_t(Xw)
-        yD = np.einsum("ki,ki->i", y.T, D)  # y^T (z - max z), per sample
-        np.exp(D, out=D)
-        return float(s @ (np.log(D.sum(axis=0)) * y.sum(axis=1) - yD))
+        return _value_and_exp_t(y, Xw, s)[0]
 
     def gradient(self, y, Xw, s):
         return _scaled_residual_t(_softmax_t(Xw), y, s).T
 
     def value_gradient(self, y, Xw, s):
         """``value`` and ``gradient`` from one exponential."""
-        D = _shifted_t(Xw)
-        yD = np.einsum("ki,ki->i", y.T, D)
-        np.exp(D, out=D)
-        se = D.sum(axis=0)
-        value = float(s @ (np.log(se) * y.sum(axis=1) - yD))
-        D /= se
-        return value, _scaled_residual_t(D, y, s).T
+        value, E, E_sum = _value_and_exp_t(y, Xw, s)
+        E /= E_sum  # the softmax
+        return value, _scaled_residual_t(E, y, s).T
 
     def hessian_product(self, y, Xw, s, V):
         p = _softmax_t(Xw)
@@ -216,6 +209,17 @@ def _shifted_t(Z):
     ZT = Z.T
     D = np.empty(ZT.shape, dtype=ZT.dtype)
     return np.subtract(ZT, ZT.max(axis=0), out=D)
+
+
+def _value_and_exp_t(y, Z, s):
+    r"""The cross-entropy :math:`\sum_i s_i (\log \sum_k e^{z_{ik} - m_i} -
+    y_i^\top (z_i - m_i))` (one-hot ``y``: :math:`y_i^\top 1 = 1`), with the
+    exponentials :math:`e^{z - m}` (transposed) and their sums per sample."""
+    D = _shifted_t(Z)
+    yD = np.einsum("ki,ki->i", y.T, D)  # y^T (z - m), per sample
+    np.exp(D, out=D)
+    E_sum = D.sum(axis=0)
+    return float(s @ (np.log(E_sum) * y.sum(axis=1) - yD)), D, E_sum
 
 
 def _softmax_t(Z):

@@ -67,9 +67,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         sparse ``X``.
         "fista": accelerated proximal gradient with a backtracking step that
         follows the local curvature (started at the curvature along the first
-        gradient), every penalty and input. Both give exact zeros under L1. "auto" takes
-        "newton-cg" for a smooth objective, "newton" for an L1 term with two
-        classes, and "fista" otherwise.
+        gradient), every penalty and input. Both give exact zeros under L1.
+        "auto" takes "newton-cg" for a smooth objective, "newton" for an L1
+        term with two classes, and "fista" otherwise.
     tol : float, default=1e-4
         Stop when the optimality measure (the largest entry of the gradient,
         or of the proximal gradient mapping) of the mean-form objective is at
