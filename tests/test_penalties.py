@@ -78,3 +78,31 @@ def test_with_intercept_leaves_the_last_row_unpenalized():
     np.testing.assert_allclose(
         pen.subdiff_distance(theta, np.array([[-2.0], [0.1]])), [[0.0], [0.1]]
     )
+
+
+@pytest.mark.parametrize("pen", [L1(0.7), L2(0.7), ElasticNet(0.7, 0.3)], ids=repr)
+@pytest.mark.parametrize("K", [3, 4, 10])
+def test_center_minimizes_the_penalty_over_a_shift_of_each_row(pen, K):
+    """Against a bounded scalar search of ``sum_k g(W_jk - c)`` row by row."""
+    from scipy.optimize import minimize_scalar
+
+    W = np.random.default_rng(K).standard_normal((20, K)) * 3
+    centered = pen.center(W)
+    shift = W - centered
+    np.testing.assert_allclose(shift, shift[:, :1] * np.ones(K), atol=1e-12)
+    for w, row in zip(W, centered, strict=True):
+        best = minimize_scalar(
+            lambda c, w=w: pen.value(w - c),
+            bounds=(w.min(), w.max()),
+            method="bounded",
+            options={"xatol": 1e-12},
+        )
+        assert pen.value(row) <= best.fun + 1e-10
+        assert pen.value(row) >= best.fun - 1e-6  # the search is near the minimum
+
+
+def test_center_with_intercept_leaves_the_intercept_row():
+    theta = np.array([[1.0, 2.0, 6.0], [5.0, 5.0, 7.0], [3.0, -1.0, 0.0]])
+    out = WithIntercept(L1(1.0)).center(theta)
+    np.testing.assert_array_equal(out[:-1], L1(1.0).center(theta[:-1]))
+    np.testing.assert_array_equal(out[-1], theta[-1])

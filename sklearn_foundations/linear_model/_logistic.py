@@ -212,6 +212,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             result = fista(
                 datafit, penalty, theta0, step=self._first_step(datafit, theta0),
                 max_iter=self.max_iter, tol=self.tol, line_search=True,
+                center=penalty.center if Y.shape[1] > 1 else None,
                 verbose=self.verbose,
             )  # fmt: skip
         self.coef_, self.intercept_ = from_centered(
