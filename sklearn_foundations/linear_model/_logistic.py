@@ -67,7 +67,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         sparse ``X``.
         "fista": accelerated proximal gradient with a backtracking step that
         follows the local curvature (started at the curvature along the first
-        gradient), every penalty and input. Both give exact zeros under L1.
+        gradient), every penalty and input; with three or more classes each
+        feature's class weights are shifted after every step by the constant
+        that minimizes their penalty, which the softmax does not see. Both
+        give exact zeros under L1.
         "auto" takes "newton-cg" for a smooth objective, "newton" for an L1
         term with two classes, and "fista" otherwise.
     tol : float, default=1e-4
