@@ -788,10 +788,13 @@ def prox_newton(
         + \tfrac12 \delta^\top A^\top H A \delta + g(\theta + \delta),
         \qquad H = \operatorname{diag}(s_i \ell''(z_i)),
 
-    by cyclic coordinate descent on the small matrix
+    by cyclic coordinate descent: for dense ``X`` on the small matrix
     :math:`A_\mathcal{W}^\top H A_\mathcal{W}`,
     :math:`A_\mathcal{W} = [X_c[:, \mathcal{W}], 1]` (formed once per
-    iteration, :func:`~sklearn_foundations.linalg.gram_matrix`), where each
+    iteration, :func:`~sklearn_foundations.linalg.gram_matrix`), for sparse
+    ``X`` one column at a time with :math:`A\delta` kept up to date (that
+    matrix is dense even for sparse columns: two columns with 250 entries
+    among 50,000 rows share a row more often than not), where each
     coordinate has the closed form
 
     .. math::
@@ -808,8 +811,7 @@ def prox_newton(
     The working set holds the support of :math:`w` and the features whose
     optimality violation (``penalty.subdiff_distance``) is largest, as many
     as the support has, at least ``ws_start``: an L1 solution with few
-    non-zeros is found from small models, and sparse ``X`` never costs more
-    than a Gram matrix of the working set's columns. The intercept, the last
+    non-zeros is found from small models. The intercept, the last
     row of ``theta`` when ``datafit.fit_intercept``, is an unpenalized
     coordinate, always in the model. The sweeps stop once no coordinate moves
     by more than a third of the current optimality (in gradient units): an
@@ -856,13 +858,19 @@ def prox_newton(
             ws = _working_set(theta[:d, 0], violation[:d], ws_start)
             rows = np.append(ws, d) if datafit.fit_intercept else ws
             h = datafit.loss.hessian_product(y, Z, s, np.ones_like(Z))[:, 0]
-            hess = _model_hessian(datafit, h, ws)
             delta = np.zeros_like(theta)
-            delta[rows, 0] = _model_descent(
-                hess, grad[rows, 0], theta[rows, 0], base.l1, base.l2, len(ws),
-                max_sweeps, optimality / 3,
-            )  # fmt: skip
-            X_delta = datafit.linear(delta)
+            if sp.issparse(datafit.X):
+                delta[rows, 0], X_delta = _column_descent(
+                    datafit, h, ws, grad[rows, 0], theta[rows, 0], base.l1,
+                    base.l2, max_sweeps, optimality / 3,
+                )  # fmt: skip
+            else:
+                hess = _model_hessian(datafit, h, ws)
+                delta[rows, 0] = _model_descent(
+                    hess, grad[rows, 0], theta[rows, 0], base.l1, base.l2, len(ws),
+                    max_sweeps, optimality / 3,
+                )  # fmt: skip
+                X_delta = datafit.linear(delta)
             decrease = float(np.sum(grad * delta)) + penalty.value(theta + delta)
             decrease -= penalty.value(theta)
             step, theta_new, Z_new, F_new = _backtrack(
@@ -950,6 +958,68 @@ def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol):
         if largest <= tol:
             break
     return np.asarray(u, dtype=w.dtype) - w  # w + delta is u, exact zeros included
+
+
+def _column_descent(datafit, h, ws, grad, w, l1, l2, max_sweeps, tol):
+    r"""Cyclic coordinate descent on the quadratic model of :func:`prox_newton`
+    for sparse ``X``, one column at a time (no Gram matrix).
+
+    The model's curvature term along column :math:`j` of
+    :math:`A = [X - 1 \bar{x}^\top, 1]` is :math:`a_j^\top H A\delta`; with
+    :math:`p = X_\mathcal{W} \delta_w`, :math:`c = \delta_b - \bar{x}^\top
+    \delta_w` (so that :math:`A\delta = p + c 1`) and :math:`m = X^\top h`,
+
+    .. math::
+
+        a_j^\top H A \delta = x_j^\top (h \odot p) + c\, m_j
+        - \bar{x}_j (h^\top p + c\, 1^\top h),
+
+    so a visit reads the column's non-zeros only, and a move updates them in
+    :math:`p` (and the scalars :math:`h^\top p` and :math:`c`).
+    """
+    X = datafit.X[:, ws]  # CSC: each column's rows and values contiguous
+    indptr, indices, data = X.indptr.tolist(), X.indices, X.data
+    hx = data * h[indices]  # h_i x_ij, column by column
+    columns = np.repeat(np.arange(len(ws)), np.diff(X.indptr))
+    m = np.bincount(columns, weights=hx, minlength=len(ws))  # X^T h
+    xx = np.bincount(columns, weights=hx * data, minlength=len(ws))  # diag X^T H X
+    x_mean = np.zeros(len(ws)) if datafit.x_mean is None else datafit.x_mean[ws]
+    h_sum = float(h.sum())
+    diag = (xx - 2 * x_mean * m + x_mean**2 * h_sum).tolist()
+    g, u = grad.tolist(), w.tolist()
+    m, x_mean = m.tolist(), x_mean.tolist()
+    p = np.zeros(len(h), dtype=h.dtype)
+    hp, c, d = 0.0, 0.0, len(ws)
+    for _ in range(max_sweeps):
+        largest = 0.0
+        for j in range(d):
+            h_jj = diag[j]
+            if h_jj <= 0:
+                continue
+            lo, hi = indptr[j], indptr[j + 1]
+            rows = indices[lo:hi]
+            p_rows = p.take(rows)
+            curv = float(hx[lo:hi].dot(p_rows)) + c * m[j]  # x_j^T H (p + c)
+            curv -= x_mean[j] * (hp + c * h_sum)  # the column's center
+            old = u[j]
+            v = h_jj * old - (g[j] + curv)
+            new = math.copysign(max(abs(v) - l1, 0.0), v) / (h_jj + l2)
+            if new != old:
+                step = new - old
+                u[j] = new
+                p[rows] = p_rows + step * data[lo:hi]
+                hp += step * m[j]
+                c -= step * x_mean[j]
+                largest = max(largest, abs(step) * h_jj)
+        if datafit.fit_intercept and h_sum > 0:  # the unpenalized intercept
+            step = -(g[d] + hp + c * h_sum) / h_sum
+            u[d] += step
+            c += step
+            largest = max(largest, abs(step) * h_sum)
+        if largest <= tol:
+            break
+    p += c  # A delta, the step's image, kept up to date by the moves
+    return np.asarray(u, dtype=w.dtype) - w, p[:, None]
 
 
 def _two_loop(grad, pairs):

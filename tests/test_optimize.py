@@ -248,6 +248,40 @@ def test_prox_newton_with_small_working_sets_matches_fista(sparse, loss, monkeyp
     assert max(sizes) <= 2 * support + 4 < 200  # never the whole problem
 
 
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_column_descent_solves_the_same_model_as_the_gram_descent(fit_intercept):
+    """Sparse X: coordinate descent column by column (no Gram matrix) reaches
+    the minimizer of the same quadratic model as the Gram-matrix form, and
+    returns the step's image A delta."""
+    f, pen = _sparse_solution_problem(True, BinomialLogLoss())
+    if not fit_intercept:
+        f = LinearDatafit(f.loss, f.X.tocsc(), f.y, f.s)
+    f = f.with_X(f.X.tocsc())
+    rng = np.random.default_rng(3)
+    theta = np.zeros((f.X.shape[1] + fit_intercept, 1))
+    ws = np.sort(rng.choice(f.X.shape[1], 60, replace=False))
+    theta[ws[:20], 0] = rng.standard_normal(20)
+    Z = f.linear(theta)
+    grad = f.gradient(theta, Z)
+    h = f.loss.hessian_product(f.y, Z, f.s, np.ones_like(Z))[:, 0]
+    rows = np.append(ws, f.X.shape[1]) if fit_intercept else ws
+    l1, l2 = 0.01, 0.002
+    by_gram = optimize._model_descent(
+        optimize._model_hessian(f, h, ws), grad[rows, 0], theta[rows, 0], l1, l2,
+        len(ws), 10_000, 1e-14,
+    )  # fmt: skip
+    by_column, A_delta = optimize._column_descent(
+        f, h, ws, grad[rows, 0], theta[rows, 0], l1, l2, 10_000, 1e-14
+    )
+    np.testing.assert_allclose(by_column, by_gram, atol=1e-10)
+    np.testing.assert_array_equal(
+        by_column == -theta[rows, 0], by_gram == -theta[rows, 0]
+    )
+    delta = np.zeros_like(theta)
+    delta[rows, 0] = by_column
+    np.testing.assert_allclose(A_delta, f.linear(delta), atol=1e-12)
+
+
 def test_working_set_is_the_support_and_the_worst_violations():
     w = np.array([0.0, 1.0, 0.0, 0.0, -2.0, 0.0, 0.0])
     violation = np.array([0.5, 0.1, 0.0, 0.9, 0.0, 0.2, 0.7])
