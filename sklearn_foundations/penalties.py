@@ -123,7 +123,8 @@ class ElasticNet:
         if self.l2 == 0:
             return W - np.median(W, axis=1, keepdims=True)
         tau = self.l1 / (self.l2 * K)
-        kinks = W.mean(axis=1, keepdims=True) + tau * (K - 2.0 * np.arange(K + 1))
+        m = np.arange(K + 1, dtype=W.dtype)  # in W's dtype: float32 stays float32
+        kinks = W.mean(axis=1, keepdims=True) + tau * (K - 2 * m)
         return W - np.median(np.hstack([W, kinks]), axis=1, keepdims=True)
 
     def subdiff_distance(self, w, grad):

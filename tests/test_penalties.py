@@ -106,3 +106,9 @@ def test_center_with_intercept_leaves_the_intercept_row():
     out = WithIntercept(L1(1.0)).center(theta)
     np.testing.assert_array_equal(out[:-1], L1(1.0).center(theta[:-1]))
     np.testing.assert_array_equal(out[-1], theta[-1])
+
+
+@pytest.mark.parametrize("pen", [L1(0.7), L2(0.7), ElasticNet(0.7, 0.3)], ids=repr)
+def test_center_keeps_float32(pen):
+    W = np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32)
+    assert pen.center(W).dtype == np.float32
