@@ -44,6 +44,9 @@ class HalfSquaredError:
 
     lipschitz = 1.0
 
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
     def value(self, y, Xw, s):
         r = Xw - y
         return 0.5 * float(s @ (r * r).sum(axis=1))
@@ -88,6 +91,9 @@ class Huber:
     def __init__(self, epsilon=0.1):
         self.epsilon = epsilon
 
+    def __repr__(self):
+        return f"Huber(epsilon={self.epsilon!r})"
+
     def value(self, y, Xw, s):
         r = np.abs(Xw - y)
         eps = self.epsilon
@@ -124,6 +130,9 @@ class BinomialLogLoss:
     """
 
     lipschitz = 0.25
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
 
     def value(self, y, Xw, s):
         return float(s @ (np.logaddexp(0, Xw) - y * Xw).sum(axis=1))
@@ -173,6 +182,9 @@ class MultinomialLogLoss:
     """
 
     lipschitz = 0.5
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
 
     def value(self, y, Xw, s):
         return _value_and_exp_t(y, Xw, s)[0]
