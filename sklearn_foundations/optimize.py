@@ -914,10 +914,9 @@ def _working_set(w, violation, size_min):
 
 def _model_hessian(datafit, h, ws):
     r""":math:`A^\top H A` for :math:`A = [X_c[:, \mathcal{W}], 1]`: one pass over
-    the working set's columns."""
+    the working set's columns (dense ``X``; sparse ``X`` goes column by column,
+    :func:`_column_descent`)."""
     X, columns = datafit.X, (ws if len(ws) < datafit.X.shape[1] else None)
-    if sp.issparse(X) and columns is not None:
-        X, columns = X[:, columns], None
     x_mean = (
         np.zeros(len(ws), X.dtype) if datafit.x_mean is None else datafit.x_mean[ws]
     )
