@@ -81,7 +81,10 @@ class LinearDatafit:
         offset = 0.0 if self.x_mean is None else -(self.x_mean @ W)
         if b is not None:
             offset = offset + b
-        if sp.issparse(self.X):
+        if not W.any():  # a zero start: no pass over X
+            dtype = np.result_type(self.X.dtype, W.dtype)
+            Z = np.zeros((self.X.shape[0], W.shape[1]), dtype=dtype, order="F")
+        elif sp.issparse(self.X):
             Z = np.asarray(self.X @ W)
         else:  # column-major: each output's column contiguous (see losses)
             Z = (W.T @ self.X.T).T

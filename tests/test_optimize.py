@@ -249,10 +249,10 @@ def test_prox_newton_with_small_working_sets_matches_fista(sparse, loss, monkeyp
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_column_descent_solves_the_same_model_as_the_gram_descent(fit_intercept):
-    """Sparse X: coordinate descent column by column (no Gram matrix) reaches
-    the minimizer of the same quadratic model as the Gram-matrix form, and
-    returns the step's image A delta."""
+def test_model_prox_gradient_solves_the_same_model_as_the_gram_descent(fit_intercept):
+    """Sparse X: accelerated proximal gradient in the diagonal metric (no Gram
+    matrix) reaches the minimizer of the same quadratic model as coordinate
+    descent on the Gram matrix, and returns the step's image A delta."""
     f, pen = _sparse_solution_problem(True, BinomialLogLoss())
     if not fit_intercept:
         f = LinearDatafit(f.loss, f.X.tocsc(), f.y, f.s)
@@ -270,15 +270,16 @@ def test_column_descent_solves_the_same_model_as_the_gram_descent(fit_intercept)
         optimize._model_hessian(f, h, ws), grad[rows, 0], theta[rows, 0], l1, l2,
         len(ws), 10_000, 1e-14,
     )  # fmt: skip
-    by_column, A_delta = optimize._column_descent(
-        f, h, ws, grad[rows, 0], theta[rows, 0], l1, l2, 10_000, 1e-14
+    by_metric, A_delta, L = optimize._model_prox_gradient(
+        f, h, ws, grad[rows, 0], theta[rows, 0], l1, l2, 10_000, 1e-14, 1.0
     )
-    np.testing.assert_allclose(by_column, by_gram, atol=1e-10)
+    np.testing.assert_allclose(by_metric, by_gram, atol=1e-10)
     np.testing.assert_array_equal(
-        by_column == -theta[rows, 0], by_gram == -theta[rows, 0]
+        by_metric == -theta[rows, 0], by_gram == -theta[rows, 0]
     )
+    assert L > 1.0  # these 60 columns of 120 non-zeros each are far from orthogonal
     delta = np.zeros_like(theta)
-    delta[rows, 0] = by_column
+    delta[rows, 0] = by_metric
     np.testing.assert_allclose(A_delta, f.linear(delta), atol=1e-12)
 
 
