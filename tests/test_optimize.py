@@ -17,6 +17,7 @@ from sklearn_foundations.optimize import (
     DivergenceError,
     InverseScaling,
     Plateau,
+    _prox_newton,
     fista,
     lbfgs,
     prox_newton,
@@ -226,14 +227,14 @@ def test_prox_newton_with_small_working_sets_matches_fista(sparse, loss, monkeyp
     f, pen = _sparse_solution_problem(sparse, loss)
     theta0 = np.zeros((201, 1))
     sizes = []
-    real = optimize._working_set
+    real = _prox_newton._working_set
 
     def spy(w, violation, size_min):
         ws = real(w, violation, size_min)
         sizes.append(len(ws))
         return ws
 
-    monkeypatch.setattr(optimize, "_working_set", spy)
+    monkeypatch.setattr(_prox_newton, "_working_set", spy)
     newton = prox_newton(f, pen, theta0, max_iter=100, tol=1e-10, ws_start=4)
     L = f.lipschitz()
     slow = fista(f, pen, theta0, step=1 / L, max_iter=20_000, tol=1e-10)
@@ -266,11 +267,11 @@ def test_model_prox_gradient_solves_the_same_model_as_the_gram_descent(fit_inter
     h = f.loss.hessian_product(f.y, Z, f.s, np.ones_like(Z))[:, 0]
     rows = np.append(ws, f.X.shape[1]) if fit_intercept else ws
     l1, l2 = 0.01, 0.002
-    by_gram = optimize._model_descent(
-        optimize._model_hessian(f, h, ws), grad[rows, 0], theta[rows, 0], l1, l2,
+    by_gram = _prox_newton._model_descent(
+        _prox_newton._model_hessian(f, h, ws), grad[rows, 0], theta[rows, 0], l1, l2,
         len(ws), 10_000, 1e-14,
     )  # fmt: skip
-    by_metric, A_delta, L = optimize._model_prox_gradient(
+    by_metric, A_delta, L = _prox_newton._model_prox_gradient(
         f, h, ws, grad[rows, 0], theta[rows, 0], l1, l2, 10_000, 1e-14, 1.0
     )
     np.testing.assert_allclose(by_metric, by_gram, atol=1e-10)
@@ -289,14 +290,14 @@ def test_decoupled_model_has_the_same_minimizer():
     rng = np.random.default_rng(5)
     A = rng.standard_normal((50, 6)) + 3.0  # far from centered: strong coupling
     hess, grad = A.T @ A, rng.standard_normal(6)
-    hess2, grad2, k = optimize._decoupled(hess, grad, 5)
+    hess2, grad2, k = _prox_newton._decoupled(hess, grad, 5)
     np.testing.assert_array_equal(hess2[:5, 5], 0.0)
     np.testing.assert_array_equal(hess2[5, :5], 0.0)
     step = -np.linalg.solve(hess2, grad2)
     step[5] -= k @ step[:5]
     np.testing.assert_allclose(step, -np.linalg.solve(hess, grad), rtol=1e-9)
     weights_only = hess[:5, :5]
-    same, _, none = optimize._decoupled(weights_only, grad[:5], 5)  # no intercept
+    same, _, none = _prox_newton._decoupled(weights_only, grad[:5], 5)  # no intercept
     assert none is None and same is weights_only
 
 
@@ -331,10 +332,12 @@ def test_working_set_is_the_support_and_the_worst_violations():
     w = np.array([0.0, 1.0, 0.0, 0.0, -2.0, 0.0, 0.0])
     violation = np.array([0.5, 0.1, 0.0, 0.9, 0.0, 0.2, 0.7])
     # support {1, 4}; 2 * 2 = 4 features: the two largest violations, 3 and 6
-    np.testing.assert_array_equal(optimize._working_set(w, violation, 3), [1, 3, 4, 6])
+    np.testing.assert_array_equal(
+        _prox_newton._working_set(w, violation, 3), [1, 3, 4, 6]
+    )
     # room for everyone: the support and every violation, not the optimal zeros
     np.testing.assert_array_equal(
-        optimize._working_set(w, violation, 10), [0, 1, 3, 4, 5, 6]
+        _prox_newton._working_set(w, violation, 10), [0, 1, 3, 4, 5, 6]
     )
 
 

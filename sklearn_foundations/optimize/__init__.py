@@ -1,0 +1,69 @@
+r"""Gradient descent, one readable loop per solver, each returning a result record.
+
+Every solver minimizes :math:`F(\theta) = f(\theta) + g(\theta)` where ``f`` is a
+smooth datafit (:mod:`sklearn_foundations.datafits`) and ``g`` a penalty with a
+proximal operator (:mod:`sklearn_foundations.penalties`). The update is the
+proximal form of :math:`\theta \leftarrow \theta - \eta \nabla J(\theta)`:
+
+.. math::
+
+    \theta \leftarrow \operatorname{prox}_{\eta g}\big(\theta - \eta \nabla f(\theta)\big).
+
+- :func:`fista`: full batch, step :math:`1/L`, Nesterov momentum with adaptive
+  restart.
+- :func:`proximal_gradient`: full batch, constant step or Armijo backtracking.
+- :func:`lbfgs`: full batch, smooth objectives: limited-memory BFGS, a
+  quasi-Newton direction from the last gradient differences, with backtracking.
+- :func:`newton_cg`: full batch, smooth objectives, dense or sparse ``X``:
+  truncated Newton, each step a conjugate-gradient solve of the Newton system
+  with Hessian-vector products (two passes over ``X`` each).
+- :func:`prox_newton`: full batch, one output, dense or sparse ``X``: proximal
+  Newton with working sets, the quadratic model of the loss plus the penalty
+  over the support and the worst optimality violations solved by coordinate
+  descent (dense ``X``) or by proximal gradient in the model's diagonal metric
+  (sparse ``X``).
+- :func:`feature_sign`: a lasso or elastic net on a Gram matrix, exactly, by
+  guessing the signs of the non-zero coefficients (an active-set method).
+- :func:`conjugate_gradient`: full batch, for a quadratic objective (squared
+  loss with an L2 penalty): gradient steps along conjugate directions, each with
+  the exact step, the fastest gradient method there is for that case.
+- :func:`stochastic_gradient`: mini-batches with a learning-rate schedule
+  (:class:`Constant`, :class:`InverseScaling`, :class:`Adaptive`).
+
+Full-batch solvers stop when the gradient mapping
+:math:`\|\theta_{+} - z\|_\infty / \eta` (zero exactly at an optimum) is at most
+``tol``; stochastic ones when the objective stops decreasing by ``tol`` for
+``n_iter_no_change`` epochs. An objective that turns non-finite or grows by three
+orders of magnitude raises :class:`DivergenceError`.
+
+One module per family of solvers: ``_first_order`` (:func:`fista`,
+:func:`proximal_gradient`, :func:`stochastic_gradient`), ``_newton``
+(:func:`lbfgs`, :func:`newton_cg`), ``_prox_newton``, ``_quadratic``
+(:func:`conjugate_gradient`, :func:`feature_sign`), with the result record in
+``_result`` and the schedules in ``_schedules``. They import only numpy/scipy
+and, for :func:`prox_newton`, the package's ``linalg`` (Gram matrix).
+"""
+
+from ._first_order import fista, proximal_gradient, stochastic_gradient
+from ._newton import lbfgs, newton_cg
+from ._prox_newton import prox_newton
+from ._quadratic import conjugate_gradient, feature_sign
+from ._result import DivergenceError, OptimizeResult
+from ._schedules import Adaptive, Constant, InverseScaling, Plateau
+
+__all__ = [
+    "Adaptive",
+    "Constant",
+    "DivergenceError",
+    "InverseScaling",
+    "OptimizeResult",
+    "conjugate_gradient",
+    "Plateau",
+    "feature_sign",
+    "fista",
+    "lbfgs",
+    "newton_cg",
+    "prox_newton",
+    "proximal_gradient",
+    "stochastic_gradient",
+]

@@ -1,0 +1,326 @@
+r"""Proximal Newton with working sets (:func:`prox_newton`) for an L1 or
+elastic-net penalty and one output: the quadratic model of the datafit plus
+the exact penalty over a working set of features, solved by coordinate
+descent on a small Gram matrix (dense ``X``) or by accelerated proximal
+gradient in the model's diagonal metric (sparse ``X``). Imports only
+numpy/scipy and the package's ``linalg`` (Gram matrix)."""
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..linalg import gram_matrix
+from ._newton import _backtrack
+from ._result import OptimizeResult, _check_divergence, _report
+
+
+def prox_newton(
+    datafit, penalty, theta0, *, max_iter, tol, max_sweeps=100, ws_start=10,
+    c1=1e-4, verbose=0,
+):  # fmt: skip
+    r"""Proximal Newton with working sets, one output.
+
+    Each iteration minimizes the second-order model of the datafit plus the
+    exact penalty over a working set :math:`\mathcal{W}` of features (the
+    others stay where they are),
+
+    .. math::
+
+        \delta = \arg\min_{\delta:\ \delta_j = 0,\ j \notin \mathcal{W}}
+        \; \nabla f(\theta)^\top \delta
+        + \tfrac12 \delta^\top A^\top H A \delta + g(\theta + \delta),
+        \qquad H = \operatorname{diag}(s_i \ell''(z_i)),
+
+    for dense ``X`` by cyclic coordinate descent on the small matrix
+    :math:`A_\mathcal{W}^\top H A_\mathcal{W}`,
+    :math:`A_\mathcal{W} = [X_c[:, \mathcal{W}], 1]` (formed once per
+    iteration, :func:`~sklearn_foundations.linalg.gram_matrix`), where each
+    coordinate has the closed form
+
+    .. math::
+
+        u_j = \frac{\operatorname{sign}(v_j) \max(|v_j| - \alpha\rho, 0)}
+        {H_{jj} + \alpha(1 - \rho)}, \qquad
+        v_j = H_{jj} u_j^{\mathrm{old}} - \partial_j m(\delta),
+
+    (:math:`u = \theta + \delta`, :math:`m` the quadratic model). For sparse
+    ``X`` that matrix is dense even though the columns are not (two columns
+    with 250 entries among 50,000 rows share a row more often than not), and a
+    loop over coordinates costs microseconds each in Python: the model is
+    solved by accelerated proximal gradient in the metric of its diagonal
+    (:func:`_model_prox_gradient`), a vectorized Jacobi sweep of two sparse
+    products per step, few steps because sparse columns are nearly
+    orthogonal. Each iteration then
+    backtracks along :math:`\delta` until Armijo's condition
+    :math:`F(\theta + t\delta) \le F(\theta) + c_1 t \Delta` holds, with
+    :math:`\Delta = \nabla f^\top \delta + g(\theta + \delta) - g(\theta)`.
+
+    The working set holds the support of :math:`w` and the features whose
+    optimality violation (``penalty.subdiff_distance``) is largest, as many
+    as the support has, at least ``ws_start`` and at least a quarter of the
+    violating features: an L1 solution with few non-zeros is found from small
+    models, one with many without growing the model from ``ws_start`` one
+    doubling per iteration. The intercept, the last
+    row of ``theta`` when ``datafit.fit_intercept``, is an unpenalized
+    coordinate, always in the model, in the coordinates where it shares no
+    curvature with the weights (:func:`_decoupled`; without that, features
+    of very different scales couple it to every weight and the iterations
+    run into the thousands). The model solve stops once no coordinate moves
+    by more than a tenth of the current optimality in gradient units (a
+    thirtieth for sparse ``X``: one proximal step is a weaker test than a
+    sweep), or after ``max_sweeps`` sweeps (dense) or steps (sparse): an
+    inexact solve far from the optimum, an exact one near it. Where the
+    objective can no longer resolve the decrease (its change below a few ulps),
+    the full step is taken if it lowers the optimality violation. The
+    iterations stop when the optimality violation is at most ``tol`` for
+    every feature, or when no step makes progress in floating point any more.
+    Near the optimum the steps are Newton steps: convergence is superlinear,
+    in a few tens of iterations where proximal gradient takes hundreds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.datafits import LinearDatafit
+    >>> from sklearn_foundations.losses import BinomialLogLoss
+    >>> from sklearn_foundations.optimize import fista, prox_newton
+    >>> from sklearn_foundations.penalties import L1
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 5))
+    >>> y = (X[:, :1] + 0.5 * rng.standard_normal((200, 1)) > 0).astype(float)
+    >>> f = LinearDatafit(BinomialLogLoss(), X, y, np.full(200, 1 / 200))
+    >>> newton = prox_newton(f, L1(0.05), np.zeros((5, 1)), max_iter=50, tol=1e-10)
+    >>> slow = fista(f, L1(0.05), np.zeros((5, 1)), step=2.0, max_iter=5000, tol=1e-10)
+    >>> newton.n_iter < 15 < slow.n_iter, np.allclose(newton.coef, slow.coef)
+    (True, True)
+    """
+    X, s, y = datafit.X, datafit.s, datafit.y
+    if sp.issparse(X) and X.format != "csc":  # cheap column slices
+        datafit = datafit.with_X(X.tocsc())
+    d = X.shape[1]
+    base = getattr(penalty, "penalty", penalty)  # the elastic net under an intercept
+    theta = np.array(theta0, dtype=X.dtype)
+    Z = datafit.linear(theta)
+    F = datafit.value(theta, Z) + penalty.value(theta)
+    grad = datafit.gradient(theta, Z)
+    violation = penalty.subdiff_distance(theta, grad)[:, 0]
+    optimality = float(np.max(violation))
+    initial = F
+    ulps = 16 * np.finfo(theta.dtype).eps  # the objective's resolution, relative
+    objective, converged, it, step, L = [], False, 0, 1.0, 1.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for it in range(1, max_iter + 1):
+            ws = _working_set(theta[:d, 0], violation[:d], ws_start)
+            rows = np.append(ws, d) if datafit.fit_intercept else ws
+            h = datafit.loss.hessian_product(y, Z, s, np.ones_like(Z))[:, 0]
+            delta = np.zeros_like(theta)
+            if sp.issparse(datafit.X):
+                delta[rows, 0], X_delta, L = _model_prox_gradient(
+                    datafit, h, ws, grad[rows, 0], theta[rows, 0], base.l1,
+                    base.l2, max_sweeps, optimality / 30, L,
+                )  # fmt: skip
+            else:
+                hess, g, k = _decoupled(
+                    _model_hessian(datafit, h, ws), grad[rows, 0], len(ws)
+                )
+                delta[rows, 0] = _model_descent(
+                    hess, g, theta[rows, 0], base.l1, base.l2, len(ws),
+                    max_sweeps, optimality / 10,
+                )  # fmt: skip
+                if k is not None:
+                    delta[d, 0] -= k @ delta[ws, 0]
+                X_delta = datafit.linear(delta)
+            decrease = float(np.sum(grad * delta)) + penalty.value(theta + delta)
+            decrease -= penalty.value(theta)
+            step, theta_new, Z_new, F_new = _backtrack(
+                datafit, penalty, theta, Z, F, delta, X_delta, c1 * decrease
+            )
+            if not F_new < F:  # below the objective's resolution: try the full step
+                step, theta_new, Z_new = 1.0, theta + delta, Z + X_delta
+                F_new = datafit.value(theta_new, Z_new) + penalty.value(theta_new)
+            grad_new = datafit.gradient(theta_new, Z_new)
+            violation_new = penalty.subdiff_distance(theta_new, grad_new)[:, 0]
+            if not (
+                F_new < F
+                or (F_new <= F + ulps * abs(F) and np.max(violation_new) < optimality)
+            ):
+                objective.append(F)  # no progress left in floating point: stationary
+                converged = True
+                break
+            theta, Z, F, grad = theta_new, Z_new, F_new, grad_new
+            violation, optimality = violation_new, float(np.max(violation_new))
+            objective.append(F)
+            _check_divergence(it, F, initial)
+            _report(verbose, "Newton iteration", it, F, optimality, step)
+            if optimality <= tol:
+                converged = True
+                break
+    return OptimizeResult(theta, it, objective, converged, step, it + 1)
+
+
+def _working_set(w, violation, size_min):
+    """Sorted indices of the support of ``w`` and of the largest violations,
+    ``max(size_min, 2 |support|, n_violating / 4)`` features in all (fewer when
+    fewer violate): from a zero start, a quarter of the violators."""
+    support = np.flatnonzero(w)
+    size = max(size_min, 2 * len(support), np.count_nonzero(violation) // 4)
+    if size >= len(w):
+        return np.flatnonzero((w != 0) | (violation > 0))
+    score = violation.copy()
+    score[support] = np.inf
+    top = np.argpartition(-score, size)[:size]
+    return np.sort(top[score[top] > 0])
+
+
+def _model_hessian(datafit, h, ws):
+    r""":math:`A^\top H A` for :math:`A = [X_c[:, \mathcal{W}], 1]`: one pass over
+    the working set's columns (dense ``X``; sparse ``X`` never forms it,
+    :func:`_model_prox_gradient`)."""
+    X, columns = datafit.X, (ws if len(ws) < datafit.X.shape[1] else None)
+    x_mean = (
+        np.zeros(len(ws), X.dtype) if datafit.x_mean is None else datafit.x_mean[ws]
+    )
+    G = gram_matrix(X, h, x_mean, columns=columns)
+    if not datafit.fit_intercept:
+        return G
+    v = np.asarray(X.T @ h).ravel()
+    v = (v if columns is None else v[ws]) - x_mean * h.sum()  # X_c^T h
+    return np.block([[G, v[:, None]], [v[None, :], np.array([[h.sum()]])]])
+
+
+def _decoupled(hess, grad, n_penalized):
+    r"""The quadratic model in the coordinates :math:`b' = b + k^\top w`,
+    :math:`k = H_{wb} / H_{bb}`, where the weights and the intercept (the last
+    coordinate, if any) share no curvature: the Hessian's Schur complement
+    :math:`H_{ww} - k H_{bw}` and the gradient :math:`g_w - k g_b`. Returns
+    those and ``k`` (None without an intercept, or without curvature on it);
+    a step :math:`\delta'` maps back as :math:`\delta_b = \delta'_b - k^\top
+    \delta_w`."""
+    n = n_penalized
+    if hess.shape[0] == n or not hess[n, n] > 0:
+        return hess, grad, None
+    k = hess[:n, n] / hess[n, n]
+    hess = hess.copy()
+    hess[:n, :n] -= np.outer(k, hess[n, :n])
+    hess[:n, n] = hess[n, :n] = 0.0
+    grad = np.concatenate([grad[:n] - k * grad[n], grad[n:]])
+    return hess, grad, k
+
+
+def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol):
+    r"""Cyclic coordinate descent on the quadratic model of :func:`prox_newton`.
+
+    ``u`` is the model's point :math:`w + \delta` and ``q`` its curvature term
+    :math:`A^\top H A \delta`, so that the partial derivative along ``j`` is
+    ``grad[j] + q[j]``; coordinates from ``n_penalized`` on (the intercept)
+    are not penalized. The scalars are Python floats: the loop is one line
+    of arithmetic per coordinate plus one vector update per move.
+    """
+    q = np.zeros(hess.shape[0], dtype=hess.dtype)
+    diag, g, u = np.diag(hess).tolist(), grad.tolist(), w.tolist()
+    for _ in range(max_sweeps):
+        largest = 0.0
+        for j, h_jj in enumerate(diag):
+            if h_jj <= 0:
+                continue
+            old = u[j]
+            v = h_jj * old - (g[j] + float(q[j]))
+            if j < n_penalized:  # soft-thresholding, on floats (not the array form)
+                new = math.copysign(max(abs(v) - l1, 0.0), v) / (h_jj + l2)
+            else:
+                new = v / h_jj
+            if new != old:
+                u[j] = new
+                q += (new - old) * hess[j]  # symmetric: the contiguous row
+                largest = max(largest, abs(new - old) * h_jj)
+        if largest <= tol:
+            break
+    return np.asarray(u, dtype=w.dtype) - w  # w + delta is u, exact zeros included
+
+
+def _model_prox_gradient(datafit, h, ws, grad, w, l1, l2, max_iter, tol, L):
+    r"""Accelerated proximal gradient on the quadratic model of
+    :func:`prox_newton` for sparse ``X``, in the metric of the model's diagonal.
+
+    With :math:`A = [X_\mathcal{W} - 1 c^\top, 1]` (never formed: two sparse
+    products per iteration), centered at the :math:`H`-weighted mean
+    :math:`c = X_\mathcal{W}^\top h / 1^\top h` so that the intercept shares
+    no curvature with the weights (the coordinates of :func:`_decoupled`),
+    and :math:`D = \operatorname{diag}(A^\top H A)`, each step from the
+    extrapolated point :math:`v` is the scaled proximal step
+
+    .. math::
+
+        u^+ = \operatorname{prox}_{g / (L D)}\Big(v - \frac{\nabla f(\theta)
+        + A^\top H A (v - w)}{L D}\Big),
+
+    a vectorized Jacobi sweep: the columns of sparse ``X`` are nearly
+    orthogonal, so :math:`D^{-1/2} A^\top H A D^{-1/2}` is well conditioned
+    and a few steps solve the model. ``L`` (about 1) doubles until the model's
+    curvature along the step is majorized, :math:`\|A(u^+ - v)\|_H^2 \le L
+    \|u^+ - v\|_D^2`; a step that raises the model's value is undone and
+    momentum restarts, so every iterate lowers the model. Stops when the
+    step in gradient units, :math:`\max_j L D_j |u^+_j - v_j|`, is at most
+    ``tol``. Returns :math:`\delta = u - w`, its image :math:`A\delta` and
+    ``L``.
+    """
+    X = datafit.X[:, ws]  # CSC: a slice of whole columns
+    d, intercept = len(ws), datafit.fit_intercept
+    x_mean = np.zeros(d, X.dtype) if datafit.x_mean is None else datafit.x_mean[ws]
+    X_sq = sp.csc_matrix((X.data * X.data, X.indices, X.indptr), shape=X.shape)
+    h_sum, Xh = float(h.sum()), X.T @ h
+    center = x_mean  # the model's intercept decouples at the H-weighted mean:
+    if intercept and h_sum > 0:  # in b' = b + (x_h - x_mean)^T w, no coupling
+        center = Xh / h_sum
+        grad = np.concatenate([grad[:d] - (center - x_mean) * grad[d], grad[d:]])
+    D = X_sq.T @ h - 2 * center * Xh + center**2 * h_sum  # diag(A^T H A)
+    penalized = np.arange(d + intercept) < d
+    if intercept:
+        D = np.append(D, h_sum)
+    fixed = ~(D > 0)  # no curvature (an empty column): the coordinate stays
+    D[fixed] = 1.0
+
+    def image(u):  # A (u - w)
+        step = u - w
+        return X @ step[:d] + ((step[d] if intercept else 0.0) - center @ step[:d])
+
+    def transpose(r):  # A^T r
+        r_sum = r.sum()
+        A_r = X.T @ r - center * r_sum
+        return np.append(A_r, r_sum) if intercept else A_r
+
+    def model(u, p):  # the model's value, up to a constant
+        u_w = u[:d]
+        penalty = l1 * np.abs(u_w).sum() + 0.5 * l2 * (u_w @ u_w)
+        return grad @ (u - w) + 0.5 * (h @ (p * p)) + penalty
+
+    tiny = 64 * np.finfo(X.dtype).eps  # the majorization test's slack
+    u, p = w.copy(), np.zeros_like(h)
+    u_old, p_old, t, value = u, p, 1.0, model(u, p)
+    for _ in range(max_iter):
+        t_new = (1 + math.sqrt(1 + 4 * t * t)) / 2
+        beta = (t - 1) / t_new
+        v, p_v = u + beta * (u - u_old), p + beta * (p - p_old)
+        model_grad = grad + transpose(h * p_v)
+        while True:
+            z = v - model_grad / (L * D)
+            shrunk = np.sign(z) * np.maximum(np.abs(z) - l1 / (L * D), 0)
+            u_new = np.where(penalized, shrunk / (1 + l2 / (L * D)), z)
+            u_new[fixed] = w[fixed]
+            p_new = image(u_new)
+            move, r = u_new - v, p_new - p_v
+            curvature = h @ (r * r)  # at most len(D) * |move|_D^2: unit diagonal
+            if curvature <= L * (D @ (move * move)) * (1 + tiny) or L >= len(D):
+                break
+            L *= 2.0
+        value_new = model(u_new, p_new)
+        if value_new > value and beta > 0:  # momentum went uphill: restart at u
+            u_old, p_old, t = u, p, 1.0
+            continue
+        u_old, p_old, u, p, t, value = u, p, u_new, p_new, t_new, value_new
+        if np.max(L * D * np.abs(move)) <= tol:
+            break
+    delta = u - w
+    if intercept:  # back from b' to the intercept of the centered data
+        delta[d] -= (center - x_mean) @ delta[:d]
+    return delta, p[:, None], L

@@ -1,0 +1,94 @@
+"""What every solver returns and reports: the result record, divergence
+detection (:class:`DivergenceError`) and the verbose progress line. Imports
+only numpy."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+_GROWTH_LIMIT = 1e3
+
+
+@dataclass
+class OptimizeResult:
+    """Result record of a solver.
+
+    Attributes
+    ----------
+    coef : ndarray
+        Final parameters ``theta``.
+    n_iter : int
+        Iterations (full batch) or epochs (stochastic) run.
+    objective : list of float
+        Objective ``f + g`` after each iteration or epoch.
+    converged : bool
+        Whether the stopping criterion was met before ``max_iter``.
+    step : float
+        Last step size used.
+    t : int
+        Number of parameter updates performed, plus the starting count.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.datafits import QuadraticDatafit
+    >>> from sklearn_foundations.optimize import fista
+    >>> from sklearn_foundations.penalties import L2
+    >>> f = QuadraticDatafit(np.eye(2), np.array([[1.0], [2.0]]), None, 0.0,
+    ...                      fit_intercept=False)
+    >>> res = fista(f, L2(1.0), np.zeros((2, 1)), step=0.5, max_iter=100, tol=1e-10)
+    >>> res.coef.ravel(), res.converged  # (G + I) w = q
+    (array([0.5, 1. ]), True)
+    """
+
+    coef: np.ndarray
+    n_iter: int
+    objective: list = field(default_factory=list)
+    converged: bool = False
+    step: float = 0.0
+    t: int = 1
+
+
+class DivergenceError(ValueError):
+    r"""The objective became non-finite or grew by orders of magnitude.
+
+    Examples
+    --------
+    A constant step of 2.5 on :math:`f(w) = w^2` (:math:`L = 2`, stable below
+    :math:`2/L = 1`) multiplies the error by :math:`|1 - 2 \cdot 2.5| = 4` each
+    iteration, and the objective passes a thousand times its start:
+
+    >>> import numpy as np
+    >>> from sklearn_foundations.datafits import QuadraticDatafit
+    >>> from sklearn_foundations.optimize import DivergenceError, proximal_gradient
+    >>> from sklearn_foundations.penalties import L2
+    >>> f = QuadraticDatafit(2 * np.eye(1), np.zeros((1, 1)), None, 0.0,
+    ...                      fit_intercept=False)
+    >>> try:
+    ...     proximal_gradient(f, L2(0.0), np.ones((1, 1)), step=2.5,
+    ...                       max_iter=100, tol=1e-8)
+    ... except DivergenceError as exc:
+    ...     print(exc.iteration, exc)
+    3 the objective diverged: 4.1e+03 at iteration 3, starting from 1
+    """
+
+    def __init__(self, iteration, objective, initial):
+        self.iteration, self.objective, self.initial = iteration, objective, initial
+        super().__init__(
+            f"the objective diverged: {objective:.3g} at iteration {iteration}, "
+            f"starting from {initial:.3g}"
+        )
+
+
+def _check_divergence(iteration, objective, initial):
+    if not np.isfinite(objective) or objective > _GROWTH_LIMIT * max(initial, 1.0):
+        raise DivergenceError(iteration, objective, initial)
+
+
+def _report(verbose, name, iteration, objective, optimality, step):
+    if verbose:
+        print(
+            f"-- {name} {iteration}: objective {objective:.8g}, "
+            f"optimality {optimality:.3g}, step {step:.3g}",
+            flush=True,
+        )
