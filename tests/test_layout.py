@@ -1,0 +1,67 @@
+"""Layout rules: the math modules import only numpy, scipy, the standard
+library and each other (scikit-learn enters through the estimators alone),
+and scikit-learn's private helpers come through ``_compat`` alone."""
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "sklearn_foundations"
+MATH = ["datafits", "gradcheck", "linalg", "losses", "optimize", "penalties",
+        "probability"]  # fmt: skip
+
+
+def _modules(name):
+    path = PACKAGE / name
+    return sorted(path.glob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
+
+
+def _imports(path):
+    """(top-level name, None) per absolute import, (None, the package's
+    top-level module) per relative one."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            yield from ((alias.name.split(".")[0], None) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            yield node.module.split(".")[0], None
+        elif isinstance(node, ast.ImportFrom):
+            parts = path.relative_to(PACKAGE).with_suffix("").parts
+            base = parts[: len(parts) - node.level]
+            names = [node.module] if node.module else [a.name for a in node.names]
+            for name in names:
+                yield None, [*base, *name.split(".")][0]
+
+
+@pytest.mark.parametrize("name", MATH)
+def test_math_modules_import_only_numpy_scipy_and_each_other(name):
+    for path in _modules(name):
+        for absolute, relative in _imports(path):
+            if absolute is not None:
+                allowed = absolute in ("numpy", "scipy")
+                assert allowed or absolute in sys.stdlib_module_names, (
+                    f"{path.name} imports {absolute}"
+                )
+            else:
+                assert relative in MATH, f"{path.name} imports the package's {relative}"
+
+
+def test_private_scikit_learn_helpers_come_through_compat_alone():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "_compat.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                module = node.module.split(".")
+                names = [alias.name for alias in node.names]
+                private = [n for n in module[1:] + names if n.startswith("_")]
+                assert module[0] != "sklearn" or not private, (
+                    f"{path.name} imports {node.module}: {private}"
+                )
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    parts = alias.name.split(".")
+                    assert parts[0] != "sklearn" or not any(
+                        p.startswith("_") for p in parts
+                    ), f"{path.name} imports {alias.name}"
