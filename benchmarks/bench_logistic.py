@@ -61,7 +61,10 @@ def problems(quick):
     Xs = sp.random(n, d, density=5e-3, format="csr", random_state=1)
     w = rng.standard_normal(d) * (rng.uniform(size=d) < 0.2)
     ys = (Xs @ w + 0.1 * rng.logistic(size=n) > 0).astype(int)
-    yield f"sparse {n}x{d} ({Xs.nnz:,} nnz)", Xs, ys, 1e-4
+    yield f"sparse {n}x{d} ({Xs.nnz:,} nnz, CSR)", Xs, ys, 1e-4
+    # the same matrix by columns: every estimator gets it as it is and
+    # converts it where its solver needs the other storage
+    yield f"sparse {n}x{d} ({Xs.nnz:,} nnz, CSC)", Xs.tocsc(), ys, 1e-4
 
 
 def candidates(C, l1_ratio, binary):

@@ -59,11 +59,11 @@ def test_same_optimum_as_scikit_learn(dataset, C, l1_ratio):
 
 
 @pytest.mark.parametrize("other", ["fista", "newton-cg"])
-@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fmt", [None, "csr", "csc"])
 @pytest.mark.parametrize("dataset", ["breast_cancer", "wine"])
-def test_solvers_agree_on_the_smooth_objective(dataset, sparse, other):
+def test_solvers_agree_on_the_smooth_objective(dataset, fmt, other):
     X, y = _load(dataset)
-    X = sp.csr_matrix(X) if sparse else X
+    X = X if fmt is None else sp.csr_matrix(X).asformat(fmt)
     a = LogisticRegression(solver="lbfgs", C=0.3, **TIGHT).fit(X, y)
     b = LogisticRegression(solver=other, C=0.3, **TIGHT).fit(X, y)
     np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-7)
@@ -72,13 +72,13 @@ def test_solvers_agree_on_the_smooth_objective(dataset, sparse, other):
         assert b.n_iter_[0] < a.n_iter_[0] / 3
 
 
-@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fmt", [None, "csr", "csc"])
 @pytest.mark.parametrize(
     "C, l1_ratio", [(0.1, 1.0), (1.0, 1.0), (0.5, 0.5), (0.3, 0.0)]
 )
-def test_newton_and_fista_agree(C, l1_ratio, sparse):
+def test_newton_and_fista_agree(C, l1_ratio, fmt):
     X, y = _load("breast_cancer")
-    X = sp.csr_matrix(X) if sparse else X
+    X = X if fmt is None else sp.csr_matrix(X).asformat(fmt)
     newton = LogisticRegression(solver="newton", C=C, l1_ratio=l1_ratio, **TIGHT)
     fista = LogisticRegression(solver="fista", C=C, l1_ratio=l1_ratio, **TIGHT)
     newton.fit(X, y), fista.fit(X, y)
@@ -176,15 +176,37 @@ def test_huge_features_and_a_rare_class_stay_finite():
     assert clf.score(X, y) > 0.9
 
 
-def test_sparse_input_gives_the_dense_answer():
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_input_gives_the_dense_answer(fmt):
     X, y = _load("wine")
     X[np.abs(X) < 0.5] = 0
     kw = dict(C=0.5, l1_ratio=0.5, **TIGHT)
     dense = LogisticRegression(**kw).fit(X, y)
-    sparse = LogisticRegression(**kw).fit(sp.csr_matrix(X), y)
+    sparse = LogisticRegression(**kw).fit(sp.csr_matrix(X).asformat(fmt), y)
     # tol bounds the gradient mapping; the coefficients then agree to tol / mu
     np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-7)
     np.testing.assert_allclose(sparse.intercept_, dense.intercept_, atol=1e-7)
+    X_test = sp.csr_matrix(X[::3]).asformat(fmt)
+    np.testing.assert_allclose(
+        sparse.predict_proba(X_test), dense.predict_proba(X[::3])
+    )
+
+
+@pytest.mark.parametrize("solver", ["newton", "lbfgs", "newton-cg", "fista"])
+def test_csc_input_is_used_as_it_is(solver, monkeypatch):
+    # proximal Newton slices columns: CSC input must not go to CSR and back
+    X, y = _load("breast_cancer")
+    X = sp.csc_matrix(X)
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("CSC input converted to CSR")
+
+    monkeypatch.setattr(sp.csc_matrix, "tocsr", refuse)
+    clf = LogisticRegression(
+        solver=solver, C=0.1, l1_ratio=0.0 if solver != "newton" else 1.0
+    )
+    clf.fit(X, y)
+    assert clf.score(X, y) > 0.9
 
 
 def test_float32_stays_float32():

@@ -173,7 +173,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         -------
         self : LogisticRegression
         """
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=_DTYPES)
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], dtype=_DTYPES)
         check_classification_targets(y)
         classes, y_idx = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -261,7 +261,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def _linear(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=_DTYPES, reset=False)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=_DTYPES, reset=False
+        )
         return np.asarray(X @ self.coef_.T) + self.intercept_
 
     def _loss(self):
