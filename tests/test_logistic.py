@@ -188,7 +188,7 @@ def test_sparse_input_gives_the_dense_answer(fmt):
     np.testing.assert_allclose(sparse.intercept_, dense.intercept_, atol=1e-7)
     X_test = sp.csr_matrix(X[::3]).asformat(fmt)
     np.testing.assert_allclose(
-        sparse.predict_proba(X_test), dense.predict_proba(X[::3])
+        sparse.predict_proba(X_test), dense.predict_proba(X[::3]), atol=1e-7
     )
 
 
