@@ -205,6 +205,19 @@ def test_max_iter_gives_a_convergence_warning(diabetes):
         GradientDescentRegressor(max_iter=3, tol=1e-12).fit(X, y)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_warning_names_float32_rounding_only_for_float32(diabetes, dtype):
+    X, y = diabetes
+    est = GradientDescentRegressor(
+        penalty="elasticnet", alpha=0.01, learning_rate="constant", eta0=0.01,
+        max_iter=300, tol=1e-12,
+    )  # fmt: skip
+    with pytest.warns(ConvergenceWarning, match="max_iter=300") as record:
+        est.fit(X.astype(dtype), y)
+    named = any("float64" in str(w.message) for w in record)
+    assert named == (dtype == np.float32)
+
+
 def test_verbose_prints_one_line_per_iteration(diabetes, capsys):
     X, y = diabetes
     est = GradientDescentRegressor(verbose=1, tol=1e-6).fit(X, y)

@@ -255,6 +255,21 @@ def test_non_convergence_warns():
         LogisticRegression(max_iter=3).fit(X, y)
 
 
+def test_a_tol_below_float32_rounding_is_explained():
+    # the same fit reaches tol=1e-12 on float64 data; on float32 data it
+    # cannot, and the warning says why and what to do
+    X, y = _load("wine")
+    params = dict(solver="fista", l1_ratio=1.0, tol=1e-12, max_iter=300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        LogisticRegression(**params).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match=r"float32.*X\.astype\(np\.float64\)"):
+        LogisticRegression(**params).fit(X.astype(np.float32), y)
+    with pytest.warns(ConvergenceWarning) as record:  # a loose tol: max_iter's fault
+        LogisticRegression(max_iter=2).fit(X.astype(np.float32), y)
+    assert not any("float32" in str(w.message) for w in record)
+
+
 def test_bad_parameters_say_what_is_wrong():
     X, y = _load("iris")
     with pytest.raises(ValueError, match="lbfgs.*l1_ratio"):

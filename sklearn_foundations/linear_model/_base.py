@@ -41,6 +41,19 @@ def from_centered(theta, x_mean, n_features, fit_intercept):
     return W.T.copy(), b
 
 
+def float32_hint(dtype, tol):
+    """The end of a ``ConvergenceWarning`` for float32 data and a small ``tol``:
+    their rounding (about 1e-7 relative) puts a floor under the optimality a
+    solver can reach, and a ``tol`` near it may be out of reach."""
+    if np.dtype(dtype) != np.float32 or tol >= 1e-5:
+        return ""
+    return (
+        f" float32 data round the gradient to about 1e-7 of its scale, so "
+        f"tol={tol} may be out of their reach: fit float64 data "
+        "(X.astype(np.float64)) for a tighter tol."
+    )
+
+
 def minibatch_lipschitz(L, L_max, n, b):
     r"""Expected smoothness of mini-batches of size ``b`` drawn from ``n`` rows.
 

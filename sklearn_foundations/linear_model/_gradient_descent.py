@@ -28,6 +28,7 @@ from ..optimize import (
     stochastic_gradient,
 )
 from ._base import (
+    float32_hint,
     from_centered,
     make_penalty,
     minibatch_lipschitz,
@@ -282,7 +283,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                 f"{type(self).__name__} did not converge: max_iter={self.max_iter} "
                 f"{'epochs' if stochastic else 'iterations'} were reached before "
                 f"tol={self.tol}. Increase max_iter, loosen tol, or standardize "
-                "the features.",
+                "the features." + float32_hint(X.dtype, self.tol),
                 ConvergenceWarning,
                 stacklevel=2,
             )

@@ -15,6 +15,7 @@ from ..losses import BinomialLogLoss, MultinomialLogLoss
 from ..optimize import fista, lbfgs, newton_cg, prox_newton
 from ._base import (
     class_weights,
+    float32_hint,
     from_centered,
     make_penalty,
     to_centered,
@@ -323,7 +324,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             warnings.warn(
                 f"LogisticRegression did not converge in max_iter={self.max_iter} "
                 f"iterations (tol={self.tol}). Increase max_iter, or scale the "
-                "features (e.g. StandardScaler).",
+                "features (e.g. StandardScaler)."
+                + float32_hint(datafit.X.dtype, self.tol),
                 ConvergenceWarning,
                 stacklevel=3,
             )
