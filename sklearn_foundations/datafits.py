@@ -18,13 +18,28 @@ materialized, so sparse ``X`` stays sparse and dense ``X`` is never copied:
 A datafit is linear-then-nonlinear: ``linear(theta)`` is the only pass over the
 data (:math:`X_c W + b`), and ``value``/``gradient`` take its output, so a solver
 that combines iterates linearly (Nesterov's extrapolation) can combine their
-images too instead of paying another pass. This module imports only numpy/scipy.
+images too instead of paying another pass.
+
+Every datafit also gives its **metric** :math:`D`, the diagonal of
+:math:`A^\top S A` with :math:`A = [X_c, 1]` (the curvature of the squared
+error along each coordinate; 1 where a column is constant): the solvers
+measure optimality as :math:`\max_j |g_j| / \sqrt{D_j}`, the gradient with
+respect to the coefficients of standardized columns, which does not change
+when a column is rescaled, and the first-order ones can step in it. This
+module imports only numpy/scipy.
 """
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator
 
-from .linalg import gram_matrix, gram_moments, gram_operator, largest_eigenvalue
+from .linalg import (
+    column_squares,
+    gram_matrix,
+    gram_moments,
+    gram_operator,
+    largest_eigenvalue,
+)
 
 __all__ = ["LinearDatafit", "QuadraticDatafit", "centered_gram"]
 
@@ -66,6 +81,19 @@ class LinearDatafit:
         self.loss, self.X, self.y, self.s = loss, X, y, s
         self.x_mean = x_mean
         self.fit_intercept = fit_intercept
+        self._metric = None
+
+    def metric(self):
+        r"""The diagonal :math:`D` of :math:`A^\top S A`, :math:`A = [X_c, 1]`,
+        one entry per row of ``theta`` (float64, computed once): the weighted
+        sum of squares of each centered column, 1 for the intercept and for a
+        column that is zero once centered."""
+        if self._metric is None:
+            D = column_squares(self.X, self.s, self.x_mean)
+            if self.fit_intercept:
+                D = np.append(D, 1.0)
+            self._metric = _positive(D)
+        return self._metric
 
     @property
     def n_samples(self):
@@ -123,10 +151,14 @@ class LinearDatafit:
             return grad_W
         return np.vstack([grad_W, g_sum[None, :]])
 
-    def lipschitz(self, random_state=0):
+    def lipschitz(self, random_state=0, metric=None):
         r""":math:`\ell'' \cdot \lambda_{\max}` of the Hessian bound
-        :math:`[X_c, 1]^\top S [X_c, 1]`, block diagonal after centering."""
+        :math:`[X_c, 1]^\top S [X_c, 1]`, block diagonal after centering; with
+        ``metric`` :math:`D`, of :math:`D^{-1/2} [X_c, 1]^\top S [X_c, 1]
+        D^{-1/2}` (the constant of gradient steps in that metric)."""
         op = gram_operator(self.X, self.s, self.x_mean)
+        if metric is not None:
+            op = _scaled(op, metric[: self.X.shape[1]])
         lam = largest_eigenvalue(op, random_state=random_state)
         if self.fit_intercept and self.x_mean is not None:
             lam = max(lam, 1.0)  # centered: the intercept block is separate
@@ -154,9 +186,11 @@ class LinearDatafit:
 
     def with_X(self, X):
         """The same datafit on another storage of the same matrix (e.g. CSC)."""
-        return LinearDatafit(
+        other = LinearDatafit(
             self.loss, X, self.y, self.s, self.x_mean, self.fit_intercept
         )
+        other._metric = self._metric
+        return other
 
     def batch(self, idx):
         """The datafit on rows ``idx``, reweighted to be an unbiased estimate."""
@@ -197,6 +231,12 @@ class QuadraticDatafit:
         self.fit_intercept = fit_intercept
         self.x_mean = None
 
+    def metric(self):
+        """The diagonal of :math:`G` (and 1 for the intercept), as
+        :meth:`LinearDatafit.metric`."""
+        D = np.diag(self.G).astype(np.float64)
+        return _positive(np.append(D, 1.0) if self.fit_intercept else D)
+
     @classmethod
     def from_data(cls, X, y, s, fit_intercept=True):
         """The datafit of ``X``, ``y`` (2-D) with weights ``s`` summing to one;
@@ -235,9 +275,31 @@ class QuadraticDatafit:
     def value_gradient(self, theta, A):
         return self.value(theta, A), self.gradient(theta, A)
 
-    def lipschitz(self, random_state=0):
-        lam = largest_eigenvalue(self.G, random_state=random_state)
+    def lipschitz(self, random_state=0, metric=None):
+        G = self.G
+        if metric is not None:
+            r = 1.0 / np.sqrt(metric[: len(G)])
+            G = G * np.outer(r, r).astype(G.dtype)
+        lam = largest_eigenvalue(G, random_state=random_state)
         return max(lam, 1.0) if self.fit_intercept else lam
+
+
+def _positive(D):
+    """The metric with 1 where a coordinate has no curvature (or none that
+    float64 resolves): such a coordinate's gradient is zero too."""
+    D = np.asarray(D, dtype=np.float64)
+    return np.where(D > np.finfo(np.float64).tiny, D, 1.0)
+
+
+def _scaled(op, D):
+    r"""The operator :math:`D^{-1/2} A D^{-1/2}`."""
+    r = 1.0 / np.sqrt(D)
+
+    def matmat(V):
+        V = V.reshape(len(r), -1)
+        return r[:, None] * (op @ (r[:, None] * V).astype(op.dtype))
+
+    return LinearOperator(op.shape, matvec=matmat, matmat=matmat, dtype=op.dtype)
 
 
 def centered_gram(X, y, s, x_mean=None, y_mean=None, chunk_size=None):

@@ -23,11 +23,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import Interval, StrOptions, _fit_context
 from .linalg import (
+    column_squares,
     deflated_power_iteration,
     gram_matrix,
     gram_operator,
     power_iteration,
-    row_blocks,
 )
 
 __all__ = ["PowerIterationPCA"]
@@ -36,25 +36,6 @@ _DTYPES = [np.float64, np.float32]
 
 
 _PRODUCTS_PER_FIT = 40  # about twice the block products of a typical fit
-
-
-def _centered_squares(X, mean):
-    r"""Per column :math:`\sum_i (x_{ij} - m_j)^2`, without the cancellation of
-    :math:`\sum_i x_{ij}^2 - n m_j^2`: dense ``X`` by blocks of rows, sparse
-    ``X`` from its stored entries plus :math:`(n - \mathrm{nnz}_j) m_j^2` for
-    the zeros."""
-    n, d = X.shape
-    if sp.issparse(X):
-        X = sp.csr_matrix(X)
-        cols = X.indices
-        stored = np.bincount(cols, weights=(X.data - mean[cols]) ** 2, minlength=d)
-        zeros = n - np.bincount(cols, minlength=d)
-        return stored + zeros * mean**2
-    out = np.zeros(d)
-    for rows in row_blocks(n, d):
-        block = X[rows] - mean
-        out += np.einsum("ij,ij->j", block, block)
-    return out
 
 
 class PowerIterationPCA(
@@ -313,7 +294,7 @@ class PowerIterationPCA(
             return cov, float(np.trace(cov))
         weights = np.full(n, 1.0 / (n - 1), dtype=X.dtype)
         op = gram_operator(X, weights, self.mean_)
-        return op, float(_centered_squares(X, self.mean_).sum() / (n - 1))
+        return op, float(column_squares(X, center=self.mean_).sum() / (n - 1))
 
     def _explicit_covariance(self, X):
         """Forming :math:`C` costs :math:`n d^2` once; the operator costs

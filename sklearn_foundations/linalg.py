@@ -22,6 +22,7 @@ from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
 __all__ = [
     "EigenResult",
+    "column_squares",
     "deflated_power_iteration",
     "gram_matrix",
     "gram_moments",
@@ -493,6 +494,60 @@ def gram_moments(X, weights, targets, chunk_size=None):
     delta = v / total
     G -= total * np.outer(delta, delta)
     return guess + delta, G, Q  # Q needs no correction: s^T T = 0
+
+
+def column_squares(X, weights=None, center=None):
+    r"""Per column, the weighted sum of squared deviations from a center,
+
+    .. math::
+
+        D_j = \sum_i s_i (x_{ij} - c_j)^2,
+
+    the diagonal of :math:`X_c^\top S X_c`, in float64. Dense ``X`` is
+    centered one block of rows at a time (no cancellation in
+    :math:`\sum s x^2 - c^2` for a column whose mean dwarfs its spread);
+    sparse ``X`` takes its stored entries, :math:`\sum_{\text{stored}} s_i
+    (x_{ij} - c_j)^2`, plus :math:`c_j^2` times the weight of its zeros.
+    ``weights`` None means :math:`S = I`, ``center`` None means :math:`c = 0`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> from sklearn_foundations.linalg import column_squares
+    >>> X = np.array([[1.0, 0.0], [3.0, 4.0]])
+    >>> column_squares(X, center=X.mean(axis=0))
+    array([2., 8.])
+    >>> column_squares(sp.csr_matrix(X), center=X.mean(axis=0))
+    array([2., 8.])
+    """
+    n, d = X.shape
+    c = np.zeros(d) if center is None else np.asarray(center, dtype=np.float64)
+    s = None if weights is None else np.asarray(weights, dtype=np.float64)
+    if sp.issparse(X):
+        X = X.tocoo() if X.format not in ("csr", "csc") else X
+        if X.format == "csc":
+            cols = np.repeat(np.arange(d), np.diff(X.indptr))
+            rows = X.indices
+        elif X.format == "csr":
+            rows = np.repeat(np.arange(n), np.diff(X.indptr))
+            cols = X.indices
+        else:
+            rows, cols = X.row, X.col
+        s_rows = 1.0 if s is None else s[rows]
+        dev = X.data.astype(np.float64) - c[cols]
+        stored = np.bincount(cols, weights=s_rows * dev * dev, minlength=d)
+        total = float(n) if s is None else float(s.sum())
+        seen = np.bincount(
+            cols, weights=np.broadcast_to(s_rows, cols.shape), minlength=d
+        )
+        return stored + np.maximum(total - seen, 0.0) * c * c
+    out = np.zeros(d)
+    for rows in row_blocks(n, d):
+        block = X[rows] - c
+        block *= block
+        out += block.sum(axis=0) if s is None else s[rows] @ block
+    return out
 
 
 def row_blocks(n, d, size=1 << 16):

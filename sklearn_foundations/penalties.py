@@ -85,6 +85,8 @@ class ElasticNet:
         return float(self.l1 * np.abs(w).sum() + 0.5 * self.l2 * (w * w).sum())
 
     def prox(self, w, step):
+        """Soft-thresholding and shrinkage; ``step`` a scalar or an array that
+        broadcasts against ``w`` (a step per coordinate: a diagonal metric)."""
         return soft_threshold(w, step * self.l1) / (1.0 + step * self.l2)
 
     def gradient(self, w):
@@ -201,8 +203,10 @@ class WithIntercept:
         return self.penalty.value(theta[:-1])
 
     def prox(self, theta, step):
+        """The penalty's prox on every row but the last; ``step`` a scalar or
+        one entry per row of ``theta``."""
         out = np.empty_like(theta)
-        out[:-1] = self.penalty.prox(theta[:-1], step)
+        out[:-1] = self.penalty.prox(theta[:-1], step[:-1] if np.ndim(step) else step)
         out[-1] = theta[-1]
         return out
 

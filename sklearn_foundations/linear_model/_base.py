@@ -5,8 +5,11 @@ The solvers work on ``theta = [W; b]`` in centered coordinates (see
 the ``coef_``/``intercept_`` a user sees.
 """
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 
 from ..penalties import ElasticNet, WithIntercept
 
@@ -51,6 +54,29 @@ def float32_hint(dtype, tol):
         f" float32 data round the gradient to about 1e-7 of its scale, so "
         f"tol={tol} may be out of their reach: fit float64 data "
         "(X.astype(np.float64)) for a tighter tol."
+    )
+
+
+def warn_unconverged(name, result, max_iter, tol, dtype, unit="iterations"):
+    """The one ``ConvergenceWarning`` of the linear models: why the solver
+    stopped short of ``tol`` (``max_iter``, or no progress left in floating
+    point), how far it got, and what to do."""
+    reached = f"{unit} were reached" if result.n_iter >= max_iter else None
+    optimality = getattr(result, "optimality", np.nan)
+    where = "" if np.isnan(optimality) else f" (optimality {optimality:.3g})"
+    if reached:
+        why = f"max_iter={max_iter} {reached} before tol={tol}{where}"
+        advice = "Increase max_iter or loosen tol."
+    else:
+        why = (
+            f"it stopped after {result.n_iter} {unit}{where} above tol={tol}: "
+            "no step makes progress in floating point any more"
+        )
+        advice = "Loosen tol, or check the data for extreme scales or duplicates."
+    warnings.warn(
+        f"{name} did not converge: {why}. {advice}" + float32_hint(dtype, tol),
+        ConvergenceWarning,
+        stacklevel=4,
     )
 
 

@@ -1,12 +1,10 @@
 """GradientDescentRegressor: linear regression fitted by (proximal) gradient descent."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -28,11 +26,11 @@ from ..optimize import (
     stochastic_gradient,
 )
 from ._base import (
-    float32_hint,
     from_centered,
     make_penalty,
     minibatch_lipschitz,
     to_centered,
+    warn_unconverged,
     weighted_mean,
 )
 
@@ -279,14 +277,10 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         theta0 = self._initial_theta(X, y, s, x_mean, coef_init, intercept_init)
         result = self._solve(datafit, theta0, rng, stochastic, monitor, t0=1)
         if not result.converged:
-            warnings.warn(
-                f"{type(self).__name__} did not converge: max_iter={self.max_iter} "
-                f"{'epochs' if stochastic else 'iterations'} were reached before "
-                f"tol={self.tol}. Increase max_iter, loosen tol, or standardize "
-                "the features." + float32_hint(X.dtype, self.tol),
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+            warn_unconverged(
+                type(self).__name__, result, self.max_iter, self.tol, X.dtype,
+                "epochs" if stochastic else "iterations",
+            )  # fmt: skip
         self._set_fitted(result, x_mean, X.shape[1], y, result.objective)
         return self
 
@@ -456,7 +450,9 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         )
         max_iter = epochs or self.max_iter
         eps = 10 * np.finfo(theta0.dtype).eps
-        steps = _StepSizes(datafit, stochastic, self.batch_size, rng)
+        in_metric = not stochastic and self.learning_rate != "constant"
+        metric = datafit.metric() if in_metric else None
+        steps = _StepSizes(datafit, stochastic, self.batch_size, rng, metric)
         try:
             if stochastic:
                 initial = datafit.value(theta0, datafit.linear(theta0))
@@ -483,7 +479,8 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                     verbose=self.verbose,
                 )
             grad0 = datafit.gradient(theta0, datafit.linear(theta0))
-            tol = max(self.tol, eps) * np.max(np.abs(grad0), initial=0.0)
+            scale = np.sqrt(datafit.metric())[:, None]  # column scales: see datafits
+            tol = max(self.tol, eps) * np.max(np.abs(grad0) / scale, initial=0.0)
             common = dict(max_iter=max_iter, tol=tol, monitor=monitor)
             quadratic = self.loss == "squared_error" and penalty.smooth
             if self.learning_rate == "auto" and quadratic:
@@ -501,12 +498,13 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                 theta0 = result.coef  # a singular or stalled active set: FISTA
             if self.learning_rate == "auto":
                 return fista(
-                    datafit, penalty, theta0, step=steps.auto(), verbose=self.verbose,
-                    **common,
+                    datafit, penalty, theta0, step=steps.auto(), metric=metric,
+                    verbose=self.verbose, **common,
                 )  # fmt: skip
             return proximal_gradient(
-                datafit, penalty, theta0, step=self.eta0, verbose=self.verbose,
-                line_search=self.learning_rate == "backtracking", **common,
+                datafit, penalty, theta0, step=self.eta0, metric=metric,
+                line_search=self.learning_rate == "backtracking",
+                verbose=self.verbose, **common,
             )  # fmt: skip
         except DivergenceError as exc:
             raise ValueError(
@@ -558,16 +556,18 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
 
 
 class _StepSizes:
-    """The automatic step 1/L (full batch) or 1/L_b (mini-batch), computed once."""
+    """The automatic step 1/L (full batch, in the datafit's ``metric`` when
+    given) or 1/L_b (mini-batch), computed once."""
 
-    def __init__(self, datafit, stochastic, batch_size, rng):
+    def __init__(self, datafit, stochastic, batch_size, rng, metric=None):
         self.datafit, self.stochastic, self.batch_size = datafit, stochastic, batch_size
+        self.metric = metric
         self.seed = rng.randint(np.iinfo(np.int32).max)
         self._step = None
 
     def auto(self):
         if self._step is None:
-            L = self.datafit.lipschitz(random_state=self.seed)
+            L = self.datafit.lipschitz(random_state=self.seed, metric=self.metric)
             if self.stochastic and self.batch_size is not None:
                 n = self.datafit.n_samples
                 L_max = self.datafit.sample_lipschitz()

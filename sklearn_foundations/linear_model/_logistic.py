@@ -15,10 +15,10 @@ from ..losses import BinomialLogLoss, MultinomialLogLoss
 from ..optimize import fista, lbfgs, newton_cg, prox_newton
 from ._base import (
     class_weights,
-    float32_hint,
     from_centered,
     make_penalty,
     to_centered,
+    warn_unconverged,
     weighted_mean,
 )
 
@@ -216,6 +216,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             result = fista(
                 datafit, penalty, theta0, step=self._first_step(datafit, theta0),
                 max_iter=self.max_iter, tol=self.tol, line_search=True,
+                metric=datafit.metric(),
                 center=penalty.center if Y.shape[1] > 1 else None,
                 verbose=self.verbose,
             )  # fmt: skip
@@ -302,13 +303,16 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         :math:`g^\top H g / g^\top g` along the gradient at ``theta`` (the line
         search adapts it from there; the global bound :math:`\tfrac12
         \lambda_{\max}` is up to K/2 times larger than the local curvature)."""
+        D = datafit.metric()
         Z = datafit.linear(theta)
         grad = datafit.gradient(theta, Z)
-        curvature = float(np.sum(grad * datafit.hessian_product(Z, grad)))
+        p = grad / D[:, None]  # the gradient in the metric D
+        curvature = float(np.sum(p * datafit.hessian_product(Z, p)))
         if curvature > 0:
-            return float(np.sum(grad**2)) / curvature
+            return float(np.sum(grad * p)) / curvature
         # flat along the gradient (or zero gradient): the global bound
-        return 1.0 / max(datafit.lipschitz(random_state=self.random_state), 1e-12)
+        L = datafit.lipschitz(random_state=self.random_state, metric=D)
+        return 1.0 / max(L, 1e-12)
 
     def _warn(self, result, datafit, alpha):
         if alpha == 0 and _separates(datafit.linear(result.coef), datafit):
@@ -321,13 +325,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 stacklevel=3,
             )
         elif not result.converged:
-            warnings.warn(
-                f"LogisticRegression did not converge in max_iter={self.max_iter} "
-                f"iterations (tol={self.tol}). Increase max_iter, or scale the "
-                "features (e.g. StandardScaler)."
-                + float32_hint(datafit.X.dtype, self.tol),
-                ConvergenceWarning,
-                stacklevel=3,
+            warn_unconverged(
+                "LogisticRegression", result, self.max_iter, self.tol, datafit.X.dtype
             )
 
 

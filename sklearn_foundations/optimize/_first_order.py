@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from ._result import OptimizeResult, _check_divergence, _report
+from ._result import OptimizeResult, _check_divergence, _optimality, _report, _scale
 from ._schedules import Plateau
 
 _STEP_CUT, _STEP_GROWTH = 0.5, 1.1  # FISTA's line search
@@ -16,7 +16,7 @@ _STEP_CUT, _STEP_GROWTH = 0.5, 1.1  # FISTA's line search
 
 def fista(
     datafit, penalty, theta0, *, step, max_iter, tol, restart=True,
-    line_search=False, center=None, monitor=None, verbose=0,
+    line_search=False, center=None, metric=None, monitor=None, verbose=0,
 ):  # fmt: skip
     r"""Accelerated proximal gradient (FISTA) with adaptive restart.
 
@@ -42,6 +42,17 @@ def fista(
     linear map are extrapolated alongside, so each iteration is one ``linear``
     and one ``gradient`` call (plus one ``linear`` per halving).
 
+    With ``metric`` :math:`D` (a vector, one entry per row of ``theta``, such
+    as ``datafit.metric()``) the steps are taken in that metric, :math:`\eta
+    D^{-1}` per coordinate, with the prox of :math:`\eta D^{-1} g` and
+    :math:`\|\cdot\|_D` in the line search: gradient descent on the
+    coefficients of standardized columns, whose conditioning does not depend
+    on the scales of the columns; ``step`` is then :math:`1/L` of
+    :math:`D^{-1/2} \nabla^2 f D^{-1/2}`. It stops when the gradient mapping
+    :math:`G = (z - \theta_{+}) / (\eta D^{-1})`, zero exactly at an optimum,
+    has :math:`\max_j |G_j| / \sqrt{D_j} \le` ``tol`` (:math:`D` the
+    datafit's metric, whether or not the steps use it).
+
     ``center``, when given, maps each new iterate to one with the same datafit
     (value and gradient, from the same images :math:`A\theta`) and no larger
     penalty, such as :meth:`~sklearn_foundations.penalties.ElasticNet.center`
@@ -64,8 +75,10 @@ def fista(
     theta = theta0
     A = datafit.linear(theta)
     z, A_z, t = theta, A, 1.0
+    scale = _scale(datafit)
+    M = np.ones_like(scale) if metric is None else np.asarray(metric)[:, None]
     initial = datafit.value(theta, A) + penalty.value(theta)
-    objective, converged, it = [], False, 0
+    objective, converged, it, optimality = [], False, 0, np.nan
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
             if line_search:
@@ -73,24 +86,27 @@ def fista(
             else:
                 grad = datafit.gradient(z, A_z)
             while True:
-                theta_new = penalty.prox(z - step * grad, step)
+                steps = (step / M).astype(grad.dtype)
+                theta_new = penalty.prox(z - steps * grad, steps)
                 A_new = datafit.linear(theta_new)
                 f_new = datafit.value(theta_new, A_new)
-                if not line_search or _majorizes(f_z, grad, step, theta_new - z, f_new):
+                if not line_search or _majorizes(
+                    f_z, grad, step, theta_new - z, f_new, M
+                ):
                     break
                 step *= _STEP_CUT
-            mapped = theta_new  # the gradient mapping is (z - mapped) / step
+            mapped = theta_new  # the gradient mapping is (z - mapped) / steps
             if center is not None:
                 theta_new = center(theta_new)
             F = f_new + penalty.value(theta_new)
             objective.append(F)
             _check_divergence(it, F, initial)
-            optimality = np.max(np.abs(mapped - z), initial=0.0) / step
+            optimality = _optimality((z - mapped) / steps, scale)
             _report(verbose, "Iteration", it, F, optimality, step)
             if optimality <= tol or (monitor is not None and monitor(theta_new)):
                 theta, converged = theta_new, True
                 break
-            if restart and np.sum((z - mapped) * (theta_new - theta)) > 0:
+            if restart and np.sum((z - mapped) * M * (theta_new - theta)) > 0:
                 t = 1.0
             t_new = (1.0 + math.sqrt(1.0 + 4.0 * t * t)) / 2.0
             beta = (t - 1.0) / t_new
@@ -101,19 +117,22 @@ def fista(
             theta, A, t = theta_new, A_new, t_new
             if line_search:
                 step *= _STEP_GROWTH
-    return OptimizeResult(theta, it, objective, converged, step, it + 1)
+    return OptimizeResult(
+        coef=theta, n_iter=it, objective=objective, converged=converged,
+        step=step, t=it + 1, optimality=optimality,
+    )  # fmt: skip
 
 
-def _majorizes(f_z, grad, step, delta, f_new):
+def _majorizes(f_z, grad, step, delta, f_new, M):
     r"""Whether :math:`f(z + \delta) \le f(z) + \nabla f(z)^\top \delta +
-    \|\delta\|^2 / (2\eta)`, up to the rounding of the values (a few ulps)."""
-    bound = f_z + float(np.sum(grad * delta)) + float(np.sum(delta**2)) / (2 * step)
+    \|\delta\|_M^2 / (2\eta)`, up to the rounding of the values (a few ulps)."""
+    bound = f_z + float(np.sum(grad * delta)) + float(np.sum(M * delta**2)) / (2 * step)
     return f_new <= bound + 16 * np.finfo(np.asarray(grad).dtype).eps * abs(f_z)
 
 
 def proximal_gradient(
     datafit, penalty, theta0, *, step, max_iter, tol, line_search=False,
-    shrink=0.5, grow=2.0, monitor=None, verbose=0,
+    shrink=0.5, grow=2.0, metric=None, monitor=None, verbose=0,
 ):  # fmt: skip
     r"""Proximal gradient descent, constant step or Armijo backtracking.
 
@@ -131,7 +150,8 @@ def proximal_gradient(
     :math:`(\nabla f(\theta_{+}) - \nabla f(\theta))^\top (\theta_{+} - \theta)
     \le \|\theta_{+} - \theta\|^2 / (2\eta)`, which implies it for convex
     ``f``. A trial step too small to change ``theta`` in floating point ends the
-    search: ``theta`` is then stationary to machine precision.
+    search: ``theta`` is then stationary to machine precision. ``metric`` and
+    the stopping test are those of :func:`fista`.
 
     Examples
     --------
@@ -149,13 +169,16 @@ def proximal_gradient(
     theta = theta0
     A = datafit.linear(theta)
     f, grad = datafit.value(theta, A), datafit.gradient(theta, A)
+    scale = _scale(datafit)
+    M = np.ones_like(scale) if metric is None else np.asarray(metric)[:, None]
     initial = f + penalty.value(theta)
     slack = 10 * np.finfo(np.asarray(theta).dtype).eps
-    objective, converged, it = [], False, 0
+    objective, converged, it, optimality = [], False, 0, np.nan
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
             while True:
-                theta_new = penalty.prox(theta - step * grad, step)
+                steps = (step / M).astype(grad.dtype)
+                theta_new = penalty.prox(theta - steps * grad, steps)
                 A_new = datafit.linear(theta_new)
                 f_new = datafit.value(theta_new, A_new)
                 grad_new = datafit.gradient(theta_new, A_new)
@@ -166,31 +189,36 @@ def proximal_gradient(
                 if (
                     not line_search
                     or stalled
-                    or _sufficient_decrease(f, f_new, grad, grad_new, d, step)
+                    or _sufficient_decrease(f, f_new, grad, grad_new, d, step, M)
                 ):
                     break
                 step *= shrink
             F = f_new + penalty.value(theta_new)
             objective.append(F)
             _check_divergence(it, F, initial)
-            optimality = np.max(np.abs(d), initial=0.0) / step
+            optimality = _optimality(d / steps, scale)
             _report(verbose, "Iteration", it, F, optimality, step)
             theta, f, grad = theta_new, f_new, grad_new
-            if optimality <= tol or (line_search and stalled):
+            if optimality <= tol:
                 converged = True
+                break
+            if line_search and stalled:  # stationary to machine precision
                 break
             if monitor is not None and monitor(theta):
                 converged = True
                 break
             if line_search:
                 step *= grow
-    return OptimizeResult(theta, it, objective, converged, step, it + 1)
+    return OptimizeResult(
+        coef=theta, n_iter=it, objective=objective, converged=converged,
+        step=step, t=it + 1, optimality=optimality,
+    )  # fmt: skip
 
 
-def _sufficient_decrease(f, f_new, grad, grad_new, d, step):
+def _sufficient_decrease(f, f_new, grad, grad_new, d, step, M):
     """Armijo's condition on values while its quadratic term stands well above
     their round-off; then its gradient form, which implies it for convex ``f``."""
-    dd = np.sum(d * d)
+    dd = np.sum(M * d * d)
     if dd / (2 * step) >= 1e-6 * max(abs(f), abs(f_new)):
         return f_new <= f + np.sum(grad * d) + dd / (2 * step)
     return np.sum((grad_new - grad) * d) <= dd / (2 * step)
@@ -260,4 +288,7 @@ def stochastic_gradient(
                     converged = True
                     break
                 plateau.reset()
-    return OptimizeResult(theta, epoch, objective, converged, step, t)
+    return OptimizeResult(
+        coef=theta, n_iter=epoch, objective=objective, converged=converged,
+        step=step, t=t,
+    )  # fmt: skip

@@ -9,7 +9,7 @@ from collections import deque
 
 import numpy as np
 
-from ._result import OptimizeResult, _report
+from ._result import OptimizeResult, _optimality, _report, _scale
 
 
 def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
@@ -27,9 +27,13 @@ def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
         F(\theta + \eta p) \le F(\theta) + c_1 \eta \nabla F(\theta)^\top p
 
     holds. The datafit is linear-then-nonlinear, so trial points cost no pass
-    over the data: :math:`A(\theta + \eta p) = A\theta + \eta A p`. It stops
-    when :math:`\|\nabla F\|_\infty \le` ``tol``, the gradient measure of the
-    other solvers. ``penalty`` must be smooth (no L1 part).
+    over the data: :math:`A(\theta + \eta p) = A\theta + \eta A p`. The
+    initial inverse Hessian is :math:`\gamma D^{-1}`, :math:`D` the datafit's
+    metric (preconditioned L-BFGS: the iterates do not depend on the scales of
+    the columns). It stops when :math:`\max_j |\nabla_j F| / \sqrt{D_j} \le`
+    ``tol``, the measure of the other solvers, or, unconverged, when no step
+    along the gradient lowers ``F`` in floating point. ``penalty`` must be
+    smooth (no L1 part).
 
     Examples
     --------
@@ -47,19 +51,24 @@ def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
     A = datafit.linear(theta)
     F = datafit.value(theta, A) + penalty.value(theta)
     grad = datafit.gradient(theta, A) + penalty.gradient(theta)
+    scale = _scale(datafit)
+    D = (scale**2).astype(grad.dtype)
     slack = 4 * np.finfo(np.asarray(theta).dtype).eps
     pairs = deque(maxlen=memory)
     objective, converged, it, step = [], False, 0, 1.0
-    if np.max(np.abs(grad), initial=0.0) <= tol:
-        return OptimizeResult(theta, 0, [F], True, 0.0, 1)
+    optimality = _optimality(grad, scale)
+    if optimality <= tol:
+        return OptimizeResult(coef=theta, n_iter=0, objective=[F], converged=True,
+                              optimality=optimality)  # fmt: skip
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
-            p = _two_loop(grad, pairs)
+            p = _two_loop(grad, pairs, D)
             slope = float(np.sum(grad * p))
             if not slope < 0:  # not a descent direction: forget the curvature
                 pairs.clear()
-                p, slope = -grad, -float(np.sum(grad * grad))
-            step = 1.0 if pairs else min(1.0, 1.0 / np.max(np.abs(grad)))
+                p = -grad / D
+                slope = float(np.sum(grad * p))
+            step = 1.0 if pairs else min(1.0, 1.0 / optimality)
             A_p = datafit.linear(p)
             while True:
                 theta_new, A_new = theta + step * p, A + step * A_p
@@ -72,8 +81,7 @@ def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
                 step *= 0.5
             if not accepted:  # no decrease to machine precision along p
                 if not pairs:
-                    converged = True  # not even along the gradient: stationary
-                    break
+                    break  # not even along the gradient: stationary, above tol
                 pairs.clear()
                 continue
             if it % 20 == 0:  # refresh the image, free of accumulated round-off
@@ -81,16 +89,21 @@ def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
             grad_new = datafit.gradient(theta_new, A_new) + penalty.gradient(theta_new)
             s, y = theta_new - theta, grad_new - grad
             sy = float(np.sum(s * y))
-            if sy > slack * math.sqrt(float(np.sum(s * s)) * float(np.sum(y * y))):
+            if sy > slack * math.sqrt(
+                float(np.sum(s * s * D)) * float(np.sum(y * y / D))
+            ):
                 pairs.append((s, y, 1.0 / sy))
             theta, A, F, grad = theta_new, A_new, F_new, grad_new
             objective.append(F)
-            optimality = np.max(np.abs(grad), initial=0.0)
+            optimality = _optimality(grad, scale)
             _report(verbose, "Iteration", it, F, optimality, step)
             if optimality <= tol or (monitor is not None and monitor(theta)):
                 converged = True
                 break
-    return OptimizeResult(theta, it, objective, converged, step, it + 1)
+    return OptimizeResult(
+        coef=theta, n_iter=it, objective=objective, converged=converged,
+        step=step, t=it + 1, optimality=optimality,
+    )  # fmt: skip
 
 
 def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
@@ -108,13 +121,16 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
 
     two passes over ``X`` per product (``datafit.hessian_product``; the
     penalty's Hessian product is ``penalty.gradient(v)``, as ``g`` is
-    quadratic). Conjugate gradient stops once its residual is below
-    :math:`\eta \|\nabla F\|` with :math:`\eta = \min(1/2,
+    quadratic), preconditioned by the diagonal :math:`D + \nabla^2 g`
+    (:math:`D` the datafit's metric), so that the steps do not depend on the
+    scales of the columns. Conjugate gradient stops once its residual is below
+    :math:`\eta \|\nabla F\|` (both in the norm of :math:`D^{-1}`) with :math:`\eta = \min(1/2,
     \sqrt{\|\nabla F\|})`, loose far from the optimum and tight near it
     (superlinear convergence), then the step halves from 1 until Armijo's
     condition :math:`F(\theta + t\delta) \le F(\theta) + c_1 t\,
-    \nabla F^\top \delta` holds. Stops when :math:`\|\nabla F\|_\infty \le`
-    ``tol`` or when no step decreases ``F`` in floating point. Sparse ``X``
+    \nabla F^\top \delta` holds. Stops when :math:`\max_j |\nabla_j F| /
+    \sqrt{D_j} \le` ``tol``, or, unconverged unless that holds, when no step
+    decreases ``F`` in floating point. Sparse ``X``
     stays sparse: the second-order method for a smooth objective, where
     :func:`prox_newton` serves the non-smooth one.
 
@@ -143,12 +159,17 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
     Z = datafit.linear(theta)
     F = datafit.value(theta, Z) + penalty.value(theta)
     grad = datafit.gradient(theta, Z) + penalty.gradient(theta)
+    scale = _scale(datafit)
+    # the diagonal of the Hessian of the squared error and the penalty
+    precond = (scale**2 + penalty.gradient(np.ones_like(scale))).astype(grad.dtype)
     objective, converged, it, step = [], False, 0, 1.0
-    if np.max(np.abs(grad), initial=0.0) <= tol:
-        return OptimizeResult(theta, 0, [F], True, 0.0, 1)
+    optimality = _optimality(grad, scale)
+    if optimality <= tol:
+        return OptimizeResult(coef=theta, n_iter=0, objective=[F], converged=True,
+                              optimality=optimality)  # fmt: skip
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
-            delta = _newton_direction(datafit, penalty, Z, grad, max_cg)
+            delta = _newton_direction(datafit, penalty, Z, grad, precond, max_cg)
             Z_delta = datafit.linear(delta)
             slope = float(np.sum(grad * delta))
             step, theta_new, Z_new, F_new = _backtrack(
@@ -156,17 +177,20 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
             )
             if not F_new < F:  # no decrease left in floating point: stationary
                 objective.append(F)
-                converged = True
+                converged = optimality <= tol
                 break
             theta, Z, F = theta_new, Z_new, F_new
             objective.append(F)
             grad = datafit.gradient(theta, Z) + penalty.gradient(theta)
-            optimality = np.max(np.abs(grad), initial=0.0)
+            optimality = _optimality(grad, scale)
             _report(verbose, "Newton iteration", it, F, optimality, step)
             if optimality <= tol:
                 converged = True
                 break
-    return OptimizeResult(theta, it, objective, converged, step, it + 1)
+    return OptimizeResult(
+        coef=theta, n_iter=it, objective=objective, converged=converged,
+        step=step, t=it + 1, optimality=optimality,
+    )  # fmt: skip
 
 
 def _backtrack(datafit, penalty, theta, Z, F, delta, Z_delta, slope):
@@ -182,39 +206,44 @@ def _backtrack(datafit, penalty, theta, Z, F, delta, Z_delta, slope):
         step *= 0.5
 
 
-def _newton_direction(datafit, penalty, Z, grad, max_cg):
+def _newton_direction(datafit, penalty, Z, grad, precond, max_cg):
     r"""Conjugate gradient on :math:`\nabla^2 F\, \delta = -\nabla F`, from 0,
-    to the relative residual :math:`\min(1/2, \sqrt{\|\nabla F\|})`."""
-    norm = math.sqrt(float(np.sum(grad * grad)))
+    preconditioned by the diagonal ``precond``, to the relative residual
+    :math:`\min(1/2, \sqrt{\|\nabla F\|})` in the norm of its inverse."""
+    norm = math.sqrt(float(np.sum(grad * grad / precond)))
     target = min(0.5, math.sqrt(norm)) * norm
     delta = np.zeros_like(grad)
     r = -grad
-    p, rr = r, norm**2
+    z = r / precond
+    p, rz = z, norm**2
     for _ in range(max_cg):
         Hp = datafit.hessian_product(Z, p) + penalty.gradient(p)
         pHp = float(np.sum(p * Hp))
         if not pHp > 0:  # no curvature along p: keep what we have
             break
-        eta = rr / pHp
+        eta = rz / pHp
         delta, r = delta + eta * p, r - eta * Hp
-        rr_new = float(np.sum(r * r))
-        if math.sqrt(rr_new) <= target:
+        z = r / precond
+        rz_new = float(np.sum(r * z))
+        if math.sqrt(rz_new) <= target:
             break
-        p, rr = r + (rr_new / rr) * p, rr_new
-    return delta if np.any(delta) else -grad
+        p, rz = z + (rz_new / rz) * p, rz_new
+    return delta if np.any(delta) else -grad / precond
 
 
-def _two_loop(grad, pairs):
-    """The L-BFGS direction :math:`-H \nabla F` from the stored pairs."""
+def _two_loop(grad, pairs, D):
+    """The L-BFGS direction :math:`-H \nabla F` from the stored pairs, with
+    the initial inverse Hessian :math:`\\gamma D^{-1}`."""
     q = grad.copy()
     alphas = []
     for s, y, rho in reversed(pairs):
         a = rho * np.sum(s * q)
         q -= a * y
         alphas.append(a)
+    q /= D
     if pairs:
         s, y, _ = pairs[-1]
-        q *= np.sum(s * y) / np.sum(y * y)
+        q *= np.sum(s * y) / np.sum(y * y / D)
     for (s, y, rho), a in zip(pairs, reversed(alphas), strict=True):
         q += (a - rho * np.sum(y * q)) * s
     return -q

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from ..linalg import gram_matrix
 from ._newton import _backtrack
-from ._result import OptimizeResult, _check_divergence, _report
+from ._result import OptimizeResult, _check_divergence, _report, _scale
 
 
 def prox_newton(
@@ -58,8 +58,12 @@ def prox_newton(
     :math:`F(\theta + t\delta) \le F(\theta) + c_1 t \Delta` holds, with
     :math:`\Delta = \nabla f^\top \delta + g(\theta + \delta) - g(\theta)`.
 
+    Optimality violations (``penalty.subdiff_distance``) are measured in units
+    of each column's scale, :math:`|\cdot| / \sqrt{D_j}` with :math:`D` the
+    datafit's metric, so that neither the working sets nor the stopping test
+    depend on the scales of the columns (coordinate descent does not either).
     The working set holds the support of :math:`w` and the features whose
-    optimality violation (``penalty.subdiff_distance``) is largest, as many
+    optimality violation is largest, as many
     as the support has, at least ``ws_start`` and at least a quarter of the
     violating features: an L1 solution with few non-zeros is found from small
     models, one with many without growing the model from ``ws_start`` one
@@ -69,14 +73,15 @@ def prox_newton(
     curvature with the weights (:func:`_decoupled`; without that, features
     of very different scales couple it to every weight and the iterations
     run into the thousands). The model solve stops once no coordinate moves
-    by more than a tenth of the current optimality in gradient units (a
+    by more than a tenth of the current optimality in those units (a
     thirtieth for sparse ``X``: one proximal step is a weaker test than a
     sweep), or after ``max_sweeps`` sweeps (dense) or steps (sparse): an
     inexact solve far from the optimum, an exact one near it. Where the
     objective can no longer resolve the decrease (its change below a few ulps),
     the full step is taken if it lowers the optimality violation. The
     iterations stop when the optimality violation is at most ``tol`` for
-    every feature, or when no step makes progress in floating point any more.
+    every feature, or, unconverged unless that holds, when no step makes
+    progress in floating point any more.
     Near the optimum the steps are Newton steps: convergence is superlinear,
     in a few tens of iterations where proximal gradient takes hundreds.
 
@@ -114,13 +119,17 @@ def prox_newton(
         grad = datafit.gradient(theta, Z)
     if convert:
         datafit = datafit.with_X(X_csc.result())
-    violation = penalty.subdiff_distance(theta, grad)[:, 0]
-    optimality = float(np.max(violation))
+    scale = _scale(datafit)[:, 0]
+    violation = penalty.subdiff_distance(theta, grad)[:, 0] / scale
+    optimality = float(np.max(violation, initial=0.0))
     initial = F
     ulps = 16 * np.finfo(theta.dtype).eps  # the objective's resolution, relative
-    objective, converged, it, step, L = [], False, 0, 1.0, 1.0
+    objective, converged, it, step, L = [], optimality <= tol, 0, 1.0, 1.0
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
+            if converged:  # optimal at the start
+                it = 0
+                break
             ws = _working_set(theta[:d, 0], violation[:d], ws_start)
             rows = np.append(ws, d) if datafit.fit_intercept else ws
             h = datafit.loss.hessian_product(y, Z, s, np.ones_like(Z))[:, 0]
@@ -128,7 +137,7 @@ def prox_newton(
             if sp.issparse(datafit.X):
                 delta[rows, 0], X_delta, L = _model_prox_gradient(
                     datafit, h, ws, grad[rows, 0], theta[rows, 0], base.l1,
-                    base.l2, max_sweeps, optimality / 30, L,
+                    base.l2, max_sweeps, optimality / 30 * scale[rows], L,
                 )  # fmt: skip
             else:
                 hess, g, k = _decoupled(
@@ -136,7 +145,7 @@ def prox_newton(
                 )
                 delta[rows, 0] = _model_descent(
                     hess, g, theta[rows, 0], base.l1, base.l2, len(ws),
-                    max_sweeps, optimality / 10,
+                    max_sweeps, optimality / 10 * scale[rows],
                 )  # fmt: skip
                 if k is not None:
                     delta[d, 0] -= k @ delta[ws, 0]
@@ -150,13 +159,12 @@ def prox_newton(
                 step, theta_new, Z_new = 1.0, theta + delta, Z + X_delta
                 F_new = datafit.value(theta_new, Z_new) + penalty.value(theta_new)
             grad_new = datafit.gradient(theta_new, Z_new)
-            violation_new = penalty.subdiff_distance(theta_new, grad_new)[:, 0]
+            violation_new = penalty.subdiff_distance(theta_new, grad_new)[:, 0] / scale
             if not (
                 F_new < F
                 or (F_new <= F + ulps * abs(F) and np.max(violation_new) < optimality)
             ):
                 objective.append(F)  # no progress left in floating point: stationary
-                converged = True
                 break
             theta, Z, F, grad = theta_new, Z_new, F_new, grad_new
             violation, optimality = violation_new, float(np.max(violation_new))
@@ -166,7 +174,12 @@ def prox_newton(
             if optimality <= tol:
                 converged = True
                 break
-    return OptimizeResult(theta, it, objective, converged, step, it + 1)
+    if not objective:
+        objective.append(F)
+    return OptimizeResult(
+        coef=theta, n_iter=it, objective=objective, converged=converged,
+        step=step, t=it + 1, optimality=optimality,
+    )  # fmt: skip
 
 
 def _working_set(w, violation, size_min):
@@ -225,12 +238,14 @@ def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol):
     :math:`A^\top H A \delta`, so that the partial derivative along ``j`` is
     ``grad[j] + q[j]``; coordinates from ``n_penalized`` on (the intercept)
     are not penalized. The scalars are Python floats: the loop is one line
-    of arithmetic per coordinate plus one vector update per move.
+    of arithmetic per coordinate plus one vector update per move. ``tol`` holds
+    one bound per coordinate on its move in gradient units.
     """
     q = np.zeros(hess.shape[0], dtype=hess.dtype)
     diag, g, u = np.diag(hess).tolist(), grad.tolist(), w.tolist()
+    bound = np.broadcast_to(tol, w.shape).tolist()
     for _ in range(max_sweeps):
-        largest = 0.0
+        done = True
         for j, h_jj in enumerate(diag):
             if h_jj <= 0:
                 continue
@@ -243,8 +258,8 @@ def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol):
             if new != old:
                 u[j] = new
                 q += (new - old) * hess[j]  # symmetric: the contiguous row
-                largest = max(largest, abs(new - old) * h_jj)
-        if largest <= tol:
+                done = done and abs(new - old) * h_jj <= bound[j]
+        if done:
             break
     return np.asarray(u, dtype=w.dtype) - w  # w + delta is u, exact zeros included
 
@@ -271,8 +286,8 @@ def _model_prox_gradient(datafit, h, ws, grad, w, l1, l2, max_iter, tol, L):
     curvature along the step is majorized, :math:`\|A(u^+ - v)\|_H^2 \le L
     \|u^+ - v\|_D^2`; a step that raises the model's value is undone and
     momentum restarts, so every iterate lowers the model. Stops when the
-    step in gradient units, :math:`\max_j L D_j |u^+_j - v_j|`, is at most
-    ``tol``. Returns :math:`\delta = u - w`, its image :math:`A\delta` and
+    step in gradient units, :math:`L D_j |u^+_j - v_j|`, is at most ``tol``
+    (one bound per coordinate) for every coordinate. Returns :math:`\delta = u - w`, its image :math:`A\delta` and
     ``L``.
     """
     X = datafit.X[:, ws]  # CSC: a slice of whole columns
@@ -329,7 +344,7 @@ def _model_prox_gradient(datafit, h, ws, grad, w, l1, l2, max_iter, tol, L):
             u_old, p_old, t = u, p, 1.0
             continue
         u_old, p_old, u, p, t, value = u, p, u_new, p_new, t_new, value_new
-        if np.max(L * D * np.abs(move)) <= tol:
+        if np.all(L * D * np.abs(move) <= tol):
             break
     delta = u - w
     if intercept:  # back from b' to the intercept of the centered data

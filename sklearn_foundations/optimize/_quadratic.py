@@ -5,27 +5,30 @@ the non-zero coefficients). Imports only numpy."""
 
 import numpy as np
 
-from ._result import OptimizeResult, _report
+from ._result import OptimizeResult, _optimality, _report, _scale
 
 
 def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, monitor=None,
                        verbose=0):  # fmt: skip
     r"""Conjugate gradient on a quadratic :math:`F(\theta) = \tfrac12 \theta^\top H
-    \theta - b^\top \theta + c`.
+    \theta - b^\top \theta + c`, preconditioned by its diagonal.
 
-    With the residual :math:`r = -\nabla F(\theta)` and direction ``p``:
+    With the residual :math:`r = -\nabla F(\theta)`, the diagonal
+    :math:`M` of :math:`H` (the datafit's metric plus the penalty's curvature)
+    and direction ``p``:
 
     .. math::
 
-        \eta = \frac{r^\top r}{p^\top H p}, \quad
+        \eta = \frac{r^\top M^{-1} r}{p^\top H p}, \quad
         \theta \leftarrow \theta + \eta p, \quad
         r \leftarrow r - \eta H p, \quad
-        p \leftarrow r + \frac{r_{+}^\top r_{+}}{r^\top r} p.
+        p \leftarrow M^{-1} r_{+} + \frac{r_{+}^\top M^{-1} r_{+}}{r^\top M^{-1} r} p,
 
-    The Hessian product is a difference of gradients,
-    :math:`Hp = \nabla F(p) - \nabla F(0)`, one pass over the data. It stops
-    when :math:`\|r\|_\infty \le` ``tol``, the same gradient measure the
-    proximal solvers use when the penalty is smooth.
+    conjugate gradient on the coefficients of standardized columns, whose
+    iterates do not depend on the scales of the columns. The Hessian product
+    is a difference of gradients, :math:`Hp = \nabla F(p) - \nabla F(0)`,
+    one pass over the data. It stops when :math:`\max_j |r_j| / \sqrt{D_j}
+    \le` ``tol``, the measure of the other solvers.
 
     Examples
     --------
@@ -48,28 +51,36 @@ def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, monitor=None,
     theta = theta0
     A = datafit.linear(theta)
     r = -(datafit.gradient(theta, A) + penalty.gradient(theta))
-    p, rr, step = r, float(np.sum(r * r)), 0.0
+    scale = _scale(datafit)
+    M = (scale**2 + penalty.gradient(np.ones_like(scale))).astype(r.dtype)
+    z = r / M
+    p, rz, step = z, float(np.sum(r * z)), 0.0
     objective, converged, it = [], False, 0
+    optimality = _optimality(r, scale)
     for it in range(1, max_iter + 1):
         A_p = datafit.linear(p)
         Hp = hessian_product(p, A_p)
         pHp = float(np.sum(p * Hp))
-        if pHp <= 0.0 or rr == 0.0:  # already at the minimizer
+        if pHp <= 0.0 or rz == 0.0:  # already at the minimizer
             converged = True
             objective.append(datafit.value(theta, A) + penalty.value(theta))
             break
-        step = rr / pHp
+        step = rz / pHp
         theta, A, r = theta + step * p, A + step * A_p, r - step * Hp
         F = datafit.value(theta, A) + penalty.value(theta)
         objective.append(F)
-        optimality = np.max(np.abs(r), initial=0.0)
+        optimality = _optimality(r, scale)
         _report(verbose, "Iteration", it, F, optimality, step)
         if optimality <= tol or (monitor is not None and monitor(theta)):
             converged = True
             break
-        rr_new = float(np.sum(r * r))
-        p, rr = r + (rr_new / rr) * p, rr_new
-    return OptimizeResult(theta, it, objective, converged, step, it + 1)
+        z = r / M
+        rz_new = float(np.sum(r * z))
+        p, rz = z + (rz_new / rz) * p, rz_new
+    return OptimizeResult(
+        coef=theta, n_iter=it, objective=objective, converged=converged,
+        step=step, t=it + 1, optimality=optimality,
+    )  # fmt: skip
 
 
 def feature_sign(datafit, penalty, theta0, *, max_iter, tol, verbose=0):
@@ -94,8 +105,11 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, verbose=0):
     sign pattern repeats, so it ends, exactly optimal, after a few steps per
     non-zero coefficient; each costs a solve of size :math:`|A|` and a
     gradient :math:`O(d^2)`. The intercept, decoupled by centering, is
-    :math:`\bar{y}`. It stops when the optimality violation
-    (``penalty.subdiff_distance``) is at most ``tol``, or, unconverged, when a
+    :math:`\bar{y}`. Violations are measured in units of each column's scale,
+    :math:`|\cdot| / \sqrt{G_{jj}}` (the datafit's metric), so that the
+    feature added and the stopping test do not depend on the scales of the
+    columns. It stops when the largest violation (``penalty.subdiff_distance``)
+    is at most ``tol``, or, unconverged, when a
     step no longer lowers :math:`F` in floating point or :math:`H_{AA}` is
     singular.
 
@@ -119,6 +133,7 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, verbose=0):
     if datafit.fit_intercept:
         theta[d] = datafit.y_mean
     w = theta[:d, 0].copy()
+    scale = _scale(datafit)[:d, 0]
 
     def F(w):
         return 0.5 * w @ (H @ w) - q @ w + base.l1 * np.abs(w).sum()
@@ -127,9 +142,9 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, verbose=0):
     for it in range(1, max_iter + 1):  # one objective value per iteration
         grad, signs = H @ w - q, np.sign(w)
         active = w != 0
-        off = np.abs(grad + base.l1 * signs)[active]
+        off = (np.abs(grad + base.l1 * signs) / scale)[active]
         if np.max(off, initial=0.0) <= tol:  # the signs are right: grow A
-            violation = np.where(active, 0.0, np.abs(grad) - base.l1)
+            violation = np.where(active, 0.0, np.abs(grad) - base.l1) / scale
             j = int(np.argmax(violation))
             if violation[j] <= tol:
                 converged = True
@@ -149,7 +164,10 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, verbose=0):
         objective.append(float(F_w + datafit.c))  # the intercept's part is 0
         _report(verbose, "Feature-sign step", it, objective[-1], np.nan, 1.0)
     theta[:d, 0] = w
-    return OptimizeResult(theta, it, objective, converged, 1.0, it + 1)
+    return OptimizeResult(
+        coef=theta, n_iter=it, objective=objective, converged=converged,
+        step=1.0, t=it + 1,
+    )  # fmt: skip
 
 
 def _lowest_on_segment(F, w, A, target):

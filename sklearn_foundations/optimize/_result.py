@@ -11,7 +11,7 @@ _GROWTH_LIMIT = 1e3
 
 @dataclass
 class OptimizeResult:
-    """Result record of a solver.
+    r"""Result record of a solver.
 
     Attributes
     ----------
@@ -27,6 +27,9 @@ class OptimizeResult:
         Last step size used.
     t : int
         Number of parameter updates performed, plus the starting count.
+    optimality : float
+        The last optimality measure, :math:`\max_j |g_j| / \sqrt{D_j}` of the
+        gradient (mapping) in the datafit's metric; NaN where not measured.
 
     Examples
     --------
@@ -47,6 +50,7 @@ class OptimizeResult:
     converged: bool = False
     step: float = 0.0
     t: int = 1
+    optimality: float = float("nan")
 
 
 class DivergenceError(ValueError):
@@ -78,6 +82,18 @@ class DivergenceError(ValueError):
             f"the objective diverged: {objective:.3g} at iteration {iteration}, "
             f"starting from {initial:.3g}"
         )
+
+
+def _scale(datafit):
+    r""":math:`\sqrt{D}` of the datafit's metric as a column: optimality is
+    measured as :math:`\max_j |g_j| / \sqrt{D_j}`, which does not change when
+    a column of ``X`` (and so its coefficient, inversely) is rescaled."""
+    return np.sqrt(datafit.metric())[:, None]
+
+
+def _optimality(g, scale):
+    r""":math:`\max_j |g_j| / s_j`, 0 for an empty ``g``."""
+    return float(np.max(np.abs(g) / scale, initial=0.0))
 
 
 def _check_divergence(iteration, objective, initial):
