@@ -19,7 +19,7 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._compat import Interval, StrOptions, _fit_context
 from .linalg import (
@@ -233,16 +233,31 @@ class PowerIterationPCA(
         )
         Z = np.asarray(X @ self.components_.T) - self.mean_ @ self.components_.T
         if self.whiten:
-            Z /= np.sqrt(np.maximum(self.explained_variance_, 1e-300))
+            Z /= self._whitening_scale()
         return Z
 
     def inverse_transform(self, X):
-        r"""Back to feature space: :math:`\hat{x} = z V_k^\top + \bar{x}`."""
+        r"""Back to feature space: :math:`\hat{x} = z V_k^\top + \bar{x}`
+        (:math:`z` times :math:`\sqrt{\lambda}` first when whitening)."""
         check_is_fitted(self)
-        Z = np.asarray(X)
+        Z = check_array(X, dtype=_DTYPES, input_name="X")
+        if Z.shape[1] != self.n_components_:
+            raise ValueError(
+                f"X has {Z.shape[1]} columns, but inverse_transform takes the "
+                f"{self.n_components_} components that transform returns."
+            )
         if self.whiten:
             Z = Z * np.sqrt(self.explained_variance_)
         return Z @ self.components_ + self.mean_
+
+    def _whitening_scale(self):
+        r""":math:`\sqrt{\lambda_j}`, at least the dtype's machine epsilon: a
+        component of zero variance at working precision (rank-deficient data, a
+        constant feature) projects to rounding noise, which then stays of the
+        order of that noise over epsilon instead of blowing up (scikit-learn's
+        PCA clips the same way)."""
+        scale = np.sqrt(self.explained_variance_)
+        return np.maximum(scale, np.finfo(scale.dtype).eps)
 
     def get_covariance(self):
         r"""Covariance of probabilistic PCA,

@@ -198,6 +198,13 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
             part = self._columns(X, name)
             dist.check(part, self._labels(name))
             jll += dist.log_likelihood(part, constant=constant)
+        impossible = np.flatnonzero(np.all(jll == -np.inf, axis=1))
+        if len(impossible):
+            raise ValueError(
+                f"Sample {impossible[0]} has probability zero under every class: "
+                "with alpha=0 (maximum likelihood) a value never seen in a class "
+                "in fit is impossible in it. Set alpha > 0 to smooth the estimates."
+            )
         return jll
 
     def _names(self):
@@ -210,11 +217,15 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
 
     def _input_kwargs(self):
         sparse = "csr" if self._names() <= _COUNTS else False
-        return dict(accept_sparse=sparse, dtype=np.float64)
+        # Gaussian statistics keep float32 input's dtype in their attributes
+        gaussian = self._names() == {"gaussian"}
+        dtype = [np.float64, np.float32] if gaussian else np.float64
+        return dict(accept_sparse=sparse, dtype=dtype)
 
     def _partial_fit(self, X, y, classes, sample_weight, reset):
         X, y = validate_data(self, X, y, reset=reset, **self._input_kwargs())
         check_classification_targets(y)
+        self._dtype = X.dtype
         sw = check_sample_weight(sample_weight, X, dtype=np.float64)
         labels = None
         if reset:

@@ -22,6 +22,8 @@ distribution cannot produce (naming the column and the value). This module impor
 numpy, scipy and, for blocks of rows, the package's ``linalg``.
 """
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import gammaln
@@ -148,10 +150,35 @@ def _first_violation(X, bad):
     return j, values[mask & (cols == j)].flat[0]
 
 
+def _per_feature(value, n_features, name):
+    """A scalar or one value per feature, as a vector of ``n_features``; a
+    ValueError that names the parameter otherwise."""
+    array = np.asarray(value, dtype=np.float64)
+    if array.ndim > 1 or (array.ndim == 1 and len(array) != n_features):
+        raise ValueError(
+            f"{name} must be one number or one per feature ({n_features} here, for "
+            f"the columns of this distribution); got shape {array.shape}."
+        )
+    return np.broadcast_to(array, (n_features,))
+
+
 def _sum_rows(X):
     """Row sums of a dense or sparse ``X`` by one matrix-vector product (for a
     dense ``X`` of few columns, much faster than ``sum(axis=1)``)."""
     return np.asarray(X @ np.ones(X.shape[1])).ravel()
+
+
+def _xlogp(X, log_p):
+    r""":math:`X (\log P)^\top` with :math:`0 \cdot \log 0 = 0`: a zero
+    count contributes nothing, whatever its probability, and a positive count
+    of an outcome of probability zero makes that class impossible
+    (:math:`-\infty`). ``X`` is non-negative, dense or sparse."""
+    finite = np.isfinite(log_p)
+    out = np.asarray(X @ np.where(finite, log_p, 0.0).T)
+    if not finite.all():
+        hits = np.asarray((X != 0) @ (~finite).T.astype(np.float64))
+        out[hits > 0] = -np.inf
+    return out
 
 
 def _weighted_sums(Y, X):
@@ -254,9 +281,11 @@ class Gaussian:
         stats = _class_moments(X, Y)
         stats = _merge(self.class_count_, self._mean, self._m2, *stats)
         self.class_count_, self._mean, self._m2 = stats
-        return self._finalize()
+        return self._finalize(X.dtype)
 
-    def _finalize(self):
+    def _finalize(self, dtype=np.float64):
+        """The fitted attributes from the float64 statistics, ``theta_`` and
+        ``var_`` in the data's ``dtype`` (float32 stays float32)."""
         n, mean, m2 = self.class_count_, self._mean, self._m2
         total = n.sum()
         self._center = n @ mean / total if total > 0 else np.zeros(mean.shape[1])
@@ -264,26 +293,35 @@ class Gaussian:
         var_max = float(np.max(total_m2 / total)) if total > 0 else 0.0
         self.epsilon_ = self.var_smoothing * (var_max if var_max > 0 else 1.0)
         count = np.maximum(n, np.finfo(float).tiny)[:, None]
-        self.theta_ = mean
-        self.var_ = m2 / count + self.epsilon_
+        self._var = m2 / count + self.epsilon_
+        self.theta_ = mean.astype(dtype)
+        self.var_ = self._var.astype(dtype)
         return self
 
     def log_likelihood(self, X, constant=True):
-        precision = 1.0 / self.var_
-        shift = self.theta_ - self._center
+        var, theta = self._var, self._mean  # float64
+        if not np.all(var > 0):  # var_smoothing=0 and a constant feature
+            k, j = np.argwhere(~(var > 0))[0]
+            raise ValueError(
+                f"Feature {j} has zero variance in class {k} and var_smoothing="
+                f"{self.var_smoothing}: a Normal distribution of zero variance has "
+                "no density. Set var_smoothing > 0 (the default is 1e-9)."
+            )
+        precision = 1.0 / var
+        shift = theta - self._center
         offset = (shift**2 * precision).sum(axis=1)
-        const = -0.5 * (np.log(self.var_).sum(axis=1) + offset)
+        const = -0.5 * (np.log(var).sum(axis=1) + offset)
         if constant:
             const -= 0.5 * X.shape[1] * np.log(2 * np.pi)
         direct = np.flatnonzero(offset > self.expanded_limit)
-        out = np.empty((X.shape[0], len(self.theta_)))
+        out = np.empty((X.shape[0], len(theta)))
         for rows in row_blocks(X.shape[0], X.shape[1]):
             Xc = X[rows] - self._center
             out[rows] = Xc @ (shift * precision).T
             Xc *= Xc
             out[rows] -= 0.5 * (Xc @ precision.T)
             for k in direct:
-                dev = X[rows] - self.theta_[k]
+                dev = X[rows] - theta[k]
                 dev *= dev
                 out[rows, k] = -0.5 * (dev @ precision[k] - offset[k])
         return out + const
@@ -345,8 +383,16 @@ class Bernoulli(_Counts):
         return X if self.binarize is None else (X > self.binarize).astype(float)
 
     def check(self, X, names=None, fitting=False):
-        if self.binarize is None:
-            super().check(X, names)
+        if self.binarize is not None:
+            return
+        super().check(X, names)
+        found = _first_violation(X, lambda values, cols: (values != 0) & (values != 1))
+        if found:
+            raise ValueError(
+                f"The Bernoulli distribution with binarize=None models values 0 "
+                f"and 1, but feature {_column_name(names, found[0])} has the value "
+                f"{found[1]:g}. Set binarize to a threshold to binarize the data."
+            )
 
     def partial_fit(self, X, Y):
         super().partial_fit(self._binary(X), Y)
@@ -360,10 +406,18 @@ class Bernoulli(_Counts):
 
     def log_likelihood(self, X, constant=True):
         B = self._binary(X)
-        with np.errstate(invalid="ignore"):
-            return np.asarray(B @ (self.feature_log_prob_ - self._log_not).T) + (
-                self._log_not.sum(axis=1)
-            )
+        log_p, log_not = self.feature_log_prob_, self._log_not
+        if np.isfinite(log_p).all() and np.isfinite(log_not).all():
+            return np.asarray(B @ (log_p - log_not).T) + log_not.sum(axis=1)
+        # alpha = 0: 0 log 0 = 0 on both sides, (1 - B) log(1 - p) by columns
+        ones = _xlogp(B, log_p)
+        finite = np.isfinite(log_not)
+        zeros = np.where(finite, log_not, 0.0).sum(axis=1) - np.asarray(
+            B @ np.where(finite, log_not, 0.0).T
+        )
+        absent = (~finite).sum(axis=1) - np.asarray(B @ (~finite).T.astype(float))
+        zeros[absent > 0] = -np.inf
+        return ones + zeros
 
 
 class Multinomial(_Counts):
@@ -404,7 +458,7 @@ class Multinomial(_Counts):
         return self
 
     def log_likelihood(self, X, constant=True):
-        return np.asarray(X @ self.feature_log_prob_.T)
+        return _xlogp(X, self.feature_log_prob_)
 
 
 class Poisson(_Counts):
@@ -453,9 +507,7 @@ class Poisson(_Counts):
     def log_likelihood(self, X, constant=True):
         with np.errstate(divide="ignore"):
             log_rate = np.log(self.rate_)
-        with np.errstate(invalid="ignore"):
-            xlogr = np.asarray(X @ np.where(np.isfinite(log_rate), log_rate, -1e300).T)
-        out = xlogr - self.rate_.sum(axis=1)
+        out = _xlogp(X, log_rate) - self.rate_.sum(axis=1)
         if constant:
             out -= _log_factorial_sums(X)[:, None]
         return out
@@ -512,7 +564,7 @@ class Binomial(_Counts):
         super().check(X, names)
         if self.n_trials is None:
             return
-        n = np.broadcast_to(np.asarray(self.n_trials, dtype=float), (X.shape[1],))
+        n = _per_feature(self.n_trials, X.shape[1], "n_trials")
         found = _first_violation(X, lambda values, cols: values > n[cols])
         if found:
             raise ValueError(
@@ -532,8 +584,7 @@ class Binomial(_Counts):
             old = getattr(self, "n_trials_", np.zeros(X.shape[1]))
             self.n_trials_ = np.maximum(old, largest.ravel())
         else:
-            n = np.asarray(self.n_trials, dtype=float)
-            self.n_trials_ = np.broadcast_to(n, (X.shape[1],)).copy()
+            self.n_trials_ = _per_feature(self.n_trials, X.shape[1], "n_trials").copy()
         denom = self.n_trials_ * self.class_count_[:, None] + 2 * self.alpha
         self.prob_ = (self.feature_count_ + self.alpha) / np.where(denom > 0, denom, 1)
         return self
@@ -544,10 +595,14 @@ class Binomial(_Counts):
             X = _clip_columns(X, n)
         with np.errstate(divide="ignore"):
             log_p, log_q = np.log(self.prob_), np.log1p(-self.prob_)
-        with np.errstate(invalid="ignore"):
-            fit = np.asarray(X @ (log_p - log_q).T) + np.where(n > 0, n * log_q, 0).sum(
-                axis=1
-            )
+        # x log p + (n - x) log q with 0 log 0 = 0: n log q less x log q
+        fit = _xlogp(X, log_p)
+        finite = np.isfinite(log_q)
+        q0 = np.where(finite, log_q, 0.0)
+        fit += (n * q0).sum(axis=1) - np.asarray(X @ q0.T)
+        if not finite.all():  # failures (x < n) where p = 1
+            short = np.asarray(X @ (~finite).T.astype(float))
+            fit[short < (n * ~finite).sum(axis=1)] = -np.inf
         if constant:
             fit += _log_binomial_sums(X, n)[:, None]
         return fit
@@ -606,6 +661,18 @@ class Categorical:
 
     def check(self, X, names=None, fitting=False):
         _Counts.check(self, X, names)
+        found = _first_violation(X, lambda values, cols: values != np.floor(values))
+        if found:  # scikit-learn's checks pass floats to categorical models
+            warnings.warn(
+                f"The categorical distribution models categories 0, 1, 2, ..., but "
+                f"feature {_column_name(names, found[0])} has the value "
+                f"{found[1]:g}: each value is read as the category of its integer "
+                "part. Encode the categories as integers (e.g. with OrdinalEncoder).",
+                UserWarning,
+                stacklevel=4,
+            )
+        if self.min_categories is not None:
+            _per_feature(self.min_categories, X.shape[1], "min_categories")
         if fitting or not hasattr(self, "n_categories_"):
             return  # fitting grows the categories
         m = self.n_categories_
@@ -621,9 +688,11 @@ class Categorical:
     def partial_fit(self, X, Y):
         X = X.astype(np.intp)
         K, d = Y.shape[1], X.shape[1]
-        minimum = np.broadcast_to(
-            np.asarray(0 if self.min_categories is None else self.min_categories), (d,)
-        )
+        minimum = _per_feature(
+            0 if self.min_categories is None else self.min_categories,
+            d,
+            "min_categories",
+        ).astype(np.intp)
         rows = Y.sum(axis=1) > 0  # categories of the samples of positive weight
         X, Y = X[rows], Y[rows]
         largest = X.max(axis=0) if len(X) else np.full(d, -1)

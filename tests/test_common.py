@@ -20,13 +20,20 @@ def test_discovery_finds_every_estimator():
     assert "GradientDescentRegressor" in names
 
 
-# estimators whose parameter changes what they are: every variant is checked
+# estimators whose parameter changes what they are: every documented mode is
+# checked whole, as the default is
 VARIANTS = {
+    "GradientDescentRegressor": [
+        dict(), dict(learning_rate="backtracking"), dict(loss="huber"),
+        dict(penalty="l1"),
+    ],
+    "LogisticRegression": [dict(), dict(l1_ratio=1.0), dict(solver="fista")],
     "NaiveBayesClassifier": [
         dict(distribution=name)
         for name in ["gaussian", "bernoulli", "multinomial", "binomial", "poisson",
                      "categorical"]
     ],
+    "PowerIterationPCA": [dict(), dict(method="deflation"), dict(whiten=True)],
 }  # fmt: skip
 
 

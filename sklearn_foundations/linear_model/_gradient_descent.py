@@ -68,19 +68,25 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         Regularization; None for none.
     alpha : float, default=1e-4
         Strength of the penalty.
-    l1_ratio : float, default=0.15
-        Share of L1 in the elastic net (used when ``penalty="elasticnet"``).
+    l1_ratio : float or None, default=0.15
+        Share of L1 in the elastic net (used when ``penalty="elasticnet"``;
+        None is accepted for the other penalties, as in SGDRegressor).
     epsilon : float, default=0.1
-        Huber threshold (``loss="huber"``).
+        Huber threshold (``loss="huber"``); 0 makes the loss zero.
     fit_intercept : bool, default=True
         Whether to fit an unpenalized intercept.
     max_iter : int, default=1000
         Maximum iterations (full batch) or epochs (mini-batch).
-    tol : float, default=1e-4
-        Full batch: stop when the gradient mapping (zero at the optimum) is at
-        most ``tol`` times its value at ``w = 0``. Mini-batch: stop when the
-        objective has not decreased by ``tol`` times its starting value for
-        ``n_iter_no_change`` epochs.
+    tol : float or None, default=1e-4
+        Full batch: stop when the gradient mapping (zero at the optimum),
+        measured per coefficient in units of its column's scale
+        (:math:`|g_j| / \sqrt{D_j}`, :math:`D_j` the weighted sum of squares
+        of the centered column: the measure does not change when a column is
+        rescaled), is at most ``tol`` times its value at the start.
+        Mini-batch: stop when the objective has not decreased by ``tol`` times
+        its starting value for ``n_iter_no_change`` epochs. None: no stopping
+        test, ``max_iter`` iterations or epochs (stopping earlier only at an
+        exact optimum), and no ``ConvergenceWarning``.
     learning_rate : {"auto", "backtracking", "constant", "invscaling", "adaptive"}, default="auto"
         ``"auto"``: full batch, step :math:`1/L` from the Lipschitz constant
         :math:`L` of the gradient (power iteration on :math:`X^\top S X`) with
@@ -159,11 +165,11 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         "loss": [StrOptions({"squared_error", "huber"})],
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
+        "epsilon": [Interval(Real, 0, None, closed="left")],
         "fit_intercept": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
         "learning_rate": [
             StrOptions({"auto", "backtracking", "constant", "invscaling", "adaptive"})
         ],
@@ -276,7 +282,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         monitor = make_monitor(x_mean) if make_monitor else None
         theta0 = self._initial_theta(X, y, s, x_mean, coef_init, intercept_init)
         result = self._solve(datafit, theta0, rng, stochastic, monitor, t0=1)
-        if not result.converged:
+        if not result.converged and self.tol is not None:
             warn_unconverged(
                 type(self).__name__, result, self.max_iter, self.tol, X.dtype,
                 "epochs" if stochastic else "iterations",
@@ -290,7 +296,9 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
 
         Uses ``batch_size`` rows per update (None: one full-batch step). With
         ``learning_rate="auto"`` the step is :math:`1/L_b` of this chunk; the
-        decaying schedules continue from ``t_``.
+        decaying schedules continue from ``t_``; ``"backtracking"`` takes one
+        proximal gradient step on the whole chunk with Armijo's line search,
+        starting from the last step size.
 
         Parameters
         ----------
@@ -323,9 +331,17 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                 self.fit_intercept,
             )
         rng = check_random_state(self.random_state)
-        result = self._solve(
-            datafit, theta0, rng, True, None, t0=1 if first else self.t_, epochs=1
-        )
+        if self.learning_rate == "backtracking":  # one Armijo step on the chunk
+            step = self.eta0 if first else self.step_size_
+            result = proximal_gradient(
+                datafit, self._penalty(), theta0, step=step, max_iter=1, tol=0.0,
+                line_search=True,
+            )  # fmt: skip
+            result.t = (1 if first else self.t_) + 1
+        else:
+            result = self._solve(
+                datafit, theta0, rng, True, None, t0=1 if first else self.t_, epochs=1
+            )
         history = [] if first else list(self.loss_curve_)
         n_iter = 0 if first else self.n_iter_
         self._set_fitted(result, None, X.shape[1], y, history + result.objective)
@@ -409,7 +425,9 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         X_val, y_val, s_val = X[val], y[val], sample_weight[val]
         s_val = s_val / s_val.sum()
         y_var = float(s_val @ ((y_val - s_val @ y_val) ** 2).sum(axis=1))
-        plateau = Plateau(self.tol, self.n_iter_no_change)
+        plateau = Plateau(
+            -np.inf if self.tol is None else self.tol, self.n_iter_no_change
+        )
 
         def make_monitor(x_mean):
             val_fit = LinearDatafit(
@@ -430,11 +448,18 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         d, k = X.shape[1], y.shape[1]
         intercept = None
         if coef_init is not None:
-            coef = np.asarray(coef_init, dtype=X.dtype).reshape(k, d)
+            coef = _as_shape(coef_init, (k, d), "coef_init", X.dtype)
             if intercept_init is not None:
-                intercept = np.asarray(intercept_init, dtype=X.dtype).reshape(k)
+                intercept = _as_shape(intercept_init, (k,), "intercept_init", X.dtype)
         elif self.warm_start and hasattr(self, "coef_"):
-            coef = np.atleast_2d(self.coef_).astype(X.dtype).reshape(k, d)
+            coef = np.atleast_2d(self.coef_).astype(X.dtype)
+            if coef.shape != (k, d):
+                raise ValueError(
+                    f"warm_start=True starts from the previous fit's coef_ of shape "
+                    f"{np.shape(self.coef_)}, but X has {d} features and y "
+                    f"{k} target(s). Set warm_start=False to fit these data from "
+                    "zero."
+                )
             intercept = np.atleast_1d(self.intercept_).astype(X.dtype)
         else:
             coef = np.zeros((k, d), dtype=X.dtype)
@@ -444,10 +469,16 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
             )
         return to_centered(coef, intercept, x_mean, self.fit_intercept)
 
+    def _penalty(self):
+        if self.penalty == "elasticnet" and self.l1_ratio is None:
+            raise ValueError(
+                "l1_ratio=None is accepted only when penalty is not 'elasticnet'; "
+                "give the elastic net's l1_ratio, a number in [0, 1]."
+            )
+        return make_penalty(self.penalty, self.alpha, self.l1_ratio, self.fit_intercept)
+
     def _solve(self, datafit, theta0, rng, stochastic, monitor, t0, epochs=None):
-        penalty = make_penalty(
-            self.penalty, self.alpha, self.l1_ratio, self.fit_intercept
-        )
+        penalty = self._penalty()
         max_iter = epochs or self.max_iter
         eps = 10 * np.finfo(theta0.dtype).eps
         in_metric = not stochastic and self.learning_rate != "constant"
@@ -470,7 +501,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                     schedule=schedule,
                     batch_size=self.batch_size or datafit.n_samples,
                     max_iter=max_iter,
-                    tol=max(self.tol, eps) * max(abs(initial), eps),
+                    tol=self._relative_tol(eps, max(abs(initial), eps), True),
                     n_iter_no_change=self.n_iter_no_change,
                     shuffle=self.shuffle,
                     rng=rng.randint(np.iinfo(np.int32).max),
@@ -480,7 +511,8 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                 )
             grad0 = datafit.gradient(theta0, datafit.linear(theta0))
             scale = np.sqrt(datafit.metric())[:, None]  # column scales: see datafits
-            tol = max(self.tol, eps) * np.max(np.abs(grad0) / scale, initial=0.0)
+            start = np.max(np.abs(grad0) / scale, initial=0.0)
+            tol = self._relative_tol(eps, start, False)
             common = dict(max_iter=max_iter, tol=tol, monitor=monitor)
             quadratic = self.loss == "squared_error" and penalty.smooth
             if self.learning_rate == "auto" and quadratic:
@@ -515,6 +547,14 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                 "Lipschitz constant of the gradient); use eta0 below it, or "
                 "learning_rate='auto' or 'backtracking'."
             ) from exc
+
+    def _relative_tol(self, eps, start, stochastic):
+        """``tol`` times the measure at the start (``eps`` at least); without
+        ``tol``, 0 for the full batch (an exact optimum) and no plateau for
+        mini-batches."""
+        if self.tol is None:
+            return -np.inf if stochastic else 0.0
+        return max(self.tol, eps) * start
 
     def _l1_solver(self, datafit, monitor):
         """The second-order solver of a lasso or elastic net with the squared
@@ -553,6 +593,19 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         self.t_ = result.t
         self.loss_curve_ = list(history)
         self.step_size_ = float(result.step)
+
+
+def _as_shape(value, shape, name, dtype):
+    """``value`` as an array of ``shape`` (a vector for one target), or a
+    ValueError that names the parameter and both shapes."""
+    array = np.asarray(value, dtype=dtype)
+    if array.size != int(np.prod(shape)) or (array.ndim > 1 and array.shape != shape):
+        expected = shape[1:] if shape[0] == 1 and len(shape) == 2 else shape
+        raise ValueError(
+            f"{name} has shape {array.shape}; it must have shape {expected} "
+            f"(or {shape}) for X with these features and y with these targets."
+        )
+    return array.reshape(shape)
 
 
 class _StepSizes:

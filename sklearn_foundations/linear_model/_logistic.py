@@ -79,7 +79,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         or of the proximal gradient mapping) of the mean-form objective is at
         most ``tol``.
     max_iter : int, default=100
-        Maximum number of iterations.
+        Maximum number of iterations; 0 returns the starting point (zeros, or
+        the previous fit with ``warm_start``) with a ``ConvergenceWarning``.
     warm_start : bool, default=False
         Start from the previous solution of ``fit``.
     random_state : int, RandomState instance or None, default=None
@@ -123,7 +124,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "solver": [StrOptions({"auto", "lbfgs", "newton-cg", "newton", "fista"})],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],

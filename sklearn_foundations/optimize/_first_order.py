@@ -183,9 +183,7 @@ def proximal_gradient(
                 f_new = datafit.value(theta_new, A_new)
                 grad_new = datafit.gradient(theta_new, A_new)
                 d = theta_new - theta
-                stalled = np.max(np.abs(d), initial=0.0) <= slack * np.max(
-                    np.abs(theta), initial=1.0
-                )
+                stalled = _negligible(d, theta, slack)
                 if (
                     not line_search
                     or stalled
@@ -213,6 +211,14 @@ def proximal_gradient(
         coef=theta, n_iter=it, objective=objective, converged=converged,
         step=step, t=it + 1, optimality=optimality,
     )  # fmt: skip
+
+
+def _negligible(d, theta, slack):
+    """Whether the step ``d`` moves no coordinate of ``theta`` by more than
+    ``slack`` of its own size (each coordinate on its own scale; a coordinate
+    at zero by less than the smallest normal number)."""
+    tiny = np.finfo(np.asarray(theta).dtype).tiny
+    return bool(np.all(np.abs(d) <= np.maximum(slack * np.abs(theta), tiny)))
 
 
 def _sufficient_decrease(f, f_new, grad, grad_new, d, step, M):

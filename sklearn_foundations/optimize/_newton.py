@@ -74,8 +74,10 @@ def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
                 theta_new, A_new = theta + step * p, A + step * A_p
                 F_new = datafit.value(theta_new, A_new) + penalty.value(theta_new)
                 accepted = F_new <= F + c1 * step * slope + slack * abs(F)
-                if accepted or step * np.max(np.abs(p)) <= slack * np.max(
-                    np.abs(theta), initial=1.0
+                if (
+                    accepted
+                    or np.all(step * np.abs(p) <= slack * np.abs(theta))
+                    or step < 1e-30
                 ):
                     break
                 step *= 0.5
