@@ -506,8 +506,10 @@ def column_squares(X, weights=None, center=None):
     the diagonal of :math:`X_c^\top S X_c`, in float64. Dense ``X`` is
     centered one block of rows at a time (no cancellation in
     :math:`\sum s x^2 - c^2` for a column whose mean dwarfs its spread);
-    sparse ``X`` takes its stored entries, :math:`\sum_{\text{stored}} s_i
-    (x_{ij} - c_j)^2`, plus :math:`c_j^2` times the weight of its zeros.
+    sparse ``X`` expands the square over its stored entries,
+    :math:`\sum s x^2 - 2 c \sum s x + c^2 \sum s`, one pass over them (a
+    column whose stored values all lie near its center, which that
+    cancellation cannot resolve, gets the floor :math:`\epsilon \sum s x^2`).
     ``weights`` None means :math:`S = I`, ``center`` None means :math:`c = 0`.
 
     Examples
@@ -525,29 +527,28 @@ def column_squares(X, weights=None, center=None):
     c = np.zeros(d) if center is None else np.asarray(center, dtype=np.float64)
     s = None if weights is None else np.asarray(weights, dtype=np.float64)
     if sp.issparse(X):
-        X = X.tocoo() if X.format not in ("csr", "csc") else X
-        if X.format == "csc":
-            cols = np.repeat(np.arange(d), np.diff(X.indptr))
-            rows = X.indices
-        elif X.format == "csr":
-            rows = np.repeat(np.arange(n), np.diff(X.indptr))
-            cols = X.indices
-        else:
-            rows, cols = X.row, X.col
-        s_rows = 1.0 if s is None else s[rows]
-        dev = X.data.astype(np.float64) - c[cols]
-        stored = np.bincount(cols, weights=s_rows * dev * dev, minlength=d)
-        total = float(n) if s is None else float(s.sum())
-        seen = np.bincount(
-            cols, weights=np.broadcast_to(s_rows, cols.shape), minlength=d
-        )
-        return stored + np.maximum(total - seen, 0.0) * c * c
+        return _sparse_column_squares(X, s, c)
     out = np.zeros(d)
     for rows in row_blocks(n, d):
         block = X[rows] - c
         block *= block
         out += block.sum(axis=0) if s is None else s[rows] @ block
     return out
+
+
+def _sparse_column_squares(X, s, c):
+    r""":func:`column_squares` of a sparse ``X``: :math:`X^\top s` and
+    :math:`(X \circ X)^\top s`, two sparse products sharing ``X``'s indices."""
+    n = X.shape[0]
+    if X.format not in ("csr", "csc"):
+        X = X.tocsr()
+    weights = np.ones(n) if s is None else s
+    data = X.data.astype(np.float64, copy=False)
+    X_sq = type(X)((data * data, X.indices, X.indptr), shape=X.shape)
+    squares = np.asarray(X_sq.T @ weights).ravel()
+    values = np.asarray(X.T @ weights).ravel()
+    D = squares - 2 * c * values + c * c * float(weights.sum())
+    return np.maximum(D, np.finfo(np.float64).eps * squares)
 
 
 def row_blocks(n, d, size=1 << 16):

@@ -173,15 +173,20 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_joint_log_proba(self, X):
         r""":math:`\log P(x, k) = \log P(k) + \sum_j \log p_j(x_j \mid k)`."""
-        return self._joint_log_likelihood(X, constant=True)
+        return self._output(self._joint_log_likelihood(X, constant=True))
 
     def predict_log_proba(self, X):
         """Log of the posterior class probabilities, by log-sum-exp."""
-        return log_posterior(self._joint_log_likelihood(X))
+        return self._output(log_posterior(self._joint_log_likelihood(X)))
 
     def predict_proba(self, X):
         """Posterior class probabilities :math:`P(k \\mid x)`."""
-        return posterior(self._joint_log_likelihood(X))
+        return self._output(posterior(self._joint_log_likelihood(X)))
+
+    def _output(self, values):
+        """Float32 for a Gaussian model fitted on float32 data (as GaussianNB),
+        float64 otherwise; the computation itself is float64."""
+        return values.astype(self._dtype, copy=False)
 
     def predict(self, X):
         """The class of largest posterior probability."""

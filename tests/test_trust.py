@@ -1,0 +1,290 @@
+"""One test per class of input that once gave a silent wrong answer, a crash in
+numpy's internals or a refusal of what scikit-learn accepts (items 1-8 of the
+trust issue); the invariances over every estimator are in test_invariances."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy import stats
+from scipy.special import xlogy
+from sklearn.datasets import load_breast_cancer, make_classification, make_regression
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression as SkLogistic
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_foundations import (
+    GradientDescentRegressor,
+    LogisticRegression,
+    NaiveBayesClassifier,
+    PowerIterationPCA,
+)
+
+
+# 1. stopping rules that do not see the scale of a column ---------------------
+def _ridge_in_scaled_coordinates(X, y, alpha):
+    r"""The exact ridge optimum of the package's objective, solved in the
+    coordinates :math:`v = D w` of standardized columns (well conditioned
+    whatever the scales): :math:`(D^{-1} G D^{-1} + \alpha D^{-2}) v = D^{-1} q`."""
+    Xc, yc = X - X.mean(0), y - y.mean()
+    D = Xc.std(0)
+    Z = Xc / D
+    n = len(y)
+    v = np.linalg.solve(Z.T @ Z / n + alpha * np.diag(1 / D**2), Z.T @ yc / n)
+    w = v / D
+    return X @ w + (y.mean() - X.mean(0) @ w)
+
+
+@pytest.mark.parametrize("learning_rate", ["auto", "backtracking"])
+@pytest.mark.parametrize("scale", [1e-8, 1e8, 1e10])
+@pytest.mark.parametrize("penalty", ["l2", None])
+def test_a_badly_scaled_column_does_not_stop_the_regressor_early(
+    learning_rate, scale, penalty
+):
+    X, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
+    X[:, 0] *= scale
+    alpha = 1e-4 if penalty else 0.0
+    reg = GradientDescentRegressor(penalty=penalty, alpha=1e-4, tol=1e-8,
+                                   learning_rate=learning_rate)  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        pred = reg.fit(X, y).predict(X)
+    expected = _ridge_in_scaled_coordinates(X, y, alpha)
+    assert caught or np.max(np.abs(pred - expected)) <= 1e-6 * np.std(y)
+    assert not caught  # these solvers reach tol whatever the scale
+
+
+@pytest.mark.parametrize("solver", ["auto", "newton-cg", "lbfgs", "fista"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_logistic_on_x_times_1e10_reaches_the_optimum(solver, n_classes):
+    X, y = make_classification(
+        n_samples=200, n_features=5, n_informative=3, n_classes=n_classes,
+        random_state=0,
+    )  # fmt: skip
+    ref = LogisticRegression(C=np.inf, solver=solver, tol=1e-10, max_iter=10_000)
+    P = ref.fit(X, y).predict_proba(X)
+    for factor in (1e10, np.array([1e10, 1, 1, 1, 1])):
+        est = LogisticRegression(C=np.inf, solver=solver, tol=1e-10, max_iter=10_000)
+        P_scaled = est.fit(X * factor, y).predict_proba(X * factor)
+        assert np.max(np.abs(P_scaled - P)) <= 1e-6
+
+
+@pytest.mark.parametrize("solver", ["auto", "lbfgs", "fista"])
+def test_logistic_on_unscaled_features_matches_an_affine_invariant_solver(solver):
+    # breast_cancer as it comes, features from 1e-3 to 1e3: Newton-Cholesky
+    # (an exact Newton step each iteration) does not see the scales
+    X, y = load_breast_cancer(return_X_y=True)
+    ours = LogisticRegression(C=1.0, solver=solver, tol=1e-9, max_iter=100_000)
+    ours.fit(X, y)
+    theirs = SkLogistic(C=1.0, solver="newton-cholesky", tol=1e-12, max_iter=1000)
+    theirs.fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X),
+                               atol=1e-6)  # fmt: skip
+
+
+# 2. whitening rank-deficient data --------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_whitening_zero_variance_components_stays_bounded(dtype):
+    rng = np.random.default_rng(0)
+    X = (rng.standard_normal((100, 10)) @ rng.standard_normal((10, 30))).astype(dtype)
+    X[:, 3] = 2.0  # a constant feature too
+    for k in (10, 12, 29):
+        ours = PowerIterationPCA(k, whiten=True, random_state=0).fit(X)
+        ref = PCA(k, whiten=True, svd_solver="full").fit(X)
+        Z = ours.transform(X)
+        assert Z.dtype == dtype and np.all(np.isfinite(Z))
+        assert np.max(np.abs(Z)) <= 100  # scikit-learn's are of order 1-10
+        rtol = 1e-4 if dtype == np.float32 else 1e-8
+        np.testing.assert_allclose(
+            np.abs(Z[:, :9]), np.abs(ref.transform(X)[:, :9]), rtol=rtol, atol=rtol
+        )
+        np.testing.assert_allclose(
+            ours.inverse_transform(Z),
+            X,
+            atol=100 * np.finfo(dtype).eps * np.abs(X).max(),
+        )
+
+
+# 3. maximum likelihood (alpha=0) and zero variances ---------------------------
+def _textbook_log_pmf(name, X, clf):
+    """sum_j log p(x_j | k) with 0 log 0 = 0, from scipy's pmfs."""
+    if name == "multinomial":
+        return xlogy(X[:, None, :], np.exp(clf.feature_log_prob_)[None]).sum(-1)
+    if name == "bernoulli":
+        p = np.exp(clf.feature_log_prob_)[None]
+        return (xlogy(X[:, None], p) + xlogy(1 - X[:, None], 1 - p)).sum(-1)
+    if name == "binomial":
+        n = clf.n_trials_
+        return stats.binom.logpmf(X[:, None], n, clf.prob_[None]).sum(-1)
+    return stats.poisson.logpmf(X[:, None], clf.rate_[None]).sum(-1)
+
+
+@pytest.mark.parametrize("name", ["multinomial", "bernoulli", "binomial", "poisson"])
+@pytest.mark.parametrize("fmt", [np.asarray, sp.csr_matrix])
+def test_alpha_zero_uses_zero_log_zero(name, fmt):
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 4, (40, 6)).astype(float)
+    X[:20, 0] = 0.0  # class 0 never has feature 0: probability 0 there
+    if name == "bernoulli":
+        X = (X > 1).astype(float)
+    y = np.repeat([0, 1], 20)
+    clf = NaiveBayesClassifier(name, alpha=0.0, binarize=None).fit(X, y)
+    P = clf.predict_proba(fmt(X))
+    assert not np.any(np.isnan(P))
+    joint = _textbook_log_pmf(name, X, clf) + clf.class_log_prior_
+    with np.errstate(invalid="ignore"):
+        expected = np.exp(joint - np.logaddexp.reduce(joint, axis=1, keepdims=True))
+    np.testing.assert_allclose(P, expected, atol=1e-12)
+    assert np.all(P[20:][X[20:, 0] > 0, 0] == 0)  # impossible in class 0
+
+
+def test_a_sample_impossible_under_every_class_is_named():
+    X = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [0.0, 3.0]])
+    clf = NaiveBayesClassifier("multinomial", alpha=0.0).fit(X, [0, 0, 1, 1])
+    with pytest.raises(ValueError, match="Sample 0 .* alpha > 0"):
+        clf.predict_proba(np.array([[1.0, 1.0]]))
+
+
+def test_zero_variance_without_smoothing_is_a_named_error():
+    X = np.c_[np.random.default_rng(0).standard_normal(40), np.ones(40)]
+    clf = NaiveBayesClassifier(var_smoothing=0.0).fit(X, np.repeat([0, 1], 20))
+    with pytest.raises(ValueError, match="Feature 1 .* var_smoothing"):
+        clf.predict_proba(X)
+
+
+# 4. an all-zero L1 solution without intercept ---------------------------------
+@pytest.mark.parametrize("fmt", [np.asarray, sp.csr_matrix, sp.csc_matrix])
+@pytest.mark.parametrize("alpha", [0.1, 1, 10])
+def test_l1_logistic_with_an_empty_working_set(fmt, alpha):
+    X, y = make_classification(n_samples=50, n_features=20, random_state=42)
+    est = LogisticRegression(
+        C=1 / (50 * alpha), l1_ratio=1, fit_intercept=False, tol=1e-6, max_iter=500
+    ).fit(fmt(X), y)
+    ref = SkLogistic(C=1 / (50 * alpha), l1_ratio=1, solver="liblinear",
+                     fit_intercept=False, tol=1e-10, max_iter=10_000).fit(X, y)  # fmt: skip
+    np.testing.assert_allclose(est.coef_, ref.coef_, atol=1e-4)
+    if alpha >= 1:
+        assert not np.any(est.coef_)
+
+
+# 5. storage independence ------------------------------------------------------
+@pytest.mark.parametrize("C", [0.1, 1.0])
+def test_l1_logistic_dense_and_csr_agree_to_the_tolerance(C):
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    est = LogisticRegression(C=C, l1_ratio=1, tol=1e-10, max_iter=1000)
+    dense = est.fit(X, y).predict_proba(X)
+    f_dense = est.loss_curve_[-1]
+    sparse = est.fit(sp.csr_matrix(X), y).predict_proba(X)
+    # tol bounds the gradient; the coefficients of these correlated features
+    # follow it through the Hessian's smallest eigenvalues (about 1e-3 here)
+    np.testing.assert_allclose(sparse, dense, atol=1e-6)
+    assert abs(est.loss_curve_[-1] - f_dense) <= 1e-12 * abs(f_dense)
+
+
+@pytest.mark.parametrize("density", [0.01, 0.1, 0.3])
+@pytest.mark.parametrize("k", [1, 5, 10])
+def test_pca_default_accuracy_is_scikit_learns(density, k):
+    rng = np.random.default_rng(0)
+    X = sp.random(1000, 300, density=density, random_state=1, format="csr")
+    X = sp.csr_matrix(X @ sp.diags(rng.uniform(1, 100, 300)))
+    ref = PCA(k, svd_solver="full").fit(X.toarray())
+    for data in (X, X.toarray()):
+        ours = PowerIterationPCA(k, random_state=0).fit(data)
+        for attr in ("components_", "explained_variance_", "singular_values_",
+                     "noise_variance_"):  # fmt: skip
+            np.testing.assert_allclose(
+                getattr(ours, attr), getattr(ref, attr), rtol=1e-7, atol=1e-12
+            )
+        np.testing.assert_allclose(
+            ours.transform(X), ref.transform(X.toarray()), rtol=1e-7, atol=1e-9
+        )
+
+
+# 6. what scikit-learn accepts, with the same meaning --------------------------
+def test_tol_none_runs_max_iter_without_a_warning():
+    X, y = make_regression(n_samples=100, n_features=5, random_state=0)
+    for params in (dict(), dict(batch_size=10), dict(learning_rate="constant")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            reg = GradientDescentRegressor(tol=None, max_iter=7, **params).fit(X, y)
+        assert reg.n_iter_ == 7 or reg.n_iter_ < 7 and params == {}
+
+
+def test_regressor_accepts_what_sgd_regressor_accepts():
+    X, y = make_regression(n_samples=60, n_features=3, random_state=0)
+    GradientDescentRegressor(loss="huber", epsilon=0.0).fit(X, y)
+    GradientDescentRegressor(penalty="l1", l1_ratio=None).fit(X, y)
+    with pytest.raises(ValueError, match="l1_ratio=None"):
+        GradientDescentRegressor(penalty="elasticnet", l1_ratio=None).fit(X, y)
+
+
+def test_max_iter_zero_returns_the_start_with_a_warning():
+    X, y = make_classification(n_samples=60, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="max_iter=0"):
+        clf = LogisticRegression(max_iter=0).fit(X, y)
+    assert not np.any(clf.coef_) and clf.n_iter_[0] == 0
+
+
+# 7. float32 through partial_fit -------------------------------------------------
+def test_gaussian_partial_fit_keeps_float32_as_fit():
+    X = np.random.default_rng(0).standard_normal((40, 3)).astype(np.float32)
+    y = np.arange(40) % 2
+    fit = NaiveBayesClassifier().fit(X, y)
+    partial = NaiveBayesClassifier().partial_fit(X, y, classes=[0, 1])
+    for attr in ("theta_", "var_"):
+        assert getattr(fit, attr).dtype == getattr(partial, attr).dtype == np.float32
+    assert fit.predict_proba(X).dtype == np.float32
+
+
+# 8. clear errors ------------------------------------------------------------------
+def test_shapes_of_starting_points_are_named():
+    X, y = make_regression(n_samples=60, n_features=3, random_state=0)
+    reg = GradientDescentRegressor()
+    with pytest.raises(ValueError, match="coef_init has shape"):
+        reg.fit(X, y, coef_init=np.zeros(4))
+    with pytest.raises(ValueError, match="intercept_init has shape"):
+        reg.fit(X, y, coef_init=np.zeros(3), intercept_init=np.zeros(2))
+    reg = GradientDescentRegressor(warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match="warm_start=True"):
+        reg.fit(X[:, :2], y)
+
+
+def test_per_feature_parameters_of_the_wrong_length_are_named():
+    X = np.random.default_rng(0).integers(0, 3, (20, 3)).astype(float)
+    y = np.arange(20) % 2
+    with pytest.raises(ValueError, match="n_trials must be one number or one per"):
+        NaiveBayesClassifier("binomial", n_trials=[3, 3]).fit(X, y)
+    with pytest.raises(ValueError, match="min_categories must be one number or one"):
+        NaiveBayesClassifier("categorical", min_categories=[3, 3]).fit(X, y)
+
+
+def test_impossible_values_raise_or_warn():
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [1.0, 1.0]])
+    y = [0, 0, 1, 1]
+    with pytest.raises(ValueError, match="binarize=None models values 0 and 1"):
+        NaiveBayesClassifier("bernoulli", binarize=None).fit(X, y)
+    with pytest.warns(UserWarning, match="value 1.5: each value is read"):
+        NaiveBayesClassifier("categorical").fit(X + [[0.0, 0.0], [0.5, 0.0], [0.0, 0.0],
+                                                [0.0, 0.0]], y)  # fmt: skip
+
+
+def test_partial_fit_with_backtracking_takes_an_armijo_step():
+    X, y = make_regression(n_samples=100, n_features=4, random_state=0)
+    reg = GradientDescentRegressor(learning_rate="backtracking", eta0=10.0)
+    losses = []
+    for _ in range(5):
+        reg.partial_fit(X, y)
+        losses.append(reg.loss_curve_[-1])
+    assert np.all(np.diff(losses) < 0)  # each step lowers the objective
+
+
+def test_inverse_transform_validates_its_input():
+    X = np.random.default_rng(0).standard_normal((30, 5))
+    pca = PowerIterationPCA(2).fit(X)
+    with pytest.raises(ValueError, match="NaN"):
+        pca.inverse_transform(np.array([[np.nan, 0.0]]))
+    with pytest.raises(ValueError, match="2 components"):
+        pca.inverse_transform(np.zeros((1, 3)))
