@@ -89,10 +89,9 @@ class LinearDatafit:
         sum of squares of each centered column, 1 for the intercept and for a
         column that is zero once centered."""
         if self._metric is None:
-            D = column_squares(self.X, self.s, self.x_mean)
-            if self.fit_intercept:
-                D = np.append(D, 1.0)
-            self._metric = _positive(D)
+            D = column_squares(self.X, self.s, self.x_mean, exact=False)
+            D = _positive(D, self.x_mean, self.X.dtype, float(np.sum(self.s)))
+            self._metric = np.append(D, 1.0) if self.fit_intercept else D
         return self._metric
 
     @property
@@ -234,8 +233,8 @@ class QuadraticDatafit:
     def metric(self):
         """The diagonal of :math:`G` (and 1 for the intercept), as
         :meth:`LinearDatafit.metric`."""
-        D = np.diag(self.G).astype(np.float64)
-        return _positive(np.append(D, 1.0) if self.fit_intercept else D)
+        D = _positive(np.diag(self.G), self.x_mean, self.G.dtype)
+        return np.append(D, 1.0) if self.fit_intercept else D
 
     @classmethod
     def from_data(cls, X, y, s, fit_intercept=True):
@@ -284,11 +283,19 @@ class QuadraticDatafit:
         return max(lam, 1.0) if self.fit_intercept else lam
 
 
-def _positive(D):
-    """The metric with 1 where a coordinate has no curvature (or none that
-    float64 resolves): such a coordinate's gradient is zero too."""
+def _positive(D, center=None, dtype=np.float64, total=1.0):
+    r"""The metric with 1 where a column has no curvature: zero, or, centered,
+    no more than the rounding of its center, :math:`D_j \le (16 \epsilon
+    c_j)^2 \sum s` (a constant column, whose centered values are rounding
+    noise). Such a coordinate's gradient is zero up to that noise, which the
+    unit scale keeps negligible; a scale of the noise's own size would
+    magnify it to order one."""
     D = np.asarray(D, dtype=np.float64)
-    return np.where(D > np.finfo(np.float64).tiny, D, 1.0)
+    floor = np.finfo(np.float64).tiny
+    if center is not None:
+        eps = 16 * np.finfo(dtype).eps
+        floor = np.maximum(floor, (eps * np.asarray(center, np.float64)) ** 2 * total)
+    return np.where(D > floor, D, 1.0)
 
 
 def _scaled(op, D):

@@ -496,7 +496,7 @@ def gram_moments(X, weights, targets, chunk_size=None):
     return guess + delta, G, Q  # Q needs no correction: s^T T = 0
 
 
-def column_squares(X, weights=None, center=None):
+def column_squares(X, weights=None, center=None, exact=True):
     r"""Per column, the weighted sum of squared deviations from a center,
 
     .. math::
@@ -506,10 +506,12 @@ def column_squares(X, weights=None, center=None):
     the diagonal of :math:`X_c^\top S X_c`, in float64. Dense ``X`` is
     centered one block of rows at a time (no cancellation in
     :math:`\sum s x^2 - c^2` for a column whose mean dwarfs its spread);
-    sparse ``X`` expands the square over its stored entries,
-    :math:`\sum s x^2 - 2 c \sum s x + c^2 \sum s`, one pass over them (a
-    column whose stored values all lie near its center, which that
-    cancellation cannot resolve, gets the floor :math:`\epsilon \sum s x^2`).
+    sparse ``X`` centers its stored entries, :math:`\sum_{\text{stored}} s_i
+    (x_{ij} - c_j)^2`, and adds :math:`c_j^2` times the weight of its zeros.
+    ``exact=False`` expands the square instead, :math:`\sum s x^2 - 2 c \sum
+    s x + c^2 \sum s`, from two sparse products (five times faster; a column
+    whose values all lie near its center, which that cancellation cannot
+    resolve, gets the floor :math:`\epsilon \sum s x^2`): enough for a scale.
     ``weights`` None means :math:`S = I`, ``center`` None means :math:`c = 0`.
 
     Examples
@@ -527,7 +529,7 @@ def column_squares(X, weights=None, center=None):
     c = np.zeros(d) if center is None else np.asarray(center, dtype=np.float64)
     s = None if weights is None else np.asarray(weights, dtype=np.float64)
     if sp.issparse(X):
-        return _sparse_column_squares(X, s, c)
+        return (_stored_squares if exact else _expanded_squares)(X, s, c)
     out = np.zeros(d)
     for rows in row_blocks(n, d):
         block = X[rows] - c
@@ -536,9 +538,23 @@ def column_squares(X, weights=None, center=None):
     return out
 
 
-def _sparse_column_squares(X, s, c):
-    r""":func:`column_squares` of a sparse ``X``: :math:`X^\top s` and
-    :math:`(X \circ X)^\top s`, two sparse products sharing ``X``'s indices."""
+def _stored_squares(X, s, c):
+    """:func:`column_squares` of a sparse ``X`` from its centered stored
+    entries, plus :math:`c^2` times the weight of the zeros."""
+    n, d = X.shape
+    X = X.tocoo()
+    s_rows = 1.0 if s is None else s[X.row]
+    dev = X.data.astype(np.float64) - c[X.col]
+    stored = np.bincount(X.col, weights=s_rows * dev * dev, minlength=d)
+    seen = np.bincount(X.col, weights=np.broadcast_to(s_rows, X.col.shape), minlength=d)
+    total = float(n) if s is None else float(s.sum())
+    return stored + np.maximum(total - seen, 0.0) * c * c
+
+
+def _expanded_squares(X, s, c):
+    r""":func:`column_squares` of a sparse ``X``, expanded: :math:`X^\top s`
+    and :math:`(X \circ X)^\top s`, two sparse products sharing ``X``'s
+    indices."""
     n = X.shape[0]
     if X.format not in ("csr", "csc"):
         X = X.tocsr()

@@ -288,3 +288,44 @@ def test_inverse_transform_validates_its_input():
         pca.inverse_transform(np.array([[np.nan, 0.0]]))
     with pytest.raises(ValueError, match="2 components"):
         pca.inverse_transform(np.zeros((1, 3)))
+
+
+# degenerate columns and targets: constant, zero, duplicated ---------------------
+def _degenerate():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 5))
+    X[:, 1], X[:, 2], X[:, 4] = 0.0, X[:, 3], 7.0
+    return X
+
+
+@pytest.mark.parametrize("fmt", [np.asarray, sp.csr_matrix])
+@pytest.mark.parametrize(
+    "params",
+    [dict(), dict(penalty="l1", alpha=0.01), dict(penalty="elasticnet"),
+     dict(learning_rate="backtracking"), dict(loss="huber"), dict(penalty=None)],
+)  # fmt: skip
+def test_degenerate_columns_and_a_constant_target_converge(fmt, params):
+    X = _degenerate()
+    for y in (2 * X[:, 0] + 1, np.full(100, 3.0)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            reg = GradientDescentRegressor(**params).fit(fmt(X), y)
+        assert np.all(np.isfinite(reg.coef_))
+        if np.ptp(y) == 0:
+            np.testing.assert_allclose(reg.predict(fmt(X)), y, atol=1e-12)
+
+
+@pytest.mark.parametrize("fmt", [np.asarray, sp.csr_matrix])
+@pytest.mark.parametrize("params", [dict(), dict(l1_ratio=1.0), dict(l1_ratio=0.5),
+                                    dict(solver="lbfgs"), dict(solver="fista")])  # fmt: skip
+def test_a_constant_column_does_not_stall_logistic_regression(fmt, params):
+    X = _degenerate()
+    y = (X[:, 0] + 0.3 * np.random.default_rng(1).standard_normal(100) > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = LogisticRegression(tol=1e-8, max_iter=10_000, **params).fit(fmt(X), y)
+    ref = LogisticRegression(tol=1e-8, max_iter=10_000, **params).fit(
+        X[:, [0, 2, 3]], y
+    )
+    np.testing.assert_allclose(clf.predict_proba(fmt(X)), ref.predict_proba(X[:, [0, 2, 3]]),
+                               atol=1e-6)  # fmt: skip

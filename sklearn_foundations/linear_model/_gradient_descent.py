@@ -17,6 +17,7 @@ from ..optimize import (
     Constant,
     DivergenceError,
     InverseScaling,
+    OptimizeResult,
     Plateau,
     conjugate_gradient,
     feature_sign,
@@ -82,7 +83,8 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         measured per coefficient in units of its column's scale
         (:math:`|g_j| / \sqrt{D_j}`, :math:`D_j` the weighted sum of squares
         of the centered column: the measure does not change when a column is
-        rescaled), is at most ``tol`` times its value at the start.
+        rescaled), is at most ``tol`` times the optimality violation at the
+        start.
         Mini-batch: stop when the objective has not decreased by ``tol`` times
         its starting value for ``n_iter_no_change`` epochs. None: no stopping
         test, ``max_iter`` iterations or epochs (stopping earlier only at an
@@ -281,7 +283,10 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
             )
         monitor = make_monitor(x_mean) if make_monitor else None
         theta0 = self._initial_theta(X, y, s, x_mean, coef_init, intercept_init)
-        result = self._solve(datafit, theta0, rng, stochastic, monitor, t0=1)
+        y_rms = float(np.sqrt(s @ (y * y).sum(axis=1)))
+        result = self._solve(
+            datafit, theta0, rng, stochastic, monitor, t0=1, y_rms=y_rms
+        )
         if not result.converged and self.tol is not None:
             warn_unconverged(
                 type(self).__name__, result, self.max_iter, self.tol, X.dtype,
@@ -477,7 +482,9 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
             )
         return make_penalty(self.penalty, self.alpha, self.l1_ratio, self.fit_intercept)
 
-    def _solve(self, datafit, theta0, rng, stochastic, monitor, t0, epochs=None):
+    def _solve(
+        self, datafit, theta0, rng, stochastic, monitor, t0, epochs=None, y_rms=0.0
+    ):
         penalty = self._penalty()
         max_iter = epochs or self.max_iter
         eps = 10 * np.finfo(theta0.dtype).eps
@@ -509,10 +516,21 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                     monitor=monitor,
                     verbose=self.verbose,
                 )
-            grad0 = datafit.gradient(theta0, datafit.linear(theta0))
+            Z0 = datafit.linear(theta0)
+            grad0 = datafit.gradient(theta0, Z0)
             scale = np.sqrt(datafit.metric())[:, None]  # column scales: see datafits
-            start = np.max(np.abs(grad0) / scale, initial=0.0)
-            tol = self._relative_tol(eps, start, False)
+            violation = penalty.subdiff_distance(theta0, grad0) / scale
+            start = np.max(violation, initial=0.0)
+            # the rounding of the residuals: a gradient in column units at most
+            # the RMS of y (Cauchy-Schwarz), times a few ulps
+            floor = 64 * np.finfo(theta0.dtype).eps * y_rms
+            if start <= floor:  # optimal at the start (e.g. a constant y)
+                F0 = datafit.value(theta0, Z0) + penalty.value(theta0)
+                return OptimizeResult(
+                    coef=theta0, n_iter=0, objective=[F0], converged=True,
+                    t=t0, optimality=0.0,
+                )  # fmt: skip
+            tol = max(self._relative_tol(eps, start, False), floor)
             common = dict(max_iter=max_iter, tol=tol, monitor=monitor)
             quadratic = self.loss == "squared_error" and penalty.smooth
             if self.learning_rate == "auto" and quadratic:
