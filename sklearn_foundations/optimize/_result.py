@@ -87,7 +87,11 @@ class DivergenceError(ValueError):
 def _scale(datafit):
     r""":math:`\sqrt{D}` of the datafit's metric as a column: optimality is
     measured as :math:`\max_j |g_j| / \sqrt{D_j}`, which does not change when
-    a column of ``X`` (and so its coefficient, inversely) is rescaled."""
+    a column of ``X`` (and so its coefficient, inversely) is rescaled. A
+    datafit of one's own without ``metric()`` is measured in the plain
+    Euclidean units (:math:`D = 1`)."""
+    if not hasattr(datafit, "metric"):
+        return np.ones((1, 1))
     return np.sqrt(datafit.metric())[:, None]
 
 
