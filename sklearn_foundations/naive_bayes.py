@@ -41,9 +41,10 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
         Class probabilities; None estimates them (``fit_prior``).
     fit_prior : bool, default=True
         Estimate the priors from the class weights; False takes them uniform.
-    alpha : float, default=1.0
-        Smoothing pseudo-count of the discrete distributions; 0 gives the
-        maximum-likelihood estimates.
+    alpha : float or array-like of shape (n_features,), default=1.0
+        Smoothing pseudo-count of the discrete distributions, one for all
+        features or one per feature; 0 gives the maximum-likelihood
+        estimates.
     var_smoothing : float, default=1e-9
         Share of the largest feature variance added to the Gaussian variances.
     binarize : float or None, default=0.0
@@ -93,7 +94,7 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
         "distribution": [StrOptions(set(DISTRIBUTIONS)), dict],
         "priors": ["array-like", None],
         "fit_prior": ["boolean"],
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
         "var_smoothing": [Interval(Real, 0, None, closed="left")],
         "binarize": [Real, None],
         "n_trials": [Interval(Integral, 0, None, closed="left"), "array-like", None],
@@ -152,8 +153,6 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : NaiveBayesClassifier
         """
-        for attr in ("classes_", "distributions_"):
-            self.__dict__.pop(attr, None)
         return self._partial_fit(X, y, None, sample_weight, reset=True)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -169,6 +168,12 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
                 "classes must be passed on the first call to partial_fit: the "
                 "array of every class the data will have."
             )
+        if not first and classes is not None:
+            if not np.array_equal(np.unique(classes), self.classes_):
+                raise ValueError(
+                    f"classes={np.unique(classes).tolist()} is not the same as on "
+                    f"last call to partial_fit, was: {self.classes_.tolist()}."
+                )
         return self._partial_fit(X, y, classes, sample_weight, reset=first)
 
     def predict_joint_log_proba(self, X):
@@ -200,8 +205,9 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
         X = self._validate_X(X, reset=False)
         jll = self.class_log_prior_ + np.zeros((X.shape[0], len(self.classes_)))
         for name, dist in self.distributions_.items():
-            part = self._columns(X, name)
-            dist.check(part, self._labels(name))
+            columns = self.distribution_columns_[name]
+            part = _take(X, columns)
+            dist.check(part, self._labels(columns), owner=type(self).__name__)
             jll += dist.log_likelihood(part, constant=constant)
         impossible = np.flatnonzero(np.all(jll == -np.inf, axis=1))
         if len(impossible):
@@ -228,43 +234,55 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
         return dict(accept_sparse=sparse, dtype=dtype)
 
     def _partial_fit(self, X, y, classes, sample_weight, reset):
+        """Validate everything, then update: a chunk with a bad value leaves
+        the model as it was."""
         X, y = validate_data(self, X, y, reset=reset, **self._input_kwargs())
         check_classification_targets(y)
-        self._dtype = X.dtype
         sw = check_sample_weight(sample_weight, X, dtype=np.float64)
         labels = None
         if reset:
             if classes is None:  # the classes and each row's index at once
-                self.classes_, labels = np.unique(y, return_inverse=True)
+                classes, labels = np.unique(y, return_inverse=True)
             else:
-                self.classes_ = np.unique(classes)
-            self.distribution_columns_ = self._resolve_columns(X.shape[1])
-            self.distributions_ = {
-                name: self._make(name) for name in self.distribution_columns_
-            }
-            self.class_count_ = np.zeros(len(self.classes_))
-        Y = self._weighted_indicator(y, sw, labels)
-        for name, dist in self.distributions_.items():
-            part = self._columns(X, name)
-            dist.check(part, self._labels(name), fitting=True)
-            dist.partial_fit(part, Y)
+                classes = np.unique(classes)
+            columns = self._resolve_columns(X.shape[1])
+            dists = {name: self._make(name, columns[name]) for name in columns}
+        else:
+            classes, columns = self.classes_, self.distribution_columns_
+            dists = self.distributions_
+        Y = self._weighted_indicator(y, sw, classes, labels)
+        parts = {name: _take(X, columns[name]) for name in dists}
+        for name, dist in dists.items():
+            dist.check(
+                parts[name], self._labels(columns[name]), fitting=True,
+                owner=type(self).__name__,
+            )  # fmt: skip
+        if reset:
+            self.classes_, self.distribution_columns_ = classes, columns
+            self.distributions_ = dists
+            self.class_count_ = np.zeros(len(classes))
+        self._dtype = X.dtype
+        for name, dist in dists.items():
+            dist.partial_fit(parts[name], Y)
         self.class_count_ += Y.sum(axis=0)
         self._set_priors()
         self._export_attributes()
         return self
 
-    def _weighted_indicator(self, y, sw, idx=None):
+    @staticmethod
+    def _weighted_indicator(y, sw, classes, idx=None):
         """``Y[i, k]``: the weight of sample ``i`` in its class ``k``."""
         if idx is None:
-            idx = np.searchsorted(self.classes_, y)
-            idx = np.minimum(idx, len(self.classes_) - 1)
-            unknown = self.classes_[idx] != y
+            idx = np.searchsorted(classes, y)
+            idx = np.minimum(idx, len(classes) - 1)
+            unknown = classes[idx] != y
             if np.any(unknown):
                 raise ValueError(
-                    f"y has the label {y[unknown][0]!r}, not one of the classes "
-                    f"{self.classes_.tolist()} given on the first call of partial_fit."
+                    f"The target label(s) {np.unique(y[unknown]).tolist()} in y do "
+                    f"not exist in the initial classes {classes.tolist()} "
+                    "given on the first call of partial_fit."
                 )
-        Y = np.zeros((len(y), len(self.classes_)))
+        Y = np.zeros((len(y), len(classes)))
         Y[np.arange(len(y)), idx] = sw
         return Y
 
@@ -272,13 +290,17 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
         K = len(self.classes_)
         if self.priors is not None:
             priors = np.asarray(self.priors, dtype=float)
-            if priors.shape != (K,) or np.any(priors < 0):
+            if priors.shape != (K,):
                 raise ValueError(
-                    f"priors must be {K} non-negative numbers, one per class; "
-                    f"got {self.priors!r}."
+                    f"Number of priors must match number of classes: priors has "
+                    f"{priors.size} entries for the {K} classes {self.classes_.tolist()}."
                 )
+            if np.any(priors < 0):
+                raise ValueError(f"Priors must be non-negative; got {priors.tolist()}.")
             if not np.isclose(priors.sum(), 1.0):
-                raise ValueError(f"priors must sum to 1; they sum to {priors.sum()}.")
+                raise ValueError(
+                    f"The sum of the priors should be 1; they sum to {priors.sum()}."
+                )
             prior = priors
         elif self.fit_prior:
             prior = self.class_count_ / self.class_count_.sum()
@@ -288,14 +310,21 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
         with np.errstate(divide="ignore"):
             self.class_log_prior_ = np.log(prior)
 
-    def _make(self, name):
+    def _make(self, name, columns):
+        alpha = self.alpha
+        if np.ndim(alpha) and columns is not None:  # per feature: these columns
+            alpha = (
+                np.asarray(alpha)[columns]
+                if len(alpha) == self.n_features_in_
+                else alpha
+            )
         params = {
             "gaussian": dict(var_smoothing=self.var_smoothing),
-            "bernoulli": dict(alpha=self.alpha, binarize=self.binarize),
-            "multinomial": dict(alpha=self.alpha),
-            "binomial": dict(alpha=self.alpha, n_trials=self.n_trials),
-            "poisson": dict(alpha=self.alpha),
-            "categorical": dict(alpha=self.alpha, min_categories=self.min_categories),
+            "bernoulli": dict(alpha=alpha, binarize=self.binarize),
+            "multinomial": dict(alpha=alpha),
+            "binomial": dict(alpha=alpha, n_trials=self.n_trials),
+            "poisson": dict(alpha=alpha),
+            "categorical": dict(alpha=alpha, min_categories=self.min_categories),
         }[name]
         return DISTRIBUTIONS[name](**params)
 
@@ -346,17 +375,11 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
             )
         return int(col)
 
-    def _columns(self, X, name):
-        idx = self.distribution_columns_[name]
-        if idx is None:
-            return X
-        return X[:, idx]
-
-    def _labels(self, name):
-        idx = self.distribution_columns_[name]
+    def _labels(self, columns):
+        """The names (or indices) of ``columns`` (None: every column)."""
         names = getattr(self, "feature_names_in_", None)
         all_labels = names if names is not None else np.arange(self.n_features_in_)
-        return (all_labels if idx is None else all_labels[idx]).tolist()
+        return (all_labels if columns is None else all_labels[columns]).tolist()
 
     def _export_attributes(self):
         seen = {}
@@ -367,3 +390,8 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
         for attr, values in seen.items():
             if attr != "class_count_" and len(values) == 1:
                 setattr(self, attr, values[0])
+
+
+def _take(X, columns):
+    """The columns of ``X`` a distribution models (None: all of them)."""
+    return X if columns is None else X[:, columns]

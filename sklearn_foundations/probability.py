@@ -156,10 +156,24 @@ def _per_feature(value, n_features, name):
     array = np.asarray(value, dtype=np.float64)
     if array.ndim > 1 or (array.ndim == 1 and len(array) != n_features):
         raise ValueError(
-            f"{name} must be one number or one per feature ({n_features} here, for "
-            f"the columns of this distribution); got shape {array.shape}."
+            f"'{name}' should have shape ({n_features},) when an array-like: one "
+            f"number per feature ({n_features} here, for the columns of this "
+            f"distribution), or one number for all; got shape {array.shape}."
         )
     return np.broadcast_to(array, (n_features,))
+
+
+def _alpha(alpha, n_features):
+    """The smoothing pseudo-count: one number, or one per feature."""
+    if np.ndim(alpha) == 0:
+        return float(alpha)
+    alpha = _per_feature(alpha, n_features, "alpha")
+    if np.any(alpha < 0):
+        raise ValueError(
+            f"All values in alpha must be greater than 0 or equal to it; got "
+            f"{alpha.tolist()}."
+        )
+    return alpha
 
 
 def _sum_rows(X):
@@ -189,17 +203,17 @@ def _weighted_sums(Y, X):
 class _Counts:
     """Shared by the count distributions: non-negative input, Y^T X statistics."""
 
-    def check(self, X, names=None, fitting=False):
+    def check(self, X, names=None, fitting=False, owner=None):
         values = X.data if sp.issparse(X) else X
         if values.size == 0 or values.min() >= 0:
             return  # one reduction; the search below only runs on bad input
         found = _first_violation(X, lambda values, cols: values < 0)
         if found:
             raise ValueError(
-                f"Negative values in data: the {self.name} distribution models "
-                f"non-negative values, but feature {_column_name(names, found[0])} "
-                f"has the value {found[1]:g}. Use another distribution for that "
-                "column."
+                f"Negative values in data passed to {owner or 'the ' + self.name + ' distribution'} "
+                f"(input X): the {self.name} distribution models non-negative "
+                f"values, but feature {_column_name(names, found[0])} has the value "
+                f"{found[1]:g}. Use another distribution for that column."
             )
 
     def partial_fit(self, X, Y):
@@ -267,7 +281,7 @@ class Gaussian:
     def __init__(self, var_smoothing=1e-9):
         self.var_smoothing = var_smoothing
 
-    def check(self, X, names=None, fitting=False):
+    def check(self, X, names=None, fitting=False, owner=None):
         pass
 
     def partial_fit(self, X, Y):
@@ -382,10 +396,10 @@ class Bernoulli(_Counts):
     def _binary(self, X):
         return X if self.binarize is None else (X > self.binarize).astype(float)
 
-    def check(self, X, names=None, fitting=False):
+    def check(self, X, names=None, fitting=False, owner=None):
         if self.binarize is not None:
             return
-        super().check(X, names)
+        super().check(X, names, owner=owner)
         found = _first_violation(X, lambda values, cols: (values != 0) & (values != 1))
         if found:
             raise ValueError(
@@ -396,7 +410,7 @@ class Bernoulli(_Counts):
 
     def partial_fit(self, X, Y):
         super().partial_fit(self._binary(X), Y)
-        a = self.alpha
+        a = _alpha(self.alpha, X.shape[1])
         with np.errstate(divide="ignore"):
             self.feature_log_prob_ = np.log(self.feature_count_ + a) - np.log(
                 self.class_count_[:, None] + 2 * a
@@ -450,7 +464,7 @@ class Multinomial(_Counts):
 
     def partial_fit(self, X, Y):
         super().partial_fit(X, Y)
-        smoothed = self.feature_count_ + self.alpha
+        smoothed = self.feature_count_ + _alpha(self.alpha, X.shape[1])
         with np.errstate(divide="ignore"):
             self.feature_log_prob_ = np.log(smoothed) - np.log(
                 smoothed.sum(axis=1, keepdims=True)
@@ -500,8 +514,9 @@ class Poisson(_Counts):
 
     def partial_fit(self, X, Y):
         super().partial_fit(X, Y)
-        denom = self.class_count_[:, None] + self.alpha
-        self.rate_ = (self.feature_count_ + self.alpha) / np.where(denom > 0, denom, 1)
+        a = _alpha(self.alpha, X.shape[1])
+        denom = self.class_count_[:, None] + a
+        self.rate_ = (self.feature_count_ + a) / np.where(denom > 0, denom, 1)
         return self
 
     def log_likelihood(self, X, constant=True):
@@ -560,8 +575,8 @@ class Binomial(_Counts):
     def __init__(self, alpha=1.0, n_trials=None):
         self.alpha, self.n_trials = alpha, n_trials
 
-    def check(self, X, names=None, fitting=False):
-        super().check(X, names)
+    def check(self, X, names=None, fitting=False, owner=None):
+        super().check(X, names, owner=owner)
         if self.n_trials is None:
             return
         n = _per_feature(self.n_trials, X.shape[1], "n_trials")
@@ -585,8 +600,9 @@ class Binomial(_Counts):
             self.n_trials_ = np.maximum(old, largest.ravel())
         else:
             self.n_trials_ = _per_feature(self.n_trials, X.shape[1], "n_trials").copy()
-        denom = self.n_trials_ * self.class_count_[:, None] + 2 * self.alpha
-        self.prob_ = (self.feature_count_ + self.alpha) / np.where(denom > 0, denom, 1)
+        a = _alpha(self.alpha, X.shape[1])
+        denom = self.n_trials_ * self.class_count_[:, None] + 2 * a
+        self.prob_ = (self.feature_count_ + a) / np.where(denom > 0, denom, 1)
         return self
 
     def log_likelihood(self, X, constant=True):
@@ -659,8 +675,8 @@ class Categorical:
     def __init__(self, alpha=1.0, min_categories=None):
         self.alpha, self.min_categories = alpha, min_categories
 
-    def check(self, X, names=None, fitting=False):
-        _Counts.check(self, X, names)
+    def check(self, X, names=None, fitting=False, owner=None):
+        _Counts.check(self, X, names, owner=owner)
         found = _first_violation(X, lambda values, cols: values != np.floor(values))
         if found:  # scikit-learn's checks pass floats to categorical models
             warnings.warn(
@@ -713,10 +729,10 @@ class Categorical:
                 )
             self.category_count_[j] = grown
         with np.errstate(divide="ignore"):
+            alpha = np.broadcast_to(_alpha(self.alpha, d), (d,))
             self.feature_log_prob_ = [
-                np.log(c + self.alpha)
-                - np.log(c.sum(axis=1, keepdims=True) + self.alpha * c.shape[1])
-                for c in self.category_count_
+                np.log(c + a) - np.log(c.sum(axis=1, keepdims=True) + a * c.shape[1])
+                for c, a in zip(self.category_count_, alpha, strict=True)
             ]
         return self
 

@@ -247,7 +247,7 @@ def test_bad_input_names_the_feature_and_value():
         NaiveBayesClassifier({"gaussian": [0, 1], "poisson": [1]}).fit(X, y)
     with pytest.raises(ValueError, match="Unknown distribution 'gamma'"):
         NaiveBayesClassifier({"gamma": [0, 1]}).fit(X, y)
-    with pytest.raises(ValueError, match="priors must sum to 1"):
+    with pytest.raises(ValueError, match="sum of the priors should be 1"):
         NaiveBayesClassifier(priors=[0.5, 0.6]).fit(X, y)
     with pytest.raises(ValueError, match="classes must be passed"):
         NaiveBayesClassifier().partial_fit(X, y)

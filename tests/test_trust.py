@@ -255,9 +255,9 @@ def test_shapes_of_starting_points_are_named():
 def test_per_feature_parameters_of_the_wrong_length_are_named():
     X = np.random.default_rng(0).integers(0, 3, (20, 3)).astype(float)
     y = np.arange(20) % 2
-    with pytest.raises(ValueError, match="n_trials must be one number or one per"):
+    with pytest.raises(ValueError, match="'n_trials' should have shape"):
         NaiveBayesClassifier("binomial", n_trials=[3, 3]).fit(X, y)
-    with pytest.raises(ValueError, match="min_categories must be one number or one"):
+    with pytest.raises(ValueError, match="'min_categories' should have shape"):
         NaiveBayesClassifier("categorical", min_categories=[3, 3]).fit(X, y)
 
 
@@ -329,3 +329,26 @@ def test_a_constant_column_does_not_stall_logistic_regression(fmt, params):
     )
     np.testing.assert_allclose(clf.predict_proba(fmt(X)), ref.predict_proba(X[:, [0, 2, 3]]),
                                atol=1e-6)  # fmt: skip
+
+
+# naive Bayes as scikit-learn's own tests use it -----------------------------------
+def test_a_rejected_chunk_leaves_the_model_as_it_was():
+    X = np.array([[1.0, 4.0], [2.0, 5.0]])
+    clf = NaiveBayesClassifier("categorical").fit(X, [1, 2])
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match="Negative values in data passed to "
+                       "NaiveBayesClassifier"):  # fmt: skip
+        clf.fit(np.array([[0.0, -1.0]]), [1])
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    with pytest.raises(ValueError, match="not the same as on last call"):
+        clf.partial_fit(X, [1, 2], classes=[1, 2, 3])
+
+
+def test_alpha_per_feature_is_the_pseudo_count_of_each_feature():
+    X, y = np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([0, 1])
+    clf = NaiveBayesClassifier("multinomial", alpha=np.array([1.0, 2.0])).fit(X, y)
+    # class 1: counts (1, 1) + (1, 2) over 5
+    np.testing.assert_allclose(np.exp(clf.feature_log_prob_),
+                               [[1 / 2, 1 / 2], [2 / 5, 3 / 5]])  # fmt: skip
+    with pytest.raises(ValueError, match="All values in alpha"):
+        NaiveBayesClassifier("multinomial", alpha=np.array([1.0, -0.1])).fit(X, y)
