@@ -124,12 +124,12 @@ def prox_newton(
     optimality = float(np.max(violation, initial=0.0))
     initial = F
     ulps = 16 * np.finfo(theta.dtype).eps  # the objective's resolution, relative
-    objective, converged, it, step, L = [], optimality <= tol, 0, 1.0, 1.0
+    if optimality <= tol:  # optimal at the start (an empty working set)
+        return OptimizeResult(coef=theta, n_iter=0, objective=[F], converged=True,
+                              optimality=optimality)  # fmt: skip
+    objective, converged, it, step, L = [], False, 0, 1.0, 1.0
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
-            if converged:  # optimal at the start
-                it = 0
-                break
             ws = _working_set(theta[:d, 0], violation[:d], ws_start)
             rows = np.append(ws, d) if datafit.fit_intercept else ws
             h = datafit.loss.hessian_product(y, Z, s, np.ones_like(Z))[:, 0]
@@ -174,8 +174,6 @@ def prox_newton(
             if optimality <= tol:
                 converged = True
                 break
-    if not objective:
-        objective.append(F)
     return OptimizeResult(
         coef=theta, n_iter=it, objective=objective, converged=converged,
         step=step, t=it + 1, optimality=optimality,
@@ -287,8 +285,8 @@ def _model_prox_gradient(datafit, h, ws, grad, w, l1, l2, max_iter, tol, L):
     \|u^+ - v\|_D^2`; a step that raises the model's value is undone and
     momentum restarts, so every iterate lowers the model. Stops when the
     step in gradient units, :math:`L D_j |u^+_j - v_j|`, is at most ``tol``
-    (one bound per coordinate) for every coordinate. Returns :math:`\delta = u - w`, its image :math:`A\delta` and
-    ``L``.
+    (one bound per coordinate) for every coordinate. Returns :math:`\delta =
+    u - w`, its image :math:`A\delta` and ``L``.
     """
     X = datafit.X[:, ws]  # CSC: a slice of whole columns
     d, intercept = len(ws), datafit.fit_intercept
