@@ -19,7 +19,13 @@ direction, for second-order solvers. This module imports only numpy and scipy.
 import numpy as np
 from scipy.special import expit, log_softmax, softmax
 
-__all__ = ["BinomialLogLoss", "HalfSquaredError", "Huber", "MultinomialLogLoss"]
+__all__ = [
+    "BinomialLogLoss",
+    "HalfSquaredError",
+    "Huber",
+    "MultinomialLogLoss",
+    "SquaredEpsilonInsensitive",
+]
 
 
 class HalfSquaredError:
@@ -102,6 +108,52 @@ class Huber:
 
     def gradient(self, y, Xw, s):
         return s[:, None] * np.clip(Xw - y, -self.epsilon, self.epsilon)
+
+
+class SquaredEpsilonInsensitive:
+    r"""Squared epsilon-insensitive loss: residuals up to ``epsilon`` are free.
+
+    .. math::
+
+        \ell(y, z) = \max(|z - y| - \epsilon, 0)^2, \qquad
+        \ell'(z) = 2 \operatorname{sign}(z - y) \max(|z - y| - \epsilon, 0),
+        \quad \ell'' \le 2,
+
+    scikit-learn's SGD loss of that name (no factor one half).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.losses import SquaredEpsilonInsensitive
+    >>> loss = SquaredEpsilonInsensitive(epsilon=0.5)
+    >>> y, Xw, s = np.array([[0.0], [0.0]]), np.array([[0.25], [2.5]]), np.array([0.5, 0.5])
+    >>> float(loss.value(y, Xw, s))  # (0 + 2^2) / 2
+    2.0
+    >>> loss.gradient(y, Xw, s).ravel()
+    array([0., 2.])
+    """
+
+    lipschitz = 2.0
+
+    def __init__(self, epsilon=0.1):
+        self.epsilon = epsilon
+
+    def __repr__(self):
+        return f"SquaredEpsilonInsensitive(epsilon={self.epsilon!r})"
+
+    def _excess(self, y, Xw):
+        r = Xw - y
+        return np.sign(r) * np.maximum(np.abs(r) - self.epsilon, 0.0)
+
+    def value(self, y, Xw, s):
+        e = self._excess(y, Xw)
+        return float(s @ (e * e).sum(axis=1))
+
+    def gradient(self, y, Xw, s):
+        return 2.0 * s[:, None] * self._excess(y, Xw)
+
+    def hessian_product(self, y, Xw, s, V):
+        return 2.0 * s[:, None] * (np.abs(Xw - y) > self.epsilon) * V
 
 
 class BinomialLogLoss:

@@ -9,9 +9,15 @@ from sklearn_foundations.losses import (
     HalfSquaredError,
     Huber,
     MultinomialLogLoss,
+    SquaredEpsilonInsensitive,
 )
 
-LOSSES = [HalfSquaredError(), Huber(epsilon=0.3), Huber(epsilon=2.0)]
+LOSSES = [
+    HalfSquaredError(),
+    Huber(epsilon=0.3),
+    Huber(epsilon=2.0),
+    SquaredEpsilonInsensitive(epsilon=0.5),
+]
 
 
 @pytest.fixture
@@ -160,3 +166,16 @@ def test_multinomial_value_gradient_is_value_and_gradient():
     value, grad = loss.value_gradient(y, Xw, s)
     assert value == pytest.approx(loss.value(y, Xw, s), rel=1e-15)
     np.testing.assert_allclose(grad, loss.gradient(y, Xw, s), rtol=1e-15)
+
+
+def test_squared_epsilon_insensitive_hessian_product_is_the_gradients_derivative(
+    problem,
+):
+    y, Xw, s = problem
+    loss = SquaredEpsilonInsensitive(epsilon=0.5)
+    V = np.random.default_rng(2).standard_normal(Xw.shape)
+    h = 1e-6
+    numeric = (loss.gradient(y, Xw + h * V, s) - loss.gradient(y, Xw - h * V, s)) / (
+        2 * h
+    )
+    np.testing.assert_allclose(loss.hessian_product(y, Xw, s, V), numeric, atol=1e-8)

@@ -352,3 +352,32 @@ def test_alpha_per_feature_is_the_pseudo_count_of_each_feature():
                                [[1 / 2, 1 / 2], [2 / 5, 3 / 5]])  # fmt: skip
     with pytest.raises(ValueError, match="All values in alpha"):
         NaiveBayesClassifier("multinomial", alpha=np.array([1.0, -0.1])).fit(X, y)
+
+
+def test_squared_epsilon_insensitive_reaches_the_objectives_minimum():
+    from scipy.optimize import minimize
+
+    X, y = make_regression(n_samples=200, n_features=4, noise=5.0, random_state=0)
+    reg = GradientDescentRegressor(
+        loss="squared_epsilon_insensitive", epsilon=2.0, alpha=0.01, tol=1e-10
+    ).fit(X, y)
+
+    def objective(theta):
+        r = np.abs(X @ theta[:4] + theta[4] - y)
+        return np.mean(np.maximum(r - 2.0, 0) ** 2) + 0.01 / 2 * theta[:4] @ theta[:4]
+
+    ref = minimize(objective, np.zeros(5), method="BFGS", options={"gtol": 1e-10})
+    np.testing.assert_allclose(np.r_[reg.coef_, reg.intercept_], ref.x, rtol=1e-5)
+
+
+def test_averaged_sgd_resumes_its_mean_across_partial_fit():
+    X, y = make_regression(n_samples=100, n_features=3, noise=1.0, random_state=0)
+    params = dict(average=True, batch_size=1, learning_rate="constant", eta0=0.01,
+                  shuffle=False, tol=None, fit_intercept=False)  # fmt: skip
+    fit = GradientDescentRegressor(max_iter=3, **params).fit(X, y)
+    partial = GradientDescentRegressor(**params)
+    for _ in range(3):
+        partial.partial_fit(X, y)
+    np.testing.assert_allclose(partial.coef_, fit.coef_, rtol=1e-12)
+    plain = GradientDescentRegressor(max_iter=3, **{**params, "average": False})
+    assert not np.allclose(plain.fit(X, y).coef_, fit.coef_)  # the mean is not the end

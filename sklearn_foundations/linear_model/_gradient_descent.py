@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._compat import Interval, StrOptions, _fit_context, check_sample_weight
 from ..datafits import LinearDatafit, QuadraticDatafit
-from ..losses import HalfSquaredError, Huber
+from ..losses import HalfSquaredError, Huber, SquaredEpsilonInsensitive
 from ..optimize import (
     Adaptive,
     Constant,
@@ -63,8 +63,10 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    loss : {"squared_error", "huber"}, default="squared_error"
-        Data term.
+    loss : {"squared_error", "huber", "squared_epsilon_insensitive"}, \
+            default="squared_error"
+        Data term: :math:`\tfrac12 r^2`, Huber's, or
+        :math:`\max(|r| - \epsilon, 0)^2` (SGDRegressor's, no half).
     penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
         Regularization; None for none.
     alpha : float, default=1e-4
@@ -132,6 +134,11 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         Start from the previous fit's coefficients.
     verbose : int, default=0
         Print one line per iteration or epoch.
+    average : bool or int, default=False
+        Mini-batch solvers: return the mean of the iterates (averaged SGD), from
+        the first update (True) or once that many samples were seen (an int),
+        scikit-learn's SGD meaning; ``partial_fit`` carries the mean on. The
+        full-batch solvers converge to the optimum itself and ignore it.
 
     Attributes
     ----------
@@ -164,7 +171,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "loss": [StrOptions({"squared_error", "huber"})],
+        "loss": [StrOptions({"squared_error", "huber", "squared_epsilon_insensitive"})],
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
@@ -173,7 +180,15 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "learning_rate": [
-            StrOptions({"auto", "backtracking", "constant", "invscaling", "adaptive"})
+            StrOptions(
+                {
+                    "auto",
+                    "backtracking",
+                    "constant",
+                    "invscaling",
+                    "adaptive",
+                }
+            )
         ],
         "eta0": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, None, None, closed="neither")],
@@ -186,6 +201,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         "random_state": ["random_state"],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
+        "average": [Interval(Integral, 1, None, closed="left"), "boolean"],
     }
 
     def __init__(
@@ -211,6 +227,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         random_state=None,
         warm_start=False,
         verbose=0,
+        average=False,
     ):
         self.loss = loss
         self.penalty = penalty
@@ -232,6 +249,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
+        self.average = average
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -328,6 +346,8 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         datafit = LinearDatafit(self._loss(), X, y, s, None, self.fit_intercept)
         if first:
             theta0 = np.zeros((X.shape[1] + self.fit_intercept, y.shape[1]), X.dtype)
+        elif getattr(self, "_iterate", None) is not None:  # averaging: go on from
+            theta0 = self._iterate.astype(X.dtype)  # the last iterate, not the mean
         else:
             theta0 = to_centered(
                 np.atleast_2d(self.coef_).astype(X.dtype),
@@ -390,6 +410,8 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
     def _loss(self):
         if self.loss == "huber":
             return Huber(self.epsilon)
+        if self.loss == "squared_epsilon_insensitive":
+            return SquaredEpsilonInsensitive(self.epsilon)
         return HalfSquaredError()
 
     def _is_stochastic(self):
@@ -513,6 +535,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                     shuffle=self.shuffle,
                     rng=rng.randint(np.iinfo(np.int32).max),
                     t0=t0,
+                    average=self._average(theta0, t0, datafit.n_samples),
                     monitor=monitor,
                     verbose=self.verbose,
                 )
@@ -566,6 +589,17 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                 "learning_rate='auto' or 'backtracking'."
             ) from exc
 
+    def _average(self, theta0, t0, n_samples):
+        """``stochastic_gradient``'s ``average``: the update from which the
+        mean of the iterates starts (``average`` counts samples), and the mean
+        so far (from ``partial_fit``'s last call when it continues)."""
+        if not self.average:
+            return None
+        batch = self.batch_size or n_samples
+        start = 0 if self.average is True else int(self.average) // batch
+        state = getattr(self, "_averaged", None) if t0 > 1 else None
+        return 1 + start, state or (theta0, 0)
+
     def _relative_tol(self, eps, start, stochastic):
         """``tol`` times the measure at the start (``eps`` at least); without
         ``tol``, 0 for the full batch (an exact optimum) and no plateau for
@@ -604,6 +638,12 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         coef, intercept = from_centered(
             result.coef, x_mean, n_features, self.fit_intercept
         )
+        self.__dict__.pop("_averaged", None)
+        self.__dict__.pop("_iterate", None)
+        if self.average and result.iterate is not None:  # in partial_fit's terms
+            mean, count = result.averaged
+            self._averaged = (self._uncentered(mean, x_mean, n_features), count)
+            self._iterate = self._uncentered(result.iterate, x_mean, n_features)
         if self._y_ndim == 1:
             coef, intercept = coef[0], intercept[0]
         self.coef_, self.intercept_ = coef, intercept
@@ -611,6 +651,11 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         self.t_ = result.t
         self.loss_curve_ = list(history)
         self.step_size_ = float(result.step)
+
+    def _uncentered(self, theta, x_mean, n_features):
+        """``theta`` in the coordinates of ``partial_fit`` (no centering)."""
+        coef, intercept = from_centered(theta, x_mean, n_features, self.fit_intercept)
+        return to_centered(coef, intercept, None, self.fit_intercept)
 
 
 def _as_shape(value, shape, name, dtype):

@@ -232,7 +232,8 @@ def _sufficient_decrease(f, f_new, grad, grad_new, d, step, M):
 
 def stochastic_gradient(
     datafit, penalty, theta0, *, schedule, batch_size, max_iter, tol,
-    n_iter_no_change=5, shuffle=True, rng=None, t0=1, monitor=None, verbose=0,
+    n_iter_no_change=5, shuffle=True, rng=None, t0=1, average=None,
+    monitor=None, verbose=0,
 ):  # fmt: skip
     r"""Mini-batch proximal stochastic gradient descent.
 
@@ -249,6 +250,12 @@ def stochastic_gradient(
     value, e.g. a validation loss) has not improved by ``tol`` for
     ``n_iter_no_change`` epochs, the schedule is asked to ``reduce``: the
     adaptive one divides its rate by 5 and goes on, the others stop.
+
+    ``average`` (a pair ``(start, (mean, count))``, scikit-learn's averaged
+    SGD) returns the running mean :math:`\bar\theta` of the iterates from the
+    ``start``-th update on (``mean`` and ``count`` so far, to resume), whose
+    noise shrinks as :math:`1/\sqrt{k}` without a decaying rate; the
+    objective is recorded at it and the last iterate is ``result.iterate``.
 
     Examples
     --------
@@ -271,6 +278,7 @@ def stochastic_gradient(
     initial = datafit.value(theta, datafit.linear(theta)) + penalty.value(theta)
     plateau = Plateau(tol, n_iter_no_change)
     objective, converged, epoch, step = [], False, 0, schedule(t)
+    mean, count = (theta0, 0) if average is None else average[1]
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(1, max_iter + 1):
             order = rng.permutation(n) if shuffle else np.arange(n)
@@ -284,17 +292,23 @@ def stochastic_gradient(
                 grad = batch.gradient(theta, batch.linear(theta))
                 theta = penalty.prox(theta - step * grad, step)
                 t += 1
-            F = datafit.value(theta, datafit.linear(theta)) + penalty.value(theta)
+                if average is not None and t > average[0]:
+                    count += 1
+                    mean = mean + (theta - mean) / count
+            point = theta if average is None or not count else mean
+            F = datafit.value(point, datafit.linear(point)) + penalty.value(point)
             objective.append(F)
             _check_divergence(epoch, F, initial)
             _report(verbose, "Epoch", epoch, F, np.nan, step)
-            stalled = monitor(theta) if monitor is not None else plateau.update(F)
+            stalled = monitor(point) if monitor is not None else plateau.update(F)
             if stalled:
                 if not schedule.reduce():
                     converged = True
                     break
                 plateau.reset()
+    averaged = average is not None and count > 0
     return OptimizeResult(
-        coef=theta, n_iter=epoch, objective=objective, converged=converged,
-        step=step, t=t,
+        coef=mean if averaged else theta, n_iter=epoch, objective=objective,
+        converged=converged, step=step, t=t, iterate=theta,
+        averaged=(mean, count),
     )  # fmt: skip

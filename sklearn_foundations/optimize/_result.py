@@ -27,6 +27,12 @@ class OptimizeResult:
         Last step size used.
     t : int
         Number of parameter updates performed, plus the starting count.
+    iterate : ndarray or None
+        The last iterate, where ``coef`` is an average of iterates (averaged
+        stochastic gradient), else None.
+    averaged : tuple
+        ``(mean, count)``: the running mean of the iterates and how many it
+        holds, to resume averaging.
     optimality : float
         The last optimality measure, :math:`\max_j |g_j| / \sqrt{D_j}` of the
         gradient (mapping) in the datafit's metric; NaN where not measured.
@@ -51,6 +57,8 @@ class OptimizeResult:
     step: float = 0.0
     t: int = 1
     optimality: float = float("nan")
+    iterate: np.ndarray = None
+    averaged: tuple = ()
 
 
 class DivergenceError(ValueError):
