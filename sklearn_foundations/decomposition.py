@@ -13,6 +13,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import gammaln
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -30,7 +31,7 @@ from .linalg import (
     power_iteration,
 )
 
-__all__ = ["PowerIterationPCA"]
+__all__ = ["PowerIterationPCA", "minka_log_evidence"]
 
 _DTYPES = [np.float64, np.float32]
 
@@ -65,10 +66,12 @@ class PowerIterationPCA(
 
     Parameters
     ----------
-    n_components : int, float or None, default=None
+    n_components : int, float, "mle" or None, default=None
         Number of components; a float in (0, 1) keeps the fewest components
         whose variance exceeds that share of the total (the trace of ``C``);
-        None keeps ``min(n_samples, n_features)``.
+        "mle" the number of largest evidence under probabilistic PCA
+        (Minka's approximation, :func:`minka_log_evidence`; needs
+        ``n_samples >= n_features``); None keeps ``min(n_samples, n_features)``.
     whiten : bool, default=False
         Scale the projections to unit variance.
     method : {"block", "deflation"}, default="block"
@@ -135,6 +138,7 @@ class PowerIterationPCA(
         "n_components": [
             Interval(Integral, 0, None, closed="left"),
             Interval(Real, 0, 1, closed="neither"),
+            StrOptions({"mle"}),
             None,
         ],
         "whiten": ["boolean"],
@@ -194,12 +198,19 @@ class PowerIterationPCA(
         )
         n, d = X.shape
         max_rank = min(n, d)
+        if self.n_components == "mle" and n < d:
+            raise ValueError(
+                f"n_components='mle' is only supported if n_samples >= n_features: "
+                f"the evidence needs the whole spectrum of the covariance; got "
+                f"{n} samples and {d} features. Give n_components as a number."
+            )
         if isinstance(self.n_components, Integral) and self.n_components > max_rank:
             raise ValueError(
                 f"n_components={self.n_components} must be between 0 and "
                 f"min(n_samples, n_features)={max_rank}; lower n_components."
             )
         self.mean_ = np.asarray(X.mean(axis=0)).ravel()
+        self.n_samples_ = n
         cov, total_var = self._covariance(X)
         result = self._eigenpairs(cov, total_var, max_rank, X.dtype)
         k = len(result.eigenvalues)
@@ -340,6 +351,14 @@ class PowerIterationPCA(
 
         if self.n_components is None:
             return top(max_rank)
+        if self.n_components == "mle":
+            result = top(max_rank)
+            spectrum = np.maximum(result.eigenvalues, 0.0)
+            evidence = [
+                minka_log_evidence(spectrum, k, self.n_samples_)
+                for k in range(1, len(spectrum))
+            ]
+            return _truncate(result, int(np.argmax(evidence)) + 1 if evidence else 1)
         if isinstance(self.n_components, Integral):
             return top(self.n_components)
         k = min(8, max_rank)  # a share of the variance: grow until it is reached
@@ -352,6 +371,65 @@ class PowerIterationPCA(
                 )
                 return _truncate(result, keep)
             k = min(2 * k, max_rank)
+
+
+def minka_log_evidence(spectrum, rank, n_samples):
+    r"""Laplace approximation of :math:`\log p(X \mid k)` for probabilistic
+    PCA with ``rank`` components (Minka, 2000, "Automatic choice of
+    dimensionality for PCA"), from the covariance's eigenvalues ``spectrum``
+    (all :math:`d` of them, decreasing) and :math:`n` = ``n_samples``:
+
+    .. math::
+
+        \log p(U) - \frac{n}{2} \sum_{j \le k} \log \lambda_j
+        - \frac{n (d - k)}{2} \log \sigma^2
+        + \frac{m + k}{2} \log 2\pi - \frac12 \log |A_Z| - \frac{k}{2} \log n,
+
+    with :math:`\sigma^2` the mean of the eigenvalues left out,
+    :math:`m = dk - k(k+1)/2` the dimension of the Stiefel manifold,
+    :math:`\log p(U) = -k \log 2 + \sum_{i \le k} [\log \Gamma(\frac{d - i +
+    1}{2}) - \frac{d - i + 1}{2} \log \pi]` and :math:`\log |A_Z| = \sum_{i
+    \le k} \sum_{j > i} \log (n (\lambda_i - \lambda_j)(\hat\lambda_j^{-1} -
+    \hat\lambda_i^{-1}))`, :math:`\hat\lambda_j` the eigenvalue kept or
+    :math:`\sigma^2`. A rank whose last eigenvalue is zero at working precision
+    has evidence :math:`-\infty`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.decomposition import minka_log_evidence
+    >>> spectrum = np.array([5.0, 1.1, 1.0, 0.9])  # one axis stands out
+    >>> [round(minka_log_evidence(spectrum, k, 100)) for k in (1, 2, 3)]
+    [-91, -93, -95]
+    """
+    spectrum = np.asarray(spectrum, dtype=np.float64)
+    d, k, n = len(spectrum), rank, n_samples
+    if not 1 <= k <= d - 1:
+        raise ValueError(f"rank={k} should be in [1, n_features - 1] = [1, {d - 1}].")
+    tiny = 1e-15
+    if spectrum[k - 1] < tiny:
+        return -np.inf
+    i = np.arange(1, k + 1)
+    log_pu = -k * np.log(2.0) + np.sum(
+        gammaln((d - i + 1) / 2) - (d - i + 1) / 2 * np.log(np.pi)
+    )
+    sigma2 = max(tiny, float(np.sum(spectrum[k:])) / (d - k))
+    m = d * k - k * (k + 1) / 2
+    kept = np.concatenate([spectrum[:k], np.full(d - k, sigma2)])
+    log_az = 0.0
+    for a in range(k):
+        rest = np.arange(a + 1, d)
+        log_az += np.sum(
+            np.log((spectrum[a] - spectrum[rest]) * (1 / kept[rest] - 1 / kept[a]) * n)
+        )
+    return float(
+        log_pu
+        - n / 2 * np.sum(np.log(spectrum[:k]))
+        - n * (d - k) / 2 * np.log(sigma2)
+        + (m + k) / 2 * np.log(2 * np.pi)
+        - log_az / 2
+        - k / 2 * np.log(n)
+    )
 
 
 def _flip_signs(components):

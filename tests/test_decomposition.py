@@ -218,3 +218,33 @@ def test_pipeline_grid_search_over_n_components(digits):
     grid.fit(digits, y)
     assert grid.best_params_["poweriterationpca__n_components"] == 20
     assert grid.best_score_ > 0.85
+
+
+def test_minka_evidence_is_scikit_learns():
+    from sklearn.decomposition._pca import _assess_dimension
+
+    from sklearn_foundations.decomposition import minka_log_evidence
+
+    rng = np.random.default_rng(0)
+    for spectrum in [np.sort(rng.random(8))[::-1], np.array([1, 1e-30, 1e-30, 1e-30])]:
+        for k in range(1, len(spectrum)):
+            ours = minka_log_evidence(spectrum, k, 50)
+            theirs = _assess_dimension(spectrum, k, 50)
+            assert ours == theirs or abs(ours - theirs) <= 1e-10 * abs(theirs)
+    with pytest.raises(ValueError, match=r"should be in \[1, n_features - 1\]"):
+        minka_log_evidence(np.ones(4), 4, 10)
+
+
+@pytest.mark.parametrize("fmt", [np.asarray, sp.csr_matrix])
+def test_mle_picks_scikit_learns_number_of_components(fmt):
+    rng = np.random.RandomState(0)
+    X = rng.randn(1000, 10)
+    X[:, -1] = X[:, :-1].mean(axis=1)  # rank 9
+    X2 = rng.randn(300, 6) @ np.diag([10, 5, 1, 1, 1, 1])
+    for data in (X, X2, rng.randn(600, 10)):
+        ours = PowerIterationPCA("mle", random_state=0).fit(fmt(data))
+        assert (
+            ours.n_components_ == PCA("mle", svd_solver="full").fit(data).n_components_
+        )
+    with pytest.raises(ValueError, match="only supported if n_samples >= n_features"):
+        PowerIterationPCA("mle").fit(rng.randn(20, 21))
