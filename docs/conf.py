@@ -1,6 +1,8 @@
 """Sphinx configuration: numpydoc, sphinx-gallery (the examples, executed at
-build time), autosummary for the API and the pydata theme. Builds offline;
-intersphinx links are added only when the documentation sites are reachable."""
+build time), autosummary for the API and the pydata theme. Builds offline and
+reads offline: MathJax is bundled into the site (sphinx-mathjax-offline), so the
+equations render from ``file://`` with no network; intersphinx links are added
+only when the documentation sites are reachable."""
 
 import os
 import socket
@@ -21,6 +23,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax copied into _static: no CDN at view time
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",

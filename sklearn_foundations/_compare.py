@@ -222,8 +222,6 @@ def run(comps, n_splits=5, progress=None):
         entries += [("scikit-learn", k, v) for k, v in comp.theirs.items()]
         for library, est_name, est in entries:
             done += 1
-            if progress:
-                progress(f"[{done}/{total}] {comp.dataset}: {comp.name}: {est_name}")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 res = cross_validate(_pipeline(est, comp.scale), X, y, cv=cv)
@@ -246,6 +244,11 @@ def run(comps, n_splits=5, progress=None):
                     distance_to=comp.exact if distance is not None else None,
                 )
             )
+            if progress:  # one line per finished estimator
+                progress(
+                    f"[{done}/{total}] {comp.dataset} · {comp.name} · {est_name}: "
+                    f"{rows[-1]['fit_time']:.3f} s per fit"
+                )
     return rows
 
 
@@ -271,26 +274,82 @@ def _relative(a, b):
     return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300))
 
 
-def format_table(rows):
-    """A plain-text table of the result rows."""
-    header = (
-        f"{'dataset':<13} {'problem':<14} {'library':<20} {'estimator':<26} "
-        f"{'score (R2/acc/ll)':>18} {'fit time':>10} {'distance':>34}"
+_COLUMNS = [
+    "dataset",
+    "problem",
+    "library",
+    "estimator",
+    "score",
+    "fit time",
+    "distance",
+]
+
+
+def _cells(r):
+    """One row's cells as text: the score with its spread, the fit time in
+    milliseconds and, for ours, the distance to the exact counterpart."""
+    distance = (
+        f"{r['distance']:.1e} from {r['distance_to']}"
+        if r["distance"] is not None
+        else ""
     )
-    lines = [header, "-" * len(header)]
+    return [
+        r["dataset"],
+        r["problem"],
+        r["library"],
+        r["estimator"],
+        f"{r['score_mean']:.4f} ± {r['score_std']:.4f}",
+        f"{1e3 * r['fit_time']:.1f} ms",
+        distance,
+    ]
+
+
+def format_table(rows):
+    """A plain-text table of the result rows, every column aligned (numbers
+    to the right)."""
+    cells = [_COLUMNS] + [_cells(r) for r in rows]
+    widths = [max(len(row[j]) for row in cells) for j in range(len(_COLUMNS))]
+    right = {4, 5}
+
+    def line(row):
+        parts = [
+            cell.rjust(w) if j in right else cell.ljust(w)
+            for j, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        return "  ".join(parts).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(cells[0]), rule] + [line(c) for c in cells[1:]])
+
+
+def rich_table(rows):
+    """The same table as a ``rich`` Table (the ``progress`` extra)."""
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    for j, name in enumerate(_COLUMNS):
+        table.add_column(name, justify="right" if j in (4, 5) else "left")
     for r in rows:
-        dist = (
-            f"{r['distance']:.1e} vs {r['distance_to']}"
-            if r["distance"] is not None
-            else ""
-        )
-        lines.append(
-            f"{r['dataset']:<13} {r['problem']:<14} {r['library']:<20} "
-            f"{r['estimator']:<26} "
-            f"{r['score_mean']:>10.4f} ± {r['score_std']:.4f} "
-            f"{1e3 * r['fit_time']:>8.1f}ms {dist:>34}"
-        )
-    return "\n".join(lines)
+        style = "bold" if r["library"] == "sklearn-foundations" else None
+        table.add_row(*_cells(r), style=style)
+    return table
+
+
+def summary(rows, elapsed, n_splits):
+    """The closing line: how many fits, how long, and which fits took most
+    of the time (each row's mean fit time times its folds)."""
+    spent = sorted(rows, key=lambda r: r["fit_time"], reverse=True)
+    total = sum(r["fit_time"] for r in rows) * n_splits
+    top = [
+        f"{r['estimator']} on {r['dataset']} ({r['problem']}) "
+        f"{r['fit_time']:.2f} s per fit, {100 * r['fit_time'] * n_splits / total:.0f}%"
+        for r in spent[:2]
+        if total > 0
+    ]
+    return (
+        f"{len(rows)} estimators cross-validated ({n_splits} folds) in "
+        f"{elapsed:.1f} s; most of the fitting time: " + "; ".join(top) + "."
+    )
 
 
 def plot_rows(rows, path):
@@ -324,6 +383,55 @@ def plot_rows(rows, path):
     return fig
 
 
+QUICK_DATASETS = ["diabetes", "iris", "wine", "breast_cancer"]
+
+
+class _Progress:
+    """Progress of the run: a live line (a ``rich`` bar when installed) on a
+    terminal, one plain line per finished fit otherwise (logs, files, CI)."""
+
+    def __init__(self, total, stream=sys.stderr):
+        self.total, self.stream, self.done = total, stream, 0
+        self.live = stream.isatty()
+        self._bar = None
+        if self.live:
+            try:
+                from rich.progress import Progress
+
+                self._bar = Progress(transient=True)
+                self._task = self._bar.add_task("fitting", total=total)
+                self._bar.start()
+            except ImportError:
+                pass
+
+    def __call__(self, msg):
+        self.done += 1
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, description=msg)
+        elif self.live:
+            print(f"\r{msg[:79]:<79}", end="", file=self.stream, flush=True)
+        else:
+            print(msg, file=self.stream, flush=True)
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.stop()
+        elif self.live:
+            print("\r" + " " * 79 + "\r", end="", file=self.stream, flush=True)
+
+
+def _print_table(rows):
+    if sys.stdout.isatty():
+        try:
+            from rich.console import Console
+
+            Console().print(rich_table(rows))
+            return
+        except ImportError:
+            pass
+    print(format_table(rows))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m sklearn_foundations",
@@ -335,32 +443,36 @@ def main(argv=None):
     cmp.add_argument(
         "--estimators", nargs="+", help="our estimator class names to include"
     )
-    cmp.add_argument("--n-splits", type=int, default=5)
+    cmp.add_argument("--n-splits", type=int, default=None, help="folds (default 5)")
+    cmp.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a first look: {', '.join(QUICK_DATASETS)} with 3 folds",
+    )
     cmp.add_argument("--json", action="store_true", help="print JSON rows instead")
     cmp.add_argument(
         "--plot", metavar="FILE", help="save a figure of the results (needs matplotlib)"
     )
     args = parser.parse_args(argv)
 
-    comps = comparisons(args.datasets, args.estimators, args.n_splits)
+    n_splits = args.n_splits or (3 if args.quick else 5)
+    selected = args.datasets or (QUICK_DATASETS if args.quick else None)
+    comps = comparisons(selected, args.estimators, n_splits)
     if not comps:
         parser.error("no comparison matches the selected datasets and estimators")
     # fail before the long run, not after it
     plt = require_matplotlib("compare --plot") if args.plot else None
     start = time.perf_counter()
-
-    def progress(msg):
-        print(f"\r{msg:<80}", end="", file=sys.stderr, flush=True)
-
-    rows = run(comps, n_splits=args.n_splits, progress=progress)
-    print("\r" + " " * 80 + "\r", end="", file=sys.stderr)
+    progress = _Progress(sum(1 + len(c.theirs) for c in comps))
+    try:
+        rows = run(comps, n_splits=n_splits, progress=progress)
+    finally:
+        progress.close()
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        print(format_table(rows))
-        print(
-            f"\n{len(rows)} fits cross-validated in {time.perf_counter() - start:.1f}s"
-        )
+        _print_table(rows)
+        print("\n" + summary(rows, time.perf_counter() - start, n_splits))
     if args.plot:
         plt.close(plot_rows(rows, args.plot))
         print(f"figure saved to {args.plot}", file=sys.stderr)

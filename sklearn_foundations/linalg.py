@@ -540,15 +540,22 @@ def column_squares(X, weights=None, center=None, exact=True):
 
 def _stored_squares(X, s, c):
     """:func:`column_squares` of a sparse ``X`` from its centered stored
-    entries, plus :math:`c^2` times the weight of the zeros."""
+    entries, plus :math:`c^2` times the weight of the zeros (one pass over
+    the stored entries of the CSR form)."""
     n, d = X.shape
-    X = X.tocoo()
-    s_rows = 1.0 if s is None else s[X.row]
-    dev = X.data.astype(np.float64) - c[X.col]
-    stored = np.bincount(X.col, weights=s_rows * dev * dev, minlength=d)
-    seen = np.bincount(X.col, weights=np.broadcast_to(s_rows, X.col.shape), minlength=d)
-    total = float(n) if s is None else float(s.sum())
-    return stored + np.maximum(total - seen, 0.0) * c * c
+    X = sp.csr_matrix(X)  # no copy for CSR input
+    cols = X.indices
+    dev = X.data.astype(np.float64) - c[cols]
+    dev *= dev
+    if s is None:
+        stored = np.bincount(cols, weights=dev, minlength=d)
+        zeros = n - np.bincount(cols, minlength=d)
+    else:
+        s_rows = np.repeat(s, np.diff(X.indptr))
+        stored = np.bincount(cols, weights=s_rows * dev, minlength=d)
+        seen = np.bincount(cols, weights=s_rows, minlength=d)
+        zeros = np.maximum(float(s.sum()) - seen, 0.0)
+    return stored + zeros * c * c
 
 
 def _expanded_squares(X, s, c):

@@ -196,6 +196,16 @@ class WithIntercept:
         self.penalty = penalty
 
     @property
+    def l1(self):
+        """The L1 strength :math:`\alpha\rho` of the penalized rows."""
+        return self.penalty.l1
+
+    @property
+    def l2(self):
+        """The L2 strength :math:`\alpha(1 - \rho)` of the penalized rows."""
+        return self.penalty.l2
+
+    @property
     def smooth(self):
         return self.penalty.smooth
 

@@ -1,6 +1,7 @@
 """The README's first command, end to end on a small selection."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -63,3 +64,60 @@ def test_plot_has_one_bar_per_row_in_each_panel(tmp_path):
     labels = [t.get_text() for t in ax_score.get_yticklabels()]
     assert labels == [f"iris · naive bayes · {r['estimator']}" for r in rows]
     assert (tmp_path / "compare.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_without_a_terminal_progress_is_one_plain_line_per_fit():
+    out = subprocess.run(
+        [sys.executable, "-m", "sklearn_foundations", "compare", "--n-splits", "2",
+         "--datasets", "iris", "--estimators", "NaiveBayesClassifier"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    assert "\r" not in out.stdout + out.stderr
+    n_rows = len(run(comparisons(["iris"], ["NaiveBayesClassifier"]), n_splits=2))
+    lines = [line for line in out.stderr.splitlines() if line.startswith("[")]
+    assert len(lines) == n_rows
+    assert lines[-1].startswith(f"[{n_rows}/{n_rows}] iris · naive bayes")
+    header, rule, *table = out.stdout.split("\n\n")[0].splitlines()
+    starts = [m.start() for m in re.finditer(r"-+", rule)]
+    for line in [header, *table]:  # every left-aligned column starts on its rule
+        for start in starts[:4]:
+            assert line[start] != " " and (start == 0 or line[start - 1] == " ")
+    assert "most of the fitting time" in out.stdout
+
+
+def test_json_output_is_json_and_nothing_else():
+    out = subprocess.run(
+        [sys.executable, "-m", "sklearn_foundations", "compare", "--json",
+         "--n-splits", "2", "--datasets", "breast_cancer", "--estimators",
+         "PowerIterationPCA"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    rows = json.loads(out.stdout)  # fails on anything else on stdout
+    assert {r["estimator"] for r in rows} >= {"PowerIterationPCA"}
+
+
+def test_quick_takes_the_fast_datasets_with_three_folds():
+    from sklearn_foundations._compare import QUICK_DATASETS
+
+    assert "digits" not in QUICK_DATASETS  # saga on digits is most of a full run
+    out = subprocess.run(
+        [sys.executable, "-m", "sklearn_foundations", "compare", "--quick",
+         "--estimators", "NaiveBayesClassifier"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    assert "(3 folds)" in out.stdout
+    table = out.stdout.split("\n\n")[0].splitlines()[2:]
+    assert {line.split()[0] for line in table} <= set(QUICK_DATASETS)
+
+
+def test_the_summary_names_the_slowest_fits():
+    from sklearn_foundations._compare import summary
+
+    rows = [
+        dict(estimator="A", dataset="d", problem="p", fit_time=1.0),
+        dict(estimator="B", dataset="d", problem="p", fit_time=3.0),
+        dict(estimator="C", dataset="d", problem="p", fit_time=0.1),
+    ]
+    text = summary(rows, 12.3, 3)
+    assert text.index("B on d") < text.index("A on d") and "C on d" not in text
+    assert "73%" in text  # 3 of 4.1 seconds

@@ -75,9 +75,14 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         "auto" takes "newton-cg" for a smooth objective, "newton" for an L1
         term with two classes, and "fista" otherwise.
     tol : float, default=1e-4
-        Stop when the optimality measure (the largest entry of the gradient,
-        or of the proximal gradient mapping) of the mean-form objective is at
-        most ``tol``.
+        Stop when the optimality measure of the mean-form objective, the
+        largest entry of the gradient (or of the proximal gradient mapping),
+        each divided by its column's scale :math:`\sqrt{D_j}` (:math:`D_j =
+        \sum_i s_i (x_{ij} - \bar{x}_j)^2`, 1 for the intercept), is at most
+        ``tol``: the plain gradient on standardized features, and a measure
+        that does not change when a column is rescaled. A solver that stops
+        short of it (``max_iter``, or no progress left in floating point) says
+        so with a ``ConvergenceWarning``.
     max_iter : int, default=100
         Maximum number of iterations; 0 returns the starting point (zeros, or
         the previous fit with ``warm_start``) with a ``ConvergenceWarning``.

@@ -30,10 +30,16 @@ proximal form of :math:`\theta \leftarrow \theta - \eta \nabla J(\theta)`:
 - :func:`stochastic_gradient`: mini-batches with a learning-rate schedule
   (:class:`Constant`, :class:`InverseScaling`, :class:`Adaptive`).
 
-Full-batch solvers stop when the gradient mapping
-:math:`\|\theta_{+} - z\|_\infty / \eta` (zero exactly at an optimum) is at most
-``tol``; stochastic ones when the objective stops decreasing by ``tol`` for
-``n_iter_no_change`` epochs. An objective that turns non-finite or grows by three
+Full-batch solvers stop when the gradient (or the gradient mapping
+:math:`G`, zero exactly at an optimum) measured in the datafit's metric,
+:math:`\max_j |G_j| / \sqrt{D_j}` with :math:`D` the diagonal of
+:math:`A^\top S A` (``datafit.metric()``), is at most ``tol``: a measure that
+does not change when a column of ``X`` is rescaled; the second-order ones are
+preconditioned by :math:`D` and the first-order ones can step in it, so that
+their iterates do not depend on the scales either. One that stops short of
+``tol`` (``max_iter``, or no progress left in floating point) returns
+``converged=False`` with the ``optimality`` it reached. Stochastic ones stop
+when the objective stops decreasing by ``tol`` for ``n_iter_no_change`` epochs. An objective that turns non-finite or grows by three
 orders of magnitude raises :class:`DivergenceError`.
 
 One module per family of solvers: ``_first_order`` (:func:`fista`,
@@ -41,7 +47,8 @@ One module per family of solvers: ``_first_order`` (:func:`fista`,
 (:func:`lbfgs`, :func:`newton_cg`), ``_prox_newton``, ``_quadratic``
 (:func:`conjugate_gradient`, :func:`feature_sign`), with the result record in
 ``_result`` and the schedules in ``_schedules``. They import only numpy/scipy
-and, for :func:`prox_newton`, the package's ``linalg`` (Gram matrix).
+and, for :func:`prox_newton`, the package's ``linalg`` (Gram matrix) and
+``penalties`` (soft-thresholding).
 """
 
 from ._first_order import fista, proximal_gradient, stochastic_gradient

@@ -152,7 +152,7 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
     >>> newton.n_iter < 10 < quasi.n_iter, np.allclose(newton.coef, quasi.coef)
     (True, True)
     """
-    if getattr(getattr(penalty, "penalty", penalty), "l1", 0.0) > 0:
+    if penalty.l1 > 0:
         raise ValueError(
             "newton_cg needs a smooth penalty (l1_ratio=0); use prox_newton or "
             "fista for an L1 term."

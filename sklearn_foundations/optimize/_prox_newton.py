@@ -3,8 +3,9 @@ elastic-net penalty and one output: the quadratic model of the datafit plus
 the exact penalty over a working set of features, solved by coordinate
 descent on a small Gram matrix (dense ``X``) or by accelerated proximal
 gradient in the model's diagonal metric (sparse ``X``). Imports only
-numpy/scipy, the package's ``linalg`` (Gram matrix) and the standard
-library's thread pool (a CSR-to-CSC conversion beside the first gradient)."""
+numpy/scipy, the package's ``linalg`` (Gram matrix) and ``penalties``
+(soft-thresholding), and the standard library's thread pool (a CSR-to-CSC
+conversion beside the first gradient)."""
 
 import math
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..linalg import gram_matrix
+from ..penalties import soft_threshold
 from ._newton import _backtrack
 from ._result import OptimizeResult, _check_divergence, _report, _scale
 
@@ -86,10 +88,11 @@ def prox_newton(
     in a few tens of iterations where proximal gradient takes hundreds.
 
     Sparse ``X`` that is not CSC is converted, for its column slices, in a
-    second thread while the first gradient is computed from the input: the
+    second thread while the first gradient is computed from the input (the
+    metric's column scales are computed there too, from the copy): the
     conversion (one scattered write per non-zero, scipy's loop runs without
     the GIL) waits on memory latency and the gradient's pass on bandwidth, so
-    the two overlap (72 to 64 ms on a 50,000 x 10,000 CSR problem).
+    the two overlap (benchmarks/RESULTS.md has the measurements).
 
     Examples
     --------
@@ -109,16 +112,15 @@ def prox_newton(
     """
     X, s, y = datafit.X, datafit.s, datafit.y
     d = X.shape[1]
-    base = getattr(penalty, "penalty", penalty)  # the elastic net under an intercept
     theta = np.array(theta0, dtype=X.dtype)
     convert = sp.issparse(X) and X.format != "csc"  # column slices want CSC
     with ThreadPoolExecutor(max_workers=1) as pool:
-        X_csc = pool.submit(X.tocsc) if convert else None  # beside the gradient
+        # beside the gradient: the CSC copy, and the metric from it
+        csc = pool.submit(_by_columns, datafit) if convert else None
         Z = datafit.linear(theta)
         F = datafit.value(theta, Z) + penalty.value(theta)
         grad = datafit.gradient(theta, Z)
-    if convert:
-        datafit = datafit.with_X(X_csc.result())
+        datafit = csc.result() if convert else datafit
     scale = _scale(datafit)[:, 0]
     violation = penalty.subdiff_distance(theta, grad)[:, 0] / scale
     optimality = float(np.max(violation, initial=0.0))
@@ -136,15 +138,15 @@ def prox_newton(
             delta = np.zeros_like(theta)
             if sp.issparse(datafit.X):
                 delta[rows, 0], X_delta, L = _model_prox_gradient(
-                    datafit, h, ws, grad[rows, 0], theta[rows, 0], base.l1,
-                    base.l2, max_sweeps, optimality / 30 * scale[rows], L,
+                    datafit, h, ws, grad[rows, 0], theta[rows, 0], penalty.l1,
+                    penalty.l2, max_sweeps, optimality / 30 * scale[rows], L,
                 )  # fmt: skip
             else:
                 hess, g, k = _decoupled(
                     _model_hessian(datafit, h, ws), grad[rows, 0], len(ws)
                 )
                 delta[rows, 0] = _model_descent(
-                    hess, g, theta[rows, 0], base.l1, base.l2, len(ws),
+                    hess, g, theta[rows, 0], penalty.l1, penalty.l2, len(ws),
                     max_sweeps, optimality / 10 * scale[rows],
                 )  # fmt: skip
                 if k is not None:
@@ -178,6 +180,14 @@ def prox_newton(
         coef=theta, n_iter=it, objective=objective, converged=converged,
         step=step, t=it + 1, optimality=optimality,
     )  # fmt: skip
+
+
+def _by_columns(datafit):
+    """The datafit on a CSC copy of its sparse ``X``, with its metric (both
+    computed in the thread beside the first gradient)."""
+    other = datafit.with_X(datafit.X.tocsc())
+    other.metric()
+    return other
 
 
 def _working_set(w, violation, size_min):
@@ -328,7 +338,7 @@ def _model_prox_gradient(datafit, h, ws, grad, w, l1, l2, max_iter, tol, L):
         model_grad = grad + transpose(h * p_v)
         while True:
             z = v - model_grad / (L * D)
-            shrunk = np.sign(z) * np.maximum(np.abs(z) - l1 / (L * D), 0)
+            shrunk = soft_threshold(z, l1 / (L * D))
             u_new = np.where(penalized, shrunk / (1 + l2 / (L * D)), z)
             u_new[fixed] = w[fixed]
             p_new = image(u_new)

@@ -125,10 +125,9 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, verbose=0):
     >>> res.coef.ravel(), res.n_iter  # w_1 = (3 - 1) / 2, w_2 stays 0
     (array([1., 0.]), 2)
     """
-    base = getattr(penalty, "penalty", penalty)  # the elastic net under an intercept
     G, q = datafit.G, datafit.q[:, 0]
     d = len(q)
-    H = G + base.l2 * np.eye(d, dtype=G.dtype)
+    H = G + penalty.l2 * np.eye(d, dtype=G.dtype)
     theta = np.array(theta0, dtype=G.dtype)
     if datafit.fit_intercept:
         theta[d] = datafit.y_mean
@@ -136,15 +135,15 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, verbose=0):
     scale = _scale(datafit)[:d, 0]
 
     def F(w):
-        return 0.5 * w @ (H @ w) - q @ w + base.l1 * np.abs(w).sum()
+        return 0.5 * w @ (H @ w) - q @ w + penalty.l1 * np.abs(w).sum()
 
     F_w, objective, converged, it = F(w), [], False, 0
     for it in range(1, max_iter + 1):  # one objective value per iteration
         grad, signs = H @ w - q, np.sign(w)
         active = w != 0
-        off = (np.abs(grad + base.l1 * signs) / scale)[active]
+        off = (np.abs(grad + penalty.l1 * signs) / scale)[active]
         if np.max(off, initial=0.0) <= tol:  # the signs are right: grow A
-            violation = np.where(active, 0.0, np.abs(grad) - base.l1) / scale
+            violation = np.where(active, 0.0, np.abs(grad) - penalty.l1) / scale
             j = int(np.argmax(violation))
             if violation[j] <= tol:
                 converged = True
@@ -153,7 +152,7 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, verbose=0):
             signs[j], active[j] = -np.sign(grad[j]), True
         A = np.flatnonzero(active)
         try:
-            target = np.linalg.solve(H[np.ix_(A, A)], q[A] - base.l1 * signs[A])
+            target = np.linalg.solve(H[np.ix_(A, A)], q[A] - penalty.l1 * signs[A])
             w_new, F_new = _lowest_on_segment(F, w, A, target)
         except np.linalg.LinAlgError:  # a singular active set
             w_new, F_new = w, F_w
