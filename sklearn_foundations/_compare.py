@@ -396,9 +396,10 @@ class _Progress:
         self._bar = None
         if self.live:
             try:
+                from rich.console import Console
                 from rich.progress import Progress
 
-                self._bar = Progress(transient=True)
+                self._bar = Progress(console=Console(file=stream), transient=True)
                 self._task = self._bar.add_task("fitting", total=total)
                 self._bar.start()
             except ImportError:

@@ -121,3 +121,30 @@ def test_the_summary_names_the_slowest_fits():
     text = summary(rows, 12.3, 3)
     assert text.index("B on d") < text.index("A on d") and "C on d" not in text
     assert "73%" in text  # 3 of 4.1 seconds
+
+
+def test_rich_table_and_live_progress_on_a_terminal():
+    import io
+
+    from rich.console import Console
+
+    from sklearn_foundations._compare import _Progress, rich_table
+
+    rows = run(comparisons(["iris"], ["NaiveBayesClassifier"]), n_splits=2)
+    out = io.StringIO()
+    Console(file=out, width=200).print(rich_table(rows))
+    text = out.getvalue()
+    for r in rows:
+        assert r["estimator"] in text and f"{r['score_mean']:.4f}" in text
+    assert "from GaussianNB" in text
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    progress = _Progress(2, stream=stream)
+    progress("[1/2] first")
+    progress("[2/2] second")
+    progress.close()
+    assert progress.done == 2 and progress.live
