@@ -63,8 +63,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    loss : {"squared_error", "huber", "squared_epsilon_insensitive"}, \
-            default="squared_error"
+    loss : {"squared_error", "huber", "squared_epsilon_insensitive"}, default="squared_error"
         Data term: :math:`\tfrac12 r^2`, Huber's, or
         :math:`\max(|r| - \epsilon, 0)^2` (SGDRegressor's, no half).
     penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
