@@ -381,3 +381,21 @@ def test_averaged_sgd_resumes_its_mean_across_partial_fit():
     np.testing.assert_allclose(partial.coef_, fit.coef_, rtol=1e-12)
     plain = GradientDescentRegressor(max_iter=3, **{**params, "average": False})
     assert not np.allclose(plain.fit(X, y).coef_, fit.coef_)  # the mean is not the end
+
+
+@pytest.mark.parametrize(
+    "params",
+    [dict(batch_size=1), dict(batch_size=32), dict(learning_rate="invscaling"),
+     dict(learning_rate="adaptive"), dict(batch_size=1, learning_rate="constant")],
+)  # fmt: skip
+def test_a_minibatch_fit_that_leaves_a_small_column_behind_says_so(params):
+    X, y = make_regression(n_samples=500, n_features=8, noise=10.0, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        GradientDescentRegressor(random_state=0, **params).fit(X, y)  # well scaled
+        GradientDescentRegressor(random_state=0, **params).fit(X, np.full(500, 3.0))
+    small = X.copy()
+    small[:, 0] *= 1e-6
+    with pytest.warns(ConvergenceWarning, match="feature 0 is furthest"):
+        GradientDescentRegressor(random_state=0, **params).fit(small, y)

@@ -1,10 +1,12 @@
 """GradientDescentRegressor: linear regression fitted by (proximal) gradient descent."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -309,8 +311,42 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                 type(self).__name__, result, self.max_iter, self.tol, X.dtype,
                 "epochs" if stochastic else "iterations",
             )  # fmt: skip
+        elif stochastic and self.tol is not None:
+            self._check_every_coefficient_moved(datafit, theta0, result.coef, y_rms)
         self._set_fitted(result, x_mean, X.shape[1], y, result.objective)
         return self
+
+    def _check_every_coefficient_moved(self, datafit, theta0, theta, y_rms):
+        """A mini-batch schedule stops on a plateau of the objective, which a
+        column on a scale far below the others never leaves: its coefficient
+        barely moves, silently. One full gradient says so: a warning when the
+        optimality in column units is still over half its start, naming the
+        column that is furthest from optimal (well-scaled fits end below a
+        fifth)."""
+        penalty = self._penalty()
+        scale = np.sqrt(datafit.metric())[:, None]
+
+        def violation(t):
+            grad = datafit.gradient(t, datafit.linear(t))
+            return (penalty.subdiff_distance(t, grad) / scale).max(axis=1)
+
+        start, end = violation(theta0), violation(theta)
+        floor = 64 * np.finfo(theta.dtype).eps * y_rms  # the rounding of y
+        if not np.max(end) > max(0.5 * np.max(start), floor):
+            return
+        j = int(np.argmax(end[: self.n_features_in_]))
+        names = getattr(self, "feature_names_in_", None)
+        column = repr(names[j]) if names is not None else str(j)
+        warnings.warn(
+            f"{type(self).__name__} stopped on a plateau of the objective with the "
+            f"optimality still at {np.max(end) / np.max(start):.0%} of its start: "
+            f"feature {column} is furthest from its optimum. Mini-batch steps "
+            "follow the largest scale among the columns, and a column on a much "
+            "smaller scale barely moves: standardize the features (StandardScaler), "
+            "or use the full batch (batch_size=None, learning_rate='auto').",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
