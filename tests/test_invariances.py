@@ -18,10 +18,10 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
+from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning
+from test_common import _exported_estimators  # the one discovery of estimators
 
-import sklearn_foundations
 from sklearn_foundations._compat import StrOptions
 
 # the parameters that choose a model's mechanism: every value is a setting
@@ -30,16 +30,9 @@ MECHANISMS = ("solver", "learning_rate", "method", "distribution", "loss", "pena
 STOCHASTIC = {"learning_rate": {"constant", "invscaling", "adaptive"}}
 
 
-def _estimators():
-    for name in sklearn_foundations.__all__:
-        obj = getattr(sklearn_foundations, name)
-        if inspect.isclass(obj) and issubclass(obj, BaseEstimator):
-            yield obj
-
-
 def _settings():
     """(class, params): the defaults, then each value of each mechanism."""
-    for cls in _estimators():
+    for cls in _exported_estimators():
         yield cls, {}
         for param, constraints in cls._parameter_constraints.items():
             if param not in MECHANISMS:

@@ -324,14 +324,9 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         column that is furthest from optimal (well-scaled fits end below a
         fifth)."""
         penalty = self._penalty()
-        scale = np.sqrt(datafit.metric())[:, None]
-
-        def violation(t):
-            grad = datafit.gradient(t, datafit.linear(t))
-            return (penalty.subdiff_distance(t, grad) / scale).max(axis=1)
-
-        start, end = violation(theta0), violation(theta)
-        floor = 64 * np.finfo(theta.dtype).eps * y_rms  # the rounding of y
+        start = _violation(datafit, penalty, theta0, datafit.linear(theta0))
+        end = _violation(datafit, penalty, theta, datafit.linear(theta))
+        floor = _rounding_floor(theta.dtype, y_rms)
         if not np.max(end) > max(0.5 * np.max(start), floor):
             return
         j = int(np.argmax(end[: self.n_features_in_]))
@@ -575,13 +570,8 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                     verbose=self.verbose,
                 )
             Z0 = datafit.linear(theta0)
-            grad0 = datafit.gradient(theta0, Z0)
-            scale = np.sqrt(datafit.metric())[:, None]  # column scales: see datafits
-            violation = penalty.subdiff_distance(theta0, grad0) / scale
-            start = np.max(violation, initial=0.0)
-            # the rounding of the residuals: a gradient in column units at most
-            # the RMS of y (Cauchy-Schwarz), times a few ulps
-            floor = 64 * np.finfo(theta0.dtype).eps * y_rms
+            start = np.max(_violation(datafit, penalty, theta0, Z0), initial=0.0)
+            floor = _rounding_floor(theta0.dtype, y_rms)
             if start <= floor:  # optimal at the start (e.g. a constant y)
                 F0 = datafit.value(theta0, Z0) + penalty.value(theta0)
                 return OptimizeResult(
@@ -691,6 +681,21 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         """``theta`` in the coordinates of ``partial_fit`` (no centering)."""
         coef, intercept = from_centered(theta, x_mean, n_features, self.fit_intercept)
         return to_centered(coef, intercept, None, self.fit_intercept)
+
+
+def _violation(datafit, penalty, theta, Z):
+    r"""Per coefficient (the largest over targets), the optimality violation
+    in units of its column's scale, :math:`|\cdot| / \sqrt{D_j}` (see
+    :meth:`~sklearn_foundations.datafits.LinearDatafit.metric`)."""
+    grad = datafit.gradient(theta, Z)
+    scale = np.sqrt(datafit.metric())[:, None]
+    return (penalty.subdiff_distance(theta, grad) / scale).max(axis=1)
+
+
+def _rounding_floor(dtype, y_rms):
+    """The violation the rounding of the residuals leaves: a gradient in
+    column units is at most the RMS of y (Cauchy-Schwarz), times a few ulps."""
+    return 64 * np.finfo(dtype).eps * y_rms
 
 
 def _as_shape(value, shape, name, dtype):
