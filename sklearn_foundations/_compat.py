@@ -2,7 +2,8 @@
 
 scikit-learn keeps parameter validation, the fit context and sample-weight
 checks in private modules; importing them from here alone means one place to
-change when they move.
+change when they move. The callback API (``sklearn.callback``, public from
+scikit-learn 1.9) comes through here too, with a stand-in for older versions.
 """
 
 import numpy as np
@@ -10,7 +11,27 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
-__all__ = ["Interval", "StrOptions", "_fit_context", "check_sample_weight"]
+try:  # scikit-learn >= 1.9: the callback API
+    from sklearn.callback import CallbackSupportMixin
+except ImportError:  # pragma: no cover - older scikit-learn
+
+    class CallbackSupportMixin:
+        """Stand-in for scikit-learn's mixin before 1.9: no callbacks."""
+
+        def set_callbacks(self, *callbacks):
+            raise ImportError(
+                "Callbacks need scikit-learn >= 1.9 (sklearn.callback); "
+                "upgrade scikit-learn."
+            )
+
+
+__all__ = [
+    "CallbackSupportMixin",
+    "Interval",
+    "StrOptions",
+    "_fit_context",
+    "check_sample_weight",
+]
 
 
 def check_sample_weight(sample_weight, X, dtype=None):

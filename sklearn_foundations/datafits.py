@@ -25,8 +25,30 @@ Every datafit also gives its **metric** :math:`D`, the diagonal of
 error along each coordinate; 1 where a column is constant): the solvers
 measure optimality as :math:`\max_j |g_j| / \sqrt{D_j}`, the gradient with
 respect to the coefficients of standardized columns, which does not change
-when a column is rescaled, and the first-order ones can step in it. This
-module imports only numpy/scipy.
+when a column is rescaled, and the first-order ones can step in it.
+
+**The interface.** Solvers reach a datafit through these names alone (a test
+of the layout holds them to it), so that a datafit of another storage (the
+Gram matrix, row chunks on a cluster) serves every solver that its case
+admits:
+
+- ``linear(theta)``, ``value(theta, Z)``, ``gradient(theta, Z)``,
+  ``value_gradient(theta, Z)``: the model and its first order;
+- ``hessian_product(Z, V)`` and ``curvature(Z)`` (the per-sample
+  :math:`s_i \ell''(z_i)`): second order, where the loss has one;
+- ``metric()``, ``lipschitz(random_state, metric)``, ``sample_lipschitz()``:
+  scales and step sizes;
+- ``n_samples``, ``n_features``, ``n_targets``, ``fit_intercept``, ``dtype``,
+  ``sparse``, ``loss`` (for its declarations only): what the problem is;
+- ``batch(idx)``: rows, for mini-batches; ``by_columns()``: the same datafit
+  stored for column slices; ``columns(ws)``: a view of the centered columns
+  ``ws`` (:class:`ColumnView`) for working-set models;
+- ``gram_form()``: :math:`(G, q, c)` where the datafit is a quadratic on the
+  Gram matrix, else None.
+
+:func:`make_datafit` picks the storage: the Gram matrix for a quadratic loss
+where one pass to form it beats the passes of the solver. This module imports
+only numpy/scipy.
 """
 
 import numpy as np
@@ -40,8 +62,64 @@ from .linalg import (
     gram_operator,
     largest_eigenvalue,
 )
+from .losses import HalfSquaredError
 
-__all__ = ["LinearDatafit", "QuadraticDatafit", "centered_gram"]
+__all__ = [
+    "ColumnView",
+    "LinearDatafit",
+    "QuadraticDatafit",
+    "centered_gram",
+    "make_datafit",
+]
+
+
+def make_datafit(loss, X, y, s, fit_intercept=True, gram="auto"):
+    """The datafit of ``loss`` on ``X``, ``y`` (2-D) with weights ``s``
+    summing to one, centered when ``fit_intercept``.
+
+    ``gram``: True for the Gram form (:class:`QuadraticDatafit`, a quadratic
+    loss only), False for products with ``X`` (:class:`LinearDatafit`),
+    "auto" for the Gram form where the loss is quadratic and it pays
+    (:func:`gram_pays`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.datafits import make_datafit
+    >>> from sklearn_foundations.losses import HalfPoissonDeviance, HalfSquaredError
+    >>> X, y, s = np.ones((10, 2)), np.ones((10, 1)), np.full(10, 0.1)
+    >>> type(make_datafit(HalfSquaredError(), X, y, s)).__name__
+    'QuadraticDatafit'
+    >>> type(make_datafit(HalfPoissonDeviance(), X, y, s)).__name__
+    'LinearDatafit'
+    """
+    if gram is True and not loss.quadratic:
+        raise ValueError(
+            f"The Gram form (precompute=True) needs a quadratic loss, the squared "
+            f"error; got {loss!r}. Use precompute='auto' or False."
+        )
+    if gram is True or (gram == "auto" and loss.quadratic and gram_pays(X)):
+        return QuadraticDatafit.from_data(X, y, s, fit_intercept)
+    x_mean = _weighted_mean(X, s) if fit_intercept else None
+    return LinearDatafit(loss, X, y, s, x_mean, fit_intercept)
+
+
+def gram_pays(X):
+    r"""Whether one pass to form :math:`X^\top S X` beats the passes of a
+    solver on ``X``: ``n >= 2d``, and dense ``d <= 1000`` (one BLAS pass, syrk,
+    beats many memory-bound ones) or sparse with :math:`d^2 \le` nnz and at
+    most 64 entries per row (a Gram step must beat two sparse products)."""
+    n, d = X.shape
+    if n < 2 * d:
+        return False
+    if sp.issparse(X):
+        return d * d <= X.nnz and X.nnz / n <= 64
+    return d <= 1000
+
+
+def _weighted_mean(X, s):
+    """Column means of ``X`` weighted by ``s`` (summing to one), dense."""
+    return np.asarray(X.T @ s).ravel() if sp.issparse(X) else s @ X
 
 
 class LinearDatafit:
@@ -97,6 +175,44 @@ class LinearDatafit:
     @property
     def n_samples(self):
         return self.X.shape[0]
+
+    @property
+    def n_features(self):
+        return self.X.shape[1]
+
+    @property
+    def n_targets(self):
+        return self.y.shape[1]
+
+    @property
+    def dtype(self):
+        return self.X.dtype
+
+    @property
+    def sparse(self):
+        return sp.issparse(self.X)
+
+    def gram_form(self):
+        """None: this datafit works on ``X`` itself."""
+        return None
+
+    def curvature(self, Z):
+        r"""Per sample and output, :math:`s_i \ell''(z_i)` at predictor ``Z``:
+        the weights :math:`H` of the Hessian :math:`A^\top H A`."""
+        return self.loss.curvature(self.y, Z, self.s)
+
+    def by_columns(self):
+        """The datafit on ``X`` stored for column slices (CSC for sparse
+        ``X``; dense ``X`` as it is), with its metric computed."""
+        other = self
+        if self.sparse and self.X.format != "csc":
+            other = self.with_X(self.X.tocsc())
+        other.metric()
+        return other
+
+    def columns(self, ws):
+        """The centered columns ``ws`` (sorted indices), a :class:`ColumnView`."""
+        return ColumnView(self.X, ws, self.x_mean)
 
     def _split(self, theta):
         d = self.X.shape[1]
@@ -184,7 +300,8 @@ class LinearDatafit:
         return self.loss.lipschitz * float(np.max(self.n_samples * self.s * sq))
 
     def with_X(self, X):
-        """The same datafit on another storage of the same matrix (e.g. CSC)."""
+        """The same datafit on another storage of the same matrix (e.g. CSC);
+        the metric carries over."""
         other = LinearDatafit(
             self.loss, X, self.y, self.s, self.x_mean, self.fit_intercept
         )
@@ -229,6 +346,38 @@ class QuadraticDatafit:
         self.G, self.q, self.y_mean, self.c = G, q, y_mean, c
         self.fit_intercept = fit_intercept
         self.x_mean = None
+
+    n_samples = None  # the rows are summed into G: no mini-batches
+    sparse = False
+
+    @property
+    def n_features(self):
+        return self.G.shape[0]
+
+    @property
+    def n_targets(self):
+        return self.q.shape[1]
+
+    @property
+    def dtype(self):
+        return self.G.dtype
+
+    @property
+    def loss(self):
+        """The half squared error, whose moments these are."""
+        return HalfSquaredError()
+
+    def gram_form(self):
+        r""":math:`(G, q, c)`: the objective of ``W`` is
+        :math:`\tfrac12 \operatorname{tr}(W^\top G W) - \operatorname{tr}(q^\top W) + c`,
+        the intercept's part :math:`\tfrac12 \|b - \bar{y}\|^2` apart."""
+        return self.G, self.q, self.c
+
+    def hessian_product(self, A, V):
+        """:math:`[G V_W; V_b]`: the Hessian is constant."""
+        W, b = self._split(V)
+        GV = self.G @ W
+        return GV if b is None else np.vstack([GV, b[None, :]])
 
     def metric(self):
         """The diagonal of :math:`G` (and 1 for the intercept), as
@@ -281,6 +430,60 @@ class QuadraticDatafit:
             G = G * np.outer(r, r).astype(G.dtype)
         lam = largest_eigenvalue(G, random_state=random_state)
         return max(lam, 1.0) if self.fit_intercept else lam
+
+
+class ColumnView:
+    r"""The centered columns :math:`X_c[:, \mathcal{W}]` of a working set.
+
+    The products a working-set model needs, without forming
+    :math:`X_c`: ``matvec(u)`` :math:`= X_c[:, \mathcal{W}] u`, ``rmatvec(r)``
+    :math:`= X_c[:, \mathcal{W}]^\top r`, ``gram(h)`` :math:`=
+    X_c[:, \mathcal{W}]^\top H X_c[:, \mathcal{W}]` (dense) and
+    ``column_squares(h)``, its diagonal. Sparse ``X`` (CSC) is sliced once;
+    dense ``X`` is read in place, by column index.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.datafits import ColumnView
+    >>> X = np.array([[1.0, 5.0, 0.0], [3.0, 5.0, 2.0]])
+    >>> view = ColumnView(X, np.array([0, 2]), X.mean(axis=0))
+    >>> view.gram(np.full(2, 0.5))  # centered columns [-1, 1] and [-1, 1]
+    array([[1., 1.],
+           [1., 1.]])
+    """
+
+    def __init__(self, X, ws, x_mean=None):
+        self.size = len(ws)
+        whole = len(ws) == X.shape[1]
+        self._ws = None if whole else ws
+        if sp.issparse(X) and not whole:
+            X = X[:, ws]
+            self._ws = None
+        self._X = X
+        center = np.zeros(len(ws), X.dtype) if x_mean is None else x_mean[ws]
+        self.center = np.asarray(center, dtype=X.dtype)
+
+    def _cols(self, v):
+        return v if self._ws is None else v[self._ws]
+
+    def matvec(self, u):
+        X = self._X
+        if self._ws is not None:
+            full = np.zeros(X.shape[1], dtype=np.result_type(X.dtype, u.dtype))
+            full[self._ws] = u
+            u = full
+        return np.asarray(X @ u).ravel() - self.center @ self._cols(u)
+
+    def rmatvec(self, r):
+        return self._cols(np.asarray(self._X.T @ r).ravel()) - self.center * r.sum()
+
+    def gram(self, h):
+        return gram_matrix(self._X, h, self.center, columns=self._ws)
+
+    def column_squares(self, h):
+        X = self._X if self._ws is None else self._X[:, self._ws]
+        return column_squares(X, h, self.center, exact=False)
 
 
 def _positive(D, center=None, dtype=np.float64, total=1.0):

@@ -22,7 +22,8 @@ from sklearn.base import (
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._compat import Interval, StrOptions, _fit_context
+from ._callbacks import FitCallbacks
+from ._compat import CallbackSupportMixin, Interval, StrOptions, _fit_context
 from .linalg import (
     column_squares,
     deflated_power_iteration,
@@ -40,8 +41,9 @@ _PRODUCTS_PER_FIT = 40  # about twice the block products of a typical fit
 
 
 class PowerIterationPCA(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
-):
+    CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+    BaseEstimator,
+):  # fmt: skip
     r"""Principal component analysis by power iteration on the covariance.
 
     The principal axes are the eigenvectors of largest eigenvalue of the
@@ -212,18 +214,18 @@ class PowerIterationPCA(
         self.mean_ = np.asarray(X.mean(axis=0)).ravel()
         self.n_samples_ = n
         cov, total_var = self._covariance(X)
-        result = self._eigenpairs(cov, total_var, max_rank, X.dtype)
-        k = len(result.eigenvalues)
-        lam = np.maximum(result.eigenvalues, 0.0)
-        self.components_ = _flip_signs(result.eigenvectors.T)
-        self.explained_variance_ = lam
-        self.explained_variance_ratio_ = lam / total_var if total_var > 0 else lam * 0
-        self.singular_values_ = np.sqrt(lam * (n - 1))
-        self.n_components_, self.n_samples_ = k, n
-        left = max_rank - k
-        self.noise_variance_ = (
-            float(max(total_var - lam.sum(), 0.0) / left) if left > 0 else 0.0
-        )
+
+        def attributes(state):
+            return _fitted(
+                state.eigenvalues, state.eigenvectors, total_var, n, max_rank
+            )
+
+        bridge = FitCallbacks.of(self, X, None, None, self.max_iter, attributes, None)
+        result = self._eigenpairs(cov, total_var, max_rank, X.dtype, bridge)
+        for name, value in _fitted(
+            result.eigenvalues, result.eigenvectors, total_var, n, max_rank
+        ).items():
+            setattr(self, name, value)
         self.n_iter_ = result.n_iter
         self.residuals_ = result.residuals
         self.residual_history_ = result.residual_history
@@ -232,11 +234,14 @@ class PowerIterationPCA(
                 f"PowerIterationPCA did not converge in max_iter={self.max_iter}: "
                 f"the largest residual |C v - lambda v| is "
                 f"{np.max(result.residuals):.3g}, above tol * lambda_1 = "
-                f"{self.tol * lam[0]:.3g}. Nearly equal eigenvalues converge "
+                f"{self.tol * self.explained_variance_[0]:.3g}. Nearly equal "
+                "eigenvalues converge "
                 "slowly: increase max_iter or n_oversamples, or loosen tol.",
                 ConvergenceWarning,
                 stacklevel=2,
             )
+        if bridge is not None:
+            bridge.end()
         return self
 
     def transform(self, X):
@@ -339,9 +344,9 @@ class PowerIterationPCA(
             return True
         return d <= _PRODUCTS_PER_FIT * (self.n_components + self.n_oversamples)
 
-    def _eigenpairs(self, cov, total_var, max_rank, dtype):
+    def _eigenpairs(self, cov, total_var, max_rank, dtype, callback=None):
         tol = max(self.tol, 100 * float(np.finfo(dtype).eps))
-        kwargs = dict(tol=tol, max_iter=self.max_iter, dtype=dtype)
+        kwargs = dict(tol=tol, max_iter=self.max_iter, dtype=dtype, callback=callback)
         if self.method == "block":
             kwargs.update(n_oversamples=self.n_oversamples, accelerate=self.accelerate)
         solve = power_iteration if self.method == "block" else deflated_power_iteration
@@ -430,6 +435,24 @@ def minka_log_evidence(spectrum, rank, n_samples):
         - log_az / 2
         - k / 2 * np.log(n)
     )
+
+
+def _fitted(eigenvalues, eigenvectors, total_var, n, max_rank):
+    """The fitted attributes of eigenpairs of the covariance (of the result,
+    or of an iterate for scikit-learn's callbacks)."""
+    k = len(eigenvalues)
+    lam = np.maximum(eigenvalues, 0.0)
+    left = max_rank - k
+    return {
+        "components_": _flip_signs(eigenvectors.T),
+        "explained_variance_": lam,
+        "explained_variance_ratio_": lam / total_var if total_var > 0 else lam * 0,
+        "singular_values_": np.sqrt(lam * (n - 1)),
+        "n_components_": k,
+        "noise_variance_": (
+            float(max(total_var - lam.sum(), 0.0) / left) if left > 0 else 0.0
+        ),
+    }
 
 
 def _flip_signs(components):

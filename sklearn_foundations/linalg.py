@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
 __all__ = [
+    "EigenState",
     "EigenResult",
     "column_squares",
     "deflated_power_iteration",
@@ -90,6 +91,7 @@ def power_iteration(
     random_state=None,
     dtype=np.float64,
     accelerate=False,
+    callback=None,
 ):
     r"""Largest eigenpairs of a symmetric positive semi-definite operator.
 
@@ -144,6 +146,10 @@ def power_iteration(
     accelerate : bool, default=False
         Search the span of the Ritz vectors, residuals and previous step
         (LOBPCG) instead of that of :math:`A V_t`.
+    callback : callable or None, default=None
+        Called after every block product with an :class:`EigenState` (the
+        iteration, the wanted Ritz pairs and their residuals); returning True
+        stops the iteration.
 
     Returns
     -------
@@ -164,7 +170,7 @@ def power_iteration(
     rng = np.random.default_rng(_seed(random_state))
     V, _ = np.linalg.qr(rng.standard_normal((n, p)).astype(dtype, copy=False))
     if accelerate and p < n:
-        return _lobpcg(op, V, n_components, tol, max_iter, dtype)
+        return _lobpcg(op, V, n_components, tol, max_iter, dtype, callback)
     history = []
     theta = np.zeros(p, dtype=dtype)
     residuals = np.full(p, np.inf)
@@ -180,6 +186,8 @@ def power_iteration(
         if np.all(residuals[:n_components] <= tol * scale) or p == n:
             converged = True
             break
+        if _notify(callback, n_iter, theta, V, residuals, n_components):
+            break
         V, _ = np.linalg.qr(AV)
     k = min(n_components, p)
     return EigenResult(
@@ -192,7 +200,44 @@ def power_iteration(
     )
 
 
-def _lobpcg(op, V, k, tol, max_iter, dtype):
+def _notify(callback, iteration, theta, V, residuals, k):
+    """Tell ``callback`` the wanted Ritz pairs; whether it asks to stop."""
+    if callback is None:
+        return False
+    return bool(callback(EigenState(iteration, theta[:k], V[:, :k], residuals[:k])))
+
+
+@dataclass(frozen=True)
+class EigenState:
+    r"""What an eigen-solver tells ``callback`` after each iteration.
+
+    Attributes
+    ----------
+    iteration : int
+    eigenvalues : ndarray of shape (k,)
+        The current Ritz values, largest first.
+    eigenvectors : ndarray of shape (n, k)
+    residuals : ndarray of shape (k,)
+        :math:`\|A v_j - \theta_j v_j\|`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.linalg import power_iteration
+    >>> states = []
+    >>> res = power_iteration(np.diag([4.0, 1.0, 0.5]), 1, n_oversamples=0,
+    ...                       random_state=0, callback=states.append)
+    >>> len(states) == res.n_iter - 1, states[-1].eigenvalues.round(6)
+    (True, array([4.]))
+    """
+
+    iteration: int
+    eigenvalues: np.ndarray
+    eigenvectors: np.ndarray
+    residuals: np.ndarray
+
+
+def _lobpcg(op, V, k, tol, max_iter, dtype, callback=None):
     """The accelerated loop of :func:`power_iteration`: Rayleigh-Ritz over
     the orthonormal basis :math:`Q = [V, W, P]`, ``W`` the residuals of the
     wanted pairs not yet converged, made orthonormal to ``V`` and ``P``, with
@@ -209,7 +254,7 @@ def _lobpcg(op, V, k, tol, max_iter, dtype):
         if np.all(residuals[:k] <= threshold):
             converged = True
             break
-        if n_iter >= max_iter:
+        if n_iter >= max_iter or _notify(callback, n_iter, theta, V, residuals, k):
             break
         active = np.flatnonzero(residuals[:k] > threshold)  # the extra vectors
         W = _orthonormal_complement(R[:, active], np.hstack([V, P]))  # ride along
@@ -258,7 +303,7 @@ def _orthonormal_complement(W, basis, cutoff=1e-10):
 
 def deflated_power_iteration(
     A, n_components=1, *, tol=1e-8, max_iter=1000, random_state=None,
-    dtype=np.float64,
+    dtype=np.float64, callback=None,
 ):  # fmt: skip
     r"""Largest eigenpairs one at a time: power iteration with deflation.
 
@@ -276,7 +321,9 @@ def deflated_power_iteration(
     converges at the rate :math:`\lambda_{i+1} / \lambda_i`: slowly when two
     eigenvalues are nearly equal (the block method of :func:`power_iteration`
     is faster there). ``n_iter`` of the result is the total number of products;
-    ``residual_history`` holds one array per component.
+    ``residual_history`` holds one array per component. ``callback`` is that
+    of :func:`power_iteration`, called after every product with the pairs
+    found so far and the current one; returning True stops.
 
     Examples
     --------
@@ -293,8 +340,10 @@ def deflated_power_iteration(
     V = np.zeros((n, k), dtype=dtype)
     lam = np.zeros(k, dtype=dtype)
     residuals = np.zeros(k)
-    history, n_iter, converged = [], 0, True
+    history, n_iter, converged, stopped = [], 0, True, False
     for i in range(k):
+        if stopped:
+            break
         found = V[:, :i]
         v = rng.standard_normal(n).astype(dtype, copy=False)
         v -= found @ (found.T @ v)
@@ -307,6 +356,12 @@ def deflated_power_iteration(
             trace.append(np.linalg.norm(Av - lam[i] * v))
             if trace[-1] <= tol * max(abs(lam[0]), np.finfo(dtype).tiny):
                 break
+            V[:, i] = v
+            stopped = _notify(
+                callback, n_iter, lam, V, np.full(i + 1, trace[-1]), i + 1
+            )
+            if stopped:
+                break
             w = Av - found @ (found.T @ Av)  # P A P v, as P v = v
             norm = np.linalg.norm(w)
             if norm == 0.0:  # v spans the null space: an eigenvector of 0
@@ -316,7 +371,7 @@ def deflated_power_iteration(
             converged = False
         V[:, i], residuals[i] = v, trace[-1]
         history.append(np.array(trace))
-    return EigenResult(lam, V, residuals, n_iter, converged, history)
+    return EigenResult(lam, V, residuals, n_iter, converged and not stopped, history)
 
 
 def largest_eigenvalue(A, *, tol=1e-2, max_iter=30, random_state=0):

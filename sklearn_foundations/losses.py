@@ -13,22 +13,87 @@ gives the gradient in ``w`` as :math:`X^\top` times it. ``lipschitz`` bounds
 :math:`\ell''`, so that :math:`L` composed with ``X`` has a gradient with
 Lipschitz constant ``lipschitz * lambda_max(X^T S X)``. ``hessian_product``,
 where a loss has one, applies :math:`\partial^2 L / \partial (Xw)^2` to a
-direction, for second-order solvers. This module imports only numpy and scipy.
+direction, for second-order solvers.
+
+Every loss **declares what it is**, so that the solver table
+(:func:`sklearn_foundations.optimize.minimize`) and the estimators read its
+capabilities instead of testing its name:
+
+- ``quadratic``: whether :math:`\ell` is a quadratic in ``Xw`` (the squared
+  error: conjugate gradient and the Gram matrix apply);
+- ``lipschitz``: the bound on :math:`\ell''`, or None where the gradient is not
+  globally Lipschitz (Poisson's :math:`e^z`);
+- ``newton``: whether :math:`\ell''` is continuous, so that Newton's steps
+  converge (not Huber's or the epsilon-insensitive kink);
+- ``shift_invariant``: whether adding a constant to every output leaves the
+  loss unchanged (the softmax);
+- ``link`` and ``inverse_link``: :math:`g(\mu) = z` and :math:`\mu = g^{-1}(z)`,
+  the mean of ``y`` from the linear predictor;
+- ``intercept_start(y, s)``: the intercept-only optimum (closed form for
+  every loss here but Huber's, which starts at the mean);
+- ``check_y(y, s)``: the valid range of ``y``, a ValueError that says how to
+  fix it.
+
+This module imports only numpy and scipy.
 """
 
 import numpy as np
-from scipy.special import expit, log_softmax, softmax
+from scipy.special import expit, log_softmax, logit, softmax, xlogy
 
 __all__ = [
     "BinomialLogLoss",
+    "HalfPoissonDeviance",
     "HalfSquaredError",
     "Huber",
+    "Loss",
     "MultinomialLogLoss",
     "SquaredEpsilonInsensitive",
 ]
 
 
-class HalfSquaredError:
+class Loss:
+    """What every loss declares, with the defaults of a regression loss on
+    the identity link (see the module docstring). A loss of one's own
+    subclasses it and sets what differs.
+
+    Examples
+    --------
+    >>> from sklearn_foundations.losses import HalfPoissonDeviance, Huber
+    >>> Huber().newton, HalfPoissonDeviance().lipschitz is None
+    (False, True)
+    """
+
+    quadratic = False
+    lipschitz = None
+    newton = False
+    shift_invariant = False
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+    def link(self, mu):
+        """:math:`z = g(\\mu)`: the identity."""
+        return mu
+
+    def inverse_link(self, Xw):
+        """:math:`\\mu = g^{-1}(z)`: the identity."""
+        return Xw
+
+    def intercept_start(self, y, s):
+        """The intercept-only optimum :math:`g(\\sum_i s_i y_i)` (exact for
+        the squared error and for every canonical link)."""
+        return self.link(s @ y)
+
+    def check_y(self, y, s):
+        """Every finite ``y`` is valid."""
+
+    def curvature(self, y, Xw, s):
+        """Per sample and output, :math:`s_i \\ell''(z_i)`: the diagonal of
+        the Hessian in ``Xw``."""
+        return self.hessian_product(y, Xw, s, np.ones_like(Xw))
+
+
+class HalfSquaredError(Loss):
     r"""Half squared error :math:`\ell(y, z) = \tfrac12 (z - y)^2`.
 
     .. math::
@@ -48,10 +113,9 @@ class HalfSquaredError:
     array([ 0.5, -1. ])
     """
 
+    quadratic = True
     lipschitz = 1.0
-
-    def __repr__(self):
-        return f"{type(self).__name__}()"
+    newton = True
 
     def value(self, y, Xw, s):
         r = Xw - y
@@ -64,7 +128,7 @@ class HalfSquaredError:
         return s[:, None] * V
 
 
-class Huber:
+class Huber(Loss):
     r"""Huber loss: quadratic for residuals up to ``epsilon``, linear beyond.
 
     .. math::
@@ -110,7 +174,7 @@ class Huber:
         return s[:, None] * np.clip(Xw - y, -self.epsilon, self.epsilon)
 
 
-class SquaredEpsilonInsensitive:
+class SquaredEpsilonInsensitive(Loss):
     r"""Squared epsilon-insensitive loss: residuals up to ``epsilon`` are free.
 
     .. math::
@@ -156,7 +220,7 @@ class SquaredEpsilonInsensitive:
         return 2.0 * s[:, None] * (np.abs(Xw - y) > self.epsilon) * V
 
 
-class BinomialLogLoss:
+class BinomialLogLoss(Loss):
     r"""Cross-entropy of the sigmoid, for labels :math:`y \in \{0, 1\}`.
 
     With :math:`p = \sigma(z) = 1 / (1 + e^{-z})`,
@@ -182,9 +246,18 @@ class BinomialLogLoss:
     """
 
     lipschitz = 0.25
+    newton = True
 
-    def __repr__(self):
-        return f"{type(self).__name__}()"
+    def link(self, mu):
+        """The logit :math:`\\log(\\mu / (1 - \\mu))`."""
+        return logit(mu)
+
+    def inverse_link(self, Xw):
+        """The sigmoid, ``expit``."""
+        return expit(Xw)
+
+    def check_y(self, y, s):
+        _check_labels(y, s, "0 and 1")
 
     def value(self, y, Xw, s):
         return float(s @ (_log1p_exp(Xw) - y * Xw).sum(axis=1))
@@ -206,7 +279,7 @@ class BinomialLogLoss:
         return -np.column_stack([_log1p_exp(z), _log1p_exp(-z)])
 
 
-class MultinomialLogLoss:
+class MultinomialLogLoss(Loss):
     r"""Cross-entropy of the softmax, for one-hot labels ``y`` of K classes.
 
     With :math:`p_k = e^{z_k} / \sum_l e^{z_l}`,
@@ -234,9 +307,20 @@ class MultinomialLogLoss:
     """
 
     lipschitz = 0.5
+    newton = True
+    shift_invariant = True
 
-    def __repr__(self):
-        return f"{type(self).__name__}()"
+    def link(self, mu):
+        """:math:`\\log \\mu`, centered (the softmax's inverse up to a shift)."""
+        z = np.log(mu)
+        return z - z.mean(axis=-1, keepdims=True)
+
+    def inverse_link(self, Xw):
+        """The softmax of each row."""
+        return softmax(Xw, axis=1)
+
+    def check_y(self, y, s):
+        _check_labels(y, s, "one-hot rows")
 
     def value(self, y, Xw, s):
         return _value_and_exp_t(y, Xw, s)[0]
@@ -262,6 +346,81 @@ class MultinomialLogLoss:
 
     def predict_log_proba(self, Xw):
         return log_softmax(Xw, axis=1)
+
+
+class HalfPoissonDeviance(Loss):
+    r"""Half the Poisson deviance, with the log link, for counts :math:`y \ge 0`.
+
+    With the mean :math:`\mu = e^{z}`,
+
+    .. math::
+
+        \ell(y, z) = y \log \frac{y}{\mu} - y + \mu
+        = e^{z} - y z + y \log y - y, \qquad
+        \ell'(z) = e^{z} - y, \qquad \ell''(z) = e^{z},
+
+    with :math:`0 \log 0 = 0`: zero at a perfect fit, the negative
+    log-likelihood of the Poisson distribution up to terms free of :math:`z`.
+    :math:`\ell''` grows without bound, so ``lipschitz`` is None: first-order
+    solvers need a line search, and the second-order ones (Newton-CG,
+    proximal Newton) are the natural choice.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.losses import HalfPoissonDeviance
+    >>> loss = HalfPoissonDeviance()
+    >>> y, Xw, s = np.array([[0.0], [2.0]]), np.log([[1.0], [2.0]]), np.full(2, 0.5)
+    >>> float(loss.value(y, Xw, s))  # (1 + 0) / 2: a perfect fit costs nothing
+    0.5
+    >>> loss.gradient(y, Xw, s).ravel()
+    array([0.5, 0. ])
+    """
+
+    newton = True
+
+    def link(self, mu):
+        """The log link."""
+        with np.errstate(divide="ignore"):
+            return np.log(mu)
+
+    def inverse_link(self, Xw):
+        """:math:`e^z`."""
+        return np.exp(Xw)
+
+    def check_y(self, y, s):
+        r"""Counts: ``y >= 0``, and a positive weighted mean (else the
+        intercept-only optimum is :math:`-\infty`)."""
+        if np.any(y < 0):
+            i = int(np.flatnonzero((y < 0).any(axis=1))[0])
+            raise ValueError(
+                f"Some value(s) of y are out of the valid range of the Poisson "
+                f"loss, y >= 0: y[{i}] = {y[i].tolist()}. Poisson regression "
+                "models counts; use loss='squared_error' for signed targets."
+            )
+        if not np.all(s @ y > 0):
+            raise ValueError(
+                "The Poisson loss needs y with a positive (weighted) mean, but "
+                "every y with a positive weight is 0: the likelihood then grows "
+                "without bound as the prediction goes to 0."
+            )
+
+    def value(self, y, Xw, s):
+        with np.errstate(over="ignore"):
+            ell = np.exp(Xw) - y * Xw + xlogy(y, y) - y
+        return float(s @ ell.sum(axis=1))
+
+    def gradient(self, y, Xw, s):
+        return s[:, None] * (np.exp(Xw) - y)
+
+    def hessian_product(self, y, Xw, s, V):
+        return s[:, None] * np.exp(Xw) * V
+
+
+def _check_labels(y, s, what):
+    """Labels must be 0 or 1 (the encoded classes)."""
+    if not np.all((y == 0) | (y == 1)):
+        raise ValueError(f"The labels of a log loss must be {what}, encoded as 0/1.")
 
 
 def _log1p_exp(z):

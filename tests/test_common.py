@@ -25,7 +25,8 @@ def test_discovery_finds_every_estimator():
 VARIANTS = {
     "GradientDescentRegressor": [
         dict(), dict(learning_rate="backtracking"), dict(loss="huber"),
-        dict(penalty="l1"),
+        dict(penalty="l1"), dict(loss="poisson"),
+        dict(loss="poisson", penalty="l1", solver="fista"),
     ],
     "LogisticRegression": [dict(), dict(l1_ratio=1.0), dict(solver="fista")],
     "NaiveBayesClassifier": [

@@ -101,7 +101,9 @@ def test_l1_converges_within_the_default_max_iter():
 
 def test_newton_needs_two_classes():
     X, y = _load("iris")
-    with pytest.raises(ValueError, match="solver='newton' handles two classes"):
+    with pytest.raises(
+        ValueError, match=r"solver='newton' needs one target \(or two classes\)"
+    ):
         LogisticRegression(solver="newton", l1_ratio=1.0).fit(X, y)
 
 

@@ -11,6 +11,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
+from .._callbacks import FitCallbacks, chain
+from ..optimize import methods_for, minimize, unmet_needs
 from ..penalties import ElasticNet, WithIntercept
 
 
@@ -117,3 +119,38 @@ def class_weights(class_weight, classes, y_idx, sample_weight):
             )
         per_class = np.array([class_weight.get(c, 1.0) for c in classes.tolist()])
     return per_class[y_idx].astype(sample_weight.dtype)
+
+
+def solve(estimator, datafit, penalty, theta0, *, fit_data, attributes, **kwargs):
+    """The shared fit path: :func:`~sklearn_foundations.optimize.minimize`
+    with scikit-learn's callbacks on its hook (``fit_data`` the ``(X, y,
+    sample_weight)`` the callbacks see, ``attributes(theta)`` the fitted
+    attributes of an iterate). A ``solver`` that cannot solve the case is a
+    ValueError in the estimator's terms. Returns the result and ``done``, to
+    call once the fitted attributes are set (it ends the callbacks' fit
+    task)."""
+    solver = getattr(estimator, "solver", "auto")
+    missing = unmet_needs(datafit, penalty, kwargs["method"], kwargs.get("step"))
+    if missing:
+        usable = [
+            m for m in methods_for(datafit, penalty)
+            if m in type(estimator)._parameter_constraints["solver"][0].options
+        ]  # fmt: skip
+        raise ValueError(
+            f"solver={solver!r} needs {' and '.join(missing)} for these data and "
+            f"parameters; use solver='auto' or one of {usable}."
+        )
+    X, y, sample_weight = fit_data
+    bridge = FitCallbacks.of(
+        estimator, X, y, sample_weight, kwargs["max_iter"], attributes, theta0
+    )
+    kwargs["callback"] = chain(kwargs.get("callback"), bridge)
+    result = minimize(datafit, penalty, theta0, **kwargs)
+    if bridge is None:
+        return result, _nothing
+    bridge.close()
+    return result, bridge.end
+
+
+def _nothing():
+    pass

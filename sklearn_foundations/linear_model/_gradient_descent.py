@@ -11,38 +11,51 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._compat import Interval, StrOptions, _fit_context, check_sample_weight
-from ..datafits import LinearDatafit, QuadraticDatafit
-from ..losses import HalfSquaredError, Huber, SquaredEpsilonInsensitive
+from .._compat import (
+    CallbackSupportMixin,
+    Interval,
+    StrOptions,
+    _fit_context,
+    check_sample_weight,
+)
+from ..datafits import LinearDatafit, make_datafit
+from ..losses import (
+    HalfPoissonDeviance,
+    HalfSquaredError,
+    Huber,
+    Loss,
+    SquaredEpsilonInsensitive,
+)
 from ..optimize import (
+    METHODS,
     Adaptive,
     Constant,
     DivergenceError,
     InverseScaling,
     OptimizeResult,
     Plateau,
-    conjugate_gradient,
-    feature_sign,
-    fista,
-    prox_newton,
-    proximal_gradient,
-    stochastic_gradient,
 )
 from ._base import (
     from_centered,
     make_penalty,
     minibatch_lipschitz,
+    solve,
     to_centered,
     warn_unconverged,
-    weighted_mean,
 )
 
 _DTYPES = [np.float64, np.float32]
-# feature-sign search solves one system of the active set's size per step
-_FEATURE_SIGN_MAX_FEATURES = 200
+_LOSSES = {
+    "squared_error": lambda epsilon: HalfSquaredError(),
+    "huber": Huber,
+    "squared_epsilon_insensitive": SquaredEpsilonInsensitive,
+    "poisson": lambda epsilon: HalfPoissonDeviance(),
+}
+# the full-batch methods of the solver table a user can name
+_SOLVERS = {"auto"} | (set(METHODS) - {"gradient", "sgd"})
 
 
-class GradientDescentRegressor(RegressorMixin, BaseEstimator):
+class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     r"""Linear regression fitted by gradient descent, with L2, L1 or elastic net.
 
     Minimizes, over the coefficients ``w`` and the (unpenalized) intercept ``b``,
@@ -54,20 +67,30 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
 
     with sample weights :math:`s_i` and :math:`\rho` = ``l1_ratio``
     (scikit-learn's ElasticNet and SGD convention); ``loss="huber"`` replaces the
-    squared term by Huber's. The update is :math:`\theta \leftarrow
-    \operatorname{prox}_{\eta g}(\theta - \eta \nabla J(\theta))`, plain gradient
-    descent where the penalty is smooth.
+    squared term by Huber's, and ``loss="poisson"`` by the half Poisson
+    deviance of the mean :math:`\mu = e^{x^\top w + b}` (log link),
+    :math:`y \log(y / \mu) - y + \mu`, for counts. The update is
+    :math:`\theta \leftarrow \operatorname{prox}_{\eta g}(\theta - \eta \nabla
+    J(\theta))`, plain gradient descent where the penalty is smooth; the
+    method that solves each case is :func:`~sklearn_foundations.optimize.minimize`'s
+    table (``solver``).
 
     So ``penalty="l2"`` gives :class:`~sklearn.linear_model.Ridge` with
     ``alpha_ridge = alpha * sum(s)``, ``"l1"`` gives
     :class:`~sklearn.linear_model.Lasso` and ``"elasticnet"``
-    :class:`~sklearn.linear_model.ElasticNet` with the same ``alpha``.
+    :class:`~sklearn.linear_model.ElasticNet` with the same ``alpha``, and
+    ``loss="poisson"`` with ``penalty="l2"`` gives
+    :class:`~sklearn.linear_model.PoissonRegressor` with the same ``alpha``
+    (L1 and the elastic net, which it does not offer, too).
 
     Parameters
     ----------
-    loss : {"squared_error", "huber", "squared_epsilon_insensitive"}, default="squared_error"
-        Data term: :math:`\tfrac12 r^2`, Huber's, or
-        :math:`\max(|r| - \epsilon, 0)^2` (SGDRegressor's, no half).
+    loss : {"squared_error", "huber", "squared_epsilon_insensitive", "poisson"}, \
+            default="squared_error"
+        Data term: :math:`\tfrac12 r^2`, Huber's,
+        :math:`\max(|r| - \epsilon, 0)^2` (SGDRegressor's, no half), or half
+        the Poisson deviance with a log link (``y >= 0``; ``predict`` returns
+        :math:`e^{Xw + b}` and ``score`` the deviance explained, :math:`D^2`).
     penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
         Regularization; None for none.
     alpha : float, default=1e-4
@@ -92,21 +115,24 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         its starting value for ``n_iter_no_change`` epochs. None: no stopping
         test, ``max_iter`` iterations or epochs (stopping earlier only at an
         exact optimum), and no ``ConvergenceWarning``.
+    solver : {"auto", "cg", "feature-sign", "newton-cg", "lbfgs", "prox-newton", \
+            "fista", "backtracking"}, default="auto"
+        The full-batch method (``learning_rate="auto"``, ``batch_size=None``):
+        "auto" takes the row of :func:`~sklearn_foundations.optimize.minimize`'s
+        table that fits the case (conjugate gradient for a quadratic,
+        feature-sign search on a Gram matrix of at most 200 features, Newton-CG
+        for a smooth penalty and a loss with a Hessian, proximal Newton with
+        working sets for an L1 term, else FISTA); a name runs that method, or
+        raises a ValueError that says what it needs when it cannot solve the
+        case.
     learning_rate : {"auto", "backtracking", "constant", "invscaling", "adaptive"}, default="auto"
-        ``"auto"``: full batch, step :math:`1/L` from the Lipschitz constant
-        :math:`L` of the gradient (power iteration on :math:`X^\top S X`) with
-        Nesterov acceleration, or, when the objective is a quadratic (squared
-        error, no L1 part), conjugate gradient with its exact steps, or, for
-        an L1 part with the squared error and one target, feature-sign
-        search on the Gram matrix (see ``precompute``) of at most 200
-        features (:func:`~sklearn_foundations.optimize.feature_sign`, exact),
-        or proximal Newton with working sets on the data
-        (:func:`~sklearn_foundations.optimize.prox_newton`); with
-        ``batch_size``, the decaying step
-        :math:`1/(L_b t^{p})`. ``"backtracking"``: Armijo line search starting
-        from ``eta0``. ``"constant"``: ``eta0``. ``"invscaling"``:
-        ``eta0 / t**power_t``. ``"adaptive"``: ``eta0``, divided by 5 on each
-        plateau of ``n_iter_no_change`` epochs.
+        scikit-learn's SGD meaning. ``"auto"``: the full batch, by ``solver``;
+        with ``batch_size``, mini-batches with the decaying step
+        :math:`1/(L_b t^{p})`. ``"backtracking"``: full batch, Armijo line
+        search starting from ``eta0``. ``"constant"``: ``eta0``.
+        ``"invscaling"``: ``eta0 / t**power_t``. ``"adaptive"``: ``eta0``,
+        divided by 5 on each plateau of ``n_iter_no_change`` epochs. Other
+        than ``"auto"`` it needs ``solver="auto"``.
     eta0 : float, default=0.01
         Initial learning rate of the non-automatic schedules.
     power_t : float, default=0.25
@@ -118,8 +144,9 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         Shuffle the rows before each mini-batch epoch.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows and stop when their
-        :math:`R^2` has not improved by ``tol`` for ``n_iter_no_change``
-        iterations or epochs.
+        score, the share of the loss explained (:math:`R^2` for the squared
+        error, :math:`D^2` for Poisson), has not improved by ``tol`` for
+        ``n_iter_no_change`` iterations or epochs.
     validation_fraction : float, default=0.1
         Share of rows held out for early stopping.
     n_iter_no_change : int, default=5
@@ -128,13 +155,16 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         Take the gradient of the squared loss from the Gram matrix
         :math:`X^\top S X`, formed once (O(d^2) per iteration instead of
         O(nd)); "auto" does so for full-batch fits when ``n_samples`` is well
-        above ``n_features``.
+        above ``n_features``
+        (:func:`~sklearn_foundations.datafits.make_datafit`).
     random_state : int, RandomState instance or None, default=None
         Seed of shuffling, the validation split and power iteration.
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
     verbose : int, default=0
-        Print one line per iteration or epoch.
+        Print one line per iteration or epoch (from the solver's callback
+        hook, as ``loss_curve_`` and ``n_iter_``; scikit-learn's callbacks,
+        ``set_callbacks``, see every iteration through it too).
     average : bool or int, default=False
         Mini-batch solvers: return the mean of the iterates (averaged SGD), from
         the first update (True) or once that many samples were seen (an int),
@@ -172,7 +202,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "loss": [StrOptions({"squared_error", "huber", "squared_epsilon_insensitive"})],
+        "loss": [StrOptions(set(_LOSSES))],
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
@@ -180,6 +210,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         "fit_intercept": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
+        "solver": [StrOptions(_SOLVERS)],
         "learning_rate": [
             StrOptions(
                 {
@@ -216,6 +247,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         fit_intercept=True,
         max_iter=1000,
         tol=1e-4,
+        solver="auto",
         learning_rate="auto",
         eta0=0.01,
         power_t=0.25,
@@ -238,6 +270,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         self.fit_intercept = fit_intercept
         self.max_iter = max_iter
         self.tol = tol
+        self.solver = solver
         self.learning_rate = learning_rate
         self.eta0 = eta0
         self.power_t = power_t
@@ -255,7 +288,9 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.target_tags.multi_output = True
+        # counts are one target, as in scikit-learn's PoissonRegressor
+        tags.target_tags.multi_output = self.loss != "poisson"
+        tags.target_tags.positive_only = self.loss == "poisson"
         return tags
 
     # ------------------------------------------------------------------ fit
@@ -283,6 +318,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         """
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, True)
         rng = check_random_state(self.random_state)
+        fit_data = (X, y if self._y_ndim > 1 else y[:, 0], sample_weight)
         make_monitor = None
         if self.early_stopping:
             X, y, sample_weight, make_monitor = self._split_validation(
@@ -292,21 +328,24 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         stochastic = self._is_stochastic()
         if stochastic and sp.issparse(X):
             X = X.tocsr()  # mini-batches slice rows
-        if self._use_gram(X, stochastic):  # the mean comes from the Gram pass
-            datafit = QuadraticDatafit.from_data(X, y, s, self.fit_intercept)
-            x_mean = datafit.x_mean
-        else:
-            x_mean = weighted_mean(X, s) if self.fit_intercept else None
-            datafit = LinearDatafit(
-                self._loss(), X, y, s, x_mean, fit_intercept=self.fit_intercept
+        if stochastic and self.precompute is True:
+            raise ValueError(
+                "precompute=True needs a full-batch solver (batch_size=None, "
+                "learning_rate not 'invscaling' or 'adaptive'); got batch_size="
+                f"{self.batch_size!r}, learning_rate={self.learning_rate!r}."
             )
+        datafit = make_datafit(
+            self._loss(), X, y, s, self.fit_intercept, self._gram(stochastic)
+        )
+        x_mean = datafit.x_mean
         monitor = make_monitor(x_mean) if make_monitor else None
         theta0 = self._initial_theta(X, y, s, x_mean, coef_init, intercept_init)
         y_rms = float(np.sqrt(s @ (y * y).sum(axis=1)))
-        result = self._solve(
-            datafit, theta0, rng, stochastic, monitor, t0=1, y_rms=y_rms
-        )
-        if not result.converged and self.tol is not None:
+        result, done = self._solve(
+            datafit, theta0, rng, stochastic, monitor, t0=1, y_rms=y_rms,
+            fit_data=fit_data,
+        )  # fmt: skip
+        if not (result.converged or result.stopped) and self.tol is not None:
             warn_unconverged(
                 type(self).__name__, result, self.max_iter, self.tol, X.dtype,
                 "epochs" if stochastic else "iterations",
@@ -314,6 +353,7 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         elif stochastic and self.tol is not None:
             self._check_every_coefficient_moved(datafit, theta0, result.coef, y_rms)
         self._set_fitted(result, x_mean, X.shape[1], y, result.objective)
+        done()
         return self
 
     def _check_every_coefficient_moved(self, datafit, theta0, theta, y_rms):
@@ -351,7 +391,9 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         ``learning_rate="auto"`` the step is :math:`1/L_b` of this chunk; the
         decaying schedules continue from ``t_``; ``"backtracking"`` takes one
         proximal gradient step on the whole chunk with Armijo's line search,
-        starting from the last step size.
+        starting from the last step size, and so does ``"auto"`` for a loss
+        without a Lipschitz constant (Poisson). ``solver`` plays no part: it
+        names the method of ``fit``.
 
         Parameters
         ----------
@@ -386,25 +428,34 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
                 self.fit_intercept,
             )
         rng = check_random_state(self.random_state)
-        if self.learning_rate == "backtracking":  # one Armijo step on the chunk
+        fit_data = (X, y if self._y_ndim > 1 else y[:, 0], sample_weight)
+        armijo = self.learning_rate == "backtracking" or (  # auto without 1/L
+            self.learning_rate == "auto" and self.batch_size is None
+            and datafit.loss.lipschitz is None
+        )  # fmt: skip
+        if armijo:  # one Armijo step on the chunk
             step = self.eta0 if first else self.step_size_
-            result = proximal_gradient(
-                datafit, self._penalty(), theta0, step=step, max_iter=1, tol=0.0,
-                line_search=True,
+            result, done = solve(
+                self, datafit, self._penalty(), theta0, method="backtracking",
+                step=step, max_iter=1, tol=0.0, fit_data=fit_data,
+                attributes=self._attributes_of(datafit),
             )  # fmt: skip
             result.t = (1 if first else self.t_) + 1
         else:
-            result = self._solve(
-                datafit, theta0, rng, True, None, t0=1 if first else self.t_, epochs=1
-            )
+            result, done = self._solve(
+                datafit, theta0, rng, True, None, t0=1 if first else self.t_,
+                epochs=1, fit_data=fit_data,
+            )  # fmt: skip
         history = [] if first else list(self.loss_curve_)
         n_iter = 0 if first else self.n_iter_
         self._set_fitted(result, None, X.shape[1], y, history + result.objective)
         self.n_iter_ = n_iter + result.n_iter
+        done()
         return self
 
     def predict(self, X):
-        """Predict :math:`Xw + b`.
+        """Predict the mean of ``y``: :math:`Xw + b`, or :math:`e^{Xw + b}` for
+        ``loss="poisson"`` (the inverse of the loss's link).
 
         Parameters
         ----------
@@ -418,7 +469,34 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=_DTYPES, reset=False
         )
-        return np.asarray(X @ self.coef_.T) + self.intercept_
+        return self._loss().inverse_link(np.asarray(X @ self.coef_.T) + self.intercept_)
+
+    def score(self, X, y, sample_weight=None):
+        r"""The share of the loss explained: :math:`R^2` on the identity link
+        (scikit-learn's regressors), and for ``loss="poisson"`` the deviance
+        explained :math:`D^2 = 1 - \sum_i s_i \ell(y_i, \hat z_i) / \sum_i s_i
+        \ell(y_i, g(\bar{y}))`, as :class:`~sklearn.linear_model.PoissonRegressor`
+        scores.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        loss = self._loss()
+        if type(loss).inverse_link is Loss.inverse_link:
+            return super().score(X, y, sample_weight)
+        mu = self.predict(X)
+        y = np.asarray(y, dtype=mu.dtype).reshape(len(mu), -1)
+        w = check_sample_weight(sample_weight, y, dtype=mu.dtype)
+        s = w / w.sum()
+        value = loss.value(y, loss.link(mu.reshape(y.shape)), s)
+        return 1.0 - value / _null_value(loss, y, s)
 
     # -------------------------------------------------------------- helpers
     def _validate_fit_data(self, X, y, sample_weight, reset):
@@ -428,45 +506,37 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
             y,
             accept_sparse=["csr", "csc"],
             dtype=_DTYPES,
-            multi_output=True,
+            multi_output=self.__sklearn_tags__().target_tags.multi_output,
             y_numeric=True,
             reset=reset,
         )
         self._y_ndim = np.ndim(y) if reset else self._y_ndim
         y = np.asarray(y, dtype=X.dtype).reshape(X.shape[0], -1)
         sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
+        self._loss().check_y(y, sample_weight / sample_weight.sum())
         return X, y, sample_weight
 
     def _loss(self):
-        if self.loss == "huber":
-            return Huber(self.epsilon)
-        if self.loss == "squared_epsilon_insensitive":
-            return SquaredEpsilonInsensitive(self.epsilon)
-        return HalfSquaredError()
+        return _LOSSES[self.loss](self.epsilon)
+
+    def _gram(self, stochastic):
+        """``make_datafit``'s ``gram``: ``precompute``, unless a named solver
+        needs one storage (feature-sign the Gram matrix of a quadratic loss,
+        proximal Newton the data) and ``precompute`` is "auto"."""
+        if stochastic:
+            return False
+        if self.precompute != "auto" or self.solver == "auto":
+            return self.precompute
+        needs = METHODS[self.solver].needs
+        if "data" in needs:
+            return False
+        return True if "gram" in needs and self._loss().quadratic else "auto"
 
     def _is_stochastic(self):
         return self.batch_size is not None or self.learning_rate in {
             "invscaling",
             "adaptive",
         }
-
-    def _use_gram(self, X, stochastic):
-        possible = self.loss == "squared_error" and not stochastic
-        if self.precompute is True and not possible:
-            raise ValueError(
-                "precompute=True needs loss='squared_error' and a full-batch "
-                "solver (batch_size=None, learning_rate not 'invscaling' or "
-                f"'adaptive'); got loss={self.loss!r}, batch_size="
-                f"{self.batch_size!r}, learning_rate={self.learning_rate!r}."
-            )
-        if self.precompute != "auto":
-            return bool(self.precompute)
-        n, d = X.shape
-        if not possible or n < 2 * d:
-            return False
-        if sp.issparse(X):  # a Gram step must beat two sparse products
-            return d * d <= X.nnz and X.nnz / n <= 64
-        return d <= 1000  # one BLAS pass (syrk) beats many memory-bound ones
 
     def _split_validation(self, X, y, sample_weight, rng):
         train, val = train_test_split(
@@ -481,21 +551,21 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
             )
         X_val, y_val, s_val = X[val], y[val], sample_weight[val]
         s_val = s_val / s_val.sum()
-        y_var = float(s_val @ ((y_val - s_val @ y_val) ** 2).sum(axis=1))
+        loss = self._loss()
+        null = _null_value(loss, y_val, s_val)
         plateau = Plateau(
             -np.inf if self.tol is None else self.tol, self.n_iter_no_change
         )
 
         def make_monitor(x_mean):
             val_fit = LinearDatafit(
-                self._loss(), X_val, y_val, s_val, x_mean, self.fit_intercept
+                loss, X_val, y_val, s_val, x_mean, self.fit_intercept
             )
 
             def monitor(theta):
-                Z = val_fit.linear(theta)
-                sse = float(s_val @ ((y_val - Z) ** 2).sum(axis=1))
-                r2 = 1.0 - sse / y_var if y_var > 0 else -sse
-                return plateau.update(-r2)
+                value = val_fit.value(theta, val_fit.linear(theta))
+                explained = 1.0 - value / null if null > 0 else -value
+                return plateau.update(-explained)
 
             return monitor
 
@@ -520,8 +590,9 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
             intercept = np.atleast_1d(self.intercept_).astype(X.dtype)
         else:
             coef = np.zeros((k, d), dtype=X.dtype)
-        if intercept is None:  # the best intercept for w = 0 in centered space
-            intercept = (s @ y - (x_mean @ coef.T if x_mean is not None else 0)).astype(
+        if intercept is None and self.fit_intercept:  # the best for w = 0, centered
+            start = self._loss().intercept_start(y, s)
+            intercept = (start - (x_mean @ coef.T if x_mean is not None else 0)).astype(
                 X.dtype
             )
         return to_centered(coef, intercept, x_mean, self.fit_intercept)
@@ -535,84 +606,103 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         return make_penalty(self.penalty, self.alpha, self.l1_ratio, self.fit_intercept)
 
     def _solve(
-        self, datafit, theta0, rng, stochastic, monitor, t0, epochs=None, y_rms=0.0
-    ):
+        self, datafit, theta0, rng, stochastic, monitor, t0, epochs=None, y_rms=0.0,
+        fit_data=None,
+    ):  # fmt: skip
+        """:func:`~sklearn_foundations.linear_model._base.solve` with this
+        estimator's recipe: the penalty, the method (``solver`` or
+        ``learning_rate``), ``tol`` relative to the start; a start that is
+        already optimal returns at once. Returns the result and ``done``."""
         penalty = self._penalty()
         max_iter = epochs or self.max_iter
         eps = 10 * np.finfo(theta0.dtype).eps
-        in_metric = not stochastic and self.learning_rate != "constant"
-        metric = datafit.metric() if in_metric else None
-        steps = _StepSizes(datafit, stochastic, self.batch_size, rng, metric)
-        try:
-            if stochastic:
-                initial = datafit.value(theta0, datafit.linear(theta0))
-                eta0 = steps.auto() if self.learning_rate == "auto" else self.eta0
-                schedule = {
-                    "auto": InverseScaling(eta0, self.power_t),
-                    "constant": Constant(eta0),
-                    "invscaling": InverseScaling(eta0, self.power_t),
-                    "adaptive": Adaptive(eta0),
-                }[self._stochastic_rate()]
-                return stochastic_gradient(
-                    datafit,
-                    penalty,
-                    theta0,
-                    schedule=schedule,
-                    batch_size=self.batch_size or datafit.n_samples,
-                    max_iter=max_iter,
-                    tol=self._relative_tol(eps, max(abs(initial), eps), True),
-                    n_iter_no_change=self.n_iter_no_change,
-                    shuffle=self.shuffle,
-                    rng=rng.randint(np.iinfo(np.int32).max),
-                    t0=t0,
-                    average=self._average(theta0, t0, datafit.n_samples),
-                    monitor=monitor,
-                    verbose=self.verbose,
-                )
+        method, options = self._method(
+            datafit, stochastic, rng, t0, monitor, theta0, partial=epochs is not None
+        )
+        if stochastic:
+            initial = datafit.value(theta0, datafit.linear(theta0))
+            tol = self._relative_tol(eps, max(abs(initial), eps), True)
+        else:
             Z0 = datafit.linear(theta0)
             start = np.max(_violation(datafit, penalty, theta0, Z0), initial=0.0)
             floor = _rounding_floor(theta0.dtype, y_rms)
             if start <= floor:  # optimal at the start (e.g. a constant y)
                 F0 = datafit.value(theta0, Z0) + penalty.value(theta0)
-                return OptimizeResult(
+                result = OptimizeResult(
                     coef=theta0, n_iter=0, objective=[F0], converged=True,
                     t=t0, optimality=0.0,
                 )  # fmt: skip
+                return result, _nothing
             tol = max(self._relative_tol(eps, start, False), floor)
-            common = dict(max_iter=max_iter, tol=tol, monitor=monitor)
-            quadratic = self.loss == "squared_error" and penalty.smooth
-            if self.learning_rate == "auto" and quadratic:
-                return conjugate_gradient(
-                    datafit, penalty, theta0, verbose=self.verbose, **common
-                )
-            l1_solver = self._l1_solver(datafit, monitor)
-            if l1_solver is not None:
-                result = l1_solver(
-                    datafit, penalty, theta0, max_iter=max_iter, tol=tol,
-                    verbose=self.verbose,
-                )  # fmt: skip
-                if result.converged or l1_solver is prox_newton:
-                    return result
-                theta0 = result.coef  # a singular or stalled active set: FISTA
-            if self.learning_rate == "auto":
-                return fista(
-                    datafit, penalty, theta0, step=steps.auto(), metric=metric,
-                    verbose=self.verbose, **common,
-                )  # fmt: skip
-            return proximal_gradient(
-                datafit, penalty, theta0, step=self.eta0, metric=metric,
-                line_search=self.learning_rate == "backtracking",
-                verbose=self.verbose, **common,
+            options["callback"] = monitor and (lambda state: monitor(state.theta))
+        try:
+            return solve(
+                self, datafit, penalty, theta0, method=method, tol=tol,
+                max_iter=max_iter, verbose=self.verbose, fit_data=fit_data,
+                attributes=self._attributes_of(datafit), **options,
             )  # fmt: skip
         except DivergenceError as exc:
             raise ValueError(
                 f"learning_rate={self.learning_rate!r} with eta0={self.eta0:g} makes "
                 f"the objective diverge: {exc.objective:.3g} at iteration "
-                f"{exc.iteration}, from {exc.initial:.3g}. The largest stable "
-                f"constant step for these data is 1/L = {steps.auto():.4g} (L: "
-                "Lipschitz constant of the gradient); use eta0 below it, or "
-                "learning_rate='auto' or 'backtracking'."
+                f"{exc.iteration}, from {exc.initial:.3g}. "
+                + _stable_step_hint(datafit)
             ) from exc
+
+    def _method(self, datafit, stochastic, rng, t0, monitor, theta0, partial):
+        """The method of the solver table and its options: ``solver`` for the
+        full batch with ``learning_rate="auto"``, else the first-order method
+        of ``learning_rate`` (scikit-learn's SGD meaning)."""
+        seed = rng.randint(np.iinfo(np.int32).max)
+        named = self.solver != "auto" and not partial  # partial_fit: no solver
+        if named and (stochastic or self.learning_rate != "auto"):
+            raise ValueError(
+                f"solver={self.solver!r} is a full-batch method: it needs "
+                f"learning_rate='auto' and batch_size=None; got learning_rate="
+                f"{self.learning_rate!r}, batch_size={self.batch_size!r}. Use "
+                "solver='auto' with a learning_rate schedule."
+            )
+        if not stochastic:
+            if self.learning_rate == "auto":
+                return self.solver, {"random_state": seed}
+            method = "gradient" if self.learning_rate == "constant" else "backtracking"
+            return method, {"step": self.eta0}
+        if self.learning_rate == "backtracking":
+            raise ValueError(
+                "learning_rate='backtracking' needs the full batch "
+                f"(batch_size=None); got batch_size={self.batch_size}."
+            )
+        eta0 = self.eta0
+        if self.learning_rate == "auto":
+            eta0 = _minibatch_step(datafit, self.batch_size, seed)
+        schedule = {
+            "auto": InverseScaling(eta0, self.power_t),
+            "constant": Constant(eta0),
+            "invscaling": InverseScaling(eta0, self.power_t),
+            "adaptive": Adaptive(eta0),
+        }[self.learning_rate]
+        return "sgd", dict(
+            schedule=schedule,
+            batch_size=self.batch_size or datafit.n_samples,
+            n_iter_no_change=self.n_iter_no_change,
+            shuffle=self.shuffle,
+            rng=rng.randint(np.iinfo(np.int32).max),
+            t0=t0,
+            average=self._average(theta0, t0, datafit.n_samples),
+            monitor=monitor,
+        )
+
+    def _attributes_of(self, datafit):
+        """The fitted attributes of an iterate, for scikit-learn's callbacks."""
+        x_mean, d = datafit.x_mean, self.n_features_in_
+
+        def attributes(theta):
+            coef, intercept = from_centered(theta, x_mean, d, self.fit_intercept)
+            if self._y_ndim == 1:
+                coef, intercept = coef[0], intercept[0]
+            return {"coef_": coef, "intercept_": intercept}
+
+        return attributes
 
     def _average(self, theta0, t0, n_samples):
         """``stochastic_gradient``'s ``average``: the update from which the
@@ -632,32 +722,6 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         if self.tol is None:
             return -np.inf if stochastic else 0.0
         return max(self.tol, eps) * start
-
-    def _l1_solver(self, datafit, monitor):
-        """The second-order solver of a lasso or elastic net with the squared
-        error, one target, ``learning_rate="auto"`` and no early stopping:
-        exact feature-sign search on a Gram matrix of at most 200 features
-        (one linear solve per step), proximal Newton with working sets on the
-        data (models as small as the support); None otherwise."""
-        if (
-            self.learning_rate != "auto"
-            or self.loss != "squared_error"
-            or self.penalty not in ("l1", "elasticnet")
-            or monitor is not None
-        ):
-            return None
-        if isinstance(datafit, QuadraticDatafit):
-            small = datafit.G.shape[0] <= _FEATURE_SIGN_MAX_FEATURES
-            return feature_sign if small and datafit.q.shape[1] == 1 else None
-        return prox_newton if datafit.y.shape[1] == 1 else None
-
-    def _stochastic_rate(self):
-        if self.learning_rate == "backtracking":
-            raise ValueError(
-                "learning_rate='backtracking' needs the full batch "
-                f"(batch_size=None); got batch_size={self.batch_size}."
-            )
-        return self.learning_rate
 
     def _set_fitted(self, result, x_mean, n_features, y, history):
         coef, intercept = from_centered(
@@ -681,6 +745,15 @@ class GradientDescentRegressor(RegressorMixin, BaseEstimator):
         """``theta`` in the coordinates of ``partial_fit`` (no centering)."""
         coef, intercept = from_centered(theta, x_mean, n_features, self.fit_intercept)
         return to_centered(coef, intercept, None, self.fit_intercept)
+
+
+def _null_value(loss, y, s):
+    """The loss of the intercept-only model, the mean of ``y`` through the
+    link: the denominator of :math:`R^2` and :math:`D^2` (half the variance of
+    ``y`` for the squared error)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.broadcast_to(loss.intercept_start(y, s), y.shape)
+        return loss.value(y, z, s)
 
 
 def _violation(datafit, penalty, theta, Z):
@@ -711,22 +784,37 @@ def _as_shape(value, shape, name, dtype):
     return array.reshape(shape)
 
 
-class _StepSizes:
-    """The automatic step 1/L (full batch, in the datafit's ``metric`` when
-    given) or 1/L_b (mini-batch), computed once."""
+def _minibatch_step(datafit, batch_size, seed):
+    """The automatic mini-batch step :math:`1/L_b`: the expected smoothness
+    of batches of ``batch_size`` rows (None: the full batch)."""
+    if datafit.loss.lipschitz is None:
+        raise ValueError(
+            f"learning_rate='auto' with mini-batches needs a loss with a Lipschitz "
+            f"gradient; {datafit.loss!r} has none. Give learning_rate='constant', "
+            "'invscaling' or 'adaptive' with eta0, or use the full batch "
+            "(batch_size=None)."
+        )
+    L = datafit.lipschitz(random_state=seed)
+    if batch_size is not None:
+        L_max = datafit.sample_lipschitz()
+        L = minibatch_lipschitz(L, L_max, datafit.n_samples, batch_size)
+    return 1.0 / max(L, 1e-12)
 
-    def __init__(self, datafit, stochastic, batch_size, rng, metric=None):
-        self.datafit, self.stochastic, self.batch_size = datafit, stochastic, batch_size
-        self.metric = metric
-        self.seed = rng.randint(np.iinfo(np.int32).max)
-        self._step = None
 
-    def auto(self):
-        if self._step is None:
-            L = self.datafit.lipschitz(random_state=self.seed, metric=self.metric)
-            if self.stochastic and self.batch_size is not None:
-                n = self.datafit.n_samples
-                L_max = self.datafit.sample_lipschitz()
-                L = minibatch_lipschitz(L, L_max, n, self.batch_size)
-            self._step = 1.0 / max(L, 1e-12)
-        return self._step
+def _stable_step_hint(datafit):
+    """The end of the divergence error: the largest stable constant step."""
+    if datafit.loss.lipschitz is None:
+        return (
+            "The loss's gradient has no global Lipschitz constant, so no constant "
+            "step is safe everywhere; use learning_rate='auto' or 'backtracking'."
+        )
+    L = datafit.lipschitz(random_state=0)
+    return (
+        f"The largest stable constant step for these data is 1/L = {1 / L:.4g} (L: "
+        "Lipschitz constant of the gradient); use eta0 below it, or "
+        "learning_rate='auto' or 'backtracking'."
+    )
+
+
+def _nothing():
+    pass

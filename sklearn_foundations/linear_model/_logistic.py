@@ -9,23 +9,31 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._compat import Interval, StrOptions, _fit_context, check_sample_weight
-from ..datafits import LinearDatafit
+from .._compat import (
+    CallbackSupportMixin,
+    Interval,
+    StrOptions,
+    _fit_context,
+    check_sample_weight,
+)
+from ..datafits import make_datafit
 from ..losses import BinomialLogLoss, MultinomialLogLoss
-from ..optimize import fista, lbfgs, newton_cg, prox_newton
+from ..optimize import METHODS
 from ._base import (
     class_weights,
     from_centered,
     make_penalty,
+    solve,
     to_centered,
     warn_unconverged,
-    weighted_mean,
 )
 
 _DTYPES = [np.float64, np.float32]
+# the full-batch methods of the solver table; "newton" is "prox-newton"
+_SOLVERS = {"auto", "newton"} | (set(METHODS) - {"gradient", "sgd"})
 
 
-class LogisticRegression(ClassifierMixin, BaseEstimator):
+class LogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     r"""Logistic regression: the sigmoid for two classes, the softmax for more.
 
     Minimizes scikit-learn's objective over the coefficients ``W`` and the
@@ -58,22 +66,27 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     class_weight : dict, "balanced" or None, default=None
         Weights multiplying the sample weights of each class; "balanced" gives
         every class the same total weight.
-    solver : {"auto", "lbfgs", "newton-cg", "newton", "fista"}, default="auto"
+    solver : {"auto", "lbfgs", "newton-cg", "prox-newton", "newton", "fista", \
+            "backtracking"}, default="auto"
+        A method of :func:`~sklearn_foundations.optimize.minimize`'s table.
         "lbfgs": limited-memory BFGS, for a smooth objective (``l1_ratio=0`` or
         ``C=np.inf``). "newton-cg": truncated Newton, conjugate gradient on
         the Newton system with Hessian-vector products, for a smooth
-        objective, dense or sparse. "newton": proximal Newton with coordinate
-        descent on the quadratic model over a working set (the support and the
-        worst optimality violations), every penalty, two classes, dense or
-        sparse ``X``.
+        objective, dense or sparse. "prox-newton" (or "newton"): proximal
+        Newton with coordinate descent on the quadratic model over a working
+        set (the support and the worst optimality violations), every
+        penalty, two classes, dense or sparse ``X``.
         "fista": accelerated proximal gradient with a backtracking step that
         follows the local curvature (started at the curvature along the first
         gradient), every penalty and input; with three or more classes each
         feature's class weights are shifted after every step by the constant
-        that minimizes their penalty, which the softmax does not see. Both
-        give exact zeros under L1.
-        "auto" takes "newton-cg" for a smooth objective, "newton" for an L1
-        term with two classes, and "fista" otherwise.
+        that minimizes their penalty, which the softmax does not see.
+        "backtracking": proximal gradient with Armijo's line search. All
+        give exact zeros under L1. "auto" takes the table's row: "newton-cg"
+        for a smooth objective, "prox-newton" for an L1 term with two
+        classes, and "fista" otherwise. A method that cannot solve the case
+        ("cg" and "feature-sign" need the squared error) raises a ValueError
+        that says what it needs.
     tol : float, default=1e-4
         Stop when the optimality measure of the mean-form objective, the
         largest entry of the gradient (or of the proximal gradient mapping),
@@ -93,7 +106,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         which "fista" needs only where the curvature along its first gradient
         is zero.
     verbose : int, default=0
-        Print the objective at each iteration.
+        Print the objective at each iteration (from the solver's callback
+        hook, as ``loss_curve_`` and ``n_iter_``; scikit-learn's callbacks,
+        ``set_callbacks``, see every iteration through it too).
 
     Attributes
     ----------
@@ -127,7 +142,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "fit_intercept": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "solver": [StrOptions({"auto", "lbfgs", "newton-cg", "newton", "fista"})],
+        "solver": [StrOptions(_SOLVERS)],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "warm_start": ["boolean"],
@@ -195,46 +210,38 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         s = sw / sw.sum()
         alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * float(sw.sum()))
         penalty = make_penalty("elasticnet", alpha, self.l1_ratio, self.fit_intercept)
-        solver = self._choose_solver(penalty, len(classes))
 
         self.classes_ = classes
-        loss = self._loss()
         Y = _encode(y_idx, len(classes), X.dtype)
-        x_mean = weighted_mean(X, s) if self.fit_intercept else None
-        datafit = LinearDatafit(loss, X, Y, s, x_mean, self.fit_intercept)
-        theta0 = self._initial_theta(X.shape[1], Y.shape[1], x_mean, X.dtype)
-        if solver == "lbfgs":
-            result = lbfgs(
-                datafit, penalty, theta0, max_iter=self.max_iter, tol=self.tol,
-                verbose=self.verbose,
-            )  # fmt: skip
-        elif solver == "newton-cg":
-            result = newton_cg(
-                datafit, penalty, theta0, max_iter=self.max_iter, tol=self.tol,
-                verbose=self.verbose,
-            )  # fmt: skip
-        elif solver == "newton":
-            result = prox_newton(
-                datafit, penalty, theta0, max_iter=self.max_iter, tol=self.tol,
-                verbose=self.verbose,
-            )  # fmt: skip
-        else:
-            result = fista(
-                datafit, penalty, theta0, step=self._first_step(datafit, theta0),
-                max_iter=self.max_iter, tol=self.tol, line_search=True,
-                metric=datafit.metric(),
-                center=penalty.center if Y.shape[1] > 1 else None,
-                verbose=self.verbose,
-            )  # fmt: skip
-        self.coef_, self.intercept_ = from_centered(
-            result.coef, x_mean, X.shape[1], self.fit_intercept
-        )
-        if Y.shape[1] > 1 and self.fit_intercept:  # softmax: shift-invariant
-            self.intercept_ = self.intercept_ - self.intercept_.mean()
+        datafit = make_datafit(self._loss(), X, Y, s, self.fit_intercept, gram=False)
+        theta0 = self._initial_theta(X.shape[1], Y.shape[1], datafit.x_mean, X.dtype)
+        result, done = solve(
+            self, datafit, penalty, theta0,
+            method="prox-newton" if self.solver == "newton" else self.solver,
+            tol=self.tol, max_iter=self.max_iter, verbose=self.verbose,
+            random_state=self.random_state,
+            fit_data=(X, y, sample_weight), attributes=self._attributes_of(datafit),
+        )  # fmt: skip
+        for name, value in self._attributes_of(datafit)(result.coef).items():
+            setattr(self, name, value)
         self.n_iter_ = np.array([result.n_iter])
         self.loss_curve_ = result.objective
         self._warn(result, datafit, alpha)
+        done()
         return self
+
+    def _attributes_of(self, datafit):
+        """``coef_`` and ``intercept_`` of an iterate ``theta`` (the softmax's
+        intercepts centered: it sees only their differences)."""
+        x_mean, d, n_outputs = datafit.x_mean, datafit.n_features, datafit.n_targets
+
+        def attributes(theta):
+            coef, intercept = from_centered(theta, x_mean, d, self.fit_intercept)
+            if n_outputs > 1 and self.fit_intercept:
+                intercept = intercept - intercept.mean()
+            return {"coef_": coef, "intercept_": intercept}
+
+        return attributes
 
     def decision_function(self, X):
         """Linear predictor :math:`Xw + b` (two classes) or :math:`XW^\\top + b`.
@@ -277,24 +284,6 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def _loss(self):
         return BinomialLogLoss() if len(self.classes_) == 2 else MultinomialLogLoss()
 
-    def _choose_solver(self, penalty, n_classes):
-        if self.solver == "auto":
-            if penalty.smooth:
-                return "newton-cg"
-            return "newton" if n_classes == 2 else "fista"
-        if self.solver in ("lbfgs", "newton-cg") and not penalty.smooth:
-            raise ValueError(
-                f"solver={self.solver!r} needs a smooth objective, l1_ratio=0 or "
-                f"C=np.inf; got l1_ratio={self.l1_ratio}. Use solver='fista' or "
-                "'auto'."
-            )
-        if self.solver == "newton" and n_classes != 2:
-            raise ValueError(
-                f"solver='newton' handles two classes; got {n_classes}. Use "
-                "solver='fista' or 'auto'."
-            )
-        return self.solver
-
     def _initial_theta(self, n_features, n_outputs, x_mean, dtype):
         shape = (n_outputs, n_features)
         if self.warm_start and getattr(self, "coef_", np.empty(0)).shape == shape:
@@ -304,24 +293,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             )  # fmt: skip
         return np.zeros((n_features + self.fit_intercept, n_outputs), dtype=dtype)
 
-    def _first_step(self, datafit, theta):
-        r"""FISTA's first step, :math:`1 / c` with :math:`c` the curvature
-        :math:`g^\top H g / g^\top g` along the gradient at ``theta`` (the line
-        search adapts it from there; the global bound :math:`\tfrac12
-        \lambda_{\max}` is up to K/2 times larger than the local curvature)."""
-        D = datafit.metric()
-        Z = datafit.linear(theta)
-        grad = datafit.gradient(theta, Z)
-        p = grad / D[:, None]  # the gradient in the metric D
-        curvature = float(np.sum(p * datafit.hessian_product(Z, p)))
-        if curvature > 0:
-            return float(np.sum(grad * p)) / curvature
-        # flat along the gradient (or zero gradient): the global bound
-        L = datafit.lipschitz(random_state=self.random_state, metric=D)
-        return 1.0 / max(L, 1e-12)
-
     def _warn(self, result, datafit, alpha):
-        if alpha == 0 and _separates(datafit.linear(result.coef), datafit):
+        if alpha == 0 and _separates(datafit.linear(result.coef), datafit.y, datafit.s):
             warnings.warn(
                 "The training data are linearly separable and C=np.inf: the "
                 "likelihood has no maximum (it grows as the coefficients grow "
@@ -332,7 +305,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             )
         elif not result.converged:
             warn_unconverged(
-                "LogisticRegression", result, self.max_iter, self.tol, datafit.X.dtype
+                "LogisticRegression", result, self.max_iter, self.tol, datafit.dtype
             )
 
 
@@ -344,9 +317,9 @@ def _encode(y_idx, n_classes, dtype):
     return np.asfortranarray(y_idx[:, None] == np.arange(n_classes), dtype=dtype)
 
 
-def _separates(Z, datafit):
+def _separates(Z, Y, s):
     """Whether the linear predictor ``Z`` classifies every weighted sample right."""
-    Y, used = datafit.y, datafit.s > 0
+    used = s > 0
     if Y.shape[1] == 1:
         margin = np.where(Y[:, 0] == 1, Z[:, 0], -Z[:, 0])
     else:

@@ -1,4 +1,5 @@
-r"""Gradient descent, one readable loop per solver, each returning a result record.
+r"""Gradient descent, one readable loop per solver, each returning a result record,
+and :func:`minimize`, the one table of which solver fits which case.
 
 Every solver minimizes :math:`F(\theta) = f(\theta) + g(\theta)` where ``f`` is a
 smooth datafit (:mod:`sklearn_foundations.datafits`) and ``g`` a penalty with a
@@ -42,6 +43,13 @@ their iterates do not depend on the scales either. One that stops short of
 when the objective stops decreasing by ``tol`` for ``n_iter_no_change`` epochs. An objective that turns non-finite or grows by three
 orders of magnitude raises :class:`DivergenceError`.
 
+Every loop calls ``callback`` once per iteration with an
+:class:`IterationState` (iteration, iterate, objective, optimality, step);
+the record's ``objective`` and the ``verbose`` line come from that same hook,
+and a callback that returns True stops the loop. Estimators call
+:func:`minimize` (``_minimize``), which reads the case (loss, penalty,
+storage, shape) and picks the method from its table.
+
 One module per family of solvers: ``_first_order`` (:func:`fista`,
 :func:`proximal_gradient`, :func:`stochastic_gradient`), ``_newton``
 (:func:`lbfgs`, :func:`newton_cg`), ``_prox_newton``, ``_quadratic``
@@ -52,14 +60,17 @@ and, for :func:`prox_newton`, the package's ``linalg`` (Gram matrix) and
 """
 
 from ._first_order import fista, proximal_gradient, stochastic_gradient
+from ._minimize import AUTO, METHODS, Case, methods_for, minimize, unmet_needs  # noqa: F401 (the tables, not in __all__)
 from ._newton import lbfgs, newton_cg
 from ._prox_newton import prox_newton
 from ._quadratic import conjugate_gradient, feature_sign
-from ._result import DivergenceError, OptimizeResult
+from ._result import DivergenceError, IterationState, OptimizeResult
 from ._schedules import Adaptive, Constant, InverseScaling, Plateau
 
 __all__ = [
     "Adaptive",
+    "Case",
+    "IterationState",
     "Constant",
     "DivergenceError",
     "InverseScaling",
@@ -69,8 +80,11 @@ __all__ = [
     "feature_sign",
     "fista",
     "lbfgs",
+    "methods_for",
+    "minimize",
     "newton_cg",
     "prox_newton",
     "proximal_gradient",
     "stochastic_gradient",
+    "unmet_needs",
 ]

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from ._result import OptimizeResult, _check_divergence, _optimality, _report, _scale
+from ._result import OptimizeResult, _check_divergence, _Observer, _optimality, _scale
 from ._schedules import Plateau
 
 _STEP_CUT, _STEP_GROWTH = 0.5, 1.1  # FISTA's line search
@@ -16,7 +16,7 @@ _STEP_CUT, _STEP_GROWTH = 0.5, 1.1  # FISTA's line search
 
 def fista(
     datafit, penalty, theta0, *, step, max_iter, tol, restart=True,
-    line_search=False, center=None, metric=None, monitor=None, verbose=0,
+    line_search=False, center=None, metric=None, callback=None, verbose=0,
 ):  # fmt: skip
     r"""Accelerated proximal gradient (FISTA) with adaptive restart.
 
@@ -35,7 +35,9 @@ def fista(
         + \tfrac{1}{2\eta} \|\theta_{k+1} - z_k\|^2,
 
     and grown by 10% after each iteration (a softmax's curvature is often
-    several times below its global bound). Momentum restarts (:math:`t = 1`)
+    several times below its global bound); once the quadratic term falls
+    below the rounding of the values it is checked in its gradient form, as
+    :func:`proximal_gradient` does. Momentum restarts (:math:`t = 1`)
     when it points uphill,
     :math:`(z_k - \theta_{k+1})^\top (\theta_{k+1} - \theta_k) > 0`
     (O'Donoghue and Candes, 2015). The images :math:`A z` of the datafit's
@@ -78,7 +80,9 @@ def fista(
     scale = _scale(datafit)
     M = np.ones_like(scale) if metric is None else np.asarray(metric)[:, None]
     initial = datafit.value(theta, A) + penalty.value(theta)
-    objective, converged, it, optimality = [], False, 0, np.nan
+    slack = 10 * np.finfo(np.asarray(theta).dtype).eps
+    observe = _Observer("Iteration", callback, verbose)
+    converged, it, optimality = False, 0, np.nan
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
             if line_search:
@@ -90,21 +94,21 @@ def fista(
                 theta_new = penalty.prox(z - steps * grad, steps)
                 A_new = datafit.linear(theta_new)
                 f_new = datafit.value(theta_new, A_new)
-                if not line_search or _majorizes(
-                    f_z, grad, step, theta_new - z, f_new, M
-                ):
+                if not line_search or _sufficient_decrease(
+                    f_z, f_new, grad, lambda t=theta_new, a=A_new: datafit.gradient(t, a),
+                    theta_new - z, step, M,
+                ) or _negligible(theta_new - z, z, slack):  # fmt: skip
                     break
                 step *= _STEP_CUT
             mapped = theta_new  # the gradient mapping is (z - mapped) / steps
             if center is not None:
                 theta_new = center(theta_new)
             F = f_new + penalty.value(theta_new)
-            objective.append(F)
             _check_divergence(it, F, initial)
             optimality = _optimality((z - mapped) / steps, scale)
-            _report(verbose, "Iteration", it, F, optimality, step)
-            if optimality <= tol or (monitor is not None and monitor(theta_new)):
-                theta, converged = theta_new, True
+            converged = optimality <= tol
+            if observe(it, theta_new, F, optimality, step) or converged:
+                theta = theta_new
                 break
             if restart and np.sum((z - mapped) * M * (theta_new - theta)) > 0:
                 t = 1.0
@@ -118,21 +122,14 @@ def fista(
             if line_search:
                 step *= _STEP_GROWTH
     return OptimizeResult(
-        coef=theta, n_iter=it, objective=objective, converged=converged,
-        step=step, t=it + 1, optimality=optimality,
+        coef=theta, n_iter=it, objective=observe.objective, converged=converged,
+        step=step, t=len(observe.objective) + 1, optimality=optimality, stopped=observe.stopped,
     )  # fmt: skip
-
-
-def _majorizes(f_z, grad, step, delta, f_new, M):
-    r"""Whether :math:`f(z + \delta) \le f(z) + \nabla f(z)^\top \delta +
-    \|\delta\|_M^2 / (2\eta)`, up to the rounding of the values (a few ulps)."""
-    bound = f_z + float(np.sum(grad * delta)) + float(np.sum(M * delta**2)) / (2 * step)
-    return f_new <= bound + 16 * np.finfo(np.asarray(grad).dtype).eps * abs(f_z)
 
 
 def proximal_gradient(
     datafit, penalty, theta0, *, step, max_iter, tol, line_search=False,
-    shrink=0.5, grow=2.0, metric=None, monitor=None, verbose=0,
+    shrink=0.5, grow=2.0, metric=None, callback=None, verbose=0,
 ):  # fmt: skip
     r"""Proximal gradient descent, constant step or Armijo backtracking.
 
@@ -173,7 +170,8 @@ def proximal_gradient(
     M = np.ones_like(scale) if metric is None else np.asarray(metric)[:, None]
     initial = f + penalty.value(theta)
     slack = 10 * np.finfo(np.asarray(theta).dtype).eps
-    objective, converged, it, optimality = [], False, 0, np.nan
+    observe = _Observer("Iteration", callback, verbose)
+    converged, it, optimality = False, 0, np.nan
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
             while True:
@@ -192,24 +190,19 @@ def proximal_gradient(
                     break
                 step *= shrink
             F = f_new + penalty.value(theta_new)
-            objective.append(F)
             _check_divergence(it, F, initial)
             optimality = _optimality(d / steps, scale)
-            _report(verbose, "Iteration", it, F, optimality, step)
             theta, f, grad = theta_new, f_new, grad_new
-            if optimality <= tol:
-                converged = True
+            converged = optimality <= tol
+            if observe(it, theta, F, optimality, step) or converged:
                 break
             if line_search and stalled:  # stationary to machine precision
-                break
-            if monitor is not None and monitor(theta):
-                converged = True
                 break
             if line_search:
                 step *= grow
     return OptimizeResult(
-        coef=theta, n_iter=it, objective=objective, converged=converged,
-        step=step, t=it + 1, optimality=optimality,
+        coef=theta, n_iter=it, objective=observe.objective, converged=converged,
+        step=step, t=len(observe.objective) + 1, optimality=optimality, stopped=observe.stopped,
     )  # fmt: skip
 
 
@@ -223,17 +216,21 @@ def _negligible(d, theta, slack):
 
 def _sufficient_decrease(f, f_new, grad, grad_new, d, step, M):
     """Armijo's condition on values while its quadratic term stands well above
-    their round-off; then its gradient form, which implies it for convex ``f``."""
+    their round-off (plus a few ulps of ``f``); then its gradient form, which
+    implies it for convex ``f`` (``grad_new`` an array, or a callable that
+    computes it only then)."""
     dd = np.sum(M * d * d)
     if dd / (2 * step) >= 1e-6 * max(abs(f), abs(f_new)):
-        return f_new <= f + np.sum(grad * d) + dd / (2 * step)
+        slack = 16 * np.finfo(np.asarray(grad).dtype).eps * abs(f)
+        return f_new <= f + np.sum(grad * d) + dd / (2 * step) + slack
+    grad_new = grad_new() if callable(grad_new) else grad_new
     return np.sum((grad_new - grad) * d) <= dd / (2 * step)
 
 
 def stochastic_gradient(
     datafit, penalty, theta0, *, schedule, batch_size, max_iter, tol,
     n_iter_no_change=5, shuffle=True, rng=None, t0=1, average=None,
-    monitor=None, verbose=0,
+    monitor=None, callback=None, verbose=0,
 ):  # fmt: skip
     r"""Mini-batch proximal stochastic gradient descent.
 
@@ -246,10 +243,12 @@ def stochastic_gradient(
         \theta \leftarrow \operatorname{prox}_{\eta_t g}
         \big(\theta - \eta_t \nabla f_B(\theta)\big), \qquad t \leftarrow t + 1.
 
-    After each epoch the full objective is recorded; when it (or ``monitor``'s
-    value, e.g. a validation loss) has not improved by ``tol`` for
-    ``n_iter_no_change`` epochs, the schedule is asked to ``reduce``: the
-    adaptive one divides its rate by 5 and goes on, the others stop.
+    After each epoch the full objective is recorded (and ``callback`` called,
+    which stops the loop by returning True); when it has not improved by
+    ``tol`` for ``n_iter_no_change`` epochs, or ``monitor(theta)`` returns
+    True (a plateau of a validation score, for early stopping), the schedule
+    is asked to ``reduce``: the adaptive one divides its rate by 5 and goes
+    on, the others stop.
 
     ``average`` (a pair ``(start, (mean, count))``, scikit-learn's averaged
     SGD) returns the running mean :math:`\bar\theta` of the iterates from the
@@ -277,7 +276,8 @@ def stochastic_gradient(
     theta, t = theta0, t0
     initial = datafit.value(theta, datafit.linear(theta)) + penalty.value(theta)
     plateau = Plateau(tol, n_iter_no_change)
-    objective, converged, epoch, step = [], False, 0, schedule(t)
+    observe = _Observer("Epoch", callback, verbose)
+    converged, epoch, step = False, 0, schedule(t)
     mean, count = (theta0, 0) if average is None else average[1]
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(1, max_iter + 1):
@@ -297,9 +297,9 @@ def stochastic_gradient(
                     mean = mean + (theta - mean) / count
             point = theta if average is None or not count else mean
             F = datafit.value(point, datafit.linear(point)) + penalty.value(point)
-            objective.append(F)
             _check_divergence(epoch, F, initial)
-            _report(verbose, "Epoch", epoch, F, np.nan, step)
+            if observe(epoch, point, F, np.nan, step):
+                break
             stalled = monitor(point) if monitor is not None else plateau.update(F)
             if stalled:
                 if not schedule.reduce():
@@ -308,7 +308,7 @@ def stochastic_gradient(
                 plateau.reset()
     averaged = average is not None and count > 0
     return OptimizeResult(
-        coef=mean if averaged else theta, n_iter=epoch, objective=objective,
+        coef=mean if averaged else theta, n_iter=epoch, objective=observe.objective,
         converged=converged, step=step, t=t, iterate=theta,
-        averaged=(mean, count),
+        averaged=(mean, count), stopped=observe.stopped,
     )  # fmt: skip

@@ -9,11 +9,11 @@ from collections import deque
 
 import numpy as np
 
-from ._result import OptimizeResult, _optimality, _report, _scale
+from ._result import OptimizeResult, _Observer, _optimality, _scale
 
 
 def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
-          monitor=None, verbose=0):  # fmt: skip
+          callback=None, verbose=0):  # fmt: skip
     r"""Limited-memory BFGS for a smooth objective :math:`F = f + g`.
 
     The direction :math:`p = -H \nabla F(\theta)` applies the inverse-Hessian
@@ -55,10 +55,11 @@ def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
     D = (scale**2).astype(grad.dtype)
     slack = 4 * np.finfo(np.asarray(theta).dtype).eps
     pairs = deque(maxlen=memory)
-    objective, converged, it, step = [], False, 0, 1.0
+    observe = _Observer("Iteration", callback, verbose)
+    converged, it, step = False, 0, 1.0
     optimality = _optimality(grad, scale)
     if optimality <= tol:
-        return OptimizeResult(coef=theta, n_iter=0, objective=[F], converged=True,
+        return OptimizeResult(coef=theta, n_iter=0, objective=[], converged=True,
                               optimality=optimality)  # fmt: skip
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
@@ -96,20 +97,19 @@ def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
             ):
                 pairs.append((s, y, 1.0 / sy))
             theta, A, F, grad = theta_new, A_new, F_new, grad_new
-            objective.append(F)
             optimality = _optimality(grad, scale)
-            _report(verbose, "Iteration", it, F, optimality, step)
-            if optimality <= tol or (monitor is not None and monitor(theta)):
-                converged = True
+            converged = optimality <= tol
+            if observe(it, theta, F, optimality, step) or converged:
                 break
     return OptimizeResult(
-        coef=theta, n_iter=it, objective=objective, converged=converged,
-        step=step, t=it + 1, optimality=optimality,
+        coef=theta, n_iter=len(observe.objective), objective=observe.objective,
+        converged=converged, step=step, t=len(observe.objective) + 1, optimality=optimality,
+        stopped=observe.stopped,
     )  # fmt: skip
 
 
 def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
-              verbose=0):  # fmt: skip
+              callback=None, verbose=0):  # fmt: skip
     r"""Truncated Newton (Newton-CG) for a smooth objective :math:`F = f + g`.
 
     Each iteration solves the Newton system :math:`\nabla^2 F\, \delta =
@@ -130,7 +130,10 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
     \sqrt{\|\nabla F\|})`, loose far from the optimum and tight near it
     (superlinear convergence), then the step halves from 1 until Armijo's
     condition :math:`F(\theta + t\delta) \le F(\theta) + c_1 t\,
-    \nabla F^\top \delta` holds. Stops when :math:`\max_j |\nabla_j F| /
+    \nabla F^\top \delta` holds; where the objective can no longer resolve
+    the decrease (near the optimum its change falls below a few ulps), the
+    full step is taken if it lowers the optimality measure, as in
+    :func:`~sklearn_foundations.optimize.prox_newton`. Stops when :math:`\max_j |\nabla_j F| /
     \sqrt{D_j} \le` ``tol``, or, unconverged unless that holds, when no step
     decreases ``F`` in floating point. Sparse ``X``
     stays sparse: the second-order method for a smooth objective, where
@@ -164,10 +167,12 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
     scale = _scale(datafit)
     # the diagonal of the Hessian of the squared error and the penalty
     precond = (scale**2 + penalty.gradient(np.ones_like(scale))).astype(grad.dtype)
-    objective, converged, it, step = [], False, 0, 1.0
+    ulps = 16 * np.finfo(theta.dtype).eps  # the objective's resolution, relative
+    observe = _Observer("Newton iteration", callback, verbose)
+    converged, it, step = False, 0, 1.0
     optimality = _optimality(grad, scale)
     if optimality <= tol:
-        return OptimizeResult(coef=theta, n_iter=0, objective=[F], converged=True,
+        return OptimizeResult(coef=theta, n_iter=0, objective=[], converged=True,
                               optimality=optimality)  # fmt: skip
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
@@ -177,21 +182,30 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
             step, theta_new, Z_new, F_new = _backtrack(
                 datafit, penalty, theta, Z, F, delta, Z_delta, c1 * slope
             )
-            if not F_new < F:  # no decrease left in floating point: stationary
-                objective.append(F)
-                converged = optimality <= tol
-                break
-            theta, Z, F = theta_new, Z_new, F_new
-            objective.append(F)
-            grad = datafit.gradient(theta, Z) + penalty.gradient(theta)
+            if F_new < F:
+                grad_new = datafit.gradient(theta_new, Z_new) + penalty.gradient(
+                    theta_new
+                )
+            else:  # below the objective's resolution: the full step, if it
+                step, theta_new, Z_new = 1.0, theta + delta, Z + Z_delta  # lowers
+                F_new = datafit.value(theta_new, Z_new) + penalty.value(theta_new)
+                grad_new = datafit.gradient(theta_new, Z_new) + penalty.gradient(
+                    theta_new
+                )
+                if not (  # the gradient, the objective staying within a few ulps
+                    F_new <= F + ulps * abs(F)
+                    and _optimality(grad_new, scale) < optimality
+                ):
+                    break  # no progress left in floating point: stationary
+            theta, Z, F, grad = theta_new, Z_new, F_new, grad_new
             optimality = _optimality(grad, scale)
-            _report(verbose, "Newton iteration", it, F, optimality, step)
-            if optimality <= tol:
-                converged = True
+            converged = optimality <= tol
+            if observe(it, theta, F, optimality, step) or converged:
                 break
     return OptimizeResult(
-        coef=theta, n_iter=it, objective=objective, converged=converged,
-        step=step, t=it + 1, optimality=optimality,
+        coef=theta, n_iter=len(observe.objective), objective=observe.objective,
+        converged=converged, step=step, t=len(observe.objective) + 1, optimality=optimality,
+        stopped=observe.stopped,
     )  # fmt: skip
 
 

@@ -2,26 +2,27 @@ r"""Proximal Newton with working sets (:func:`prox_newton`) for an L1 or
 elastic-net penalty and one output: the quadratic model of the datafit plus
 the exact penalty over a working set of features, solved by coordinate
 descent on a small Gram matrix (dense ``X``) or by accelerated proximal
-gradient in the model's diagonal metric (sparse ``X``). Imports only
-numpy/scipy, the package's ``linalg`` (Gram matrix) and ``penalties``
-(soft-thresholding), and the standard library's thread pool (a CSR-to-CSC
+gradient in the model's diagonal metric (sparse ``X``). The data are reached
+through the datafit's interface alone: ``curvature`` for the model's
+weights, ``columns(ws)`` for the working set's centered columns (their
+weighted Gram matrix, or their products), ``by_columns`` for storage that
+slices columns. Imports only numpy, the package's ``penalties``
+(soft-thresholding) and the standard library's thread pool (a CSR-to-CSC
 conversion beside the first gradient)."""
 
 import math
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import scipy.sparse as sp
 
-from ..linalg import gram_matrix
 from ..penalties import soft_threshold
 from ._newton import _backtrack
-from ._result import OptimizeResult, _check_divergence, _report, _scale
+from ._result import OptimizeResult, _check_divergence, _Observer, _scale
 
 
 def prox_newton(
     datafit, penalty, theta0, *, max_iter, tol, max_sweeps=100, ws_start=10,
-    c1=1e-4, verbose=0,
+    c1=1e-4, callback=None, verbose=0,
 ):  # fmt: skip
     r"""Proximal Newton with working sets, one output.
 
@@ -110,40 +111,42 @@ def prox_newton(
     >>> newton.n_iter < 15 < slow.n_iter, np.allclose(newton.coef, slow.coef)
     (True, True)
     """
-    X, s, y = datafit.X, datafit.s, datafit.y
-    d = X.shape[1]
-    theta = np.array(theta0, dtype=X.dtype)
-    convert = sp.issparse(X) and X.format != "csc"  # column slices want CSC
+    d, sparse = datafit.n_features, datafit.sparse
+    theta = np.array(theta0, dtype=datafit.dtype)
     with ThreadPoolExecutor(max_workers=1) as pool:
         # beside the gradient: the CSC copy, and the metric from it
-        csc = pool.submit(_by_columns, datafit) if convert else None
+        csc = pool.submit(datafit.by_columns) if sparse else None
         Z = datafit.linear(theta)
         F = datafit.value(theta, Z) + penalty.value(theta)
         grad = datafit.gradient(theta, Z)
-        datafit = csc.result() if convert else datafit
+        datafit = csc.result() if sparse else datafit
     scale = _scale(datafit)[:, 0]
     violation = penalty.subdiff_distance(theta, grad)[:, 0] / scale
     optimality = float(np.max(violation, initial=0.0))
     initial = F
     ulps = 16 * np.finfo(theta.dtype).eps  # the objective's resolution, relative
     if optimality <= tol:  # optimal at the start (an empty working set)
-        return OptimizeResult(coef=theta, n_iter=0, objective=[F], converged=True,
+        return OptimizeResult(coef=theta, n_iter=0, objective=[], converged=True,
                               optimality=optimality)  # fmt: skip
-    objective, converged, it, step, L = [], False, 0, 1.0, 1.0
+    observe = _Observer("Newton iteration", callback, verbose)
+    converged, it, step, L = False, 0, 1.0, 1.0
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
             ws = _working_set(theta[:d, 0], violation[:d], ws_start)
             rows = np.append(ws, d) if datafit.fit_intercept else ws
-            h = datafit.loss.hessian_product(y, Z, s, np.ones_like(Z))[:, 0]
+            h = datafit.curvature(Z)[:, 0]
+            view = datafit.columns(ws)
             delta = np.zeros_like(theta)
-            if sp.issparse(datafit.X):
+            if sparse:
                 delta[rows, 0], X_delta, L = _model_prox_gradient(
-                    datafit, h, ws, grad[rows, 0], theta[rows, 0], penalty.l1,
-                    penalty.l2, max_sweeps, optimality / 30 * scale[rows], L,
+                    view, datafit.fit_intercept, h, grad[rows, 0], theta[rows, 0],
+                    penalty.l1, penalty.l2, max_sweeps, optimality / 30 * scale[rows], L,
                 )  # fmt: skip
             else:
                 hess, g, k = _decoupled(
-                    _model_hessian(datafit, h, ws), grad[rows, 0], len(ws)
+                    _model_hessian(view, datafit.fit_intercept, h),
+                    grad[rows, 0],
+                    len(ws),
                 )
                 delta[rows, 0] = _model_descent(
                     hess, g, theta[rows, 0], penalty.l1, penalty.l2, len(ws),
@@ -166,28 +169,18 @@ def prox_newton(
                 F_new < F
                 or (F_new <= F + ulps * abs(F) and np.max(violation_new) < optimality)
             ):
-                objective.append(F)  # no progress left in floating point: stationary
-                break
+                break  # no progress left in floating point: stationary
             theta, Z, F, grad = theta_new, Z_new, F_new, grad_new
             violation, optimality = violation_new, float(np.max(violation_new))
-            objective.append(F)
             _check_divergence(it, F, initial)
-            _report(verbose, "Newton iteration", it, F, optimality, step)
-            if optimality <= tol:
-                converged = True
+            converged = optimality <= tol
+            if observe(it, theta, F, optimality, step) or converged:
                 break
     return OptimizeResult(
-        coef=theta, n_iter=it, objective=objective, converged=converged,
-        step=step, t=it + 1, optimality=optimality,
+        coef=theta, n_iter=len(observe.objective), objective=observe.objective,
+        converged=converged, step=step, t=len(observe.objective) + 1, optimality=optimality,
+        stopped=observe.stopped,
     )  # fmt: skip
-
-
-def _by_columns(datafit):
-    """The datafit on a CSC copy of its sparse ``X``, with its metric (both
-    computed in the thread beside the first gradient)."""
-    other = datafit.with_X(datafit.X.tocsc())
-    other.metric()
-    return other
 
 
 def _working_set(w, violation, size_min):
@@ -204,19 +197,14 @@ def _working_set(w, violation, size_min):
     return np.sort(top[score[top] > 0])
 
 
-def _model_hessian(datafit, h, ws):
+def _model_hessian(view, intercept, h):
     r""":math:`A^\top H A` for :math:`A = [X_c[:, \mathcal{W}], 1]`: one pass over
     the working set's columns (dense ``X``; sparse ``X`` never forms it,
     :func:`_model_prox_gradient`)."""
-    X, columns = datafit.X, (ws if len(ws) < datafit.X.shape[1] else None)
-    x_mean = (
-        np.zeros(len(ws), X.dtype) if datafit.x_mean is None else datafit.x_mean[ws]
-    )
-    G = gram_matrix(X, h, x_mean, columns=columns)
-    if not datafit.fit_intercept:
+    G = view.gram(h)
+    if not intercept:
         return G
-    v = np.asarray(X.T @ h).ravel()
-    v = (v if columns is None else v[ws]) - x_mean * h.sum()  # X_c^T h
+    v = view.rmatvec(h)  # X_c^T h
     return np.block([[G, v[:, None]], [v[None, :], np.array([[h.sum()]])]])
 
 
@@ -272,14 +260,15 @@ def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol):
     return np.asarray(u, dtype=w.dtype) - w  # w + delta is u, exact zeros included
 
 
-def _model_prox_gradient(datafit, h, ws, grad, w, l1, l2, max_iter, tol, L):
+def _model_prox_gradient(view, intercept, h, grad, w, l1, l2, max_iter, tol, L):
     r"""Accelerated proximal gradient on the quadratic model of
     :func:`prox_newton` for sparse ``X``, in the metric of the model's diagonal.
 
     With :math:`A = [X_\mathcal{W} - 1 c^\top, 1]` (never formed: two sparse
-    products per iteration), centered at the :math:`H`-weighted mean
-    :math:`c = X_\mathcal{W}^\top h / 1^\top h` so that the intercept shares
-    no curvature with the weights (the coordinates of :func:`_decoupled`),
+    products per iteration, through the working set's ``view``), centered at
+    the :math:`H`-weighted mean :math:`c = X_\mathcal{W}^\top h / 1^\top h`
+    so that the intercept shares no curvature with the weights (the
+    coordinates of :func:`_decoupled`),
     and :math:`D = \operatorname{diag}(A^\top H A)`, each step from the
     extrapolated point :math:`v` is the scaled proximal step
 
@@ -298,16 +287,13 @@ def _model_prox_gradient(datafit, h, ws, grad, w, l1, l2, max_iter, tol, L):
     (one bound per coordinate) for every coordinate. Returns :math:`\delta =
     u - w`, its image :math:`A\delta` and ``L``.
     """
-    X = datafit.X[:, ws]  # CSC: a slice of whole columns
-    d, intercept = len(ws), datafit.fit_intercept
-    x_mean = np.zeros(d, X.dtype) if datafit.x_mean is None else datafit.x_mean[ws]
-    X_sq = sp.csc_matrix((X.data * X.data, X.indices, X.indptr), shape=X.shape)
-    h_sum, Xh = float(h.sum()), X.T @ h
-    center = x_mean  # the model's intercept decouples at the H-weighted mean:
-    if intercept and h_sum > 0:  # in b' = b + (x_h - x_mean)^T w, no coupling
-        center = Xh / h_sum
-        grad = np.concatenate([grad[:d] - (center - x_mean) * grad[d], grad[d:]])
-    D = X_sq.T @ h - 2 * center * Xh + center**2 * h_sum  # diag(A^T H A)
+    d = view.size
+    h_sum, Xh = float(h.sum()), view.rmatvec(h)  # X_c^T h
+    shift = np.zeros(d)  # the model's intercept decouples at the H-weighted
+    if intercept and h_sum > 0:  # mean: in b' = b + shift^T w, no coupling
+        shift = Xh / h_sum
+        grad = np.concatenate([grad[:d] - shift * grad[d], grad[d:]])
+    D = view.column_squares(h) - 2 * shift * Xh + shift**2 * h_sum  # diag(A^T H A)
     penalized = np.arange(d + intercept) < d
     if intercept:
         D = np.append(D, h_sum)
@@ -316,11 +302,13 @@ def _model_prox_gradient(datafit, h, ws, grad, w, l1, l2, max_iter, tol, L):
 
     def image(u):  # A (u - w)
         step = u - w
-        return X @ step[:d] + ((step[d] if intercept else 0.0) - center @ step[:d])
+        return view.matvec(step[:d]) + (
+            (step[d] if intercept else 0.0) - shift @ step[:d]
+        )
 
     def transpose(r):  # A^T r
         r_sum = r.sum()
-        A_r = X.T @ r - center * r_sum
+        A_r = view.rmatvec(r) - shift * r_sum
         return np.append(A_r, r_sum) if intercept else A_r
 
     def model(u, p):  # the model's value, up to a constant
@@ -328,7 +316,7 @@ def _model_prox_gradient(datafit, h, ws, grad, w, l1, l2, max_iter, tol, L):
         penalty = l1 * np.abs(u_w).sum() + 0.5 * l2 * (u_w @ u_w)
         return grad @ (u - w) + 0.5 * (h @ (p * p)) + penalty
 
-    tiny = 64 * np.finfo(X.dtype).eps  # the majorization test's slack
+    tiny = 64 * np.finfo(w.dtype).eps  # the majorization test's slack
     u, p = w.copy(), np.zeros_like(h)
     u_old, p_old, t, value = u, p, 1.0, model(u, p)
     for _ in range(max_iter):
@@ -356,5 +344,5 @@ def _model_prox_gradient(datafit, h, ws, grad, w, l1, l2, max_iter, tol, L):
             break
     delta = u - w
     if intercept:  # back from b' to the intercept of the centered data
-        delta[d] -= (center - x_mean) @ delta[:d]
+        delta[d] -= shift @ delta[:d]
     return delta, p[:, None], L

@@ -5,10 +5,10 @@ the non-zero coefficients). Imports only numpy."""
 
 import numpy as np
 
-from ._result import OptimizeResult, _optimality, _report, _scale
+from ._result import OptimizeResult, _Observer, _optimality, _scale
 
 
-def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, monitor=None,
+def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, callback=None,
                        verbose=0):  # fmt: skip
     r"""Conjugate gradient on a quadratic :math:`F(\theta) = \tfrac12 \theta^\top H
     \theta - b^\top \theta + c`, preconditioned by its diagonal.
@@ -55,7 +55,8 @@ def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, monitor=None,
     M = (scale**2 + penalty.gradient(np.ones_like(scale))).astype(r.dtype)
     z = r / M
     p, rz, step = z, float(np.sum(r * z)), 0.0
-    objective, converged, it = [], False, 0
+    observe = _Observer("Iteration", callback, verbose)
+    converged, it = False, 0
     optimality = _optimality(r, scale)
     for it in range(1, max_iter + 1):
         A_p = datafit.linear(p)
@@ -63,27 +64,26 @@ def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, monitor=None,
         pHp = float(np.sum(p * Hp))
         if pHp <= 0.0 or rz == 0.0:  # already at the minimizer
             converged = True
-            objective.append(datafit.value(theta, A) + penalty.value(theta))
             break
         step = rz / pHp
         theta, A, r = theta + step * p, A + step * A_p, r - step * Hp
         F = datafit.value(theta, A) + penalty.value(theta)
-        objective.append(F)
         optimality = _optimality(r, scale)
-        _report(verbose, "Iteration", it, F, optimality, step)
-        if optimality <= tol or (monitor is not None and monitor(theta)):
-            converged = True
+        converged = optimality <= tol
+        if observe(it, theta, F, optimality, step) or converged:
             break
         z = r / M
         rz_new = float(np.sum(r * z))
         p, rz = z + (rz_new / rz) * p, rz_new
     return OptimizeResult(
-        coef=theta, n_iter=it, objective=objective, converged=converged,
-        step=step, t=it + 1, optimality=optimality,
+        coef=theta, n_iter=len(observe.objective), objective=observe.objective,
+        converged=converged, step=step, t=len(observe.objective) + 1, optimality=optimality,
+        stopped=observe.stopped,
     )  # fmt: skip
 
 
-def feature_sign(datafit, penalty, theta0, *, max_iter, tol, verbose=0):
+def feature_sign(datafit, penalty, theta0, *, max_iter, tol, callback=None,
+                 verbose=0):  # fmt: skip
     r"""Lasso and elastic net on a Gram matrix, exactly: feature-sign search.
 
     For one target of a :class:`~sklearn_foundations.datafits.QuadraticDatafit`
@@ -104,8 +104,9 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, verbose=0):
     coefficient leaves :math:`A`). :math:`F` decreases at every step and no
     sign pattern repeats, so it ends, exactly optimal, after a few steps per
     non-zero coefficient; each costs a solve of size :math:`|A|` and a
-    gradient :math:`O(d^2)`. The intercept, decoupled by centering, is
-    :math:`\bar{y}`. Violations are measured in units of each column's scale,
+    gradient :math:`O(d^2)`. The data come through ``datafit.gram_form()``
+    alone. The intercept, decoupled by centering, is set to its optimum
+    by one gradient step (the gradient in it is :math:`b - \bar{y}`). Violations are measured in units of each column's scale,
     :math:`|\cdot| / \sqrt{G_{jj}}` (the datafit's metric), so that the
     feature added and the stopping test do not depend on the scales of the
     columns. It stops when the largest violation (``penalty.subdiff_distance``)
@@ -123,21 +124,23 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, verbose=0):
     >>> f = QuadraticDatafit(G, q, None, 0.0, fit_intercept=False)
     >>> res = feature_sign(f, L1(1.0), np.zeros((2, 1)), max_iter=10, tol=1e-12)
     >>> res.coef.ravel(), res.n_iter  # w_1 = (3 - 1) / 2, w_2 stays 0
-    (array([1., 0.]), 2)
+    (array([1., 0.]), 1)
     """
-    G, q = datafit.G, datafit.q[:, 0]
+    G, q, c = datafit.gram_form()
+    q = q[:, 0]
     d = len(q)
     H = G + penalty.l2 * np.eye(d, dtype=G.dtype)
     theta = np.array(theta0, dtype=G.dtype)
-    if datafit.fit_intercept:
-        theta[d] = datafit.y_mean
+    if datafit.fit_intercept:  # its gradient is b - mean(y): one exact step
+        theta[d] -= datafit.gradient(theta, datafit.linear(theta))[d]
     w = theta[:d, 0].copy()
     scale = _scale(datafit)[:d, 0]
 
     def F(w):
         return 0.5 * w @ (H @ w) - q @ w + penalty.l1 * np.abs(w).sum()
 
-    F_w, objective, converged, it = F(w), [], False, 0
+    observe = _Observer("Feature-sign step", callback, verbose)
+    F_w, converged, it = F(w), False, 0
     for it in range(1, max_iter + 1):  # one objective value per iteration
         grad, signs = H @ w - q, np.sign(w)
         active = w != 0
@@ -147,7 +150,6 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, verbose=0):
             j = int(np.argmax(violation))
             if violation[j] <= tol:
                 converged = True
-                objective.append(float(F_w + datafit.c))
                 break
             signs[j], active[j] = -np.sign(grad[j]), True
         A = np.flatnonzero(active)
@@ -157,15 +159,15 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, verbose=0):
         except np.linalg.LinAlgError:  # a singular active set
             w_new, F_new = w, F_w
         if not F_new < F_w:  # no decrease left in floating point
-            objective.append(float(F_w + datafit.c))
             break
         w, F_w = w_new, F_new
-        objective.append(float(F_w + datafit.c))  # the intercept's part is 0
-        _report(verbose, "Feature-sign step", it, objective[-1], np.nan, 1.0)
+        theta[:d, 0] = w
+        if observe(it, theta.copy(), float(F_w + c), np.nan, 1.0):  # intercept: 0
+            break
     theta[:d, 0] = w
     return OptimizeResult(
-        coef=theta, n_iter=it, objective=objective, converged=converged,
-        step=1.0, t=it + 1,
+        coef=theta, n_iter=len(observe.objective), objective=observe.objective,
+        converged=converged, step=1.0, t=len(observe.objective) + 1, stopped=observe.stopped,
     )  # fmt: skip
 
 

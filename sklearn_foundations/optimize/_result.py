@@ -1,6 +1,7 @@
 """What every solver returns and reports: the result record, divergence
-detection (:class:`DivergenceError`) and the verbose progress line. Imports
-only numpy."""
+detection (:class:`DivergenceError`) and the one hook of every loop
+(:class:`IterationState` passed to ``callback``, from which the objective
+record and the verbose line come too). Imports only numpy."""
 
 from dataclasses import dataclass, field
 
@@ -36,6 +37,11 @@ class OptimizeResult:
     optimality : float
         The last optimality measure, :math:`\max_j |g_j| / \sqrt{D_j}` of the
         gradient (mapping) in the datafit's metric; NaN where not measured.
+    stopped : bool
+        Whether ``callback`` asked to stop (early stopping).
+    method : str
+        The method of :func:`minimize` that produced it ("" when a solver
+        is called directly).
 
     Examples
     --------
@@ -59,6 +65,69 @@ class OptimizeResult:
     optimality: float = float("nan")
     iterate: np.ndarray = None
     averaged: tuple = ()
+    stopped: bool = False
+    method: str = ""
+
+
+@dataclass(frozen=True)
+class IterationState:
+    """What a solver tells ``callback`` after each iteration (or epoch).
+
+    Attributes
+    ----------
+    iteration : int
+        The iteration just finished, from 1.
+    theta : ndarray
+        The iterate, in the datafit's coordinates (the averaged one for
+        averaged stochastic gradient).
+    objective : float
+        :math:`F(\\theta) = f(\\theta) + g(\\theta)`.
+    optimality : float
+        :math:`\\max_j |G_j| / \\sqrt{D_j}` of the gradient (mapping) in the
+        datafit's metric; NaN where not measured (stochastic epochs).
+    step : float
+        The step size used (1 for Newton-type steps taken whole).
+
+    A callback that returns True stops the solver after this iteration
+    (``result.stopped``), as early stopping on a validation set does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.datafits import QuadraticDatafit
+    >>> from sklearn_foundations.optimize import minimize
+    >>> from sklearn_foundations.penalties import L2
+    >>> f = QuadraticDatafit(np.eye(2), np.ones((2, 1)), None, 0.0, fit_intercept=False)
+    >>> states = []
+    >>> res = minimize(f, L2(1.0), np.zeros((2, 1)), callback=states.append)
+    >>> [(st.iteration, st.objective) for st in states]
+    [(1, -0.5)]
+    """
+
+    iteration: int
+    theta: np.ndarray
+    objective: float
+    optimality: float = float("nan")
+    step: float = float("nan")
+
+
+class _Observer:
+    """The one hook of a solver's loop, called once per iteration: records
+    the objective (``OptimizeResult.objective``), prints the verbose line and
+    calls ``callback`` with an :class:`IterationState`; returns whether the
+    callback asked to stop."""
+
+    def __init__(self, name, callback=None, verbose=0):
+        self.name, self.callback, self.verbose = name, callback, verbose
+        self.objective, self.stopped = [], False
+
+    def __call__(self, iteration, theta, objective, optimality=np.nan, step=np.nan):
+        self.objective.append(objective)
+        _report(self.verbose, self.name, iteration, objective, optimality, step)
+        if self.callback is not None:
+            state = IterationState(iteration, theta, objective, optimality, step)
+            self.stopped = bool(self.callback(state))
+        return self.stopped
 
 
 class DivergenceError(ValueError):
@@ -114,6 +183,7 @@ def _check_divergence(iteration, objective, initial):
 
 
 def _report(verbose, name, iteration, objective, optimality, step):
+    """The verbose line of one iteration."""
     if verbose:
         print(
             f"-- {name} {iteration}: objective {objective:.8g}, "

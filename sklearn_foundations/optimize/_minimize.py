@@ -1,0 +1,402 @@
+r"""The one table of which method solves which case: :func:`minimize`.
+
+Estimators describe a problem (a datafit, a penalty, a start) and call
+:func:`minimize`; they do not choose solvers. A :class:`Case` is what the
+table reads: the loss's declarations (quadratic, a continuous Hessian), the
+penalty (smooth or with an L1 term), the datafit's storage (the Gram matrix
+or the data, sparse or dense) and its shape. Each method states what it
+needs (:data:`METHODS`); ``method="auto"`` takes the first row of
+:data:`AUTO` that holds:
+
+============  ==========================================================
+method        "auto" picks it when
+============  ==========================================================
+cg            the objective is a quadratic (squared error, no L1 term):
+              conjugate gradient is exact in at most d steps
+feature-sign  the Gram matrix, one target, at most 200 features: an
+              exact active-set method, one small solve per step
+newton-cg     the penalty is smooth and the loss has a Hessian:
+              superlinear, Hessian-vector products only
+prox-newton   an L1 term, one target, the data and a loss with a
+              Hessian: working sets, coordinate descent on the model
+fista         every other case (Huber's loss, several targets with an
+              L1 term, the Gram matrix of many features)
+============  ==========================================================
+
+A method named explicitly that cannot solve the case raises a ValueError
+that says what it needs. The first-order methods take ``step``:
+``"fista"`` without one steps in the datafit's metric, :math:`1/L` where
+the curvature is constant (the squared error) or not measured (Huber's),
+else with a line search started at the curvature along the first gradient
+(the log losses, Poisson);
+``"backtracking"`` (Armijo) starts from ``step``; ``"gradient"`` keeps it
+constant (the textbook iteration, Euclidean). ``"sgd"``, mini-batch
+stochastic gradient, stops on a plateau rather than at ``tol`` and is not
+part of the claims the table makes about ``tol``.
+
+Imports only numpy (through the solvers).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._first_order import fista, proximal_gradient, stochastic_gradient
+from ._newton import lbfgs, newton_cg
+from ._prox_newton import prox_newton
+from ._quadratic import conjugate_gradient, feature_sign
+
+__all__ = ["AUTO", "METHODS", "Case", "methods_for", "minimize", "unmet_needs"]
+
+# feature-sign search solves one system of the active set's size per step
+FEATURE_SIGN_MAX_FEATURES = 200
+
+
+@dataclass(frozen=True)
+class Case:
+    """What the table reads of a problem.
+
+    Attributes
+    ----------
+    quadratic : bool
+        The loss is a quadratic in the linear predictor (``loss.quadratic``).
+    smooth : bool
+        The penalty has no L1 term.
+    newton : bool
+        The loss has a continuous second derivative (``loss.newton``).
+    lipschitz : bool
+        The loss's gradient has a global Lipschitz constant (``loss.lipschitz``).
+    gram : bool
+        The datafit works on the Gram matrix (``datafit.gram_form()``).
+    sparse : bool
+        ``X`` is a sparse matrix.
+    n_targets, n_features : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.datafits import QuadraticDatafit
+    >>> from sklearn_foundations.optimize import Case
+    >>> from sklearn_foundations.penalties import L1
+    >>> f = QuadraticDatafit(np.eye(2), np.ones((2, 1)), None, 0.0, fit_intercept=False)
+    >>> case = Case.of(f, L1(0.1))
+    >>> case.quadratic, case.smooth, case.gram
+    (True, False, True)
+    """
+
+    quadratic: bool
+    smooth: bool
+    newton: bool
+    lipschitz: bool
+    gram: bool
+    sparse: bool
+    n_targets: int
+    n_features: int
+
+    @classmethod
+    def of(cls, datafit, penalty):
+        loss = datafit.loss
+        return cls(
+            quadratic=bool(loss.quadratic),
+            smooth=not penalty.l1 > 0,
+            newton=bool(loss.newton),
+            lipschitz=loss.lipschitz is not None,
+            gram=datafit.gram_form() is not None,
+            sparse=bool(datafit.sparse),
+            n_targets=datafit.n_targets,
+            n_features=datafit.n_features,
+        )
+
+
+# what a method needs: a test of the case, and how to say it in an error
+NEEDS = {
+    "quadratic": (
+        lambda c: c.quadratic and c.smooth,
+        "a quadratic objective: the squared error without an L1 term (l1_ratio=0)",
+    ),
+    "smooth": (lambda c: c.smooth, "a smooth penalty: no L1 term (l1_ratio=0)"),
+    "hessian": (
+        lambda c: c.newton,
+        "a loss with a continuous second derivative (not Huber's or the "
+        "epsilon-insensitive one)",
+    ),
+    "one target": (lambda c: c.n_targets == 1, "one target (or two classes)"),
+    "gram": (
+        lambda c: c.gram,
+        "the Gram matrix (the squared error with precompute=True or 'auto')",
+    ),
+    "data": (lambda c: not c.gram, "the data, not the Gram matrix (precompute=False)"),
+    "lipschitz": (
+        lambda c: c.lipschitz,
+        "a step (step=) for a loss without a Lipschitz constant (Poisson)",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Method:
+    """One row of :data:`METHODS`: a name, the solver, what it needs."""
+
+    name: str
+    solver: object
+    needs: tuple
+    summary: str
+
+
+METHODS = {
+    m.name: m
+    for m in (
+        Method("cg", conjugate_gradient, ("quadratic",),
+               "preconditioned conjugate gradient, exact steps"),
+        Method("feature-sign", feature_sign, ("gram", "one target"),
+               "feature-sign search, an exact active-set method"),
+        Method("newton-cg", newton_cg, ("smooth", "hessian"),
+               "truncated Newton with Hessian-vector products"),
+        Method("lbfgs", lbfgs, ("smooth",), "limited-memory BFGS"),
+        Method("prox-newton", prox_newton, ("one target", "hessian", "data"),
+               "proximal Newton with working sets"),
+        Method("fista", fista, (), "accelerated proximal gradient"),
+        Method("backtracking", proximal_gradient, (),
+               "proximal gradient with Armijo backtracking"),
+        Method("gradient", proximal_gradient, ("lipschitz",),
+               "proximal gradient with a constant step"),
+        Method("sgd", stochastic_gradient, ("data",),
+               "mini-batch proximal stochastic gradient"),
+    )
+}  # fmt: skip
+
+# method="auto": the first row whose test holds
+AUTO = (
+    ("cg", lambda c: c.quadratic and c.smooth),
+    ("feature-sign",
+     lambda c: c.gram and c.n_targets == 1
+     and c.n_features <= FEATURE_SIGN_MAX_FEATURES),
+    ("newton-cg", lambda c: c.smooth and c.newton),
+    ("prox-newton", lambda c: c.n_targets == 1 and c.newton and not c.gram),
+    ("fista", lambda c: True),
+)  # fmt: skip
+
+
+def methods_for(datafit, penalty, stochastic=False):
+    """Names of the methods that solve the case of ``datafit`` and ``penalty``
+    to ``tol`` (``"sgd"`` too with ``stochastic``), in the table's order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.datafits import LinearDatafit
+    >>> from sklearn_foundations.losses import BinomialLogLoss
+    >>> from sklearn_foundations.optimize import methods_for
+    >>> from sklearn_foundations.penalties import L1
+    >>> X, y, s = np.ones((4, 2)), np.ones((4, 1)), np.full(4, 0.25)
+    >>> methods_for(LinearDatafit(BinomialLogLoss(), X, y, s), L1(0.1))
+    ['prox-newton', 'fista', 'backtracking', 'gradient']
+    """
+    case = Case.of(datafit, penalty)
+    return [
+        name
+        for name, method in METHODS.items()
+        if (stochastic or name != "sgd") and not _missing(method, case)
+    ]
+
+
+def _missing(method, case):
+    """What ``method`` needs that ``case`` lacks, in words."""
+    return [NEEDS[need][1] for need in method.needs if not NEEDS[need][0](case)]
+
+
+def unmet_needs(datafit, penalty, method, step=None):
+    """What the named ``method`` needs that the case lacks, in words (empty
+    when it can solve it; "auto" always can). A ``step`` stands in for the
+    Lipschitz constant of a constant-step method.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.datafits import LinearDatafit
+    >>> from sklearn_foundations.losses import MultinomialLogLoss
+    >>> from sklearn_foundations.optimize import unmet_needs
+    >>> from sklearn_foundations.penalties import L1
+    >>> f = LinearDatafit(MultinomialLogLoss(), np.ones((3, 2)), np.eye(3), np.ones(3) / 3)
+    >>> unmet_needs(f, L1(0.1), "prox-newton")
+    ['one target (or two classes)']
+    """
+    if method == "auto":
+        return []
+    if method not in METHODS:
+        raise ValueError(
+            f"Unknown method={method!r}; use 'auto' or one of {list(METHODS)}."
+        )
+    missing = _missing(METHODS[method], Case.of(datafit, penalty))
+    lipschitz = NEEDS["lipschitz"][1]
+    return [m for m in missing if step is None or m != lipschitz]
+
+
+def _auto(case):
+    return next(name for name, holds in AUTO if holds(case))
+
+
+def minimize(
+    datafit, penalty, theta0, *, method="auto", tol=1e-4, max_iter=1000,
+    callback=None, verbose=0, **options,
+):  # fmt: skip
+    r"""Minimize :math:`F(\theta) = f(\theta) + g(\theta)` with the method the
+    table gives for the case, or the one named.
+
+    Parameters
+    ----------
+    datafit : datafit of :mod:`sklearn_foundations.datafits`
+        The smooth part :math:`f`, reached through its documented interface.
+    penalty : penalty of :mod:`sklearn_foundations.penalties`
+        The part :math:`g`, with its ``prox``.
+    theta0 : ndarray of shape (n_features [+ 1], n_targets)
+        The start.
+    method : str, default="auto"
+        "auto" (the table :data:`AUTO`) or a name of :data:`METHODS`.
+    tol : float, default=1e-4
+        Stop when :math:`\max_j |G_j| / \sqrt{D_j} \le` ``tol`` (the gradient
+        mapping in the datafit's metric).
+    max_iter : int, default=1000
+    callback : callable or None, default=None
+        Called with an :class:`~sklearn_foundations.optimize.IterationState`
+        after every iteration; returning True stops the solver.
+    verbose : int, default=0
+        Print one line per iteration.
+    **options
+        Passed to the solver: ``step`` for the first-order methods,
+        ``random_state`` for the power iteration behind :math:`1/L`, the
+        schedule and batch options of ``"sgd"``.
+
+    Returns
+    -------
+    result : OptimizeResult
+        With ``result.method`` the method that ran. Under "auto" a
+        feature-sign search that stops short (a singular active set) hands
+        its point to ``"fista"``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method, or one that cannot solve the case.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.datafits import LinearDatafit
+    >>> from sklearn_foundations.losses import HalfSquaredError
+    >>> from sklearn_foundations.optimize import minimize
+    >>> from sklearn_foundations.penalties import L1, L2
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> f = LinearDatafit(HalfSquaredError(), X, X @ [[1.0], [2.0]], np.full(3, 1 / 3))
+    >>> res = minimize(f, L2(0.0), np.zeros((2, 1)), tol=1e-12)
+    >>> res.method, res.coef.ravel().round(10)
+    ('cg', array([1., 2.]))
+    >>> minimize(f, L1(0.1), np.zeros((2, 1)), method="cg")
+    Traceback (most recent call last):
+    ...
+    ValueError: method='cg' needs a quadratic objective: the squared error without an L1 term (l1_ratio=0); use method='auto' or one of ['prox-newton', 'fista', 'backtracking', 'gradient'].
+    """
+    case = Case.of(datafit, penalty)
+    missing = unmet_needs(datafit, penalty, method, options.get("step"))
+    name = _auto(case) if method == "auto" else method
+    if missing:
+        raise ValueError(
+            f"method={name!r} needs {' and '.join(missing)}; use method='auto' or "
+            f"one of {methods_for(datafit, penalty)}."
+        )
+    common = dict(max_iter=max_iter, tol=tol, callback=callback, verbose=verbose)
+    result = _RUN[name](datafit, penalty, theta0, case, common, options)
+    if (
+        method == "auto"
+        and name == "feature-sign"
+        and not (result.converged or result.stopped)
+    ):  # a singular or stalled active set: FISTA from where it stopped
+        result = _RUN["fista"](datafit, penalty, result.coef, case, common, options)
+        name = "fista"
+    result.method = name
+    return result
+
+
+def _fista(datafit, penalty, theta0, case, common, options):
+    metric = datafit.metric()
+    center = (
+        penalty.center if datafit.loss.shift_invariant and case.n_targets > 1 else None
+    )
+    step = options.get("step")
+    line_search = step is None and case.newton and not case.quadratic
+    if step is None:
+        step = (
+            _curvature_step(datafit, theta0, metric, options)
+            if line_search
+            else 1.0 / _lipschitz(datafit, metric, options)
+        )
+    return fista(
+        datafit, penalty, theta0, step=step, metric=metric, center=center,
+        line_search=line_search, **common,
+    )  # fmt: skip
+
+
+def _curvature_step(datafit, theta, metric, options):
+    r"""A first step :math:`1/c` from the curvature :math:`c = p^\top H p /
+    p^\top g` along the gradient in the metric, :math:`p = D^{-1} g` (a line
+    search adapts it from there; the global bound can be many times larger
+    than the local curvature); the global bound where that curvature is 0."""
+    Z = datafit.linear(theta)
+    grad = datafit.gradient(theta, Z)
+    p = grad / metric[:, None]
+    curvature = float(np.sum(p * datafit.hessian_product(Z, p)))
+    if curvature > 0:
+        return float(np.sum(grad * p)) / curvature
+    return 1.0 / _lipschitz(datafit, metric, options)
+
+
+def _lipschitz(datafit, metric, options):
+    """:math:`L` of the gradient in the metric (power iteration), 1 where the
+    loss declares no bound (a start for a line search)."""
+    if datafit.loss.lipschitz is None:
+        return 1.0
+    L = datafit.lipschitz(random_state=options.get("random_state"), metric=metric)
+    return max(L, 1e-12)
+
+
+def _proximal_gradient(line_search):
+    def run(datafit, penalty, theta0, case, common, options):
+        step = options.get("step")
+        metric = datafit.metric() if line_search else None
+        if step is None:
+            step = 1.0 / _lipschitz(datafit, metric, options)
+        return proximal_gradient(
+            datafit, penalty, theta0, step=step, metric=metric,
+            line_search=line_search, **common,
+        )  # fmt: skip
+
+    return run
+
+
+def _plain(solver):
+    """A second-order or exact method: no step; the table's own options
+    (``step``, ``random_state``) do not apply, the others go to ``solver``."""
+
+    def run(datafit, penalty, theta0, case, common, options):
+        own = {k: v for k, v in options.items() if k not in ("step", "random_state")}
+        return solver(datafit, penalty, theta0, **common, **own)
+
+    return run
+
+
+def _sgd(datafit, penalty, theta0, case, common, options):
+    own = {k: v for k, v in options.items() if k not in ("step", "random_state")}
+    return stochastic_gradient(datafit, penalty, theta0, **common, **own)
+
+
+_RUN = {
+    "cg": _plain(conjugate_gradient),
+    "feature-sign": _plain(feature_sign),
+    "newton-cg": _plain(newton_cg),
+    "lbfgs": _plain(lbfgs),
+    "prox-newton": _plain(prox_newton),
+    "fista": _fista,
+    "backtracking": _proximal_gradient(line_search=True),
+    "gradient": _proximal_gradient(line_search=False),
+    "sgd": _sgd,
+}

@@ -1,0 +1,185 @@
+"""The solver table: every (loss, penalty, storage, targets) case that
+``minimize`` claims is solved by each method it lists for it, to the same
+objective; "auto" picks the documented row; a method that cannot solve a case
+says what it needs; the one callback hook sees every iteration."""
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sklearn_foundations.datafits import LinearDatafit, QuadraticDatafit
+from sklearn_foundations.losses import (
+    BinomialLogLoss,
+    HalfPoissonDeviance,
+    HalfSquaredError,
+    Huber,
+    MultinomialLogLoss,
+    SquaredEpsilonInsensitive,
+)
+from sklearn_foundations.optimize import (
+    METHODS,
+    IterationState,
+    methods_for,
+    minimize,
+)
+from sklearn_foundations.penalties import ElasticNet, WithIntercept
+
+LOSSES = {
+    "squared": HalfSquaredError,
+    "huber": lambda: Huber(epsilon=0.5),
+    "eps-insensitive": lambda: SquaredEpsilonInsensitive(epsilon=0.1),
+    "poisson": HalfPoissonDeviance,
+    "binomial": BinomialLogLoss,
+    "multinomial": MultinomialLogLoss,
+}
+PENALTIES = {"l2": 0.0, "l1": 1.0, "elasticnet": 0.5}
+STORAGES = ["dense", "sparse", "gram"]
+
+
+def _problem(loss_name, storage, n_targets, seed=0):
+    rng = np.random.default_rng(seed)
+    n, d = 80, 5
+    X = rng.standard_normal((n, d))
+    X[rng.random((n, d)) < 0.3] = 0.0  # zeros, so that CSR is sparse
+    w = rng.standard_normal((d, n_targets))
+    z = X @ w
+    if loss_name == "poisson":
+        y = rng.poisson(np.exp(0.3 * z)).astype(float)
+    elif loss_name == "binomial":
+        y = (z[:, :1] + rng.standard_normal((n, 1)) > 0).astype(float)
+    elif loss_name == "multinomial":
+        z3 = X @ rng.standard_normal((d, 3)) + rng.standard_normal((n, 3))
+        y = np.eye(3)[z3.argmax(axis=1)]
+    else:
+        y = z + 0.5 * rng.standard_normal((n, n_targets))
+    s = rng.uniform(0.5, 2.0, n)
+    s /= s.sum()
+    if storage == "gram":
+        return QuadraticDatafit.from_data(X, y, s, fit_intercept=True)
+    X = sp.csr_matrix(X) if storage == "sparse" else X
+    x_mean = np.asarray(X.T @ s).ravel()
+    return LinearDatafit(LOSSES[loss_name](), X, y, s, x_mean, fit_intercept=True)
+
+
+def _cases():
+    for loss, pen, storage, k in itertools.product(LOSSES, PENALTIES, STORAGES, (1, 2)):
+        if storage == "gram" and loss != "squared":
+            continue  # the Gram form is the squared error's
+        if k == 2 and loss in ("binomial", "multinomial"):
+            continue  # the labels fix the number of outputs
+        yield loss, pen, storage, k
+
+
+CASES = list(_cases())
+
+
+def _objective(datafit, penalty, theta):
+    return datafit.value(theta, datafit.linear(theta)) + penalty.value(theta)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(map(str, c)))
+def test_every_method_listed_for_a_case_solves_it(case):
+    loss, pen, storage, k = case
+    datafit = _problem(loss, storage, k)
+    penalty = WithIntercept(ElasticNet(0.05, PENALTIES[pen]))
+    methods = methods_for(datafit, penalty)
+    assert "fista" in methods  # the method of every case
+    theta0 = np.zeros((datafit.n_features + 1, datafit.n_targets))
+    values = {}
+    for method in methods:
+        res = minimize(
+            datafit, penalty, theta0, method=method, tol=1e-7, max_iter=50_000,
+            random_state=0,
+        )  # fmt: skip
+        assert res.method == method
+        assert res.converged, (method, res.n_iter, res.optimality)
+        values[method] = _objective(datafit, penalty, res.coef)
+    best = min(values.values())
+    for method, value in values.items():
+        assert value - best <= 1e-8 * abs(best), (method, values)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(map(str, c)))
+def test_a_method_not_listed_says_what_it_needs(case):
+    loss, pen, storage, k = case
+    datafit = _problem(loss, storage, k)
+    penalty = WithIntercept(ElasticNet(0.05, PENALTIES[pen]))
+    theta0 = np.zeros((datafit.n_features + 1, datafit.n_targets))
+    listed = methods_for(datafit, penalty, stochastic=True)
+    for method in set(METHODS) - set(listed):
+        with pytest.raises(ValueError, match=f"method='{method}' needs .*; use"):
+            minimize(datafit, penalty, theta0, method=method)
+
+
+@pytest.mark.parametrize(
+    "loss, pen, storage, k, expected",
+    [
+        ("squared", "l2", "dense", 1, "cg"),
+        ("squared", "l2", "gram", 2, "cg"),
+        ("squared", "l1", "gram", 1, "feature-sign"),
+        ("squared", "l1", "dense", 1, "prox-newton"),
+        ("squared", "l1", "sparse", 2, "fista"),
+        ("poisson", "l2", "dense", 1, "newton-cg"),
+        ("poisson", "elasticnet", "sparse", 1, "prox-newton"),
+        ("binomial", "l1", "dense", 1, "prox-newton"),
+        ("multinomial", "l2", "dense", 3, "newton-cg"),
+        ("multinomial", "l1", "sparse", 3, "fista"),
+        ("huber", "l2", "dense", 1, "fista"),
+    ],
+)
+def test_auto_takes_the_documented_row(loss, pen, storage, k, expected):
+    datafit = _problem(loss, storage, min(k, 2))
+    penalty = WithIntercept(ElasticNet(0.05, PENALTIES[pen]))
+    theta0 = np.zeros((datafit.n_features + 1, datafit.n_targets))
+    res = minimize(datafit, penalty, theta0, tol=1e-8, max_iter=10_000)
+    assert res.method == expected and res.converged
+
+
+def test_step_makes_the_constant_step_method_solve_poisson():
+    datafit = _problem("poisson", "dense", 1)
+    penalty = WithIntercept(ElasticNet(0.05, 0.0))
+    theta0 = np.zeros((6, 1))
+    assert "gradient" not in methods_for(datafit, penalty)
+    with pytest.raises(ValueError, match="needs a step"):
+        minimize(datafit, penalty, theta0, method="gradient")
+    ref = minimize(datafit, penalty, theta0, tol=1e-10)
+    res = minimize(
+        datafit, penalty, theta0, method="gradient", step=0.1, tol=1e-8,
+        max_iter=100_000,
+    )  # fmt: skip
+    np.testing.assert_allclose(res.coef, ref.coef, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "method", ["cg", "feature-sign", "newton-cg", "lbfgs", "fista", "backtracking"]
+)
+def test_callback_sees_every_iteration_and_can_stop(method):
+    datafit = _problem("squared", "gram", 1)
+    penalty = WithIntercept(ElasticNet(0.05, 0.5 if method != "cg" else 0.0))
+    if method in ("newton-cg", "lbfgs"):
+        penalty = WithIntercept(ElasticNet(0.05, 0.0))
+    theta0 = np.zeros((6, 1))
+    states = []
+    res = minimize(datafit, penalty, theta0, method=method, tol=1e-10,
+                   max_iter=10_000, callback=states.append)  # fmt: skip
+    assert len(states) == res.n_iter == len(res.objective) > 0
+    assert all(isinstance(st, IterationState) for st in states)
+    assert [st.iteration for st in states] == list(range(1, res.n_iter + 1))
+    assert [st.objective for st in states] == res.objective
+    for st in states:  # the state's objective is that of its iterate
+        assert st.objective == pytest.approx(
+            _objective(datafit, penalty, st.theta), rel=1e-10, abs=1e-12
+        )
+    np.testing.assert_array_equal(states[-1].theta, res.coef)
+    if res.n_iter > 1:  # a callback that returns True stops after that iteration
+        stopped = minimize(datafit, penalty, theta0, method=method, tol=1e-10,
+                           max_iter=10_000, callback=lambda st: st.iteration == 1)  # fmt: skip
+        assert stopped.stopped and stopped.n_iter == 1 and not stopped.converged
+
+
+def test_unknown_method_is_named():
+    datafit = _problem("squared", "dense", 1)
+    with pytest.raises(ValueError, match="Unknown method='newton'"):
+        minimize(datafit, ElasticNet(0.1, 0.0), np.zeros((6, 1)), method="newton")
