@@ -65,12 +65,25 @@ from .linalg import (
 from .losses import HalfSquaredError
 
 __all__ = [
+    "INTERFACE",
+    "VIEW_INTERFACE",
     "ColumnView",
     "LinearDatafit",
     "QuadraticDatafit",
     "centered_gram",
     "make_datafit",
 ]
+
+
+# the names through which solvers reach a datafit (and a ColumnView), all
+# of them: tests/test_layout.py holds the solvers of ``optimize`` to it
+INTERFACE = frozenset(
+    {"linear", "value", "gradient", "value_gradient", "hessian_product",
+     "curvature", "metric", "lipschitz", "sample_lipschitz", "n_samples",
+     "n_features", "n_targets", "fit_intercept", "dtype", "sparse", "loss",
+     "batch", "by_columns", "columns", "gram_form"}
+)  # fmt: skip
+VIEW_INTERFACE = frozenset({"size", "matvec", "rmatvec", "gram", "column_squares"})
 
 
 def make_datafit(loss, X, y, s, fit_intercept=True, gram="auto"):

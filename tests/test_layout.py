@@ -65,3 +65,65 @@ def test_private_scikit_learn_helpers_come_through_compat_alone():
                     assert parts[0] != "sklearn" or not any(
                         p.startswith("_") for p in parts
                     ), f"{path.name} imports {alias.name}"
+
+
+SOLVERS = {"fista", "proximal_gradient", "stochastic_gradient", "lbfgs", "newton_cg",
+           "prox_newton", "conjugate_gradient", "feature_sign"}  # fmt: skip
+ESTIMATOR_MODULES = ["linear_model", "decomposition", "naive_bayes"]
+
+
+def _attribute_reads(path, names):
+    """(line, object name, attribute) of every ``<name>.<attribute>`` in ``path``."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in names
+        ):
+            yield node.lineno, node.value.id, node.attr
+
+
+@pytest.mark.parametrize("path", _modules("optimize"), ids=lambda p: p.name)
+def test_solvers_reach_a_datafit_through_its_interface_alone(path):
+    from sklearn_foundations.datafits import INTERFACE, VIEW_INTERFACE
+
+    allowed = {"datafit": INTERFACE, "view": VIEW_INTERFACE}
+    for line, name, attr in _attribute_reads(path, allowed):
+        assert attr in allowed[name], f"{path.name}:{line} reads {name}.{attr}"
+
+
+def test_the_interface_check_can_fail(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("def solve(datafit):\n    return datafit.X @ datafit.y\n")
+    from sklearn_foundations.datafits import INTERFACE
+
+    reads = [a for _, _, a in _attribute_reads(bad, {"datafit"}) if a not in INTERFACE]
+    assert reads == ["X", "y"] or sorted(reads) == ["X", "y"]
+
+
+@pytest.mark.parametrize("name", ESTIMATOR_MODULES)
+def test_estimators_reach_solvers_through_minimize_alone(name):
+    for path in _modules(name):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom) or node.level == 0:
+                continue
+            module = node.module or ""
+            assert not module.startswith("optimize._"), (
+                f"{path.name} imports the private {module}"
+            )
+            if module.split(".")[0] == "optimize":
+                solvers = {a.name for a in node.names} & SOLVERS
+                assert not solvers, f"{path.name} imports {solvers} past minimize"
+
+
+def test_the_datafit_interface_is_what_the_datafits_offer():
+    from sklearn_foundations.datafits import INTERFACE, LinearDatafit, QuadraticDatafit
+
+    for cls in (LinearDatafit, QuadraticDatafit):
+        missing = {n for n in INTERFACE if not hasattr(cls, n)} - {
+            "loss", "fit_intercept", "n_samples"  # instance attributes
+        }  # fmt: skip
+        if cls is QuadraticDatafit:  # the Gram form has no rows
+            missing -= {"curvature", "batch", "by_columns", "columns",
+                        "sample_lipschitz"}  # fmt: skip
+        assert not missing, (cls.__name__, missing)
