@@ -12,8 +12,6 @@ from .probability import DISTRIBUTIONS, log_posterior, posterior
 
 __all__ = ["NaiveBayesClassifier"]
 
-_COUNTS = {"bernoulli", "multinomial", "binomial", "poisson"}
-
 
 class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
     r"""Naive Bayes: features independent given the class, one distribution each.
@@ -128,14 +126,12 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        names = self._names()
-        tags.input_tags.sparse = names <= _COUNTS
-        non_negative = {"multinomial", "binomial", "poisson", "categorical"}
-        if self.binarize is None:
-            non_negative.add("bernoulli")
-        tags.input_tags.positive_only = names <= non_negative
-        tags.input_tags.categorical = "categorical" in names
-        tags.classifier_tags.poor_score = "gaussian" not in names
+        dists = self._declared()
+        params = self.get_params()
+        tags.input_tags.sparse = all(d.sparse for d in dists)
+        tags.input_tags.positive_only = all(d.needs_non_negative(params) for d in dists)
+        tags.input_tags.categorical = any(d.categorical for d in dists)
+        tags.classifier_tags.poor_score = not any(d.continuous for d in dists)
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -223,14 +219,18 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
             return set(self.distribution)
         return {self.distribution}
 
+    def _declared(self):
+        """The distribution classes named, for their declarations."""
+        return [DISTRIBUTIONS[n] for n in sorted(self._names()) if n in DISTRIBUTIONS]
+
     def _validate_X(self, X, reset=False):
         return validate_data(self, X, reset=reset, **self._input_kwargs())
 
     def _input_kwargs(self):
-        sparse = "csr" if self._names() <= _COUNTS else False
-        # Gaussian statistics keep float32 input's dtype in their attributes
-        gaussian = self._names() == {"gaussian"}
-        dtype = [np.float64, np.float32] if gaussian else np.float64
+        dists = self._declared()
+        sparse = "csr" if all(d.sparse for d in dists) else False
+        keep = all(d.keeps_float32 for d in dists)
+        dtype = [np.float64, np.float32] if keep else np.float64
         return dict(accept_sparse=sparse, dtype=dtype)
 
     def _partial_fit(self, X, y, classes, sample_weight, reset):
@@ -318,15 +318,8 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
                 if len(alpha) == self.n_features_in_
                 else alpha
             )
-        params = {
-            "gaussian": dict(var_smoothing=self.var_smoothing),
-            "bernoulli": dict(alpha=alpha, binarize=self.binarize),
-            "multinomial": dict(alpha=alpha),
-            "binomial": dict(alpha=alpha, n_trials=self.n_trials),
-            "poisson": dict(alpha=alpha),
-            "categorical": dict(alpha=alpha, min_categories=self.min_categories),
-        }[name]
-        return DISTRIBUTIONS[name](**params)
+        params = {**self.get_params(deep=False), "alpha": alpha}
+        return DISTRIBUTIONS[name].from_params(params)
 
     def _resolve_columns(self, n_features):
         if not isinstance(self.distribution, dict):
@@ -382,13 +375,14 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
         return (all_labels if columns is None else all_labels[columns]).tolist()
 
     def _export_attributes(self):
+        """Each distribution's declared fitted attributes, on the estimator
+        where one distribution alone has that name."""
         seen = {}
         for dist in self.distributions_.values():
-            for attr, value in vars(dist).items():
-                if attr.endswith("_") and not attr.startswith("_"):
-                    seen.setdefault(attr, []).append(value)
+            for attr in dist.fitted_attributes:
+                seen.setdefault(attr, []).append(getattr(dist, attr))
         for attr, values in seen.items():
-            if attr != "class_count_" and len(values) == 1:
+            if len(values) == 1:
                 setattr(self, attr, values[0])
 
 

@@ -31,6 +31,7 @@ from scipy.special import gammaln
 from .linalg import row_blocks
 
 __all__ = [
+    "Distribution",
     "Bernoulli",
     "Binomial",
     "Categorical",
@@ -200,8 +201,66 @@ def _weighted_sums(Y, X):
     return np.asarray((X.T @ Y).T) if sp.issparse(X) else Y.T @ X
 
 
-class _Counts:
+class Distribution:
+    """What a naive Bayes distribution declares and does: the documented base
+    class of :data:`DISTRIBUTIONS`.
+
+    Declarations (class attributes), read by
+    :class:`~sklearn_foundations.NaiveBayesClassifier` instead of a table of
+    traits of its own:
+
+    - ``name``: the key in :data:`DISTRIBUTIONS`;
+    - ``parameters``: the estimator's parameters it takes, by name;
+    - ``sparse``: whether it accepts sparse ``X``;
+    - ``non_negative``: whether its values are ``x >= 0`` (see
+      :meth:`needs_non_negative`, which may depend on the parameters);
+    - ``categorical``: whether its values are category codes;
+    - ``continuous``: whether it models real values (a density);
+    - ``keeps_float32``: whether float32 input stays float32 in its
+      attributes;
+    - ``fitted_attributes``: the fitted attributes the estimator shows.
+
+    Methods: ``check(X, names, fitting, owner)`` (a ValueError naming the
+    feature of a value out of range), ``partial_fit(X, Y)`` (sufficient
+    statistics from the class-weight matrix ``Y``; chunks add up) and
+    ``log_likelihood(X, constant)``.
+
+    Examples
+    --------
+    >>> from sklearn_foundations.probability import DISTRIBUTIONS
+    >>> bernoulli = DISTRIBUTIONS["bernoulli"]
+    >>> bernoulli.parameters, bernoulli.sparse
+    (('alpha', 'binarize'), True)
+    >>> bernoulli.needs_non_negative({"binarize": None})
+    True
+    """
+
+    name = None
+    parameters = ()
+    sparse = False
+    non_negative = False
+    categorical = False
+    continuous = False
+    keeps_float32 = False
+    fitted_attributes = ()
+
+    @classmethod
+    def from_params(cls, params):
+        """The distribution with its parameters taken from ``params`` (the
+        estimator's, by name)."""
+        return cls(**{name: params[name] for name in cls.parameters})
+
+    @classmethod
+    def needs_non_negative(cls, params):
+        """Whether, with these estimator parameters, ``X`` must be ``>= 0``."""
+        return cls.non_negative
+
+
+class _Counts(Distribution):
     """Shared by the count distributions: non-negative input, Y^T X statistics."""
+
+    sparse = True
+    non_negative = True
 
     def check(self, X, names=None, fitting=False, owner=None):
         values = X.data if sp.issparse(X) else X
@@ -225,7 +284,7 @@ class _Counts:
         return self
 
 
-class Gaussian:
+class Gaussian(Distribution):
     r"""Normal features: :math:`x_j \mid k \sim \mathcal{N}(\theta_{kj}, \sigma^2_{kj})`.
 
     .. math::
@@ -276,6 +335,10 @@ class Gaussian:
     """
 
     name = "gaussian"
+    parameters = ("var_smoothing",)
+    continuous = True
+    keeps_float32 = True
+    fitted_attributes = ("theta_", "var_", "epsilon_")
     expanded_limit = 1e4
 
     def __init__(self, var_smoothing=1e-9):
@@ -389,6 +452,13 @@ class Bernoulli(_Counts):
     """
 
     name = "bernoulli"
+    parameters = ("alpha", "binarize")
+    fitted_attributes = ("feature_count_", "feature_log_prob_")
+
+    @classmethod
+    def needs_non_negative(cls, params):
+        """0/1 values are asked for only without ``binarize``."""
+        return params.get("binarize") is None
 
     def __init__(self, alpha=1.0, binarize=0.0):
         self.alpha, self.binarize = alpha, binarize
@@ -458,6 +528,8 @@ class Multinomial(_Counts):
     """
 
     name = "multinomial"
+    parameters = ("alpha",)
+    fitted_attributes = ("feature_count_", "feature_log_prob_")
 
     def __init__(self, alpha=1.0):
         self.alpha = alpha
@@ -508,6 +580,8 @@ class Poisson(_Counts):
     """
 
     name = "poisson"
+    parameters = ("alpha",)
+    fitted_attributes = ("feature_count_", "rate_")
 
     def __init__(self, alpha=1.0):
         self.alpha = alpha
@@ -571,6 +645,8 @@ class Binomial(_Counts):
     """
 
     name = "binomial"
+    parameters = ("alpha", "n_trials")
+    fitted_attributes = ("feature_count_", "n_trials_", "prob_")
 
     def __init__(self, alpha=1.0, n_trials=None):
         self.alpha, self.n_trials = alpha, n_trials
@@ -643,7 +719,7 @@ def _log_binomial_sums(X, n):
     return (gammaln(n + 1) - gammaln(X + 1) - gammaln(n - X + 1)).sum(axis=1)
 
 
-class Categorical:
+class Categorical(Distribution):
     r"""Categories :math:`0, \dots, m_j - 1`: :math:`x_j \mid k \sim \mathrm{Cat}(p_{kj})`.
 
     .. math::
@@ -671,6 +747,10 @@ class Categorical:
     """
 
     name = "categorical"
+    parameters = ("alpha", "min_categories")
+    non_negative = True
+    categorical = True
+    fitted_attributes = ("category_count_", "feature_log_prob_", "n_categories_")
 
     def __init__(self, alpha=1.0, min_categories=None):
         self.alpha, self.min_categories = alpha, min_categories
