@@ -40,13 +40,12 @@ def descend(datafit, start, step, max_iter=500):
     """Gradient descent from ``start``; returns the path of iterates."""
     path = [np.array(start, dtype=float)]
 
-    def record(theta):
-        path.append(theta.ravel().copy())
-        return False  # never stop early: run until tol or max_iter
+    def record(state):  # the solver's hook, once per iteration
+        path.append(state.theta.ravel().copy())
 
     proximal_gradient(
         datafit, no_penalty, path[0].reshape(-1, 1), step=step,
-        max_iter=max_iter, tol=1e-8, monitor=record,
+        max_iter=max_iter, tol=1e-8, callback=record,
     )  # fmt: skip
     return np.array(path)
 

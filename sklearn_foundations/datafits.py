@@ -65,8 +65,6 @@ from .linalg import (
 from .losses import HalfSquaredError
 
 __all__ = [
-    "INTERFACE",
-    "VIEW_INTERFACE",
     "ColumnView",
     "LinearDatafit",
     "QuadraticDatafit",
