@@ -1,18 +1,7 @@
-"""Test session set-up: scikit-learn's array-API checks need SciPy's array API;
-plots draw off screen (Agg) and every figure is closed after each test."""
+"""Doctests of the optional modules run only where their extra is installed."""
 
-import os
-import sys
+import importlib.util
 
-import pytest
-
-os.environ.setdefault("SCIPY_ARRAY_API", "1")
-os.environ.setdefault("MPLBACKEND", "Agg")
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt = sys.modules.get("matplotlib.pyplot")
-    if plt is not None:
-        plt.close("all")
+collect_ignore = []
+if importlib.util.find_spec("dask") is None:
+    collect_ignore.append("sklearn_foundations/dask.py")

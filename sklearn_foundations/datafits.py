@@ -213,11 +213,12 @@ class LinearDatafit:
         return self.loss.curvature(self.y, Z, self.s)
 
     def by_columns(self):
-        """The datafit on ``X`` stored for column slices (CSC for sparse
-        ``X``; dense ``X`` as it is), with its metric computed."""
-        other = self
-        if self.sparse and self.X.format != "csc":
-            other = self.with_X(self.X.tocsc())
+        """The datafit on ``X`` stored for column slices: a CSC copy of CSR
+        ``X``, with its metric computed (the work a solver can run beside
+        another); the datafit itself where ``X`` already slices columns."""
+        if not self.sparse or self.X.format == "csc":
+            return self
+        other = self.with_X(self.X.tocsc())
         other.metric()
         return other
 

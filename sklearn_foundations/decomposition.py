@@ -23,6 +23,16 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._callbacks import FitCallbacks
+from ._chunks import (
+    check_census,
+    check_features,
+    is_lazy,
+    lazy_chunks,
+    lazy_rows,
+    merge_moments,
+    moments,
+    set_features,
+)
 from ._compat import CallbackSupportMixin, Interval, StrOptions, _fit_context
 from .linalg import (
     column_squares,
@@ -35,6 +45,8 @@ from .linalg import (
 __all__ = ["PowerIterationPCA", "minka_log_evidence"]
 
 _DTYPES = [np.float64, np.float32]
+# the covariance of chunked data is formed in one pass up to this many features
+_CHUNKED_MAX_FEATURES = 4096
 
 
 _PRODUCTS_PER_FIT = 40  # about twice the block products of a typical fit
@@ -195,10 +207,49 @@ class PowerIterationPCA(
         -------
         self : PowerIterationPCA
         """
+        if is_lazy(X):  # a dask collection: one pass for the covariance
+            return self._fit_chunks(lazy_chunks(X))
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=_DTYPES, ensure_min_samples=2
         )
         n, d = X.shape
+        self._check_rank(n, d)
+        self.mean_ = np.asarray(X.mean(axis=0)).ravel()
+        self.n_samples_ = n
+        cov, total_var = self._covariance(X)
+        self._fit_covariance(cov, total_var, n, d, X, X.dtype)
+        # passes over X: the covariance once, or the mean and each product
+        self.n_passes_ = self.n_iter_ + 1 if hasattr(cov, "matvec") else 1
+        return self
+
+    def _fit_chunks(self, chunks):
+        """``fit`` on row chunks: the mean and the centered :math:`X^\top X`
+        in one pass (each chunk's about its own mean, merged by Chan's
+        formula in a fixed tree, its values checked in the same pass), then
+        the eigen-solver on the explicit covariance, as in memory."""
+        if chunks.n_features > _CHUNKED_MAX_FEATURES:
+            raise NotImplementedError(
+                f"PowerIterationPCA on chunked data forms the {chunks.n_features} x "
+                f"{chunks.n_features} covariance in one pass up to "
+                f"{_CHUNKED_MAX_FEATURES} features; reduce the features first."
+            )
+        set_features(self, chunks)
+        reports, stats = chunks.map_reduce(moments, merge_moments)
+        check_census(reports, None, chunks.feature_names)
+        n, d = int(round(stats[0])), chunks.n_features
+        if n < 2:
+            raise ValueError(
+                f"Found array with {n} sample(s) while a minimum of 2 is required "
+                "by PowerIterationPCA."
+            )
+        self._check_rank(n, d)
+        self.mean_, G = stats[1], stats[3]
+        self.n_samples_ = n
+        cov = G / (n - 1)
+        self.n_passes_ = chunks.n_passes
+        return self._fit_covariance(cov, float(np.trace(cov)), n, d, None, cov.dtype)
+
+    def _check_rank(self, n, d):
         max_rank = min(n, d)
         if self.n_components == "mle" and n < d:
             raise ValueError(
@@ -211,9 +262,11 @@ class PowerIterationPCA(
                 f"n_components={self.n_components} must be between 0 and "
                 f"min(n_samples, n_features)={max_rank}; lower n_components."
             )
-        self.mean_ = np.asarray(X.mean(axis=0)).ravel()
-        self.n_samples_ = n
-        cov, total_var = self._covariance(X)
+
+    def _fit_covariance(self, cov, total_var, n, d, X, dtype):
+        """The eigenpairs of the covariance (explicit or an operator) and the
+        fitted attributes from them; ``X`` is what the callbacks see."""
+        max_rank = min(n, d)
 
         def attributes(state):
             return _fitted(
@@ -221,7 +274,7 @@ class PowerIterationPCA(
             )
 
         bridge = FitCallbacks.of(self, X, None, None, self.max_iter, attributes, None)
-        result = self._eigenpairs(cov, total_var, max_rank, X.dtype, bridge)
+        result = self._eigenpairs(cov, total_var, max_rank, dtype, bridge)
         for name, value in _fitted(
             result.eigenvalues, result.eigenvectors, total_var, n, max_rank
         ).items():
@@ -238,7 +291,7 @@ class PowerIterationPCA(
                 "eigenvalues converge "
                 "slowly: increase max_iter or n_oversamples, or loosen tol.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         if bridge is not None:
             bridge.end()
@@ -248,9 +301,15 @@ class PowerIterationPCA(
         r"""Project on the principal axes: :math:`Z = (X - \bar{x}) V_k`,
         divided by :math:`\sqrt{\lambda}` when whitening."""
         check_is_fitted(self)
+        if is_lazy(X):  # a lazy dask array, block by block
+            check_features(self, lazy_chunks(X))
+            return lazy_rows(X, self._transform_block, self.n_components_)
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=_DTYPES, reset=False
         )
+        return self._transform_block(X)
+
+    def _transform_block(self, X):
         Z = np.asarray(X @ self.components_.T) - self.mean_ @ self.components_.T
         if self.whiten:
             Z /= self._whitening_scale()
@@ -305,7 +364,14 @@ class PowerIterationPCA(
     def score_samples(self, X):
         """Log-likelihood of each sample under probabilistic PCA."""
         check_is_fitted(self)
+        if is_lazy(X):  # a lazy dask array, block by block
+            check_features(self, lazy_chunks(X))
+            return lazy_rows(X, self._score_block)
         X = validate_data(self, X, dtype=_DTYPES, reset=False)
+        return self._score_block(X)
+
+    def _score_block(self, X):
+        X = X.toarray() if sp.issparse(X) else X
         Xr = X - self.mean_
         precision = self.get_precision()
         _, logdet = np.linalg.slogdet(precision)

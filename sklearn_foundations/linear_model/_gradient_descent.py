@@ -5,12 +5,23 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import xlogy
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._chunks import (
+    check_census,
+    check_features,
+    is_lazy,
+    lazy_chunks,
+    lazy_rows,
+    merge_moments,
+    moments,
+    set_features,
+)
 from .._compat import (
     CallbackSupportMixin,
     Interval,
@@ -18,7 +29,7 @@ from .._compat import (
     _fit_context,
     check_sample_weight,
 )
-from ..datafits import LinearDatafit, make_datafit
+from ..datafits import LinearDatafit, QuadraticDatafit, make_datafit
 from ..losses import (
     HalfPoissonDeviance,
     HalfSquaredError,
@@ -316,6 +327,10 @@ class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimat
         -------
         self : GradientDescentRegressor
         """
+        if is_lazy(X, y, sample_weight):  # a dask collection: passes over chunks
+            return self._fit_chunks(
+                lazy_chunks(X, y, sample_weight), coef_init, intercept_init
+            )
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, True)
         rng = check_random_state(self.random_state)
         fit_data = (X, y if self._y_ndim > 1 else y[:, 0], sample_weight)
@@ -339,7 +354,10 @@ class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimat
         )
         x_mean = datafit.x_mean
         monitor = make_monitor(x_mean) if make_monitor else None
-        theta0 = self._initial_theta(X, y, s, x_mean, coef_init, intercept_init)
+        start = self._loss().intercept_start(y, s) if self.fit_intercept else None
+        theta0 = self._initial_theta(
+            (y.shape[1], X.shape[1]), X.dtype, start, x_mean, coef_init, intercept_init
+        )
         y_rms = float(np.sqrt(s @ (y * y).sum(axis=1)))
         result, done = self._solve(
             datafit, theta0, rng, stochastic, monitor, t0=1, y_rms=y_rms,
@@ -353,6 +371,63 @@ class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimat
         elif stochastic and self.tol is not None:
             self._check_every_coefficient_moved(datafit, theta0, result.coef, y_rms)
         self._set_fitted(result, x_mean, X.shape[1], y, result.objective)
+        self.n_passes_ = _passes(result, datafit)
+        done()
+        return self
+
+    def _fit_chunks(self, chunks, coef_init=None, intercept_init=None):
+        """``fit`` on row chunks (:mod:`sklearn_foundations._chunks`): the
+        squared error's Gram matrix and moments in one pass (each chunk's
+        about its own mean, merged by Chan's formula in a fixed tree, its
+        values checked in the same pass), then the solver table on the Gram
+        form, as in memory: one pass whatever the penalty."""
+        loss = self._loss()
+        if not loss.quadratic or self._is_stochastic() or self.early_stopping:
+            raise NotImplementedError(
+                "On chunked (dask) data GradientDescentRegressor fits the squared "
+                "error with the full batch (one pass for the Gram matrix); got "
+                f"loss={self.loss!r}, batch_size={self.batch_size!r}, "
+                f"learning_rate={self.learning_rate!r}, early_stopping="
+                f"{self.early_stopping!r}. Mini-batches and early stopping need "
+                "random rows across chunks: call partial_fit chunk by chunk, or "
+                "fit in memory."
+            )
+        if self.precompute is False:
+            raise NotImplementedError(
+                "precompute=False on chunked data: the fit forms the Gram matrix "
+                "in one pass; use precompute='auto'."
+            )
+        set_features(self, chunks)
+        self._y_ndim = getattr(chunks.y, "ndim", 1)
+        reports, stats = chunks.map_reduce(
+            moments, merge_moments, fit_intercept=self.fit_intercept
+        )
+        check_census(reports, None, chunks.feature_names)
+        if stats is None:
+            raise ValueError(
+                "Sample weights must contain at least one non-zero number; "
+                "all sample_weight values are zero."
+            )
+        W, x_mean, y_mean, G, Q, C = stats
+        datafit = QuadraticDatafit(G / W, Q / W, y_mean, C / W, self.fit_intercept)
+        datafit.x_mean = x_mean if self.fit_intercept else None
+        x_mean, d = datafit.x_mean, chunks.n_features
+        theta0 = self._initial_theta(
+            (Q.shape[1], d), chunks.dtype, y_mean if self.fit_intercept else None,
+            x_mean, coef_init, intercept_init,
+        )  # fmt: skip
+        y_rms = float(np.sqrt(max(2 * C / W + float(y_mean @ y_mean), 0.0)))
+        rng = check_random_state(self.random_state)
+        result, done = self._solve(
+            datafit, theta0, rng, False, None, t0=1, y_rms=y_rms,
+            fit_data=(None, None, None),
+        )  # fmt: skip
+        if not (result.converged or result.stopped) and self.tol is not None:
+            warn_unconverged(
+                type(self).__name__, result, self.max_iter, self.tol, chunks.dtype
+            )
+        self._set_fitted(result, x_mean, d, None, result.objective)
+        self.n_passes_ = chunks.n_passes
         done()
         return self
 
@@ -466,9 +541,31 @@ class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimat
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
         """
         check_is_fitted(self)
+        if is_lazy(X):  # a lazy dask array, block by block
+            check_features(self, lazy_chunks(X))
+            k = None if np.ndim(self.coef_) == 1 else self.coef_.shape[0]
+            return lazy_rows(X, self._predict_block, k)
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=_DTYPES, reset=False
         )
+        return self._predict_block(X)
+
+    def _score_chunks(self, chunks):
+        """``score`` in one pass of sums (:func:`_score_sums`): :math:`R^2`
+        averaged over targets as scikit-learn's ``r2_score``, or :math:`D^2`."""
+        check_is_fitted(self)
+        check_features(self, chunks)
+        log_link = type(self._loss()).inverse_link is not Loss.inverse_link
+        W, mean, T, S, R, _ = chunks.map_reduce(
+            _score_sums, _merge_score_sums, predict=self._predict_block,
+            log_link=log_link,
+        )  # fmt: skip
+        if log_link:
+            T = T - xlogy(S, S / W)  # the deviance of the mean
+        scores = np.where(T > 0, 1.0 - R / np.where(T > 0, T, 1.0), 0.0)
+        return float(np.mean(scores))
+
+    def _predict_block(self, X):
         return self._loss().inverse_link(np.asarray(X @ self.coef_.T) + self.intercept_)
 
     def score(self, X, y, sample_weight=None):
@@ -489,6 +586,8 @@ class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimat
         score : float
         """
         loss = self._loss()
+        if is_lazy(X, y, sample_weight):
+            return self._score_chunks(lazy_chunks(X, y, sample_weight))
         if type(loss).inverse_link is Loss.inverse_link:
             return super().score(X, y, sample_weight)
         mu = self.predict(X)
@@ -571,15 +670,18 @@ class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimat
 
         return X[train], y[train], sample_weight[train], make_monitor
 
-    def _initial_theta(self, X, y, s, x_mean, coef_init, intercept_init):
-        d, k = X.shape[1], y.shape[1]
+    def _initial_theta(self, shape, dtype, start, x_mean, coef_init, intercept_init):
+        """The start: ``coef_init``/``intercept_init``, the previous fit
+        (``warm_start``) or zeros, with the intercept that is best for those
+        coefficients, ``start`` being the intercept-only optimum (centered)."""
+        k, d = shape
         intercept = None
         if coef_init is not None:
-            coef = _as_shape(coef_init, (k, d), "coef_init", X.dtype)
+            coef = _as_shape(coef_init, (k, d), "coef_init", dtype)
             if intercept_init is not None:
-                intercept = _as_shape(intercept_init, (k,), "intercept_init", X.dtype)
+                intercept = _as_shape(intercept_init, (k,), "intercept_init", dtype)
         elif self.warm_start and hasattr(self, "coef_"):
-            coef = np.atleast_2d(self.coef_).astype(X.dtype)
+            coef = np.atleast_2d(self.coef_).astype(dtype)
             if coef.shape != (k, d):
                 raise ValueError(
                     f"warm_start=True starts from the previous fit's coef_ of shape "
@@ -587,13 +689,12 @@ class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimat
                     f"{k} target(s). Set warm_start=False to fit these data from "
                     "zero."
                 )
-            intercept = np.atleast_1d(self.intercept_).astype(X.dtype)
+            intercept = np.atleast_1d(self.intercept_).astype(dtype)
         else:
-            coef = np.zeros((k, d), dtype=X.dtype)
+            coef = np.zeros((k, d), dtype=dtype)
         if intercept is None and self.fit_intercept:  # the best for w = 0, centered
-            start = self._loss().intercept_start(y, s)
             intercept = (start - (x_mean @ coef.T if x_mean is not None else 0)).astype(
-                X.dtype
+                dtype
             )
         return to_centered(coef, intercept, x_mean, self.fit_intercept)
 
@@ -745,6 +846,41 @@ class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimat
         """``theta`` in the coordinates of ``partial_fit`` (no centering)."""
         coef, intercept = from_centered(theta, x_mean, n_features, self.fit_intercept)
         return to_centered(coef, intercept, None, self.fit_intercept)
+
+
+def _passes(result, datafit):
+    """Passes over the data of an in-memory full-batch fit: one for the Gram
+    matrix, else one per iteration (a gradient each) and one for the start."""
+    return 1 if datafit.gram_form() is not None else result.n_iter + 1
+
+
+def _score_sums(X, y, w, index, predict, log_link):
+    r"""One chunk's sums for :math:`R^2` (about the chunk's own mean, merged by
+    Chan's formula) or, with a log link, for :math:`D^2` (plain sums): the
+    weight, the mean of ``y``, the total term, :math:`\sum w y` and the
+    residual term, per target."""
+    y = np.reshape(y, (X.shape[0], -1)).astype(np.float64)
+    w = np.ones(len(y)) if w is None else np.asarray(w, dtype=np.float64)
+    mu = np.reshape(predict(X), y.shape)
+    W = float(w.sum())
+    mean = w @ y / W if W > 0 else np.zeros(y.shape[1])
+    if log_link:  # the Poisson deviance, sum w (y log y - y log mu - y + mu)
+        residual = w @ (xlogy(y, y) - xlogy(y, mu) - y + mu)
+        return W, mean, w @ xlogy(y, y), w @ y, residual, True
+    return W, mean, w @ (y - mean) ** 2, w @ y, w @ (y - mu) ** 2, False
+
+
+def _merge_score_sums(a, b):
+    r"""Sums add; the total sum of squares of :math:`R^2` moves with the mean
+    (Chan: :math:`+ \frac{W_a W_b}{W} \delta^2`)."""
+    Wa, ma, Ta, Sa, Ra, log_link = a
+    Wb, mb, Tb, Sb, Rb, _ = b
+    W = Wa + Wb
+    if not (Wa > 0 and Wb > 0):
+        return a if Wa > 0 else b
+    delta = mb - ma
+    T = Ta + Tb + (0.0 if log_link else Wa * Wb / W * delta**2)
+    return W, ma + delta * Wb / W, T, Sa + Sb, Ra + Rb, log_link
 
 
 def _null_value(loss, y, s):

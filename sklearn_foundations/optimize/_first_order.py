@@ -94,7 +94,7 @@ def fista(
                 theta_new = penalty.prox(z - steps * grad, steps)
                 A_new = datafit.linear(theta_new)
                 f_new = datafit.value(theta_new, A_new)
-                if not line_search or _sufficient_decrease(
+                if not line_search or _majorizes(
                     f_z, f_new, grad, lambda t=theta_new, a=A_new: datafit.gradient(t, a),
                     theta_new - z, step, M,
                 ) or _negligible(theta_new - z, z, slack):  # fmt: skip
@@ -206,6 +206,20 @@ def proximal_gradient(
     )  # fmt: skip
 
 
+def _majorizes(f, f_new, grad, grad_new, d, step, M):
+    """FISTA's test: the quadratic upper model holds on values (up to a few
+    ulps of ``f``); where it fails with its quadratic term below the
+    values' rounding, the gradient form decides (``grad_new`` computed only
+    then: one more pass, in the last iterations alone)."""
+    dd = np.sum(M * d * d)
+    slack = 16 * np.finfo(np.asarray(grad).dtype).eps * abs(f)
+    if f_new <= f + np.sum(grad * d) + dd / (2 * step) + slack:
+        return True
+    if dd / (2 * step) >= 1e-6 * max(abs(f), abs(f_new)):
+        return False
+    return np.sum((grad_new() - grad) * d) <= dd / (2 * step)
+
+
 def _negligible(d, theta, slack):
     """Whether the step ``d`` moves no coordinate of ``theta`` by more than
     ``slack`` of its own size (each coordinate on its own scale; a coordinate
@@ -216,14 +230,10 @@ def _negligible(d, theta, slack):
 
 def _sufficient_decrease(f, f_new, grad, grad_new, d, step, M):
     """Armijo's condition on values while its quadratic term stands well above
-    their round-off (plus a few ulps of ``f``); then its gradient form, which
-    implies it for convex ``f`` (``grad_new`` an array, or a callable that
-    computes it only then)."""
+    their round-off; then its gradient form, which implies it for convex ``f``."""
     dd = np.sum(M * d * d)
     if dd / (2 * step) >= 1e-6 * max(abs(f), abs(f_new)):
-        slack = 16 * np.finfo(np.asarray(grad).dtype).eps * abs(f)
-        return f_new <= f + np.sum(grad * d) + dd / (2 * step) + slack
-    grad_new = grad_new() if callable(grad_new) else grad_new
+        return f_new <= f + np.sum(grad * d) + dd / (2 * step)
     return np.sum((grad_new - grad) * d) <= dd / (2 * step)
 
 

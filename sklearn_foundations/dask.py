@@ -1,0 +1,199 @@
+r"""Fits on data in a Dask array or DataFrame, on a cluster or a laptop.
+
+The estimators take a ``dask.array.Array`` (row chunks, one column chunk,
+dense NumPy or CSR blocks) or a ``dask.dataframe.DataFrame`` (feature names
+from its columns) wherever they take an array, with ``y`` and
+``sample_weight`` as dask arrays or series. Nothing is gathered on the
+client: a fit makes **passes** over the chunks (:mod:`sklearn_foundations._chunks`),
+each a kernel per chunk and a merge in a fixed tree by chunk index, so that
+it is reproducible; the fitted attributes are NumPy arrays, those of the
+in-memory fit, and a model fitted here pickles and predicts on NumPy input as
+usual. Outputs on dask input (``predict``, ``transform``, ...) are lazy dask
+arrays; ``n_passes_`` says how many passes the fit made.
+
+A pass runs as a plain dask graph (``X.to_delayed()``, one delayed kernel per
+block and a delayed merge tree, computed once): it works on every scheduler,
+the distributed one included when a client is active, and reads each chunk
+once per pass. Persisting ``X`` (``X = X.persist()``) when it fits in the
+workers' memory makes iterative fits faster; passes over data on storage
+re-read them.
+
+This module imports dask; the package imports it only when it is given a
+dask collection (``pip install "sklearn-foundations[dask]"``).
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+try:
+    import dask
+    import dask.array as da
+except ImportError as exc:  # pragma: no cover - the optional extra
+    raise ImportError(
+        "Fitting dask collections needs dask: pip install "
+        '"sklearn-foundations[dask]" (dask[array] and distributed).'
+    ) from exc
+
+from ._chunks import Chunks
+
+__all__ = ["DaskChunks", "map_rows"]
+
+
+class DaskChunks(Chunks):
+    """The row chunks of a dask ``X`` (with ``y`` and ``sample_weight``).
+
+    Parameters
+    ----------
+    X : dask.array.Array of shape (n_samples, n_features) or dask DataFrame
+    y : dask array or Series of shape (n_samples,) or (n_samples, n_targets), or None
+    sample_weight : dask array or Series of shape (n_samples,), or None
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> from sklearn_foundations.dask import DaskChunks
+    >>> X = da.from_array(np.arange(12.0).reshape(6, 2), chunks=(2, 2))
+    >>> chunks = DaskChunks(X)
+    >>> chunks.n_chunks, float(chunks.map_reduce(lambda X, y, w, i: X.sum(),
+    ...                                          lambda a, b: a + b))
+    (3, 66.0)
+    """
+
+    def __init__(self, X, y=None, sample_weight=None):
+        self.feature_names = None
+        if _is_frame(X):
+            self.feature_names = np.asarray([str(c) for c in X.columns], dtype=object)
+            X = X.to_dask_array()
+        if X.ndim != 2:
+            raise ValueError(
+                f"Expected a 2-D dask array for X, got {X.ndim} dimension(s); "
+                "reshape it to (n_samples, n_features)."
+            )
+        if len(X.chunks[1]) > 1:
+            raise ValueError(
+                f"X has {len(X.chunks[1])} column chunks; the fit needs whole rows "
+                "in each chunk: X = X.rechunk({1: -1})."
+            )
+        self.X = X
+        self.n_features, self.n_chunks = X.shape[1], len(X.chunks[0])
+        self.dtype = np.dtype(X.dtype)
+        self.y = _aligned(y, X, "y")
+        self.sample_weight = _aligned(sample_weight, X, "sample_weight")
+        rows = X.chunks[0]
+        self.row_counts = None if any(np.isnan(rows)) else [int(r) for r in rows]
+
+    def _delayed_blocks(self):
+        xs = self.X.to_delayed()[:, 0]
+        ys = [None] * len(xs) if self.y is None else _blocks(self.y)
+        ws = (
+            [None] * len(xs)
+            if self.sample_weight is None
+            else _blocks(self.sample_weight)
+        )
+        return xs, ys, ws
+
+    def map_reduce(self, kernel, merge, **broadcast):
+        """One pass as a dask graph: a delayed kernel per block and a delayed
+        merge tree by chunk index, computed once."""
+        self.n_passes += 1
+        xs, ys, ws = self._delayed_blocks()
+        run = dask.delayed(_run, pure=True)
+        parts = [
+            run(kernel, x, y, w, i, broadcast)
+            for i, (x, y, w) in enumerate(zip(xs, ys, ws, strict=True))
+        ]
+        combine = dask.delayed(merge, pure=True)
+        while len(parts) > 1:
+            merged = [
+                combine(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)
+            ]
+            if len(parts) % 2:
+                merged.append(parts[-1])
+            parts = merged
+        return dask.compute(parts[0])[0]
+
+    def map_blocks(self, fn):
+        return map_rows(self.X, fn)
+
+
+def map_rows(X, fn, n_outputs=None, dtype=np.float64):
+    """``fn`` on every row block of dask ``X``, lazily: a dask array with
+    ``X``'s row chunks, 1-D when ``n_outputs`` is None, else
+    ``(n_samples, n_outputs)``."""
+    if _is_frame(X):
+        X = X.to_dask_array()
+    if n_outputs is None:
+        return X.map_blocks(_dense_rows(fn), drop_axis=1, dtype=dtype)
+    return X.map_blocks(
+        _dense_rows(fn), chunks=(X.chunks[0], (n_outputs,)), dtype=dtype
+    )
+
+
+def _dense_rows(fn):
+    def apply(block):
+        return np.asarray(fn(block))
+
+    return apply
+
+
+def _run(kernel, X, y, w, index, broadcast):
+    """The kernel on one block: NumPy arrays (a DataFrame partition or a
+    Series converted), CSR kept sparse."""
+    X = X if sp.issparse(X) else np.asarray(X)
+    y = None if y is None else np.asarray(y)
+    w = None if w is None else np.asarray(w)
+    return kernel(X, y, w, index, **broadcast)
+
+
+def _is_frame(X):
+    return hasattr(X, "columns") and hasattr(X, "to_dask_array")
+
+
+def _blocks(a):
+    """The delayed row blocks of a dask array or series."""
+    if hasattr(a, "to_dask_array"):  # a Series: its partitions
+        return list(a.to_delayed())
+    delayed = a.to_delayed()
+    return list(delayed[:, 0] if delayed.ndim == 2 else delayed)
+
+
+def _aligned(a, X, name):
+    """``a`` (y or sample_weight) with ``X``'s row chunks: a dask array is
+    rechunked when the sizes are known and differ; a NumPy array is cut to
+    them; a Series must have as many partitions as ``X`` has chunks."""
+    if a is None:
+        return None
+    if (
+        hasattr(a, "to_dask_array")
+        or hasattr(a, "to_delayed")
+        and not hasattr(a, "chunks")
+    ):
+        n = a.npartitions
+        if n != len(X.chunks[0]):
+            raise ValueError(
+                f"{name} has {n} partitions but X has {len(X.chunks[0])} row "
+                f"chunks; give {name} the same partitions as X (e.g. a column of "
+                "the same DataFrame)."
+            )
+        return a
+    if not isinstance(a, da.Array):
+        a = np.asarray(a)
+        if any(np.isnan(X.chunks[0])):
+            raise ValueError(
+                f"X has unknown chunk sizes, so a NumPy {name} cannot be cut to its "
+                f"chunks: give {name} as a dask array or series of the same "
+                "partitions."
+            )
+        return da.from_array(a, chunks=(X.chunks[0],) + a.shape[1:])
+    if a.chunks[0] != X.chunks[0]:
+        if any(np.isnan(X.chunks[0])) or any(np.isnan(a.chunks[0])):
+            if len(a.chunks[0]) != len(X.chunks[0]):
+                raise ValueError(
+                    f"{name} and X have unknown chunk sizes and different numbers "
+                    f"of chunks ({len(a.chunks[0])} and {len(X.chunks[0])}); give "
+                    "them the same chunks."
+                )
+            return a
+        a = a.rechunk({0: X.chunks[0]})
+    return a

@@ -1,0 +1,149 @@
+"""Fits on row chunks (no dask): one pass, and the in-memory answer.
+
+The engine of :mod:`sklearn_foundations._chunks` with in-memory chunks of
+uneven sizes (a 1-row chunk among them) against the in-memory fit: the
+regressor's Gram pass for every penalty, PCA's covariance pass, the pass
+budgets, and the message that names the chunk and row of a bad value.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sklearn_foundations import GradientDescentRegressor, PowerIterationPCA
+from sklearn_foundations._chunks import NumpyChunks, tree_merge
+
+BOUNDARIES = [100, 101, 350]  # chunks of 100, 1, 249 and the rest
+
+
+def _data(n=500, d=8, seed=0, k=1):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * rng.uniform(0.5, 3, d) + rng.uniform(-2, 2, d)
+    y = X @ rng.standard_normal((d, k)) + rng.standard_normal((n, k))
+    return X, (y[:, 0] if k == 1 else y), rng.uniform(0, 2, n)
+
+
+def _close(a, b, tol):
+    scale = max(np.max(np.abs(a)), 1e-300)
+    assert np.max(np.abs(np.asarray(a) - np.asarray(b))) <= max(10 * tol, 1e-10) * scale
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(),
+        dict(penalty="l1", alpha=0.05),
+        dict(penalty="elasticnet", alpha=0.1, l1_ratio=0.3),
+        dict(penalty=None, tol=1e-10),
+        dict(fit_intercept=False),
+        dict(solver="fista", penalty="l1", alpha=0.05, tol=1e-8),
+    ],
+    ids=str,
+)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_regressor_on_chunks_is_the_in_memory_fit_in_one_pass(params, weighted):
+    X, y, w = _data()
+    w = w if weighted else None
+    memory = GradientDescentRegressor(**params).fit(X, y, sample_weight=w)
+    chunks = NumpyChunks(X, y, w, BOUNDARIES)
+    chunked = GradientDescentRegressor(**params)._fit_chunks(chunks)
+    tol = memory.get_params()["tol"]
+    _close(memory.coef_, chunked.coef_, tol)
+    assert chunked.intercept_ == pytest.approx(memory.intercept_, rel=1e-9, abs=1e-9)
+    assert chunked.n_iter_ == memory.n_iter_  # the same path: the Gram form
+    assert chunked.n_passes_ == memory.n_passes_ == 1
+
+
+def test_regressor_on_chunks_multi_target_and_sparse():
+    X, y, w = _data(k=3)
+    memory = GradientDescentRegressor(penalty="l1", alpha=0.05).fit(X, y, w)
+    chunked = GradientDescentRegressor(penalty="l1", alpha=0.05)._fit_chunks(
+        NumpyChunks(X, y, w, 5)
+    )
+    assert chunked.coef_.shape == (3, 8)
+    _close(memory.coef_, chunked.coef_, 1e-4)
+    Xs = sp.random(600, 20, density=0.2, random_state=0, format="csr")
+    ys = Xs @ np.arange(20.0)
+    memory = GradientDescentRegressor(precompute=True).fit(Xs, ys)
+    chunked = GradientDescentRegressor()._fit_chunks(NumpyChunks(Xs, ys, None, 4))
+    _close(memory.coef_, chunked.coef_, 1e-4)
+
+
+def test_chunked_predict_and_score_are_block_by_block():
+    X, y, w = _data()
+    est = GradientDescentRegressor()._fit_chunks(NumpyChunks(X, y, w, BOUNDARIES))
+    chunks = NumpyChunks(X, y, w, BOUNDARIES)
+    np.testing.assert_allclose(chunks.map_blocks(est.predict), est.predict(X))
+    assert est._score_chunks(chunks) == pytest.approx(est.score(X, y, w), rel=1e-12)
+    pois = GradientDescentRegressor(loss="poisson").fit(X, np.exp(y / 10))
+    chunks = NumpyChunks(X, np.exp(y / 10), w, BOUNDARIES)
+    assert pois._score_chunks(chunks) == pytest.approx(
+        pois.score(X, np.exp(y / 10), w), rel=1e-10
+    )
+
+
+@pytest.mark.parametrize("where", ["X", "y", "sample_weight"])
+def test_a_bad_value_is_named_by_chunk_and_row(where):
+    X, y, w = _data()
+    X, y, w = X.copy(), y.copy(), w.copy()
+    if where == "X":
+        X[260, 3] = np.inf
+    elif where == "y":
+        y[260] = np.nan
+    else:
+        w[260] = -1.0
+    with pytest.raises(ValueError, match=r"chunk 3, row 260 \(global index\)"):
+        GradientDescentRegressor()._fit_chunks(NumpyChunks(X, y, w, [100, 101, 250]))
+    if where == "X":
+        with pytest.raises(ValueError, match="chunk 3, row 260.*feature 3"):
+            PowerIterationPCA(n_components=2)._fit_chunks(
+                NumpyChunks(X, None, None, [100, 101, 250])
+            )
+
+
+def test_the_lowest_bad_chunk_is_reported():
+    X, y, _ = _data()
+    X = X.copy()
+    X[400, 0] = np.nan
+    X[120, 5] = np.nan
+    with pytest.raises(ValueError, match="row 120"):
+        GradientDescentRegressor()._fit_chunks(NumpyChunks(X, y, None, 5))
+
+
+def test_unsupported_cases_say_what_to_do():
+    X, y, _ = _data()
+    for params in (dict(loss="huber"), dict(batch_size=10), dict(early_stopping=True)):
+        with pytest.raises(NotImplementedError, match="partial_fit"):
+            GradientDescentRegressor(**params)._fit_chunks(NumpyChunks(X, y))
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("method", ["block", "deflation"])
+def test_pca_on_chunks_is_the_in_memory_fit_in_one_pass(sparse, method):
+    X, _, _ = _data(n=400, d=12)
+    X = sp.csr_matrix(np.where(np.abs(X) > 1.5, X, 0.0)) if sparse else X
+    params = dict(n_components=3, tol=1e-12, method=method, random_state=0)
+    memory = PowerIterationPCA(**params).fit(X)
+    chunked = PowerIterationPCA(**params)._fit_chunks(
+        NumpyChunks(X, None, None, [1, 200])
+    )
+    np.testing.assert_allclose(
+        chunked.explained_variance_, memory.explained_variance_, rtol=1e-10
+    )
+    np.testing.assert_allclose(
+        np.abs(chunked.components_), np.abs(memory.components_), atol=1e-8
+    )
+    np.testing.assert_allclose(chunked.mean_, memory.mean_, rtol=1e-12, atol=1e-14)
+    assert chunked.n_passes_ == 1
+    Xd = X.toarray() if sparse else X
+    np.testing.assert_allclose(
+        NumpyChunks(X, None, None, 3).map_blocks(chunked.transform),
+        chunked.transform(Xd), atol=1e-10,
+    )  # fmt: skip
+
+
+def test_tree_merge_is_fixed_by_index():
+    order = tree_merge([[i] for i in range(7)], lambda a, b: a + b)
+    assert order == list(range(7))
+    with pytest.raises(ValueError, match="no rows"):
+        tree_merge([], lambda a, b: a)

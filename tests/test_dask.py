@@ -1,0 +1,125 @@
+"""Dask collections: fits without gathering, equal to the in-process chunked
+fit with the same chunk boundaries; lazy outputs; unknown chunk sizes; a
+DataFrame's feature names; errors that name chunk and row; a cluster."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from sklearn_foundations import GradientDescentRegressor, PowerIterationPCA
+from sklearn_foundations._chunks import NumpyChunks
+
+da = pytest.importorskip("dask.array")
+
+CHUNKS = (100, 1, 249, 150)
+
+
+def _data(n=500, d=6, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * rng.uniform(0.5, 3, d) + rng.uniform(-2, 2, d)
+    y = X @ rng.standard_normal(d) + rng.standard_normal(n)
+    return X, y, rng.uniform(0.1, 2, n)
+
+
+def _dask(X, y=None, w=None):
+    out = [da.from_array(X, chunks=(CHUNKS, X.shape[1]))]
+    out += [None if a is None else da.from_array(a, chunks=(CHUNKS,)) for a in (y, w)]
+    return out
+
+
+def test_importing_the_package_does_not_import_dask():
+    code = "import sys, sklearn_foundations; print('dask' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.parametrize("params", [dict(), dict(penalty="l1", alpha=0.05)], ids=str)
+def test_regressor_fit_equals_the_chunked_fit_bitwise(params):
+    X, y, w = _data()
+    dX, dy, dw = _dask(X, y, w)
+    fitted = GradientDescentRegressor(**params).fit(dX, dy, sample_weight=dw)
+    chunked = GradientDescentRegressor(**params)._fit_chunks(
+        NumpyChunks(X, y, w, np.cumsum(CHUNKS)[:-1])
+    )
+    np.testing.assert_array_equal(fitted.coef_, chunked.coef_)
+    assert fitted.intercept_ == chunked.intercept_
+    assert isinstance(fitted.coef_, np.ndarray) and fitted.n_passes_ == 1
+    memory = GradientDescentRegressor(**params).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(fitted.coef_, memory.coef_, rtol=1e-10)
+
+
+def test_outputs_are_lazy_and_score_is_one_pass():
+    X, y, w = _data()
+    dX, dy, dw = _dask(X, y, w)
+    est = GradientDescentRegressor().fit(dX, dy)
+    pred = est.predict(dX)
+    assert isinstance(pred, da.Array) and pred.chunks[0] == CHUNKS
+    np.testing.assert_allclose(pred.compute(), est.predict(X))
+    assert est.score(dX, dy, dw) == pytest.approx(est.score(X, y, w), rel=1e-12)
+    pca = PowerIterationPCA(n_components=2, random_state=0).fit(dX)
+    Z = pca.transform(dX)
+    assert isinstance(Z, da.Array) and Z.shape[1] == 2
+    np.testing.assert_allclose(Z.compute(), pca.transform(X), atol=1e-12)
+    np.testing.assert_allclose(
+        pca.score_samples(dX).compute(), pca.score_samples(X), rtol=1e-12
+    )
+    memory = PowerIterationPCA(n_components=2, random_state=0).fit(X)
+    np.testing.assert_allclose(
+        pca.explained_variance_, memory.explained_variance_, rtol=1e-10
+    )
+
+
+def test_unknown_chunk_sizes_are_normal_input():
+    X, y, _ = _data()
+    dX, dy, _ = _dask(X, y)
+    keep = dy > np.median(y)
+    fX, fy = dX[keep], dy[keep]
+    assert np.isnan(fX.chunks[0][0])
+    est = GradientDescentRegressor().fit(fX, fy)
+    memory = GradientDescentRegressor().fit(X[y > np.median(y)], y[y > np.median(y)])
+    np.testing.assert_allclose(est.coef_, memory.coef_, rtol=1e-10)
+
+
+def test_a_dataframe_gives_feature_names():
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    X, y, _ = _data()
+    df = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
+    ddf = dd.from_pandas(df, npartitions=3)
+    dy = dd.from_pandas(pd.Series(y), npartitions=3)
+    est = GradientDescentRegressor().fit(ddf, dy)
+    assert list(est.feature_names_in_) == list(df.columns)
+    np.testing.assert_allclose(
+        est.coef_, GradientDescentRegressor().fit(df, y).coef_, rtol=1e-10
+    )
+    np.testing.assert_allclose(est.predict(ddf).compute(), est.predict(df))
+
+
+def test_a_bad_value_is_named_by_chunk_and_row():
+    X, y, _ = _data()
+    X = X.copy()
+    X[260, 2] = np.nan
+    dX, dy, _ = _dask(X, y)
+    with pytest.raises(ValueError, match=r"chunk 2, row 260 \(global index\)"):
+        GradientDescentRegressor().fit(dX, dy)
+    with pytest.raises(ValueError, match="X has 5 features, but .* expecting 6"):
+        GradientDescentRegressor().fit(_data()[0], y).predict(dX[:, :5])
+
+
+def test_on_a_local_cluster_bitwise_equal():
+    distributed = pytest.importorskip("distributed")
+    X, y, w = _data()
+    dX, dy, dw = _dask(X, y, w)
+    local = GradientDescentRegressor(penalty="l1", alpha=0.05).fit(dX, dy, dw)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster, distributed.Client(cluster):  # fmt: skip
+        remote = GradientDescentRegressor(penalty="l1", alpha=0.05).fit(dX, dy, dw)
+        pca = PowerIterationPCA(n_components=2, random_state=0).fit(dX.persist())
+    np.testing.assert_array_equal(remote.coef_, local.coef_)
+    local_pca = PowerIterationPCA(n_components=2, random_state=0).fit(dX)
+    np.testing.assert_array_equal(
+        pca.explained_variance_, local_pca.explained_variance_
+    )
