@@ -266,11 +266,11 @@ def lazy_chunks(X, y=None, sample_weight=None):
     return DaskChunks(X, y, sample_weight)
 
 
-def lazy_rows(X, fn, n_outputs=None):
+def lazy_rows(X, fn, n_outputs=None, dtype=np.float64):
     """``fn`` on the row blocks of dask ``X``, lazily (a dask array)."""
     from .dask import map_rows
 
-    return map_rows(X, fn, n_outputs)
+    return map_rows(X, fn, n_outputs, dtype)
 
 
 def check_features(estimator, chunks):
@@ -298,3 +298,159 @@ def set_features(estimator, chunks):
         estimator.feature_names_in_ = chunks.feature_names
     else:
         estimator.__dict__.pop("feature_names_in_", None)
+
+
+class Image:
+    r"""The linear predictor :math:`Z = A\theta` of chunked data, held as
+    :math:`\theta` itself: each pass recomputes :math:`X_b \theta` on its
+    chunk. The solvers' combinations of images (:math:`Z + t Z_\delta`, an
+    extrapolation) act on the thetas, so the image of a trial point is the
+    trial point, bitwise."""
+
+    def __init__(self, theta):
+        self.theta = theta
+
+    def __add__(self, other):
+        return Image(self.theta + other.theta)
+
+    def __sub__(self, other):
+        return Image(self.theta - other.theta)
+
+    def __mul__(self, scalar):
+        return Image(scalar * self.theta)
+
+    __rmul__ = __mul__
+
+    def any(self):
+        return self.theta.any()
+
+
+def _sum(a, b):
+    """The merge of tuples of sums (None where a part was not asked for)."""
+    return tuple(None if x is None else x + y for x, y in zip(a, b, strict=True))
+
+
+def evaluate(X, y, w, index, theta, build, setup, hessian=False, V=None, ws=None):
+    """One chunk's share of the datafit at ``theta``: the value and gradient,
+    and the explicit Hessian :math:`A_b^\\top H_b A_b` (``hessian``) or the
+    Hessian's product with ``V``; ``build(X, y, w, setup)`` makes the chunk's
+    :class:`~sklearn_foundations.datafits.LinearDatafit` (with the global
+    centering and the weights over the global sum)."""
+    datafit = build(X, y, w, setup)
+    Z = datafit.linear(theta)
+    value, grad = datafit.value_gradient(theta, Z)
+    H = HV = None
+    if hessian:  # of the working set ``ws``, or of every column
+        ws = np.arange(X.shape[1]) if ws is None else ws
+        H = datafit.model_hessian(Z, ws)
+    if V is not None:
+        HV = datafit.hessian_product(Z, V)
+    return value, grad, H, HV
+
+
+class ChunkedDatafit:
+    """A loss on the linear model of chunked data, through passes: the
+    interface of :class:`~sklearn_foundations.datafits.LinearDatafit` (see
+    the interface in :mod:`sklearn_foundations.datafits`).
+
+    ``linear`` returns an :class:`Image`; ``value``, ``gradient`` and
+    ``value_gradient`` at a point are one pass, memoized (the solvers ask
+    for them at the same point more than once); ``hessian_product`` uses the
+    explicit Hessian while there are at most ``explicit_max_params``
+    parameters, returned by every pass while the solver asks for it (so a
+    Newton method pays one pass per iteration), and one pass per product
+    above; ``model_hessian`` (proximal Newton's working-set matrix) is one
+    pass. ``metric`` comes from the census.
+    """
+
+    chunked = True
+    sparse = False
+    n_samples = None
+
+    def __init__(self, loss, chunks, build, setup, *, metric, x_mean, n_targets,
+                 fit_intercept, explicit_max_params=1500):  # fmt: skip
+        self.loss, self.chunks, self.build, self.setup = loss, chunks, build, setup
+        self.x_mean, self.fit_intercept = x_mean, fit_intercept
+        self.n_features, self.n_targets = chunks.n_features, n_targets
+        self.dtype = chunks.dtype
+        self._metric = metric
+        n_params = (self.n_features + fit_intercept) * n_targets
+        self.explicit = (
+            loss.newton and n_targets == 1 and n_params <= explicit_max_params
+        )
+        # the passes return the Hessian from the start (a Newton method asks
+        # for it at once); after two passes without a request, they stop
+        self._want_hessian, self._asked, self._passes = self.explicit, False, 0
+        self._memo = {}
+
+    def metric(self):
+        return self._metric
+
+    def gram_form(self):
+        return None
+
+    def linear(self, theta):
+        return Image(theta)
+
+    def extrapolate(self, Z_new, Z, beta):
+        return Image(Z_new.theta + beta * (Z_new.theta - Z.theta))
+
+    def _at(self, theta, hessian=False):
+        key = (np.asarray(theta).tobytes(), theta.shape)
+        hit = self._memo.get(key)
+        if hit is None or (hessian and hit[2] is None):
+            hit = self.chunks.map_reduce(
+                evaluate, _sum, theta=theta, build=self.build, setup=self.setup,
+                hessian=hessian or self._want_hessian,
+            )  # fmt: skip
+            self._passes += 1
+            if self._passes >= 2 and not self._asked:
+                self._want_hessian = False
+            if len(self._memo) > 3:
+                self._memo.pop(next(iter(self._memo)))
+            self._memo[key] = hit
+        return hit
+
+    def value(self, theta, Z):
+        return float(self._at(theta)[0])
+
+    def gradient(self, theta, Z):
+        return self._at(theta)[1]
+
+    def value_gradient(self, theta, Z):
+        value, grad, _, _ = self._at(theta)
+        return float(value), grad
+
+    def hessian_product(self, Z, V):
+        if self.explicit:
+            self._want_hessian = self._asked = True
+            H = self._at(Z.theta, hessian=True)[2]
+            return (H @ V.reshape(H.shape[0], -1)).reshape(V.shape)
+        return self.chunks.map_reduce(
+            evaluate, _sum, theta=Z.theta, build=self.build, setup=self.setup, V=V
+        )[3]
+
+    def model_hessian(self, Z, ws):
+        """The working-set model's matrix: one pass (with the value and the
+        gradient at ``Z``'s point, which the next trial reuses)."""
+        return self.chunks.map_reduce(
+            evaluate, _sum, theta=Z.theta, build=self.build, setup=self.setup,
+            hessian=True, ws=ws,
+        )[2]  # fmt: skip
+
+    def lipschitz(self, random_state=0, metric=None):
+        """:math:`\\ell''` bound times :math:`\\lambda_{\\max}` of the
+        (metric-scaled) Hessian bound, from the explicit weighted Gram matrix
+        of one pass."""
+        from .datafits import _scaled
+        from .linalg import largest_eigenvalue
+
+        theta = np.zeros((self.n_features + self.fit_intercept, 1), self.dtype)
+        setup = {**self.setup, "curvature_one": True}
+        H = self.chunks.map_reduce(
+            evaluate, _sum, theta=theta, build=self.build, setup=setup, hessian=True
+        )[2]
+        d = self.n_features
+        op = H[:d, :d] if metric is None else _scaled(H[:d, :d], metric[:d])
+        lam = largest_eigenvalue(op, random_state=random_state)
+        return self.loss.lipschitz * (max(lam, 1.0) if self.fit_intercept else lam)

@@ -34,12 +34,17 @@ admits:
 
 - ``linear(theta)``, ``value(theta, Z)``, ``gradient(theta, Z)``,
   ``value_gradient(theta, Z)``: the model and its first order;
-- ``hessian_product(Z, V)`` and ``curvature(Z)`` (the per-sample
-  :math:`s_i \ell''(z_i)`): second order, where the loss has one;
+  ``extrapolate(Z_new, Z, beta)``: :math:`Z_{new} + \beta (Z_{new} - Z)`, the
+  image of an extrapolated point (in place of ``Z`` where it is an array);
+- ``hessian_product(Z, V)``, ``curvature(Z)`` (the per-sample
+  :math:`s_i \ell''(z_i)`) and ``model_hessian(Z, ws)`` (:math:`A_\mathcal{W}^\top
+  H A_\mathcal{W}`, :math:`A_\mathcal{W} = [X_c[:, \mathcal{W}], 1]`): second
+  order, where the loss has one;
 - ``metric()``, ``lipschitz(random_state, metric)``, ``sample_lipschitz()``:
   scales and step sizes;
 - ``n_samples``, ``n_features``, ``n_targets``, ``fit_intercept``, ``dtype``,
-  ``sparse``, ``loss`` (for its declarations only): what the problem is;
+  ``sparse``, ``chunked`` (rows in chunks: no row or column access), ``loss``
+  (for its declarations only): what the problem is;
 - ``batch(idx)``: rows, for mini-batches; ``by_columns()``: the same datafit
   stored for column slices; ``columns(ws)``: a view of the centered columns
   ``ws`` (:class:`ColumnView`) for working-set models;
@@ -77,11 +82,13 @@ __all__ = [
 # of them: tests/test_layout.py holds the solvers of ``optimize`` to it
 INTERFACE = frozenset(
     {"linear", "value", "gradient", "value_gradient", "hessian_product",
-     "curvature", "metric", "lipschitz", "sample_lipschitz", "n_samples",
+     "curvature", "model_hessian", "metric", "lipschitz", "sample_lipschitz", "n_samples",
      "n_features", "n_targets", "fit_intercept", "dtype", "sparse", "loss",
-     "batch", "by_columns", "columns", "gram_form"}
+     "batch", "by_columns", "columns", "gram_form", "extrapolate", "chunked"}
 )  # fmt: skip
-VIEW_INTERFACE = frozenset({"size", "matvec", "rmatvec", "gram", "column_squares"})
+VIEW_INTERFACE = frozenset(
+    {"size", "matvec", "rmatvec", "gram", "column_squares", "weighted_hessian"}
+)
 
 
 def make_datafit(loss, X, y, s, fit_intercept=True, gram="auto"):
@@ -203,14 +210,33 @@ class LinearDatafit:
     def sparse(self):
         return sp.issparse(self.X)
 
+    chunked = False
+
     def gram_form(self):
         """None: this datafit works on ``X`` itself."""
         return None
+
+    def extrapolate(self, Z_new, Z, beta):
+        """:math:`Z_{new} + \beta (Z_{new} - Z)` in ``Z``'s buffer (one
+        n x k array less)."""
+        out = np.subtract(Z_new, Z, out=Z)
+        out *= beta
+        out += Z_new
+        return out
 
     def curvature(self, Z):
         r"""Per sample and output, :math:`s_i \ell''(z_i)` at predictor ``Z``:
         the weights :math:`H` of the Hessian :math:`A^\top H A`."""
         return self.loss.curvature(self.y, Z, self.s)
+
+    def model_hessian(self, Z, ws):
+        r""":math:`A_\mathcal{W}^\top H A_\mathcal{W}` at predictor ``Z`` (one
+        output), :math:`A_\mathcal{W} = [X_c[:, \mathcal{W}], 1]` (the 1 with an
+        intercept) and :math:`H = \operatorname{diag}(s_i \ell''(z_i))`: the
+        matrix of a working-set quadratic model, one pass over its columns."""
+        return self.columns(ws).weighted_hessian(
+            self.curvature(Z)[:, 0], self.fit_intercept
+        )
 
     def by_columns(self):
         """The datafit on ``X`` stored for column slices: a CSC copy of CSR
@@ -361,6 +387,8 @@ class QuadraticDatafit:
 
     n_samples = None  # the rows are summed into G: no mini-batches
     sparse = False
+    chunked = False
+    extrapolate = LinearDatafit.extrapolate
 
     @property
     def n_features(self):
@@ -496,6 +524,15 @@ class ColumnView:
     def column_squares(self, h):
         X = self._X if self._ws is None else self._X[:, self._ws]
         return column_squares(X, h, self.center, exact=False)
+
+    def weighted_hessian(self, h, intercept):
+        """:math:`[X_c, 1]^\top H [X_c, 1]` of these columns (without the 1
+        and its row and column unless ``intercept``)."""
+        G = self.gram(h)
+        if not intercept:
+            return G
+        v = self.rmatvec(h)  # X_c^T h
+        return np.block([[G, v[:, None]], [v[None, :], np.array([[h.sum()]])]])
 
 
 def _positive(D, center=None, dtype=np.float64, total=1.0):

@@ -147,3 +147,57 @@ def test_tree_merge_is_fixed_by_index():
     assert order == list(range(7))
     with pytest.raises(ValueError, match="no rows"):
         tree_merge([], lambda a, b: a)
+
+
+def _classes(n=600, d=5, k=2, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * rng.uniform(0.5, 3, d) + rng.uniform(-1, 1, d)
+    Z = X @ rng.standard_normal((d, k)) + rng.logistic(size=(n, k))
+    y = (Z[:, 0] > 0).astype(int) if k == 1 else Z.argmax(axis=1)
+    labels = np.array(["ant", "bee", "cat", "dog"])[: max(k, 2)]
+    return X, labels[y], rng.uniform(0.2, 2.0, n)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(),
+        dict(l1_ratio=1.0, C=0.05),
+        dict(l1_ratio=0.5, C=0.1),
+        dict(class_weight="balanced"),
+        dict(fit_intercept=False),
+        dict(solver="lbfgs"),
+    ],
+    ids=str,
+)
+@pytest.mark.parametrize("k", [1, 3])
+def test_logistic_on_chunks_is_the_in_memory_fit(params, k):
+    from sklearn_foundations import LogisticRegression
+
+    X, y, w = _classes(k=k)
+    if k == 3 and params.get("l1_ratio"):
+        params = {**params, "max_iter": 2000}
+    memory = LogisticRegression(tol=1e-8, **params).fit(X, y, sample_weight=w)
+    # a chunk without the class "cat": the census finds the classes in the pass
+    order = np.argsort(y == "cat", kind="stable")
+    X, y, w = X[order], y[order], w[order]
+    chunks = NumpyChunks(X, y, w, [150, 151, 400])
+    chunked = LogisticRegression(tol=1e-8, **params)._fit_chunks(chunks)
+    np.testing.assert_array_equal(chunked.classes_, memory.classes_)
+    np.testing.assert_allclose(chunked.coef_, memory.coef_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(chunked.intercept_, memory.intercept_, atol=1e-8)
+    assert chunked.n_iter_[0] == memory.n_iter_[0]  # the same solver path
+    if k == 1 and not params.get("l1_ratio") and "solver" not in params:
+        assert chunked.n_passes_ <= chunked.n_iter_[0] + 2  # Newton: 1 per iteration
+
+
+def test_logistic_chunks_check_the_classes_and_values():
+    from sklearn_foundations import LogisticRegression
+
+    X, y, w = _classes()
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        LogisticRegression()._fit_chunks(NumpyChunks(X, np.full(len(y), "a"), w))
+    X = X.copy()
+    X[451, 1] = np.nan
+    with pytest.raises(ValueError, match=r"chunk 3, row 451 \(global index\)"):
+        LogisticRegression()._fit_chunks(NumpyChunks(X, y, w, [150, 151, 400]))

@@ -123,3 +123,26 @@ def test_on_a_local_cluster_bitwise_equal():
     np.testing.assert_array_equal(
         pca.explained_variance_, local_pca.explained_variance_
     )
+
+
+def test_logistic_on_dask_equals_the_chunked_fit_with_lazy_outputs():
+    from sklearn_foundations import LogisticRegression
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((500, 5))
+    y = np.array(["no", "yes"])[(X @ rng.standard_normal(5) > 0).astype(int)]
+    dX = da.from_array(X, chunks=(CHUNKS, 5))
+    dy = da.from_array(y, chunks=(CHUNKS,))
+    for params in (dict(C=0.5), dict(C=0.5, l1_ratio=1.0)):
+        fitted = LogisticRegression(**params).fit(dX, dy)
+        chunked = LogisticRegression(**params)._fit_chunks(
+            NumpyChunks(X, y, None, np.cumsum(CHUNKS)[:-1])
+        )
+        np.testing.assert_array_equal(fitted.coef_, chunked.coef_)
+    proba = fitted.predict_proba(dX)
+    assert isinstance(proba, da.Array) and proba.shape[1] == 2
+    np.testing.assert_allclose(proba.compute(), fitted.predict_proba(X))
+    labels = fitted.predict(dX)
+    assert isinstance(labels, da.Array)
+    np.testing.assert_array_equal(labels.compute(), fitted.predict(X))
+    assert fitted.score(dX, dy) == pytest.approx(fitted.score(X, y), rel=1e-12)

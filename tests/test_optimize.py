@@ -269,7 +269,7 @@ def test_model_prox_gradient_solves_the_same_model_as_the_gram_descent(fit_inter
     l1, l2 = 0.01, 0.002
     dense = LinearDatafit(f.loss, f.X.toarray(), f.y, f.s, f.x_mean, fit_intercept)
     by_gram = _prox_newton._model_descent(
-        _prox_newton._model_hessian(dense.columns(ws), fit_intercept, h),
+        dense.columns(ws).weighted_hessian(h, fit_intercept),
         grad[rows, 0], theta[rows, 0], l1, l2, len(ws), 10_000, 1e-14,
     )  # fmt: skip
     by_metric, A_delta, L = _prox_newton._model_prox_gradient(

@@ -9,6 +9,17 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._chunks import (
+    ChunkedDatafit,
+    census,
+    check_census,
+    check_features,
+    is_lazy,
+    lazy_chunks,
+    lazy_rows,
+    set_features,
+    tree_merge,
+)
 from .._compat import (
     CallbackSupportMixin,
     Interval,
@@ -16,8 +27,9 @@ from .._compat import (
     _fit_context,
     check_sample_weight,
 )
-from ..datafits import make_datafit
-from ..losses import BinomialLogLoss, MultinomialLogLoss
+from ..datafits import LinearDatafit, _positive, make_datafit
+from ..linalg import column_squares
+from ..losses import BinomialLogLoss, HalfSquaredError, MultinomialLogLoss
 from ..optimize import METHODS
 from ._base import (
     class_weights,
@@ -195,6 +207,8 @@ class LogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         -------
         self : LogisticRegression
         """
+        if is_lazy(X, y, sample_weight):  # a dask collection: passes over chunks
+            return self._fit_chunks(lazy_chunks(X, y, sample_weight))
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], dtype=_DTYPES)
         check_classification_targets(y)
         classes, y_idx = np.unique(y, return_inverse=True)
@@ -227,6 +241,68 @@ class LogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self.n_iter_ = np.array([result.n_iter])
         self.loss_curve_ = result.objective
         self._warn(result, datafit, alpha)
+        self.n_passes_ = result.n_iter + 1  # one gradient per iteration, and the start
+        done()
+        return self
+
+    def _fit_chunks(self, chunks):
+        """``fit`` on row chunks: a census pass (the classes, their weights,
+        the weighted mean and column scales by Chan's formula, the values
+        checked), then the solver table on a
+        :class:`~sklearn_foundations._chunks.ChunkedDatafit`: Newton-CG
+        with the explicit Hessian returned by each pass (one pass per
+        iteration) for a smooth objective, FISTA with a line search for an
+        L1 term (proximal Newton reads columns, which chunks do not offer)."""
+        set_features(self, chunks)
+        dtype = chunks.dtype if chunks.dtype in _DTYPES else np.dtype(np.float64)
+        reports, stats = chunks.map_reduce(_class_census, _merge_class_census)
+        check_census(reports, None, chunks.feature_names)
+        classes = np.array(sorted(stats))
+        if len(classes) < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but "
+                f"the data contains only one class: {classes[0]!r}."
+            )
+        totals = np.array([stats[c][0] for c in classes])
+        factors = class_weights(
+            self.class_weight, classes, np.arange(len(classes)), totals
+        )
+        W = float(factors @ totals)
+        if not W > 0:
+            raise ValueError("class_weight and sample_weight give every sample zero.")
+        x_mean, metric = _weighted_moments(stats, classes, factors, W, dtype)
+        x_mean = x_mean if self.fit_intercept else None
+        if not self.fit_intercept:  # uncentered column scales
+            metric = _positive(metric[0] + metric[1] ** 2)
+        else:
+            metric = np.append(_positive(metric[0], metric[1], dtype), 1.0)
+        self.classes_ = classes
+        alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * W)
+        penalty = make_penalty("elasticnet", alpha, self.l1_ratio, self.fit_intercept)
+        K = 1 if len(classes) == 2 else len(classes)
+        setup = dict(classes=classes, factors=factors, W=W, loss=self._loss(),
+                     x_mean=x_mean, fit_intercept=self.fit_intercept, dtype=dtype)  # fmt: skip
+        datafit = ChunkedDatafit(
+            self._loss(), chunks, _chunk_datafit, setup, metric=metric, x_mean=x_mean,
+            n_targets=K, fit_intercept=self.fit_intercept,
+        )  # fmt: skip
+        theta0 = self._initial_theta(chunks.n_features, K, x_mean, dtype)
+        result, done = solve(
+            self, datafit, penalty, theta0,
+            method="prox-newton" if self.solver == "newton" else self.solver,
+            tol=self.tol, max_iter=self.max_iter, verbose=self.verbose,
+            random_state=self.random_state, fit_data=(None, None, None),
+            attributes=self._attributes_of(datafit),
+        )  # fmt: skip
+        for name, value in self._attributes_of(datafit)(result.coef).items():
+            setattr(self, name, value)
+        self.n_iter_ = np.array([result.n_iter])
+        self.loss_curve_ = result.objective
+        separable = alpha == 0 and chunks.map_reduce(
+            _separates_chunk, _both, theta=result.coef, setup=setup
+        )
+        self._warn(result, datafit, alpha, separable)
+        self.n_passes_ = chunks.n_passes
         done()
         return self
 
@@ -250,14 +326,38 @@ class LogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
+        if is_lazy(X):
+            k = None if self.coef_.shape[0] == 1 else self.coef_.shape[0]
+            return self._lazy(X, self.decision_function, k)
         Z = self._linear(X)
         return Z[:, 0] if Z.shape[1] == 1 else Z
 
     def predict(self, X):
         """The class of largest probability."""
+        if is_lazy(X):
+            return self._lazy(X, self.predict, None, self.classes_.dtype)
         Z = self._linear(X)
         idx = (Z[:, 0] > 0).astype(int) if Z.shape[1] == 1 else Z.argmax(axis=1)
         return self.classes_[idx]
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy, weighted by ``sample_weight``; on dask input one
+        pass of sums."""
+        if not is_lazy(X, y, sample_weight):
+            return super().score(X, y, sample_weight)
+        chunks = lazy_chunks(X, y, sample_weight)
+        check_features(self, chunks)
+        right, total = chunks.map_reduce(
+            _accuracy_sums, lambda a, b: (a[0] + b[0], a[1] + b[1]),
+            predict=self.predict,
+        )  # fmt: skip
+        return right / total
+
+    def _lazy(self, X, method, n_outputs, dtype=np.float64):
+        """``method`` on every block of dask ``X``, lazily."""
+        check_is_fitted(self)
+        check_features(self, lazy_chunks(X))
+        return lazy_rows(X, method, n_outputs, dtype)
 
     def predict_proba(self, X):
         """Class probabilities, :math:`\\sigma(z)` or :math:`\\operatorname{softmax}(z)`.
@@ -266,11 +366,15 @@ class LogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples, n_classes)
         """
+        if is_lazy(X):
+            return self._lazy(X, self.predict_proba, len(self.classes_))
         Z = self._linear(X)
         return self._loss().predict_proba(Z)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, by log-sigmoid or log-softmax."""
+        if is_lazy(X):
+            return self._lazy(X, self.predict_log_proba, len(self.classes_))
         Z = self._linear(X)
         return self._loss().predict_log_proba(Z)
 
@@ -293,8 +397,12 @@ class LogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             )  # fmt: skip
         return np.zeros((n_features + self.fit_intercept, n_outputs), dtype=dtype)
 
-    def _warn(self, result, datafit, alpha):
-        if alpha == 0 and _separates(datafit.linear(result.coef), datafit.y, datafit.s):
+    def _warn(self, result, datafit, alpha, separable=None):
+        if separable is None:
+            separable = alpha == 0 and _separates(
+                datafit.linear(result.coef), datafit.y, datafit.s
+            )
+        if separable:
             warnings.warn(
                 "The training data are linearly separable and C=np.inf: the "
                 "likelihood has no maximum (it grows as the coefficients grow "
@@ -326,3 +434,80 @@ def _separates(Z, Y, s):
         true = (Z * Y).sum(axis=1)
         margin = true - np.where(Y == 1, -np.inf, Z).max(axis=1)
     return bool(np.all(margin[used] > 0))
+
+
+def _class_census(X, y, w, index):
+    """A chunk's census report and, per label, its weight, mean and sum of
+    squared deviations per column (about the class's own mean)."""
+    report = census(X, None, w, index)
+    if report[0]["bad"] is not None or X.shape[0] == 0:
+        return report, {}
+    w = np.ones(X.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
+    stats = {}
+    for label in np.unique(y):
+        rows = np.flatnonzero(y == label)
+        w_k = w[rows]
+        W_k = float(w_k.sum())
+        X_k = X[rows]
+        mean = (
+            np.asarray(X_k.T @ w_k).ravel() / W_k if W_k > 0 else np.zeros(X.shape[1])
+        )
+        m2 = column_squares(X_k, w_k, mean)
+        stats[label.item() if hasattr(label, "item") else label] = (W_k, mean, m2)
+    return report, stats
+
+
+def _chan(a, b):
+    """Chan's merge of (weight, mean, sum of squared deviations)."""
+    Wa, ma, Sa = a
+    Wb, mb, Sb = b
+    W = Wa + Wb
+    if not (Wa > 0 and Wb > 0):
+        return (W, ma if Wa > 0 else mb, Sa + Sb)
+    d = mb - ma
+    return W, ma + d * (Wb / W), Sa + Sb + (Wa * Wb / W) * d * d
+
+
+def _merge_class_census(a, b):
+    stats = dict(a[1])
+    for label, part in b[1].items():
+        stats[label] = _chan(stats[label], part) if label in stats else part
+    return a[0] + b[0], stats
+
+
+def _weighted_moments(stats, classes, factors, W, dtype):
+    """The mean and the per-column sum of squares about it of the data with
+    the class factors, over ``W``: ``(mean, (D, mean))`` with ``D`` the
+    weighted variance of each column."""
+    parts = [(f * stats[c][0], stats[c][1], f * stats[c][2])
+             for c, f in zip(classes.tolist(), factors, strict=True)]  # fmt: skip
+    total, mean, m2 = tree_merge(parts, _chan)
+    mean = mean.astype(dtype)
+    return mean, (m2 / W, mean)
+
+
+def _chunk_datafit(X, y, w, setup):
+    """A chunk's datafit: its labels encoded against the global classes, its
+    weights times the class factors over the global sum, the global mean."""
+    classes, dtype = setup["classes"], setup["dtype"]
+    idx = np.searchsorted(classes, y)
+    w = np.ones(X.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
+    s = (w * setup["factors"][idx] / setup["W"]).astype(dtype)
+    Y = _encode(idx, len(classes), dtype)
+    loss = HalfSquaredError() if setup.get("curvature_one") else setup["loss"]
+    X = X if X.dtype == dtype else X.astype(dtype)
+    return LinearDatafit(loss, X, Y, s, setup["x_mean"], setup["fit_intercept"])
+
+
+def _separates_chunk(X, y, w, index, theta, setup):
+    datafit = _chunk_datafit(X, y, w, setup)
+    return _separates(datafit.linear(theta), datafit.y, datafit.s)
+
+
+def _both(a, b):
+    return a and b
+
+
+def _accuracy_sums(X, y, w, index, predict):
+    w = np.ones(len(y)) if w is None else np.asarray(w, dtype=np.float64)
+    return float(w @ (predict(X) == y)), float(w.sum())

@@ -115,9 +115,7 @@ def fista(
             t_new = (1.0 + math.sqrt(1.0 + 4.0 * t * t)) / 2.0
             beta = (t - 1.0) / t_new
             z = theta_new + beta * (theta_new - theta)
-            A_z = np.subtract(A_new, A, out=A)  # A's buffer: one n x k array less
-            A_z *= beta
-            A_z += A_new
+            A_z = datafit.extrapolate(A_new, A, beta)  # the images alongside
             theta, A, t = theta_new, A_new, t_new
             if line_search:
                 step *= _STEP_GROWTH

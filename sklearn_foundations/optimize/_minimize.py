@@ -70,6 +70,8 @@ class Case:
         The datafit works on the Gram matrix (``datafit.gram_form()``).
     sparse : bool
         ``X`` is a sparse matrix.
+    chunked : bool
+        The rows come in chunks (passes only: no row or column access).
     n_targets, n_features : int
 
     Examples
@@ -90,6 +92,7 @@ class Case:
     lipschitz: bool
     gram: bool
     sparse: bool
+    chunked: bool
     n_targets: int
     n_features: int
 
@@ -103,6 +106,7 @@ class Case:
             lipschitz=loss.lipschitz is not None,
             gram=datafit.gram_form() is not None,
             sparse=bool(datafit.sparse),
+            chunked=bool(datafit.chunked),
             n_targets=datafit.n_targets,
             n_features=datafit.n_features,
         )
@@ -126,6 +130,10 @@ NEEDS = {
         "the Gram matrix (the squared error with precompute=True or 'auto')",
     ),
     "data": (lambda c: not c.gram, "the data, not the Gram matrix (precompute=False)"),
+    "memory": (
+        lambda c: not c.chunked,
+        "the data in memory, not in chunks (it reads rows or columns)",
+    ),
     "lipschitz": (
         lambda c: c.lipschitz,
         "a step (step=) for a loss without a Lipschitz constant (Poisson)",
@@ -160,7 +168,7 @@ METHODS = {
                "proximal gradient with Armijo backtracking"),
         Method("gradient", proximal_gradient, ("lipschitz",),
                "proximal gradient with a constant step"),
-        Method("sgd", stochastic_gradient, ("data",),
+        Method("sgd", stochastic_gradient, ("data", "memory"),
                "mini-batch proximal stochastic gradient"),
     )
 }  # fmt: skip

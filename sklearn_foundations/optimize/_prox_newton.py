@@ -3,10 +3,11 @@ elastic-net penalty and one output: the quadratic model of the datafit plus
 the exact penalty over a working set of features, solved by coordinate
 descent on a small Gram matrix (dense ``X``) or by accelerated proximal
 gradient in the model's diagonal metric (sparse ``X``). The data are reached
-through the datafit's interface alone: ``curvature`` for the model's
-weights, ``columns(ws)`` for the working set's centered columns (their
-weighted Gram matrix, or their products), ``by_columns`` for storage that
-slices columns. Imports only numpy, the package's ``penalties``
+through the datafit's interface alone: ``model_hessian(Z, ws)`` for the
+model's matrix :math:`A_\mathcal{W}^\top H A_\mathcal{W}` (one pass over
+the working set's columns; one pass over chunked data), and for sparse
+``X`` ``curvature`` and ``columns(ws)`` (products with the working set's
+centered columns) and ``by_columns`` for storage that slices columns. Imports only numpy, the package's ``penalties``
 (soft-thresholding) and the standard library's thread pool (a CSR-to-CSC
 conversion beside the first gradient)."""
 
@@ -134,19 +135,16 @@ def prox_newton(
         for it in range(1, max_iter + 1):
             ws = _working_set(theta[:d, 0], violation[:d], ws_start)
             rows = np.append(ws, d) if datafit.fit_intercept else ws
-            h = datafit.curvature(Z)[:, 0]
-            view = datafit.columns(ws)
             delta = np.zeros_like(theta)
             if sparse:
+                view, h = datafit.columns(ws), datafit.curvature(Z)[:, 0]
                 delta[rows, 0], X_delta, L = _model_prox_gradient(
                     view, datafit.fit_intercept, h, grad[rows, 0], theta[rows, 0],
                     penalty.l1, penalty.l2, max_sweeps, optimality / 30 * scale[rows], L,
                 )  # fmt: skip
             else:
                 hess, g, k = _decoupled(
-                    _model_hessian(view, datafit.fit_intercept, h),
-                    grad[rows, 0],
-                    len(ws),
+                    datafit.model_hessian(Z, ws), grad[rows, 0], len(ws)
                 )
                 delta[rows, 0] = _model_descent(
                     hess, g, theta[rows, 0], penalty.l1, penalty.l2, len(ws),
@@ -195,17 +193,6 @@ def _working_set(w, violation, size_min):
     score[support] = np.inf
     top = np.argpartition(-score, size)[:size]
     return np.sort(top[score[top] > 0])
-
-
-def _model_hessian(view, intercept, h):
-    r""":math:`A^\top H A` for :math:`A = [X_c[:, \mathcal{W}], 1]`: one pass over
-    the working set's columns (dense ``X``; sparse ``X`` never forms it,
-    :func:`_model_prox_gradient`)."""
-    G = view.gram(h)
-    if not intercept:
-        return G
-    v = view.rmatvec(h)  # X_c^T h
-    return np.block([[G, v[:, None]], [v[None, :], np.array([[h.sum()]])]])
 
 
 def _decoupled(hess, grad, n_penalized):
