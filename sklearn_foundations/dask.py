@@ -121,17 +121,26 @@ def map_rows(X, fn, n_outputs=None, dtype=np.float64):
     """``fn`` on every row block of dask ``X``, lazily: a dask array with
     ``X``'s row chunks, 1-D when ``n_outputs`` is None, else
     ``(n_samples, n_outputs)``."""
+    names = None
     if _is_frame(X):
+        names = [str(c) for c in X.columns]
         X = X.to_dask_array()
     if n_outputs is None:
-        return X.map_blocks(_dense_rows(fn), drop_axis=1, dtype=dtype)
+        return X.map_blocks(_rows(fn, names), drop_axis=1, dtype=dtype)
     return X.map_blocks(
-        _dense_rows(fn), chunks=(X.chunks[0], (n_outputs,)), dtype=dtype
+        _rows(fn, names), chunks=(X.chunks[0], (n_outputs,)), dtype=dtype
     )
 
 
-def _dense_rows(fn):
+def _rows(fn, names):
+    """``fn`` on a block, as a DataFrame with the columns' names where the
+    input had them (the estimator checks them as in memory)."""
+
     def apply(block):
+        if names is not None:
+            import pandas as pd
+
+            block = pd.DataFrame(block, columns=names)
         return np.asarray(fn(block))
 
     return apply

@@ -1,5 +1,6 @@
 """NaiveBayesClassifier: Bayes' theorem with a distribution per column."""
 
+import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -7,6 +8,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._chunks import (
+    census,
+    check_census,
+    check_features,
+    is_lazy,
+    lazy_chunks,
+    lazy_rows,
+    set_features,
+)
 from ._compat import Interval, StrOptions, _fit_context, check_sample_weight
 from .probability import DISTRIBUTIONS, log_posterior, posterior
 
@@ -149,6 +159,8 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : NaiveBayesClassifier
         """
+        if is_lazy(X, y, sample_weight):  # a dask collection: one pass
+            return self._fit_chunks(lazy_chunks(X, y, sample_weight), None, True)
         return self._partial_fit(X, y, None, sample_weight, reset=True)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -170,19 +182,79 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
                     f"classes={np.unique(classes).tolist()} is not the same as on "
                     f"last call to partial_fit, was: {self.classes_.tolist()}."
                 )
+        if is_lazy(X, y, sample_weight):  # one pass, merged into the model
+            chunks = lazy_chunks(X, y, sample_weight)
+            return self._fit_chunks(chunks, None if first else self.classes_, first,
+                                    classes)  # fmt: skip
         return self._partial_fit(X, y, classes, sample_weight, reset=first)
+
+    def _fit_chunks(self, chunks, known=None, reset=True, classes=None):
+        """``fit`` (``reset``) or ``partial_fit`` on row chunks in one pass:
+        each chunk's distributions fitted on its own classes (its values
+        checked), merged in a fixed tree (classes united, statistics added,
+        Gaussian moments by Chan's formula): exactly the in-memory model."""
+        if reset:
+            set_features(self, chunks)
+            columns = self._resolve_columns(chunks.n_features)
+            protos = {name: self._make(name, columns[name]) for name in columns}
+        else:
+            check_features(self, chunks)
+            columns, protos = self.distribution_columns_, None
+        given = None if classes is None else np.unique(classes)
+        keep = all(d.keeps_float32 for d in self._declared())
+        dtype = chunks.dtype if keep and chunks.dtype == np.float32 else np.float64
+        setup = dict(
+            columns=columns, protos=protos or {
+                n: self._make(n, columns[n]) for n in columns
+            },
+            labels={n: self._labels(columns[n]) for n in columns},
+            known=known if known is not None else given, dtype=dtype,
+            owner=type(self).__name__,
+        )  # fmt: skip
+        reports, state = chunks.map_reduce(_nb_chunk, _merge_nb, setup=setup)
+        _raise_first(reports, chunks.feature_names)
+        if state is None:
+            raise ValueError(
+                "Sample weights must contain at least one non-zero number; "
+                "all sample_weight values are zero."
+            )
+        if not reset:  # merge into the model so far
+            old = (self.classes_, self.class_count_, self.distributions_, dtype)
+            state = _merge_states(old, state)
+        classes, class_count, dists, _ = state
+        self.classes_, self.distribution_columns_ = classes, columns
+        self.distributions_, self.class_count_ = dists, class_count
+        self._dtype = dtype
+        self._set_priors()
+        self._export_attributes()
+        self.n_passes_ = chunks.n_passes
+        return self
 
     def predict_joint_log_proba(self, X):
         r""":math:`\log P(x, k) = \log P(k) + \sum_j \log p_j(x_j \mid k)`."""
+        if is_lazy(X):
+            return self._lazy(X, self.predict_joint_log_proba)
         return self._output(self._joint_log_likelihood(X, constant=True))
 
     def predict_log_proba(self, X):
         """Log of the posterior class probabilities, by log-sum-exp."""
+        if is_lazy(X):
+            return self._lazy(X, self.predict_log_proba)
         return self._output(log_posterior(self._joint_log_likelihood(X)))
 
     def predict_proba(self, X):
         """Posterior class probabilities :math:`P(k \\mid x)`."""
+        if is_lazy(X):
+            return self._lazy(X, self.predict_proba)
         return self._output(posterior(self._joint_log_likelihood(X)))
+
+    def _lazy(self, X, method, per_class=True):
+        """``method`` on every block of dask ``X``, lazily."""
+        check_is_fitted(self)
+        check_features(self, lazy_chunks(X))
+        if per_class:
+            return lazy_rows(X, method, len(self.classes_), self._dtype)
+        return lazy_rows(X, method, None, self.classes_.dtype)
 
     def _output(self, values):
         """Float32 for a Gaussian model fitted on float32 data (as GaussianNB),
@@ -191,6 +263,8 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """The class of largest posterior probability."""
+        if is_lazy(X):
+            return self._lazy(X, self.predict, per_class=False)
         jll = self._joint_log_likelihood(X)
         return self.classes_[np.argmax(jll, axis=1)]
 
@@ -389,3 +463,100 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
 def _take(X, columns):
     """The columns of ``X`` a distribution models (None: all of them)."""
     return X if columns is None else X[:, columns]
+
+
+def _nb_chunk(X, y, w, index, setup):
+    """One chunk's census report and its model: the classes it holds, their
+    weights, and each distribution fitted on its columns (checked first; a
+    bad value is reported with its row, found by bisection on the rows)."""
+    report = census(X, None, w, index)
+    if report[0]["bad"] is not None or X.shape[0] == 0:
+        return report, None
+    dtype = setup["dtype"]
+    X = X if X.dtype == dtype else X.astype(dtype)
+    w = np.ones(X.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
+    known = setup["known"]
+    if known is None:
+        classes, idx = np.unique(y, return_inverse=True)
+    else:
+        classes = known
+        idx = np.minimum(np.searchsorted(known, y), len(known) - 1)
+        unknown = known[idx] != y
+        if np.any(unknown):
+            row = int(np.flatnonzero(unknown)[0])
+            report[0]["bad"] = ("label", row, None, (
+                f"The target label(s) {np.unique(y[unknown]).tolist()} in y do not "
+                f"exist in the initial classes {known.tolist()}"
+            ))  # fmt: skip
+            return report, None
+    Y = np.zeros((X.shape[0], len(classes)))
+    Y[np.arange(X.shape[0]), idx] = w
+    dists = {}
+    for name, proto in setup["protos"].items():
+        dist = copy.deepcopy(proto)
+        part = _take(X, setup["columns"][name])
+        labels = setup["labels"][name]
+        try:
+            dist.check(part, labels, fitting=True, owner=setup["owner"])
+        except ValueError as exc:
+            row = _first_bad_row(dist, part, labels, setup["owner"])
+            report[0]["bad"] = ("check", row, None, str(exc))
+            return report, None
+        dists[name] = dist.partial_fit(part, Y)
+    return report, (classes, Y.sum(axis=0), dists, dtype)
+
+
+def _first_bad_row(dist, part, labels, owner):
+    """The first row whose values ``dist.check`` rejects: bisection on the
+    prefixes of ``part`` (on the error path only)."""
+    lo, hi = 0, part.shape[0]  # check(part[:hi]) fails, check(part[:lo]) passes
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            dist.check(part[:mid], labels, fitting=True, owner=owner)
+            lo = mid
+        except ValueError:
+            hi = mid
+    return lo
+
+
+def _merge_states(a, b):
+    """Two models' union: classes united, counts and distributions merged."""
+    if a is None or b is None:
+        return a if b is None else b
+    classes = np.union1d(a[0], b[0])
+    rows_a, rows_b = np.searchsorted(classes, a[0]), np.searchsorted(classes, b[0])
+    K = len(classes)
+    count = np.zeros(K)
+    count[rows_a] += a[1]
+    count[rows_b] += b[1]
+    dists = {
+        n: a[2][n].merged(b[2][n], rows_a, rows_b, K, _width(a[2][n]), b[3])
+        for n in a[2]
+    }
+    return classes, count, dists, b[3]
+
+
+def _width(dist):
+    """The number of features a fitted distribution models."""
+    for name in ("feature_count_", "_mean", "n_categories_"):
+        if hasattr(dist, name):
+            return np.shape(getattr(dist, name))[-1]
+    raise AttributeError(f"{type(dist).__name__} has no statistics")
+
+
+def _merge_nb(a, b):
+    return a[0] + b[0], _merge_states(a[1], b[1])
+
+
+def _raise_first(reports, feature_names):
+    """The lowest bad chunk's error, by chunk and global row."""
+    starts = np.cumsum([0] + [r["rows"] for r in reports])[:-1]
+    for r in reports:
+        if r["bad"] is None:
+            continue
+        what, row, col, value = r["bad"]
+        where = f"chunk {r['index']}, row {starts[r['index']] + row} (global index)"
+        if what in ("check", "label"):
+            raise ValueError(f"{value} ({where}).")
+        check_census(reports, None, feature_names)

@@ -22,6 +22,7 @@ distribution cannot produce (naming the column and the value). This module impor
 numpy, scipy and, for blocks of rows, the package's ``linalg``.
 """
 
+import copy
 import warnings
 
 import numpy as np
@@ -255,12 +256,38 @@ class Distribution:
         """Whether, with these estimator parameters, ``X`` must be ``>= 0``."""
         return cls.non_negative
 
+    # per-class sufficient statistics (class axis first) that add up across
+    # chunks, and per-feature ones whose maximum is kept
+    statistics = ()
+    maxima = ()
+
+    def merged(self, other, rows, other_rows, n_classes, n_features, dtype):
+        """The distribution fitted on the data of ``self`` and ``other``
+        (fitted on chunks whose classes sit at ``rows`` and ``other_rows`` of
+        the ``n_classes`` merged ones): statistics added (maxima kept), the
+        fitted attributes derived again by a ``partial_fit`` on no rows."""
+        out = copy.deepcopy(self)
+        for name in self.statistics:
+            setattr(out, name, _placed(getattr(self, name), rows, n_classes)
+                    + _placed(getattr(other, name), other_rows, n_classes))  # fmt: skip
+        for name in self.maxima:
+            setattr(out, name, np.maximum(getattr(self, name), getattr(other, name)))
+        return out._derive(n_classes, n_features, dtype)
+
+    def _derive(self, n_classes, n_features, dtype):
+        """The fitted attributes from the statistics: a ``partial_fit`` on no
+        rows adds nothing and derives them again."""
+        return self.partial_fit(
+            np.zeros((0, n_features), dtype=dtype), np.zeros((0, n_classes))
+        )
+
 
 class _Counts(Distribution):
     """Shared by the count distributions: non-negative input, Y^T X statistics."""
 
     sparse = True
     non_negative = True
+    statistics = ("class_count_", "feature_count_")
 
     def check(self, X, names=None, fitting=False, owner=None):
         values = X.data if sp.issparse(X) else X
@@ -340,6 +367,16 @@ class Gaussian(Distribution):
     keeps_float32 = True
     fitted_attributes = ("theta_", "var_", "epsilon_")
     expanded_limit = 1e4
+
+    def merged(self, other, rows, other_rows, n_classes, n_features, dtype):
+        """Chan's merge of the per-class (weight, mean, M2) of two chunks."""
+        out = copy.deepcopy(self)
+        a = [_placed(v, rows, n_classes)
+             for v in (self.class_count_, self._mean, self._m2)]  # fmt: skip
+        b = [_placed(v, other_rows, n_classes)
+             for v in (other.class_count_, other._mean, other._m2)]  # fmt: skip
+        out.class_count_, out._mean, out._m2 = _merge(*a, *b)
+        return out._finalize(dtype)
 
     def __init__(self, var_smoothing=1e-9):
         self.var_smoothing = var_smoothing
@@ -646,6 +683,7 @@ class Binomial(_Counts):
 
     name = "binomial"
     parameters = ("alpha", "n_trials")
+    maxima = ("n_trials_",)
     fitted_attributes = ("feature_count_", "n_trials_", "prob_")
 
     def __init__(self, alpha=1.0, n_trials=None):
@@ -748,6 +786,23 @@ class Categorical(Distribution):
 
     name = "categorical"
     parameters = ("alpha", "min_categories")
+
+    def merged(self, other, rows, other_rows, n_classes, n_features, dtype):
+        """Counts per category added, each feature's categories padded to
+        the larger number."""
+        out = copy.deepcopy(self)
+        out.class_count_ = _placed(self.class_count_, rows, n_classes) + _placed(
+            other.class_count_, other_rows, n_classes
+        )
+        out.n_categories_ = np.maximum(self.n_categories_, other.n_categories_)
+        out.category_count_ = [
+            _padded(_placed(a, rows, n_classes), m)
+            + _padded(_placed(b, other_rows, n_classes), m)
+            for a, b, m in zip(self.category_count_, other.category_count_,
+                               out.n_categories_, strict=True)
+        ]  # fmt: skip
+        return out._derive(n_classes, n_features, dtype)
+
     non_negative = True
     categorical = True
     fitted_attributes = ("category_count_", "feature_log_prob_", "n_categories_")
@@ -822,6 +877,20 @@ class Categorical(Distribution):
         for j, log_prob in enumerate(self.feature_log_prob_):
             out += log_prob[:, X[:, j]].T
         return out
+
+
+def _placed(stat, rows, n_classes):
+    """A per-class statistic with its rows at ``rows`` of ``n_classes``."""
+    out = np.zeros((n_classes,) + np.shape(stat)[1:])
+    out[rows] = stat
+    return out
+
+
+def _padded(counts, m):
+    """Category counts padded with zero columns to ``m`` categories."""
+    out = np.zeros((counts.shape[0], m))
+    out[:, : counts.shape[1]] = counts
+    return out
 
 
 DISTRIBUTIONS = {

@@ -201,3 +201,68 @@ def test_logistic_chunks_check_the_classes_and_values():
     X[451, 1] = np.nan
     with pytest.raises(ValueError, match=r"chunk 3, row 451 \(global index\)"):
         LogisticRegression()._fit_chunks(NumpyChunks(X, y, w, [150, 151, 400]))
+
+
+def _mixed(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([
+        rng.normal(size=n), rng.poisson(3, n), rng.integers(0, 4, n),
+        rng.binomial(5, 0.3, n), rng.integers(0, 2, n),
+    ]).astype(float)  # fmt: skip
+    y = rng.choice(["a", "b", "c"], n)
+    order = np.argsort(y == "c", kind="stable")  # the first chunks lack "c"
+    return X[order], y[order], rng.uniform(0.1, 2, n)
+
+
+MIXED = {"gaussian": [0], "poisson": [1], "categorical": [2], "binomial": [3],
+         "bernoulli": [4]}  # fmt: skip
+
+
+@pytest.mark.parametrize("distribution", [MIXED, "gaussian", "multinomial"], ids=str)
+def test_naive_bayes_on_chunks_is_the_in_memory_fit_in_one_pass(distribution):
+    from sklearn_foundations import NaiveBayesClassifier
+
+    X, y, w = _mixed()
+    X = X if distribution is MIXED else np.abs(X)
+    memory = NaiveBayesClassifier(distribution=distribution).fit(X, y, w)
+    chunks = NumpyChunks(X, y, w, [100, 101, 250])
+    chunked = NaiveBayesClassifier(distribution=distribution)._fit_chunks(chunks)
+    np.testing.assert_array_equal(chunked.classes_, memory.classes_)
+    np.testing.assert_allclose(chunked.class_count_, memory.class_count_, rtol=1e-12)
+    for name in ("theta_", "var_", "feature_log_prob_", "rate_", "prob_"):
+        if hasattr(memory, name) and not isinstance(getattr(memory, name), list):
+            np.testing.assert_allclose(
+                getattr(chunked, name), getattr(memory, name), rtol=1e-12
+            )
+    np.testing.assert_allclose(
+        chunked.predict_log_proba(X), memory.predict_log_proba(X), atol=1e-12
+    )
+    assert chunked.n_passes_ == 1
+
+
+def test_naive_bayes_partial_fit_on_chunks_adds_up():
+    from sklearn_foundations import NaiveBayesClassifier
+
+    X, y, w = _mixed()
+    whole = NaiveBayesClassifier(distribution=MIXED).fit(X, y, w)
+    parts = NaiveBayesClassifier(distribution=MIXED)
+    parts._fit_chunks(NumpyChunks(X[:200], y[:200], w[:200], 3), None, True,
+                      classes=["a", "b", "c"])  # fmt: skip
+    parts._fit_chunks(NumpyChunks(X[200:], y[200:], w[200:], 2), parts.classes_, False)
+    np.testing.assert_allclose(
+        parts.predict_log_proba(X), whole.predict_log_proba(X), atol=1e-12
+    )
+
+
+def test_naive_bayes_chunks_name_the_bad_row():
+    from sklearn_foundations import NaiveBayesClassifier
+
+    X, y, w = _mixed()
+    X = X.copy()
+    X[300, 1] = -2.0
+    with pytest.raises(
+        ValueError, match=r"feature 1 has the value -2.*chunk 3, row 300"
+    ):
+        NaiveBayesClassifier(distribution=MIXED)._fit_chunks(
+            NumpyChunks(X, y, w, [100, 101, 250])
+        )

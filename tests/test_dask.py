@@ -146,3 +146,29 @@ def test_logistic_on_dask_equals_the_chunked_fit_with_lazy_outputs():
     assert isinstance(labels, da.Array)
     np.testing.assert_array_equal(labels.compute(), fitted.predict(X))
     assert fitted.score(dX, dy) == pytest.approx(fitted.score(X, y), rel=1e-12)
+
+
+def test_naive_bayes_on_dask_frames_by_column_name():
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    from sklearn_foundations import NaiveBayesClassifier
+
+    rng = np.random.default_rng(2)
+    n = 300
+    df = pd.DataFrame({"height": rng.normal(170, 10, n), "visits": rng.poisson(2, n)})
+    y = pd.Series(rng.choice(["x", "y"], n))
+    dist = {"gaussian": ["height"], "poisson": ["visits"]}
+    ddf, dy = dd.from_pandas(df, npartitions=3), dd.from_pandas(y, npartitions=3)
+    fitted = NaiveBayesClassifier(distribution=dist).fit(ddf, dy)
+    memory = NaiveBayesClassifier(distribution=dist).fit(df, y)
+    np.testing.assert_allclose(fitted.theta_, memory.theta_, rtol=1e-12)
+    np.testing.assert_allclose(fitted.rate_, memory.rate_, rtol=1e-12)
+    proba = fitted.predict_proba(ddf)
+    np.testing.assert_allclose(proba.compute(), memory.predict_proba(df), atol=1e-12)
+    # partial_fit over two dask arrays equals fit on both
+    X = df.to_numpy()
+    parts = NaiveBayesClassifier(distribution={"gaussian": [0], "poisson": [1]})
+    parts.partial_fit(da.from_array(X[:150], chunks=50), y[:150].to_numpy(),
+                      classes=["x", "y"])  # fmt: skip
+    parts.partial_fit(da.from_array(X[150:], chunks=70), y[150:].to_numpy())
+    np.testing.assert_allclose(parts.theta_, memory.theta_, rtol=1e-12)
