@@ -138,7 +138,7 @@ class NumpyChunks(Chunks):
             )
 
 
-def census(X, y, w, index):
+def census(X, y, w, index, y_min=None):
     """What the client needs to know of a chunk's values, in one small
     report: its rows and weight sum, and the first non-finite entry of ``X``
     or ``y`` and the first negative weight (row within the chunk, column)."""
@@ -149,6 +149,9 @@ def census(X, y, w, index):
     elif y is not None and not np.all(np.isfinite(y)):
         row = int(np.flatnonzero(~np.isfinite(np.reshape(y, (len(y), -1))).all(1))[0])
         report["bad"] = ("y", row, None, float(np.ravel(y[row])[0]))
+    elif y_min is not None and np.any(y < y_min):
+        row = int(np.flatnonzero(np.reshape(y < y_min, (len(y), -1)).any(1))[0])
+        report["bad"] = ("y range", row, y_min, float(np.ravel(y[row])[0]))
     elif w is not None and np.any(w < 0):
         row = int(np.flatnonzero(w < 0)[0])
         report["bad"] = ("sample_weight", row, None, float(w[row]))
@@ -190,6 +193,12 @@ def check_census(reports, offsets=None, feature_names=None):
                 f"{name}. Remove or impute those rows (e.g. with dask's "
                 "dropna or a SimpleImputer fitted beforehand)."
             )
+        if what == "y range":
+            raise ValueError(
+                f"Some value(s) of y are out of the valid range of the loss, y >= "
+                f"{col:g}: {value} in {where}. Poisson regression models counts; "
+                "use loss='squared_error' for signed targets."
+            )
         if what == "y":
             raise ValueError(
                 f"Input y contains NaN or infinity: {value} in {where}. Remove "
@@ -202,12 +211,12 @@ def check_census(reports, offsets=None, feature_names=None):
     return [r["rows"] for r in reports], [r["weight"] for r in reports]
 
 
-def moments(X, y, w, index, fit_intercept=True):
+def moments(X, y, w, index, fit_intercept=True, y_min=None):
     r"""A chunk's weight sum :math:`W_b`, means :math:`\bar{x}_b, \bar{y}_b`
     and, about them, :math:`G_b = X_c^\top W X_c`, :math:`Q_b = X_c^\top W y_c`
     and :math:`C_b = \tfrac12 \sum_i w_i \|y_{c,i}\|^2` (uncentered, means
     zero, without intercept); with the census report."""
-    report = census(X, y, w, index)
+    report = census(X, y, w, index, y_min)
     if X.shape[0] == 0:  # an empty chunk (after a filter): nothing to add
         return report, None
     w = np.ones(X.shape[0], dtype=X.dtype) if w is None else w.astype(X.dtype)

@@ -112,9 +112,42 @@ def test_the_lowest_bad_chunk_is_reported():
 
 def test_unsupported_cases_say_what_to_do():
     X, y, _ = _data()
-    for params in (dict(loss="huber"), dict(batch_size=10), dict(early_stopping=True)):
+    for params in (dict(batch_size=10), dict(early_stopping=True)):
         with pytest.raises(NotImplementedError, match="partial_fit"):
             GradientDescentRegressor(**params)._fit_chunks(NumpyChunks(X, y))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(loss="huber", epsilon=1.0),
+        dict(loss="huber", penalty="l1", alpha=0.01),
+        dict(loss="poisson"),
+        dict(loss="poisson", penalty="l1", alpha=0.01),
+        dict(precompute=False, penalty="elasticnet", alpha=0.05),
+    ],
+    ids=str,
+)
+def test_regressor_losses_on_chunks_take_the_in_memory_path(params):
+    X, y, w = _data(d=6)
+    if params["loss" if "loss" in params else "precompute"] == "poisson":
+        y = np.random.default_rng(1).poisson(np.exp(y / np.std(y))).astype(float)
+    memory = GradientDescentRegressor(tol=1e-8, **params).fit(X, y, sample_weight=w)
+    chunked = GradientDescentRegressor(tol=1e-8, **params)._fit_chunks(
+        NumpyChunks(X, y, w, BOUNDARIES)
+    )
+    _close(memory.coef_, chunked.coef_, 1e-8)
+    assert chunked.n_iter_ == memory.n_iter_
+
+
+def test_poisson_counts_are_checked_in_the_pass():
+    X, _, _ = _data()
+    y = np.random.default_rng(0).poisson(3, len(X)).astype(float)
+    y[333] = -1.0
+    with pytest.raises(ValueError, match=r"y >= 0: -1.0 in chunk 2, row 333"):
+        GradientDescentRegressor(loss="poisson")._fit_chunks(
+            NumpyChunks(X, y, None, BOUNDARIES)
+        )
 
 
 @pytest.mark.parametrize("sparse", [False, True])

@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._chunks import (
+    ChunkedDatafit,
     check_census,
     check_features,
     is_lazy,
@@ -29,7 +30,7 @@ from .._compat import (
     _fit_context,
     check_sample_weight,
 )
-from ..datafits import LinearDatafit, QuadraticDatafit, make_datafit
+from ..datafits import LinearDatafit, QuadraticDatafit, _positive, make_datafit
 from ..losses import (
     HalfPoissonDeviance,
     HalfSquaredError,
@@ -56,6 +57,8 @@ from ._base import (
 )
 
 _DTYPES = [np.float64, np.float32]
+# chunked fits form a d x d matrix in their first pass up to this many features
+_CHUNKED_MAX_FEATURES = 4096
 _LOSSES = {
     "squared_error": lambda epsilon: HalfSquaredError(),
     "huber": Huber,
@@ -382,25 +385,26 @@ class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimat
         values checked in the same pass), then the solver table on the Gram
         form, as in memory: one pass whatever the penalty."""
         loss = self._loss()
-        if not loss.quadratic or self._is_stochastic() or self.early_stopping:
+        if self._is_stochastic() or self.early_stopping:
             raise NotImplementedError(
-                "On chunked (dask) data GradientDescentRegressor fits the squared "
-                "error with the full batch (one pass for the Gram matrix); got "
-                f"loss={self.loss!r}, batch_size={self.batch_size!r}, "
-                f"learning_rate={self.learning_rate!r}, early_stopping="
-                f"{self.early_stopping!r}. Mini-batches and early stopping need "
-                "random rows across chunks: call partial_fit chunk by chunk, or "
-                "fit in memory."
+                "On chunked (dask) data GradientDescentRegressor fits with the full "
+                f"batch; got batch_size={self.batch_size!r}, learning_rate="
+                f"{self.learning_rate!r}, early_stopping={self.early_stopping!r}. "
+                "Mini-batches and early stopping need random rows across chunks: "
+                "call partial_fit, which takes the chunks in order, or fit in "
+                "memory."
             )
-        if self.precompute is False:
+        if chunks.n_features > _CHUNKED_MAX_FEATURES:
             raise NotImplementedError(
-                "precompute=False on chunked data: the fit forms the Gram matrix "
-                "in one pass; use precompute='auto'."
+                f"On chunked data the fit forms a {chunks.n_features} x "
+                f"{chunks.n_features} matrix in its first pass, up to "
+                f"{_CHUNKED_MAX_FEATURES} features; reduce the features first."
             )
         set_features(self, chunks)
         self._y_ndim = getattr(chunks.y, "ndim", 1)
+        y_min = 0.0 if type(loss) is HalfPoissonDeviance else None
         reports, stats = chunks.map_reduce(
-            moments, merge_moments, fit_intercept=self.fit_intercept
+            moments, merge_moments, fit_intercept=self.fit_intercept, y_min=y_min
         )
         check_census(reports, None, chunks.feature_names)
         if stats is None:
@@ -409,11 +413,16 @@ class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimat
                 "all sample_weight values are zero."
             )
         W, x_mean, y_mean, G, Q, C = stats
-        datafit = QuadraticDatafit(G / W, Q / W, y_mean, C / W, self.fit_intercept)
-        datafit.x_mean = x_mean if self.fit_intercept else None
-        x_mean, d = datafit.x_mean, chunks.n_features
+        x_mean, d = (x_mean if self.fit_intercept else None), chunks.n_features
+        if loss.quadratic and self.precompute is not False:  # the Gram form
+            datafit = QuadraticDatafit(G / W, Q / W, y_mean, C / W, self.fit_intercept)
+            datafit.x_mean = x_mean
+        else:  # passes: value and gradient (and Hessian) per pass
+            datafit = self._chunked_datafit(chunks, loss, W, x_mean, G, Q.shape[1])
+        loss.check_y(y_mean[None, :], np.ones(1))  # a positive mean (Poisson)
+        start = loss.intercept_start(y_mean[None, :], np.ones(1))
         theta0 = self._initial_theta(
-            (Q.shape[1], d), chunks.dtype, y_mean if self.fit_intercept else None,
+            (Q.shape[1], d), chunks.dtype, start if self.fit_intercept else None,
             x_mean, coef_init, intercept_init,
         )  # fmt: skip
         y_rms = float(np.sqrt(max(2 * C / W + float(y_mean @ y_mean), 0.0)))
@@ -430,6 +439,19 @@ class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimat
         self.n_passes_ = chunks.n_passes
         done()
         return self
+
+    def _chunked_datafit(self, chunks, loss, W, x_mean, G, n_targets):
+        """The datafit of a non-quadratic loss on chunks, its metric from the
+        first pass's Gram matrix (its diagonal)."""
+        dtype = chunks.dtype
+        D = _positive(np.diag(G) / W, x_mean, dtype)
+        metric = np.append(D, 1.0) if self.fit_intercept else D
+        setup = dict(loss=loss, W=W, x_mean=x_mean, fit_intercept=self.fit_intercept,
+                     dtype=dtype)  # fmt: skip
+        return ChunkedDatafit(
+            loss, chunks, _regression_datafit, setup, metric=metric, x_mean=x_mean,
+            n_targets=n_targets, fit_intercept=self.fit_intercept,
+        )  # fmt: skip
 
     def _check_every_coefficient_moved(self, datafit, theta0, theta, y_rms):
         """A mini-batch schedule stops on a plateau of the objective, which a
@@ -954,3 +976,16 @@ def _stable_step_hint(datafit):
 
 def _nothing():
     pass
+
+
+def _regression_datafit(X, y, w, setup):
+    """A chunk's datafit: its weights over the global sum, the global mean
+    (the squared error's curvature with ``curvature_one``, for the Lipschitz
+    constant)."""
+    dtype = setup["dtype"]
+    X = X if X.dtype == dtype else X.astype(dtype)
+    y = np.reshape(y, (X.shape[0], -1)).astype(dtype)
+    w = np.ones(X.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
+    s = (w / setup["W"]).astype(dtype)
+    loss = HalfSquaredError() if setup.get("curvature_one") else setup["loss"]
+    return LinearDatafit(loss, X, y, s, setup["x_mean"], setup["fit_intercept"])
