@@ -113,6 +113,15 @@ class DaskChunks(Chunks):
             parts = merged
         return dask.compute(parts[0])[0]
 
+    def blocks(self):
+        """The chunks in order, computed one at a time (one pass, each chunk
+        on the client in turn: for work that must see them in sequence)."""
+        for x, y, w in zip(*self._delayed_blocks(), strict=True):
+            X, y, w = dask.compute(x, y, w)
+            yield (X if sp.issparse(X) else np.asarray(X),
+                   None if y is None else np.asarray(y),
+                   None if w is None else np.asarray(w))  # fmt: skip
+
     def map_blocks(self, fn):
         return map_rows(self.X, fn)
 

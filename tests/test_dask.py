@@ -172,3 +172,14 @@ def test_naive_bayes_on_dask_frames_by_column_name():
                       classes=["x", "y"])  # fmt: skip
     parts.partial_fit(da.from_array(X[150:], chunks=70), y[150:].to_numpy())
     np.testing.assert_allclose(parts.theta_, memory.theta_, rtol=1e-12)
+
+
+def test_regressor_partial_fit_takes_the_chunks_in_order():
+    X, y, w = _data()
+    dX, dy, dw = _dask(X, y, w)
+    chained = GradientDescentRegressor(random_state=0).partial_fit(dX, dy, dw)
+    memory = GradientDescentRegressor(random_state=0)
+    for a, b in zip(np.cumsum((0,) + CHUNKS)[:-1], np.cumsum(CHUNKS), strict=True):
+        memory.partial_fit(X[a:b], y[a:b], w[a:b])
+    np.testing.assert_array_equal(chained.coef_, memory.coef_)
+    assert chained.t_ == memory.t_

@@ -440,6 +440,16 @@ class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimat
         done()
         return self
 
+    def _partial_fit_chunks(self, chunks):
+        """``partial_fit`` on each chunk in order, as the same calls on the
+        chunks in memory would (one chunk on the client at a time)."""
+        passes = 0 if not hasattr(self, "coef_") else getattr(self, "n_passes_", 0)
+        for X_b, y_b, w_b in chunks.blocks():
+            if X_b.shape[0]:
+                self.partial_fit(X_b, y_b, w_b)
+        self.n_passes_ = passes + 1
+        return self
+
     def _chunked_datafit(self, chunks, loss, W, x_mean, G, n_targets):
         """The datafit of a non-quadratic loss on chunks, its metric from the
         first pass's Gram matrix (its diagonal)."""
@@ -502,6 +512,8 @@ class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimat
         -------
         self : GradientDescentRegressor
         """
+        if is_lazy(X, y, sample_weight):  # the chunks in order, one at a time
+            return self._partial_fit_chunks(lazy_chunks(X, y, sample_weight))
         first = not hasattr(self, "coef_")
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, first)
         if not first and y.shape[1] != np.atleast_2d(self.coef_).shape[0]:
