@@ -127,7 +127,7 @@ class NumpyChunks(Chunks):
         self.y, self.sample_weight = y, sample_weight
         self.n_chunks = len(self._edges) - 1
         self.n_features, self.dtype = X.shape[1], X.dtype
-        self.row_counts = list(np.diff(self._edges))
+        self.row_counts = [int(c) for c in np.diff(self._edges)]
 
     def blocks(self):
         for a, b in zip(self._edges[:-1], self._edges[1:], strict=True):

@@ -11,12 +11,16 @@ in-memory fit, and a model fitted here pickles and predicts on NumPy input as
 usual. Outputs on dask input (``predict``, ``transform``, ...) are lazy dask
 arrays; ``n_passes_`` says how many passes the fit made.
 
-A pass runs as a plain dask graph (``X.to_delayed()``, one delayed kernel per
-block and a delayed merge tree, computed once): it works on every scheduler,
-the distributed one included when a client is active, and reads each chunk
-once per pass. Persisting ``X`` (``X = X.persist()``) when it fits in the
-workers' memory makes iterative fits faster; passes over data on storage
-re-read them.
+A pass runs on one of two backends (:func:`set_backend`): with a
+``distributed`` client active and ``X`` persisted on the cluster, as
+**futures** (``client.map`` of the kernel over the blocks' futures, then one
+task for the merge tree: about half the overhead of a graph); otherwise as a
+plain dask **graph** (``X.to_delayed()``, one delayed kernel per block and a
+delayed merge tree, computed once), which works on every scheduler and reads
+each chunk once per pass. Both merge in the same tree, so they give the same
+bits. Persisting ``X`` (``X = X.persist()``) when it fits in the workers'
+memory makes iterative fits faster; passes over data on storage re-read
+them.
 
 This module imports dask; the package imports it only when it is given a
 dask collection (``pip install "sklearn-foundations[dask]"``).
@@ -36,7 +40,27 @@ except ImportError as exc:  # pragma: no cover - the optional extra
 
 from ._chunks import Chunks
 
-__all__ = ["DaskChunks", "map_rows"]
+__all__ = ["DaskChunks", "map_rows", "set_backend"]
+
+_BACKEND = {"name": "auto"}
+
+
+def set_backend(name):
+    """How passes run: "auto" (futures when a ``distributed`` client is
+    active and the data are persisted on it, else a graph), "futures" or
+    "graph"; returns the previous setting.
+
+    Examples
+    --------
+    >>> from sklearn_foundations.dask import set_backend
+    >>> previous = set_backend("graph")
+    >>> set_backend(previous)
+    'graph'
+    """
+    if name not in ("auto", "futures", "graph"):
+        raise ValueError(f"backend={name!r}; choose 'auto', 'futures' or 'graph'.")
+    previous, _BACKEND["name"] = _BACKEND["name"], name
+    return previous
 
 
 class DaskChunks(Chunks):
@@ -94,9 +118,17 @@ class DaskChunks(Chunks):
         return xs, ys, ws
 
     def map_reduce(self, kernel, merge, **broadcast):
-        """One pass as a dask graph: a delayed kernel per block and a delayed
-        merge tree by chunk index, computed once."""
+        """One pass: on the cluster's futures, or as a dask graph (a delayed
+        kernel per block and a delayed merge tree by chunk index)."""
         self.n_passes += 1
+        futures = self._futures()
+        if futures is not None:
+            client, xs, ys, ws = futures
+            parts = client.map(
+                _run, [kernel] * len(xs), xs, ys, ws, range(len(xs)),
+                [broadcast] * len(xs), pure=False, retries=0,
+            )  # fmt: skip
+            return client.submit(_tree, parts, merge, pure=False).result()
         xs, ys, ws = self._delayed_blocks()
         run = dask.delayed(_run, pure=True)
         parts = [
@@ -112,6 +144,38 @@ class DaskChunks(Chunks):
                 merged.append(parts[-1])
             parts = merged
         return dask.compute(parts[0])[0]
+
+    def _futures(self):
+        """(client, futures of the blocks of X, y, w) when the futures backend
+        applies, else None."""
+        if _BACKEND["name"] == "graph":
+            return None
+        try:
+            from distributed import futures_of, get_client
+
+            client = get_client()
+        except (ImportError, ValueError):
+            if _BACKEND["name"] == "futures":
+                raise ValueError(
+                    "The futures backend needs an active distributed Client."
+                ) from None
+            return None
+        found = []
+        for a in (self.X, self.y, self.sample_weight):
+            if a is None:
+                found.append([None] * self.n_chunks)
+                continue
+            by_key = {f.key: f for f in futures_of(a)}
+            keys = [k[0] if isinstance(k, list) else k for k in a.__dask_keys__()]
+            if not hasattr(a, "chunks") or any(k not in by_key for k in keys):
+                if _BACKEND["name"] == "futures":
+                    raise ValueError(
+                        "The futures backend needs X, y and sample_weight "
+                        "persisted on the cluster: X = X.persist()."
+                    )
+                return None
+            found.append([by_key[k] for k in keys])
+        return (client, *found)
 
     def blocks(self):
         """The chunks in order, computed one at a time (one pass, each chunk
@@ -153,6 +217,13 @@ def _rows(fn, names):
         return np.asarray(fn(block))
 
     return apply
+
+
+def _tree(parts, merge):
+    """The merge tree, in one task on the cluster."""
+    from ._chunks import tree_merge
+
+    return tree_merge(parts, merge)
 
 
 def _run(kernel, X, y, w, index, broadcast):

@@ -108,21 +108,61 @@ def test_a_bad_value_is_named_by_chunk_and_row():
         GradientDescentRegressor().fit(_data()[0], y).predict(dX[:, :5])
 
 
-def test_on_a_local_cluster_bitwise_equal():
+def test_on_a_local_cluster_bitwise_equal_on_both_backends():
     distributed = pytest.importorskip("distributed")
+    from sklearn_foundations import LogisticRegression
+    from sklearn_foundations.dask import set_backend
+
     X, y, w = _data()
+    labels = (y > np.median(y)).astype(int)
     dX, dy, dw = _dask(X, y, w)
-    local = GradientDescentRegressor(penalty="l1", alpha=0.05).fit(dX, dy, dw)
+    dl = da.from_array(labels, chunks=(CHUNKS,))
+    local = GradientDescentRegressor(loss="huber", random_state=0).fit(dX, dy, dw)
+    local_clf = LogisticRegression(l1_ratio=1.0, C=0.1).fit(dX, dl, dw)
+    local_pca = PowerIterationPCA(n_components=2, random_state=0).fit(dX)
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
     ) as cluster, distributed.Client(cluster):  # fmt: skip
-        remote = GradientDescentRegressor(penalty="l1", alpha=0.05).fit(dX, dy, dw)
-        pca = PowerIterationPCA(n_components=2, random_state=0).fit(dX.persist())
-    np.testing.assert_array_equal(remote.coef_, local.coef_)
-    local_pca = PowerIterationPCA(n_components=2, random_state=0).fit(dX)
+        graph = GradientDescentRegressor(loss="huber", random_state=0).fit(dX, dy, dw)
+        pX, py, pw, pl = dX.persist(), dy.persist(), dw.persist(), dl.persist()
+        pca = PowerIterationPCA(n_components=2, random_state=0).fit(pX)
+        previous = set_backend("futures")
+        try:
+            futures = GradientDescentRegressor(loss="huber", random_state=0).fit(
+                pX, py, pw
+            )
+            clf = LogisticRegression(l1_ratio=1.0, C=0.1).fit(pX, pl, pw)
+            with pytest.raises(ValueError, match="persisted"):
+                GradientDescentRegressor().fit(dX, dy)
+        finally:
+            set_backend(previous)
+    np.testing.assert_array_equal(graph.coef_, local.coef_)
+    np.testing.assert_array_equal(futures.coef_, local.coef_)
+    np.testing.assert_array_equal(clf.coef_, local_clf.coef_)
     np.testing.assert_array_equal(
         pca.explained_variance_, local_pca.explained_variance_
     )
+    assert futures.n_passes_ == local.n_passes_ > 1
+
+
+def test_with_worker_processes():
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    X, y, w = _data()
+    dX, dy, dw = _dask(X, y, w)
+    local = GradientDescentRegressor(penalty="l1", alpha=0.05).fit(dX, dy, dw)
+    with dask.config.set({"distributed.worker.multiprocessing-method": "fork"}):
+        with distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True,
+            dashboard_address=None, silence_logs=40,
+        ) as cluster, distributed.Client(cluster):  # fmt: skip
+            remote = GradientDescentRegressor(penalty="l1", alpha=0.05).fit(dX, dy, dw)
+            Xb = X.copy()
+            Xb[260, 2] = np.nan
+            with pytest.raises(ValueError, match=r"chunk 2, row 260"):
+                GradientDescentRegressor().fit(_dask(Xb, y)[0], dy)
+    np.testing.assert_array_equal(remote.coef_, local.coef_)
 
 
 def test_logistic_on_dask_equals_the_chunked_fit_with_lazy_outputs():
