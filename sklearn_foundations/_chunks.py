@@ -463,3 +463,26 @@ class ChunkedDatafit:
         op = H[:d, :d] if metric is None else _scaled(H[:d, :d], metric[:d])
         lam = largest_eigenvalue(op, random_state=random_state)
         return self.loss.lipschitz * (max(lam, 1.0) if self.fit_intercept else lam)
+
+
+def accuracy(chunks, predict):
+    """The weighted share of right predictions, in one pass of sums."""
+    right, total = chunks.map_reduce(
+        _accuracy_sums, _add_pairs, predict=predict, names=chunks.feature_names
+    )
+    return right / total
+
+
+def _accuracy_sums(X, y, w, index, predict, names=None):
+    """A chunk's weighted count of right predictions and its weight (the
+    block as a DataFrame with the columns' names, where the input had them)."""
+    if names is not None:
+        import pandas as pd
+
+        X = pd.DataFrame(X, columns=names)
+    w = np.ones(len(y)) if w is None else np.asarray(w, dtype=np.float64)
+    return float(w @ (predict(X) == y)), float(w.sum())
+
+
+def _add_pairs(a, b):
+    return a[0] + b[0], a[1] + b[1]

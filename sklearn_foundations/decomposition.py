@@ -319,8 +319,17 @@ class PowerIterationPCA(
         r"""Back to feature space: :math:`\hat{x} = z V_k^\top + \bar{x}`
         (:math:`z` times :math:`\sqrt{\lambda}` first when whitening)."""
         check_is_fitted(self)
-        Z = check_array(X, dtype=_DTYPES, input_name="X")
-        if Z.shape[1] != self.n_components_:
+        if is_lazy(X):  # a lazy dask array of components, block by block
+            if X.shape[1] != self.n_components_:
+                raise ValueError(
+                    f"X has {X.shape[1]} columns, but inverse_transform takes the "
+                    f"{self.n_components_} components that transform returns."
+                )
+            return lazy_rows(X, self._inverse_block, self.n_features_in_)
+        return self._inverse_block(check_array(X, dtype=_DTYPES, input_name="X"))
+
+    def _inverse_block(self, Z):
+        if Z.shape[1] != self.n_components_:  # (checked on the client for dask)
             raise ValueError(
                 f"X has {Z.shape[1]} columns, but inverse_transform takes the "
                 f"{self.n_components_} components that transform returns."
@@ -379,7 +388,16 @@ class PowerIterationPCA(
         return log_like - 0.5 * (X.shape[1] * np.log(2 * np.pi) - logdet)
 
     def score(self, X, y=None):
-        """Mean log-likelihood of the samples under probabilistic PCA."""
+        """Mean log-likelihood of the samples under probabilistic PCA (on
+        dask input one pass of sums)."""
+        if is_lazy(X):
+            chunks = lazy_chunks(X)
+            check_features(self, chunks)
+            total, n = chunks.map_reduce(
+                _log_likelihood_sums, lambda a, b: (a[0] + b[0], a[1] + b[1]),
+                score=self._score_block,
+            )  # fmt: skip
+            return total / n
         return float(np.mean(self.score_samples(X)))
 
     @property
@@ -535,3 +553,8 @@ def _truncate(result, k):
     result.eigenvectors = result.eigenvectors[:, :k]
     result.residuals = result.residuals[:k]
     return result
+
+
+def _log_likelihood_sums(X, y, w, index, score):
+    """A chunk's sum of log-likelihoods and its number of rows."""
+    return float(np.sum(score(X))), X.shape[0]

@@ -9,6 +9,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._chunks import (
+    accuracy,
     census,
     check_census,
     check_features,
@@ -247,6 +248,15 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
         if is_lazy(X):
             return self._lazy(X, self.predict_proba)
         return self._output(posterior(self._joint_log_likelihood(X)))
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy, weighted by ``sample_weight``; on dask input one
+        pass of sums."""
+        if not is_lazy(X, y, sample_weight):
+            return super().score(X, y, sample_weight)
+        chunks = lazy_chunks(X, y, sample_weight)
+        check_features(self, chunks)
+        return accuracy(chunks, self.predict)
 
     def _lazy(self, X, method, per_class=True):
         """``method`` on every block of dask ``X``, lazily."""

@@ -223,3 +223,21 @@ def test_regressor_partial_fit_takes_the_chunks_in_order():
         memory.partial_fit(X[a:b], y[a:b], w[a:b])
     np.testing.assert_array_equal(chained.coef_, memory.coef_)
     assert chained.t_ == memory.t_
+
+
+def test_scores_are_one_pass_and_inverse_transform_is_lazy():
+    from sklearn_foundations import NaiveBayesClassifier
+
+    X, y, w = _data()
+    labels = (y > np.median(y)).astype(int)
+    dX, _, dw = _dask(X, None, w)
+    dl = da.from_array(labels, chunks=(CHUNKS,))
+    nb = NaiveBayesClassifier().fit(dX, dl)
+    assert nb.score(dX, dl, dw) == pytest.approx(nb.score(X, labels, w), rel=1e-12)
+    pca = PowerIterationPCA(n_components=2, random_state=0).fit(dX)
+    assert pca.score(dX) == pytest.approx(pca.score(X), rel=1e-12)
+    back = pca.inverse_transform(pca.transform(dX))
+    assert isinstance(back, da.Array)
+    np.testing.assert_allclose(
+        back.compute(), pca.inverse_transform(pca.transform(X)), atol=1e-10
+    )

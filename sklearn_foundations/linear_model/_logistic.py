@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._chunks import (
     ChunkedDatafit,
+    accuracy,
     census,
     check_census,
     check_features,
@@ -347,11 +348,7 @@ class LogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             return super().score(X, y, sample_weight)
         chunks = lazy_chunks(X, y, sample_weight)
         check_features(self, chunks)
-        right, total = chunks.map_reduce(
-            _accuracy_sums, lambda a, b: (a[0] + b[0], a[1] + b[1]),
-            predict=self.predict,
-        )  # fmt: skip
-        return right / total
+        return accuracy(chunks, self.predict)
 
     def _lazy(self, X, method, n_outputs, dtype=np.float64):
         """``method`` on every block of dask ``X``, lazily."""
@@ -506,8 +503,3 @@ def _separates_chunk(X, y, w, index, theta, setup):
 
 def _both(a, b):
     return a and b
-
-
-def _accuracy_sums(X, y, w, index, predict):
-    w = np.ones(len(y)) if w is None else np.asarray(w, dtype=np.float64)
-    return float(w @ (predict(X) == y)), float(w.sum())
