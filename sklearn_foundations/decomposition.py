@@ -13,6 +13,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator
 from scipy.special import gammaln
 from sklearn.base import (
     BaseEstimator,
@@ -24,6 +25,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._callbacks import FitCallbacks
 from ._chunks import (
+    census,
     check_census,
     check_features,
     is_lazy,
@@ -227,13 +229,9 @@ class PowerIterationPCA(
         in one pass (each chunk's about its own mean, merged by Chan's
         formula in a fixed tree, its values checked in the same pass), then
         the eigen-solver on the explicit covariance, as in memory."""
-        if chunks.n_features > _CHUNKED_MAX_FEATURES:
-            raise NotImplementedError(
-                f"PowerIterationPCA on chunked data forms the {chunks.n_features} x "
-                f"{chunks.n_features} covariance in one pass up to "
-                f"{_CHUNKED_MAX_FEATURES} features; reduce the features first."
-            )
         set_features(self, chunks)
+        if self._operator_on_chunks(chunks.n_features):
+            return self._fit_chunks_operator(chunks)
         reports, stats = chunks.map_reduce(moments, merge_moments)
         check_census(reports, None, chunks.feature_names)
         n, d = int(round(stats[0])), chunks.n_features
@@ -248,6 +246,51 @@ class PowerIterationPCA(
         cov = G / (n - 1)
         self.n_passes_ = chunks.n_passes
         return self._fit_covariance(cov, float(np.trace(cov)), n, d, None, cov.dtype)
+
+    def _operator_on_chunks(self, d):
+        """Whether the chunked fit keeps the covariance an operator (one pass
+        per block product): above the explicit matrix's limit, or where the
+        in-memory rule would (``d`` many times the block size)."""
+        if d > _CHUNKED_MAX_FEATURES:
+            return True
+        block = isinstance(self.n_components, Integral) and self.method == "block"
+        return block and d > _PRODUCTS_PER_FIT * (
+            self.n_components + self.n_oversamples
+        )
+
+    def _fit_chunks_operator(self, chunks):
+        """Wide data: a first pass for the mean and each column's variance
+        (Chan's formula), then one pass per block product
+        :math:`C V = X_c^\top (X_c V) / (n - 1)`, the eigen-solver unchanged."""
+        if self.method == "deflation" or not isinstance(self.n_components, Integral):
+            raise NotImplementedError(
+                f"On chunked data with {chunks.n_features} features "
+                "PowerIterationPCA runs the block method for a number of "
+                "components (one pass per block product); got method="
+                f"{self.method!r}, n_components={self.n_components!r}."
+            )
+        reports, stats = chunks.map_reduce(_column_stats, _merge_column_stats)
+        check_census(reports, None, chunks.feature_names)
+        n, mean, m2 = int(round(stats[0])), stats[1], stats[2]
+        d = chunks.n_features
+        if n < 2:
+            raise ValueError(
+                f"Found array with {n} sample(s) while a minimum of 2 is required "
+                "by PowerIterationPCA."
+            )
+        self._check_rank(n, d)
+        self.mean_, self.n_samples_ = mean, n
+
+        def matmat(V):
+            V = np.asarray(V).reshape(d, -1)
+            return chunks.map_reduce(
+                _covariance_product, _add, V=V.astype(chunks.dtype), mean=mean
+            ) / (n - 1)
+
+        cov = LinearOperator((d, d), matvec=matmat, matmat=matmat, dtype=chunks.dtype)
+        self._fit_covariance(cov, float(m2.sum() / (n - 1)), n, d, None, chunks.dtype)
+        self.n_passes_ = chunks.n_passes
+        return self
 
     def _check_rank(self, n, d):
         max_rank = min(n, d)
@@ -558,3 +601,36 @@ def _truncate(result, k):
 def _log_likelihood_sums(X, y, w, index, score):
     """A chunk's sum of log-likelihoods and its number of rows."""
     return float(np.sum(score(X))), X.shape[0]
+
+
+def _column_stats(X, y, w, index):
+    """A chunk's census report, rows, column means and sums of squared
+    deviations (about its own means)."""
+    report = census(X, None, None, index)
+    if report[0]["bad"] is not None or X.shape[0] == 0:
+        return report, None
+    n = X.shape[0]
+    mean = np.asarray(X.mean(axis=0)).ravel()
+    return report, (float(n), mean, column_squares(X, None, mean))
+
+
+def _merge_column_stats(a, b):
+    """Chan's merge of (rows, means, sums of squared deviations)."""
+    reports = a[0] + b[0]
+    if a[1] is None or b[1] is None:
+        return reports, a[1] if b[1] is None else b[1]
+    (na, ma, sa), (nb, mb, sb) = a[1], b[1]
+    n = na + nb
+    d = mb - ma
+    return reports, (n, ma + d * (nb / n), sa + sb + d * d * (na * nb / n))
+
+
+def _covariance_product(X, y, w, index, V, mean):
+    """A chunk's share of :math:`X_c^\top (X_c V)`, centered by the global mean
+    without forming :math:`X_c`."""
+    XV = np.asarray(X @ V) - mean @ V
+    return np.asarray(X.T @ XV) - np.outer(mean, XV.sum(axis=0))
+
+
+def _add(a, b):
+    return a + b

@@ -299,3 +299,23 @@ def test_naive_bayes_chunks_name_the_bad_row():
         NaiveBayesClassifier(distribution=MIXED)._fit_chunks(
             NumpyChunks(X, y, w, [100, 101, 250])
         )
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_pca_on_wide_chunks_makes_a_pass_per_block_product(sparse):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 600)) @ np.diag(np.linspace(3, 0.1, 600)) + 1.0
+    X = sp.csr_matrix(np.where(np.abs(X - 1) > 1.0, X, 0.0)) if sparse else X
+    params = dict(n_components=2, tol=1e-12, random_state=0)
+    memory = PowerIterationPCA(**params).fit(X)
+    chunked = PowerIterationPCA(**params)._fit_chunks(
+        NumpyChunks(X, None, None, [1, 150])
+    )
+    np.testing.assert_allclose(
+        chunked.explained_variance_, memory.explained_variance_, rtol=1e-10
+    )
+    np.testing.assert_allclose(
+        np.abs(chunked.components_), np.abs(memory.components_), atol=1e-8
+    )
+    assert chunked.n_iter_ == memory.n_iter_
+    assert chunked.n_passes_ == chunked.n_iter_ + 1  # the statistics, each product
