@@ -131,6 +131,9 @@ class PowerIterationPCA(
         Mean of the eigenvalues left out, from the trace of ``C``.
     n_iter_ : int
         Products with the covariance.
+    n_passes_ : int
+        Passes over the data the fit made: the cost on chunked (dask) data,
+        where each pass is a round trip over every chunk.
     residuals_ : ndarray of shape (`n_components_`,)
         Final :math:`\|C v_j - \lambda_j v_j\|`.
     residual_history_ : list of ndarray

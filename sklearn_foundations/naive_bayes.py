@@ -69,6 +69,9 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
     classes_ : ndarray of shape (n_classes,)
     class_count_ : ndarray of shape (n_classes,)
         Weighted number of samples per class.
+    n_passes_ : int
+        Passes over the data the fit made: the cost on chunked (dask) data,
+        where each pass is a round trip over every chunk.
     class_prior_ : ndarray of shape (n_classes,)
     class_log_prior_ : ndarray of shape (n_classes,)
     distributions_ : dict
@@ -351,6 +354,7 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
         self.class_count_ += Y.sum(axis=0)
         self._set_priors()
         self._export_attributes()
+        self.n_passes_ = 1  # the sufficient statistics, in one pass
         return self
 
     @staticmethod

@@ -193,6 +193,9 @@ class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimat
         Intercept ``b``.
     n_iter_ : int
         Iterations or epochs run.
+    n_passes_ : int
+        Passes over the data the fit made: the cost on chunked (dask) data,
+        where each pass is a round trip over every chunk.
     t_ : int
         Number of parameter updates, plus one.
     loss_curve_ : list of float

@@ -132,6 +132,9 @@ class LogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     intercept_ : ndarray of shape (1,) or (n_classes,)
     n_iter_ : ndarray of shape (1,)
         Iterations run.
+    n_passes_ : int
+        Passes over the data the fit made: the cost on chunked (dask) data,
+        where each pass is a round trip over every chunk.
     loss_curve_ : list of float
         The mean-form objective after each iteration.
     n_features_in_ : int
