@@ -13,7 +13,9 @@ The four estimators take the dask arrays as they are. Each fit makes
 tree by chunk index): one for the regressor's Gram matrix, for naive Bayes
 and for PCA's covariance, one per Newton iteration for logistic regression.
 We print the passes, the time and the workers' peak memory, and check the
-coefficients against the same fits in memory.
+coefficients against the same fits in memory. (The documentation shows this
+page without its output: its build does not start a cluster. Run the
+script; the test suite does.)
 """
 
 # %%
