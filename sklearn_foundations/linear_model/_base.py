@@ -8,7 +8,6 @@ the ``coef_``/``intercept_`` a user sees.
 import warnings
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from .._callbacks import FitCallbacks, chain
@@ -21,11 +20,6 @@ def make_penalty(penalty, alpha, l1_ratio, fit_intercept):
     ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio, None: 0.0}[penalty]
     pen = ElasticNet(0.0 if penalty is None else alpha, ratio)
     return WithIntercept(pen) if fit_intercept else pen
-
-
-def weighted_mean(X, s):
-    """Column means of ``X`` weighted by ``s`` (summing to one), dense output."""
-    return np.asarray(X.T @ s).ravel() if sp.issparse(X) else s @ X
 
 
 def to_centered(coef, intercept, x_mean, fit_intercept):

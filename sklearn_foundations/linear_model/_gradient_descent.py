@@ -99,8 +99,7 @@ class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimat
 
     Parameters
     ----------
-    loss : {"squared_error", "huber", "squared_epsilon_insensitive", "poisson"}, \
-            default="squared_error"
+    loss : {"squared_error", "huber", "squared_epsilon_insensitive", "poisson"}, default="squared_error"
         Data term: :math:`\tfrac12 r^2`, Huber's,
         :math:`\max(|r| - \epsilon, 0)^2` (SGDRegressor's, no half), or half
         the Poisson deviance with a log link (``y >= 0``; ``predict`` returns
@@ -129,8 +128,7 @@ class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimat
         its starting value for ``n_iter_no_change`` epochs. None: no stopping
         test, ``max_iter`` iterations or epochs (stopping earlier only at an
         exact optimum), and no ``ConvergenceWarning``.
-    solver : {"auto", "cg", "feature-sign", "newton-cg", "lbfgs", "prox-newton", \
-            "fista", "backtracking"}, default="auto"
+    solver : {"auto", "cg", "feature-sign", "newton-cg", "lbfgs", "prox-newton", "fista", "backtracking"}, default="auto"
         The full-batch method (``learning_rate="auto"``, ``batch_size=None``):
         "auto" takes the row of :func:`~sklearn_foundations.optimize.minimize`'s
         table that fits the case (conjugate gradient for a quadratic,
@@ -323,8 +321,7 @@ class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimat
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; the objective is their weighted mean.
-        coef_init : array-like of shape (n_features,) or (n_targets, \
-                n_features), default=None
+        coef_init : array-like of shape (n_features,) or (n_targets, n_features), default=None
             Starting coefficients.
         intercept_init : float or array-like of shape (n_targets,), default=None
             Starting intercept.

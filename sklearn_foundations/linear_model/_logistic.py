@@ -79,8 +79,7 @@ class LogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     class_weight : dict, "balanced" or None, default=None
         Weights multiplying the sample weights of each class; "balanced" gives
         every class the same total weight.
-    solver : {"auto", "lbfgs", "newton-cg", "prox-newton", "newton", "fista", \
-            "backtracking"}, default="auto"
+    solver : {"auto", "lbfgs", "newton-cg", "prox-newton", "newton", "fista", "backtracking"}, default="auto"
         A method of :func:`~sklearn_foundations.optimize.minimize`'s table.
         "lbfgs": limited-memory BFGS, for a smooth objective (``l1_ratio=0`` or
         ``C=np.inf``). "newton-cg": truncated Newton, conjugate gradient on
