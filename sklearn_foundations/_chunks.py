@@ -334,7 +334,20 @@ class Image:
         return self.theta.any()
 
 
-def _sum(a, b):
+def chan(a, b):
+    """Chan's merge of (weight, mean, sum of squared deviations about it),
+    per column: :math:`S = S_a + S_b + \\frac{W_a W_b}{W} \\delta^2`; a part
+    of zero weight adds nothing to the mean."""
+    Wa, ma, Sa = a
+    Wb, mb, Sb = b
+    W = Wa + Wb
+    if not (Wa > 0 and Wb > 0):
+        return (W, ma if Wa > 0 else mb, Sa + Sb)
+    d = mb - ma
+    return W, ma + d * (Wb / W), Sa + Sb + (Wa * Wb / W) * d * d
+
+
+def add(a, b):
     """The merge of tuples of sums (None where a part was not asked for)."""
     return tuple(None if x is None else x + y for x, y in zip(a, b, strict=True))
 
@@ -409,7 +422,7 @@ class ChunkedDatafit:
         hit = self._memo.get(key)
         if hit is None or (hessian and hit[2] is None):
             hit = self.chunks.map_reduce(
-                evaluate, _sum, theta=theta, build=self.build, setup=self.setup,
+                evaluate, add, theta=theta, build=self.build, setup=self.setup,
                 hessian=hessian or self._want_hessian,
             )  # fmt: skip
             self._passes += 1
@@ -436,14 +449,14 @@ class ChunkedDatafit:
             H = self._at(Z.theta, hessian=True)[2]
             return (H @ V.reshape(H.shape[0], -1)).reshape(V.shape)
         return self.chunks.map_reduce(
-            evaluate, _sum, theta=Z.theta, build=self.build, setup=self.setup, V=V
+            evaluate, add, theta=Z.theta, build=self.build, setup=self.setup, V=V
         )[3]
 
     def model_hessian(self, Z, ws):
         """The working-set model's matrix: one pass (with the value and the
         gradient at ``Z``'s point, which the next trial reuses)."""
         return self.chunks.map_reduce(
-            evaluate, _sum, theta=Z.theta, build=self.build, setup=self.setup,
+            evaluate, add, theta=Z.theta, build=self.build, setup=self.setup,
             hessian=True, ws=ws,
         )[2]  # fmt: skip
 
@@ -457,7 +470,7 @@ class ChunkedDatafit:
         theta = np.zeros((self.n_features + self.fit_intercept, 1), self.dtype)
         setup = {**self.setup, "curvature_one": True}
         H = self.chunks.map_reduce(
-            evaluate, _sum, theta=theta, build=self.build, setup=setup, hessian=True
+            evaluate, add, theta=theta, build=self.build, setup=setup, hessian=True
         )[2]
         d = self.n_features
         op = H[:d, :d] if metric is None else _scaled(H[:d, :d], metric[:d])
@@ -468,7 +481,7 @@ class ChunkedDatafit:
 def accuracy(chunks, predict):
     """The weighted share of right predictions, in one pass of sums."""
     right, total = chunks.map_reduce(
-        _accuracy_sums, _add_pairs, predict=predict, names=chunks.feature_names
+        _accuracy_sums, add, predict=predict, names=chunks.feature_names
     )
     return right / total
 
@@ -482,7 +495,3 @@ def _accuracy_sums(X, y, w, index, predict, names=None):
         X = pd.DataFrame(X, columns=names)
     w = np.ones(len(y)) if w is None else np.asarray(w, dtype=np.float64)
     return float(w @ (predict(X) == y)), float(w.sum())
-
-
-def _add_pairs(a, b):
-    return a[0] + b[0], a[1] + b[1]

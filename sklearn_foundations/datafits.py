@@ -217,7 +217,7 @@ class LinearDatafit:
         return None
 
     def extrapolate(self, Z_new, Z, beta):
-        """:math:`Z_{new} + \beta (Z_{new} - Z)` in ``Z``'s buffer (one
+        r""":math:`Z_{new} + \beta (Z_{new} - Z)` in ``Z``'s buffer (one
         n x k array less)."""
         out = np.subtract(Z_new, Z, out=Z)
         out *= beta
@@ -295,7 +295,7 @@ class LinearDatafit:
         )
 
     def _transpose(self, G):
-        """:math:`A^\top G`: the chain rule's step from ``Z`` back to ``theta``."""
+        r""":math:`A^\top G`: the chain rule's step from ``Z`` back to ``theta``."""
         grad_W = np.asarray(self.X.T @ G)
         g_sum = G.sum(axis=0)
         if self.x_mean is not None:
@@ -526,7 +526,7 @@ class ColumnView:
         return column_squares(X, h, self.center, exact=False)
 
     def weighted_hessian(self, h, intercept):
-        """:math:`[X_c, 1]^\top H [X_c, 1]` of these columns (without the 1
+        r""":math:`[X_c, 1]^\top H [X_c, 1]` of these columns (without the 1
         and its row and column unless ``intercept``)."""
         G = self.gram(h)
         if not intercept:

@@ -8,6 +8,7 @@ block size (:func:`~sklearn_foundations.linalg.gram_matrix`); its top eigenpairs
 :func:`~sklearn_foundations.linalg.deflated_power_iteration` (one at a time).
 """
 
+import operator
 import warnings
 from numbers import Integral, Real
 
@@ -25,7 +26,9 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._callbacks import FitCallbacks
 from ._chunks import (
+    add,
     census,
+    chan,
     check_census,
     check_features,
     is_lazy,
@@ -228,7 +231,7 @@ class PowerIterationPCA(
         return self
 
     def _fit_chunks(self, chunks):
-        """``fit`` on row chunks: the mean and the centered :math:`X^\top X`
+        r"""``fit`` on row chunks: the mean and the centered :math:`X^\top X`
         in one pass (each chunk's about its own mean, merged by Chan's
         formula in a fixed tree, its values checked in the same pass), then
         the eigen-solver on the explicit covariance, as in memory."""
@@ -262,7 +265,7 @@ class PowerIterationPCA(
         )
 
     def _fit_chunks_operator(self, chunks):
-        """Wide data: a first pass for the mean and each column's variance
+        r"""Wide data: a first pass for the mean and each column's variance
         (Chan's formula), then one pass per block product
         :math:`C V = X_c^\top (X_c V) / (n - 1)`, the eigen-solver unchanged."""
         if self.method == "deflation" or not isinstance(self.n_components, Integral):
@@ -287,7 +290,7 @@ class PowerIterationPCA(
         def matmat(V):
             V = np.asarray(V).reshape(d, -1)
             return chunks.map_reduce(
-                _covariance_product, _add, V=V.astype(chunks.dtype), mean=mean
+                _covariance_product, operator.add, V=V.astype(chunks.dtype), mean=mean
             ) / (n - 1)
 
         cov = LinearOperator((d, d), matvec=matmat, matmat=matmat, dtype=chunks.dtype)
@@ -440,7 +443,7 @@ class PowerIterationPCA(
             chunks = lazy_chunks(X)
             check_features(self, chunks)
             total, n = chunks.map_reduce(
-                _log_likelihood_sums, lambda a, b: (a[0] + b[0], a[1] + b[1]),
+                _log_likelihood_sums, add,
                 score=self._score_block,
             )  # fmt: skip
             return total / n
@@ -622,18 +625,11 @@ def _merge_column_stats(a, b):
     reports = a[0] + b[0]
     if a[1] is None or b[1] is None:
         return reports, a[1] if b[1] is None else b[1]
-    (na, ma, sa), (nb, mb, sb) = a[1], b[1]
-    n = na + nb
-    d = mb - ma
-    return reports, (n, ma + d * (nb / n), sa + sb + d * d * (na * nb / n))
+    return reports, chan(a[1], b[1])
 
 
 def _covariance_product(X, y, w, index, V, mean):
-    """A chunk's share of :math:`X_c^\top (X_c V)`, centered by the global mean
+    r"""A chunk's share of :math:`X_c^\top (X_c V)`, centered by the global mean
     without forming :math:`X_c`."""
     XV = np.asarray(X @ V) - mean @ V
     return np.asarray(X.T @ XV) - np.outer(mean, XV.sum(axis=0))
-
-
-def _add(a, b):
-    return a + b

@@ -477,7 +477,7 @@ def gram_matrix(X, weights=None, center=None, chunk_size=None, columns=None):
 
 
 def _sparse_gram(X, weights, center):
-    """:math:`X^\top S X - c m^\top - m c^\top + t c c^\top`, :math:`m =
+    r""":math:`X^\top S X - c m^\top - m c^\top + t c c^\top`, :math:`m =
     X^\top s`, :math:`t = 1^\top s`: one sparse product, one rank-two update."""
     c = np.zeros(X.shape[1], X.dtype) if center is None else np.asarray(center, X.dtype)
     s = None if weights is None else np.asarray(weights, dtype=X.dtype)

@@ -197,12 +197,12 @@ class WithIntercept:
 
     @property
     def l1(self):
-        """The L1 strength :math:`\alpha\rho` of the penalized rows."""
+        r"""The L1 strength :math:`\alpha\rho` of the penalized rows."""
         return self.penalty.l1
 
     @property
     def l2(self):
-        """The L2 strength :math:`\alpha(1 - \rho)` of the penalized rows."""
+        r"""The L2 strength :math:`\alpha(1 - \rho)` of the penalized rows."""
         return self.penalty.l2
 
     @property

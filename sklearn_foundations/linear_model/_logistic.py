@@ -13,6 +13,7 @@ from .._chunks import (
     ChunkedDatafit,
     accuracy,
     census,
+    chan,
     check_census,
     check_features,
     is_lazy,
@@ -456,21 +457,10 @@ def _class_census(X, y, w, index):
     return report, stats
 
 
-def _chan(a, b):
-    """Chan's merge of (weight, mean, sum of squared deviations)."""
-    Wa, ma, Sa = a
-    Wb, mb, Sb = b
-    W = Wa + Wb
-    if not (Wa > 0 and Wb > 0):
-        return (W, ma if Wa > 0 else mb, Sa + Sb)
-    d = mb - ma
-    return W, ma + d * (Wb / W), Sa + Sb + (Wa * Wb / W) * d * d
-
-
 def _merge_class_census(a, b):
     stats = dict(a[1])
     for label, part in b[1].items():
-        stats[label] = _chan(stats[label], part) if label in stats else part
+        stats[label] = chan(stats[label], part) if label in stats else part
     return a[0] + b[0], stats
 
 
@@ -480,7 +470,7 @@ def _weighted_moments(stats, classes, factors, W, dtype):
     weighted variance of each column."""
     parts = [(f * stats[c][0], stats[c][1], f * stats[c][2])
              for c, f in zip(classes.tolist(), factors, strict=True)]  # fmt: skip
-    total, mean, m2 = tree_merge(parts, _chan)
+    total, mean, m2 = tree_merge(parts, chan)
     mean = mean.astype(dtype)
     return mean, (m2 / W, mean)
 
