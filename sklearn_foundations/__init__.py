@@ -9,14 +9,21 @@ estimators compose it.
 
 from .decomposition import PowerIterationPCA
 from .gradcheck import check_gradient
-from .linear_model import GradientDescentRegressor, LogisticRegression
+from .linear_model import (
+    GradientDescentRegressor,
+    GradientDescentRegressorCV,
+    LogisticRegression,
+    LogisticRegressionCV,
+)
 from .naive_bayes import NaiveBayesClassifier
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "GradientDescentRegressor",
+    "GradientDescentRegressorCV",
     "LogisticRegression",
+    "LogisticRegressionCV",
     "NaiveBayesClassifier",
     "PowerIterationPCA",
     "check_gradient",

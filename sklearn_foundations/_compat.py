@@ -9,6 +9,7 @@ scikit-learn 1.9) comes through here too, with a stand-in for older versions.
 import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metadata_routing import _raise_for_params, _routing_enabled
 from sklearn.utils.validation import _check_sample_weight
 
 try:  # scikit-learn >= 1.9: the callback API
@@ -30,6 +31,8 @@ __all__ = [
     "Interval",
     "StrOptions",
     "_fit_context",
+    "_raise_for_params",
+    "_routing_enabled",
     "check_sample_weight",
 ]
 

@@ -29,6 +29,11 @@ VARIANTS = {
         dict(loss="poisson", penalty="l1", solver="fista"),
     ],
     "LogisticRegression": [dict(), dict(l1_ratio=1.0), dict(solver="fista")],
+    "GradientDescentRegressorCV": [
+        dict(), dict(l1_ratio=[0.0, 0.5, 1.0], alphas=10), dict(loss="huber", alphas=5),
+        dict(loss="poisson", alphas=10),
+    ],
+    "LogisticRegressionCV": [dict(), dict(l1_ratios=(0.0, 1.0), Cs=4)],
     "NaiveBayesClassifier": [
         dict(distribution=name)
         for name in ["gaussian", "bernoulli", "multinomial", "binomial", "poisson",

@@ -69,7 +69,88 @@ _LOSSES = {
 _SOLVERS = {"auto"} | (set(METHODS) - {"gradient", "sgd"})
 
 
-class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
+class RegressorOutputs:
+    """What a fitted regressor gives (``coef_``, ``intercept_``, ``loss``,
+    ``epsilon`` set): predictions through the loss's inverse link and the
+    share of the loss explained; shared by
+    :class:`GradientDescentRegressor` and its cross-validated form."""
+
+    def _loss(self):
+        return _LOSSES[self.loss](self.epsilon)
+
+    def predict(self, X):
+        """Predict the mean of ``y``: :math:`Xw + b`, or :math:`e^{Xw + b}` for
+        ``loss="poisson"`` (the inverse of the loss's link).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        check_is_fitted(self)
+        if is_lazy(X):  # a lazy dask array, block by block
+            check_features(self, lazy_chunks(X))
+            k = None if np.ndim(self.coef_) == 1 else self.coef_.shape[0]
+            return lazy_rows(X, self._predict_block, k)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=_DTYPES, reset=False
+        )
+        return self._predict_block(X)
+
+    def _score_chunks(self, chunks):
+        """``score`` in one pass of sums (:func:`_score_sums`): :math:`R^2`
+        averaged over targets as scikit-learn's ``r2_score``, or :math:`D^2`."""
+        check_is_fitted(self)
+        check_features(self, chunks)
+        log_link = type(self._loss()).inverse_link is not Loss.inverse_link
+        W, mean, T, S, R, _ = chunks.map_reduce(
+            _score_sums, _merge_score_sums, predict=self._predict_block,
+            log_link=log_link,
+        )  # fmt: skip
+        if log_link:
+            T = T - xlogy(S, S / W)  # the deviance of the mean
+        scores = np.where(T > 0, 1.0 - R / np.where(T > 0, T, 1.0), 0.0)
+        return float(np.mean(scores))
+
+    def _predict_block(self, X):
+        return self._loss().inverse_link(np.asarray(X @ self.coef_.T) + self.intercept_)
+
+    def score(self, X, y, sample_weight=None):
+        r"""The share of the loss explained: :math:`R^2` on the identity link
+        (scikit-learn's regressors), and for ``loss="poisson"`` the deviance
+        explained :math:`D^2 = 1 - \sum_i s_i \ell(y_i, \hat z_i) / \sum_i s_i
+        \ell(y_i, g(\bar{y}))`, as :class:`~sklearn.linear_model.PoissonRegressor`
+        scores.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        loss = self._loss()
+        if is_lazy(X, y, sample_weight):
+            return self._score_chunks(lazy_chunks(X, y, sample_weight))
+        if type(loss).inverse_link is Loss.inverse_link:
+            return super().score(X, y, sample_weight)
+        mu = self.predict(X)
+        y = np.asarray(y, dtype=mu.dtype).reshape(len(mu), -1)
+        w = check_sample_weight(sample_weight, y, dtype=mu.dtype)
+        s = w / w.sum()
+        value = loss.value(y, loss.link(mu.reshape(y.shape)), s)
+        return 1.0 - value / _null_value(loss, y, s)
+
+
+class GradientDescentRegressor(
+    CallbackSupportMixin, RegressorOutputs, RegressorMixin, BaseEstimator
+):
     r"""Linear regression fitted by gradient descent, with L2, L1 or elastic net.
 
     Minimizes, over the coefficients ``w`` and the (unpenalized) intercept ``b``,
@@ -562,75 +643,6 @@ class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimat
         done()
         return self
 
-    def predict(self, X):
-        """Predict the mean of ``y``: :math:`Xw + b`, or :math:`e^{Xw + b}` for
-        ``loss="poisson"`` (the inverse of the loss's link).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
-        """
-        check_is_fitted(self)
-        if is_lazy(X):  # a lazy dask array, block by block
-            check_features(self, lazy_chunks(X))
-            k = None if np.ndim(self.coef_) == 1 else self.coef_.shape[0]
-            return lazy_rows(X, self._predict_block, k)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=_DTYPES, reset=False
-        )
-        return self._predict_block(X)
-
-    def _score_chunks(self, chunks):
-        """``score`` in one pass of sums (:func:`_score_sums`): :math:`R^2`
-        averaged over targets as scikit-learn's ``r2_score``, or :math:`D^2`."""
-        check_is_fitted(self)
-        check_features(self, chunks)
-        log_link = type(self._loss()).inverse_link is not Loss.inverse_link
-        W, mean, T, S, R, _ = chunks.map_reduce(
-            _score_sums, _merge_score_sums, predict=self._predict_block,
-            log_link=log_link,
-        )  # fmt: skip
-        if log_link:
-            T = T - xlogy(S, S / W)  # the deviance of the mean
-        scores = np.where(T > 0, 1.0 - R / np.where(T > 0, T, 1.0), 0.0)
-        return float(np.mean(scores))
-
-    def _predict_block(self, X):
-        return self._loss().inverse_link(np.asarray(X @ self.coef_.T) + self.intercept_)
-
-    def score(self, X, y, sample_weight=None):
-        r"""The share of the loss explained: :math:`R^2` on the identity link
-        (scikit-learn's regressors), and for ``loss="poisson"`` the deviance
-        explained :math:`D^2 = 1 - \sum_i s_i \ell(y_i, \hat z_i) / \sum_i s_i
-        \ell(y_i, g(\bar{y}))`, as :class:`~sklearn.linear_model.PoissonRegressor`
-        scores.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        score : float
-        """
-        loss = self._loss()
-        if is_lazy(X, y, sample_weight):
-            return self._score_chunks(lazy_chunks(X, y, sample_weight))
-        if type(loss).inverse_link is Loss.inverse_link:
-            return super().score(X, y, sample_weight)
-        mu = self.predict(X)
-        y = np.asarray(y, dtype=mu.dtype).reshape(len(mu), -1)
-        w = check_sample_weight(sample_weight, y, dtype=mu.dtype)
-        s = w / w.sum()
-        value = loss.value(y, loss.link(mu.reshape(y.shape)), s)
-        return 1.0 - value / _null_value(loss, y, s)
-
     # -------------------------------------------------------------- helpers
     def _validate_fit_data(self, X, y, sample_weight, reset):
         X, y = validate_data(
@@ -648,9 +660,6 @@ class GradientDescentRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimat
         sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
         self._loss().check_y(y, sample_weight / sample_weight.sum())
         return X, y, sample_weight
-
-    def _loss(self):
-        return _LOSSES[self.loss](self.epsilon)
 
     def _gram(self, stochastic):
         """``make_datafit``'s ``gram``: ``precompute``, unless a named solver

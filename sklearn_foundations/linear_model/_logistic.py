@@ -47,7 +47,80 @@ _DTYPES = [np.float64, np.float32]
 _SOLVERS = {"auto", "newton"} | (set(METHODS) - {"gradient", "sgd"})
 
 
-class LogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
+class LogisticOutputs:
+    """What a fitted logistic model gives (``coef_``, ``intercept_``,
+    ``classes_`` set): decision values, labels, probabilities, the score;
+    shared by :class:`LogisticRegression` and its cross-validated form."""
+
+    def decision_function(self, X):
+        """Linear predictor :math:`Xw + b` (two classes) or :math:`XW^\\top + b`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        if is_lazy(X):
+            k = None if self.coef_.shape[0] == 1 else self.coef_.shape[0]
+            return self._lazy(X, self.decision_function, k)
+        Z = self._linear(X)
+        return Z[:, 0] if Z.shape[1] == 1 else Z
+
+    def predict(self, X):
+        """The class of largest probability."""
+        if is_lazy(X):
+            return self._lazy(X, self.predict, None, self.classes_.dtype)
+        Z = self._linear(X)
+        idx = (Z[:, 0] > 0).astype(int) if Z.shape[1] == 1 else Z.argmax(axis=1)
+        return self.classes_[idx]
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy, weighted by ``sample_weight``; on dask input one
+        pass of sums."""
+        if not is_lazy(X, y, sample_weight):
+            return super().score(X, y, sample_weight)
+        chunks = lazy_chunks(X, y, sample_weight)
+        check_features(self, chunks)
+        return accuracy(chunks, self.predict)
+
+    def _lazy(self, X, method, n_outputs, dtype=np.float64):
+        """``method`` on every block of dask ``X``, lazily."""
+        check_is_fitted(self)
+        check_features(self, lazy_chunks(X))
+        return lazy_rows(X, method, n_outputs, dtype)
+
+    def predict_proba(self, X):
+        """Class probabilities, :math:`\\sigma(z)` or :math:`\\operatorname{softmax}(z)`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        if is_lazy(X):
+            return self._lazy(X, self.predict_proba, len(self.classes_))
+        Z = self._linear(X)
+        return self._loss().predict_proba(Z)
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities, by log-sigmoid or log-softmax."""
+        if is_lazy(X):
+            return self._lazy(X, self.predict_log_proba, len(self.classes_))
+        Z = self._linear(X)
+        return self._loss().predict_log_proba(Z)
+
+    def _linear(self, X):
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=_DTYPES, reset=False
+        )
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def _loss(self):
+        return BinomialLogLoss() if len(self.classes_) == 2 else MultinomialLogLoss()
+
+
+class LogisticRegression(
+    CallbackSupportMixin, LogisticOutputs, ClassifierMixin, BaseEstimator
+):
     r"""Logistic regression: the sigmoid for two classes, the softmax for more.
 
     Minimizes scikit-learn's objective over the coefficients ``W`` and the
@@ -322,71 +395,6 @@ class LogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             return {"coef_": coef, "intercept_": intercept}
 
         return attributes
-
-    def decision_function(self, X):
-        """Linear predictor :math:`Xw + b` (two classes) or :math:`XW^\\top + b`.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,) or (n_samples, n_classes)
-        """
-        if is_lazy(X):
-            k = None if self.coef_.shape[0] == 1 else self.coef_.shape[0]
-            return self._lazy(X, self.decision_function, k)
-        Z = self._linear(X)
-        return Z[:, 0] if Z.shape[1] == 1 else Z
-
-    def predict(self, X):
-        """The class of largest probability."""
-        if is_lazy(X):
-            return self._lazy(X, self.predict, None, self.classes_.dtype)
-        Z = self._linear(X)
-        idx = (Z[:, 0] > 0).astype(int) if Z.shape[1] == 1 else Z.argmax(axis=1)
-        return self.classes_[idx]
-
-    def score(self, X, y, sample_weight=None):
-        """Mean accuracy, weighted by ``sample_weight``; on dask input one
-        pass of sums."""
-        if not is_lazy(X, y, sample_weight):
-            return super().score(X, y, sample_weight)
-        chunks = lazy_chunks(X, y, sample_weight)
-        check_features(self, chunks)
-        return accuracy(chunks, self.predict)
-
-    def _lazy(self, X, method, n_outputs, dtype=np.float64):
-        """``method`` on every block of dask ``X``, lazily."""
-        check_is_fitted(self)
-        check_features(self, lazy_chunks(X))
-        return lazy_rows(X, method, n_outputs, dtype)
-
-    def predict_proba(self, X):
-        """Class probabilities, :math:`\\sigma(z)` or :math:`\\operatorname{softmax}(z)`.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        if is_lazy(X):
-            return self._lazy(X, self.predict_proba, len(self.classes_))
-        Z = self._linear(X)
-        return self._loss().predict_proba(Z)
-
-    def predict_log_proba(self, X):
-        """Logarithm of the class probabilities, by log-sigmoid or log-softmax."""
-        if is_lazy(X):
-            return self._lazy(X, self.predict_log_proba, len(self.classes_))
-        Z = self._linear(X)
-        return self._loss().predict_log_proba(Z)
-
-    def _linear(self, X):
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=_DTYPES, reset=False
-        )
-        return np.asarray(X @ self.coef_.T) + self.intercept_
-
-    def _loss(self):
-        return BinomialLogLoss() if len(self.classes_) == 2 else MultinomialLogLoss()
 
     def _initial_theta(self, n_features, n_outputs, x_mean, dtype):
         shape = (n_outputs, n_features)

@@ -1,0 +1,517 @@
+r"""Regularization paths: the fits for a decreasing sequence of alphas.
+
+For :math:`\alpha_1 > \alpha_2 > \dots` the path holds the minimizers of the
+package's one objective,
+
+.. math::
+
+    J_\alpha(w, b) = \frac{1}{\sum_i s_i} \sum_i s_i \, \ell(y_i, x_i^\top w + b)
+    + \alpha \left( \rho \|w\|_1 + \frac{1 - \rho}{2} \|w\|_2^2 \right),
+
+intercept not penalized, :math:`\rho` = ``l1_ratio``. With an L1 term the
+path starts at
+
+.. math::
+
+    \alpha_{\max} = \frac{1}{\rho} \max_{j, k} \left| \nabla_{w_{jk}} f(0, b_0)
+    \right|,
+
+:math:`b_0` the intercept-only optimum: there, and above, every coefficient is
+exactly zero (the zero vector meets the optimality conditions, and nothing
+is solved). Below it each fit starts from the previous one (warm start), on
+the features that the sequential strong rule (Tibshirani et al., 2012) keeps,
+
+.. math::
+
+    |\nabla_j f(\hat\theta(\alpha_{k-1}))| \ge \rho \, (2 \alpha_k - \alpha_{k-1}),
+
+with every feature that was ever kept. The rule is a heuristic: after each
+fit the optimality conditions of the features left out are checked on the
+full gradient (one pass), and any feature that violates them is put back
+and the fit run again, so the path is the path of the unscreened problem.
+The squared error is fitted on the Gram matrix, formed once for the path
+where it pays (:func:`~sklearn_foundations.datafits.make_datafit`).
+"""
+
+import warnings
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_consistent_length
+
+from .._compat import check_sample_weight
+from ..datafits import LinearDatafit, QuadraticDatafit, make_datafit
+from ..losses import (
+    BinomialLogLoss,
+    HalfPoissonDeviance,
+    HalfSquaredError,
+    Huber,
+    Loss,
+    MultinomialLogLoss,
+)
+from ..optimize import OptimizeResult, minimize
+from ._base import class_weights, from_centered, make_penalty
+from ._logistic import _encode
+
+__all__ = ["RegularizationPath", "regularization_path"]
+
+_DTYPES = [np.float64, np.float32]
+_LOSSES = ("squared_error", "huber", "poisson", "log_loss")
+# the automatic grid of a ridge path (no L1 term) starts where an elastic
+# net of this share of L1 would make every coefficient zero (glmnet's choice)
+_RIDGE_L1_RATIO = 1e-3
+
+
+@dataclass
+class RegularizationPath:
+    r"""The fits along a path, one entry per alpha (largest first).
+
+    Attributes
+    ----------
+    alphas : ndarray of shape (n_alphas,)
+        The penalty strengths, decreasing.
+    coefs : ndarray of shape (n_alphas, n_features), (n_alphas, n_targets, n_features) or (n_alphas, n_classes, n_features)
+        ``coef_`` at each alpha, shaped as the estimator's: a row per target
+        of a 2-D ``y``, one row for two classes, one per class for more.
+    intercepts : ndarray of shape (n_alphas,) or (n_alphas, n_outputs)
+    objective : ndarray of shape (n_alphas,)
+        :math:`J_\alpha` at each fit (mean loss plus penalty).
+    n_iter : ndarray of shape (n_alphas,)
+        Iterations at each alpha: the solver's, at least 1, the check of the
+        optimality conditions that every point gets (at and above
+        ``alpha_max``, where the solution is known in closed form, or where
+        the warm start is already optimal).
+    n_active : ndarray of shape (n_alphas,)
+        Features with a non-zero coefficient.
+    n_screened : ndarray of shape (n_alphas,)
+        Features the fit at each alpha was run on (the strong set; all of
+        them without an L1 term or screening).
+    n_kkt_violations : ndarray of shape (n_alphas,)
+        Features the strong rule left out that the optimality check put back.
+    alpha_max : float
+        The smallest alpha with every coefficient zero (inf without an L1
+        term).
+    l1_ratio : float
+    loss : str
+    classes : ndarray or None
+        The labels, for ``loss="log_loss"``.
+    converged : ndarray of shape (n_alphas,) of bool
+    """
+
+    alphas: np.ndarray
+    coefs: np.ndarray
+    intercepts: np.ndarray
+    objective: np.ndarray
+    n_iter: np.ndarray
+    n_active: np.ndarray
+    n_screened: np.ndarray
+    n_kkt_violations: np.ndarray
+    alpha_max: float
+    l1_ratio: float
+    loss: str
+    classes: np.ndarray | None = None
+    converged: np.ndarray | None = None
+
+
+def regularization_path(
+    X, y, *, loss="squared_error", l1_ratio=1.0, alphas=None, n_alphas=100,
+    eps=1e-3, sample_weight=None, fit_intercept=True, epsilon=0.1, tol=1e-4,
+    max_iter=1000, screening=True, precompute="auto", class_weight=None,
+    random_state=None,
+):  # fmt: skip
+    r"""The penalized fits for a decreasing sequence of alphas, warm-started
+    and screened by the strong rules.
+
+    Minimizes at each alpha
+
+    .. math::
+
+        J_\alpha(w, b) = \frac{1}{\sum_i s_i} \sum_i s_i \, \ell(y_i,
+        x_i^\top w + b) + \alpha \left( \rho \|w\|_1
+        + \frac{1 - \rho}{2} \|w\|_2^2 \right),
+
+    the objective of
+    :class:`~sklearn_foundations.GradientDescentRegressor` (and of
+    :class:`~sklearn_foundations.LogisticRegression` with
+    :math:`\alpha = 1 / (C \sum_i s_i)`), from
+    :math:`\alpha_{\max} = \max_j |\nabla_j f(0, b_0)| / \rho`, where every
+    coefficient is zero, down to ``eps`` times it.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        Targets; labels for ``loss="log_loss"`` (two classes: the sigmoid,
+        more: the softmax).
+    loss : {"squared_error", "huber", "poisson", "log_loss"}, default="squared_error"
+        The data term :math:`\ell` (Huber's with threshold ``epsilon``).
+    l1_ratio : float, default=1.0
+        The share :math:`\rho` of L1: 1 is the lasso, 0 ridge.
+    alphas : array-like of shape (n_alphas,), default=None
+        The penalty strengths (sorted to decrease); None for ``n_alphas``
+        values spaced evenly on a log scale from :math:`\alpha_{\max}` to
+        ``eps`` times it (for ``l1_ratio=0``, from the :math:`\alpha_{\max}`
+        of ``l1_ratio=0.001``, as glmnet does).
+    n_alphas : int, default=100
+    eps : float, default=1e-3
+        :math:`\alpha_{\min} / \alpha_{\max}` of the automatic grid.
+    sample_weight : array-like of shape (n_samples,), default=None
+    fit_intercept : bool, default=True
+    epsilon : float, default=0.1
+        Huber's threshold.
+    tol : float, default=1e-4
+        Each fit stops when the optimality measure of the estimators (the
+        gradient mapping per coefficient in units of its column's scale) is
+        at most ``tol`` times its value for the intercept-only model; the
+        check of the features left out by the strong rule uses the same
+        bound.
+    max_iter : int, default=1000
+        Iterations per alpha.
+    screening : bool, default=True
+        Fit on the strong rule's features (then check the rest).
+    precompute : "auto" or bool, default="auto"
+        The Gram matrix for the squared error, formed once for the whole path.
+    class_weight : dict, "balanced" or None, default=None
+        For ``loss="log_loss"``, factors on the sample weights of each class.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the power iteration behind a first-order step.
+
+    Returns
+    -------
+    path : RegularizationPath
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn_foundations.linear_model import regularization_path
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> path = regularization_path(X, y, n_alphas=5)
+    >>> path.n_active.tolist()
+    [0, 2, 4, 8, 10]
+    >>> bool(path.alphas[0] == path.alpha_max)
+    True
+    """
+    _check_path_params(loss, l1_ratio, n_alphas, eps, tol, max_iter)
+    problem = PathProblem.from_data(
+        X, y, loss=loss, sample_weight=sample_weight, fit_intercept=fit_intercept,
+        epsilon=epsilon, precompute=precompute, class_weight=class_weight,
+    )  # fmt: skip
+    alphas = problem.alpha_grid(l1_ratio, alphas, n_alphas, eps)
+    return problem.path(
+        alphas, l1_ratio, tol=tol * problem.null_violation(), max_iter=max_iter,
+        screening=screening, random_state=random_state,
+    )  # fmt: skip
+
+
+def _check_path_params(loss, l1_ratio, n_alphas, eps, tol, max_iter):
+    if loss not in _LOSSES:
+        raise ValueError(f"loss={loss!r} is not one of {list(_LOSSES)}.")
+    if not (isinstance(l1_ratio, Real) and 0 <= l1_ratio <= 1):
+        raise ValueError(f"l1_ratio must be a number in [0, 1]; got {l1_ratio!r}.")
+    if not (isinstance(n_alphas, Integral) and n_alphas >= 1):
+        raise ValueError(f"n_alphas must be an integer >= 1; got {n_alphas!r}.")
+    if not (isinstance(eps, Real) and 0 < eps <= 1):
+        raise ValueError(f"eps must be a number in (0, 1]; got {eps!r}.")
+    if not (isinstance(tol, Real) and tol >= 0):
+        raise ValueError(f"tol must be a number >= 0; got {tol!r}.")
+    if not (isinstance(max_iter, Integral) and max_iter >= 1):
+        raise ValueError(f"max_iter must be an integer >= 1; got {max_iter!r}.")
+
+
+def check_alphas(alphas, name="alphas"):
+    """``alphas`` as a float array, sorted to decrease, or a ValueError that
+    names the parameter."""
+    alphas = np.asarray(alphas, dtype=np.float64).ravel()
+    if alphas.size == 0 or not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
+        raise ValueError(
+            f"{name} must be non-empty, finite and non-negative; got "
+            f"{alphas.tolist()[:10]}."
+        )
+    return np.sort(alphas)[::-1]
+
+
+class PathProblem:
+    """One dataset's datafit, set up once for every path on it: the loss,
+    the encoded targets, the normalized weights, the start (every coefficient
+    zero, the intercept-only optimum) and the gradient there."""
+
+    def __init__(self, datafit, X, loss_name, theta0, classes, sample_weight):
+        self.datafit, self.X, self.loss_name = datafit, X, loss_name
+        self.theta0, self.classes = theta0, classes
+        self.sample_weight = sample_weight
+        self.grad0 = datafit.gradient(theta0, datafit.linear(theta0))
+        self._cache = (None, None)
+
+    @classmethod
+    def from_data(
+        cls, X, y, *, loss="squared_error", sample_weight=None, fit_intercept=True,
+        epsilon=0.1, precompute="auto", class_weight=None, classes=None,
+        validated=False,
+    ):  # fmt: skip
+        """Validate ``X``, ``y`` and the weights (unless ``validated``) and
+        build the datafit of ``loss``; for ``"log_loss"``, ``classes`` are
+        the labels to encode against (those of ``y`` by default), each of
+        which must have a positive weight."""
+        classification = loss == "log_loss"
+        if not validated:
+            X = check_array(X, accept_sparse=["csr", "csc"], dtype=_DTYPES)
+            y = np.asarray(y)
+            check_consistent_length(X, y)
+        sw = check_sample_weight(sample_weight, X, dtype=X.dtype)
+        classes = None
+        if classification:
+            check_classification_targets(y)
+            if classes is None:
+                classes, y_idx = np.unique(y, return_inverse=True)
+            else:
+                y_idx = np.searchsorted(classes, y)
+            if len(classes) < 2:
+                raise ValueError(
+                    "This solver needs samples of at least 2 classes in the data, "
+                    f"but the data contains only one class: {classes[0]!r}."
+                )
+            sw = sw * class_weights(class_weight, classes, y_idx, sw)
+            totals = np.bincount(y_idx, weights=sw, minlength=len(classes))
+            if not np.all(totals > 0):
+                missing = classes[totals <= 0].tolist()
+                raise ValueError(
+                    f"The training data have no weight in class(es) {missing}: a "
+                    "class the model must predict is missing from a fit. Use a "
+                    "stratified splitter (StratifiedKFold) or fewer folds."
+                )
+            Y = _encode(y_idx, len(classes), X.dtype)
+            loss_obj = BinomialLogLoss() if len(classes) == 2 else MultinomialLogLoss()
+        else:
+            Y = np.asarray(y, dtype=X.dtype).reshape(X.shape[0], -1)
+            if not np.all(np.isfinite(Y)):
+                raise ValueError("y contains NaN or infinity; remove those rows.")
+            loss_obj = {"squared_error": HalfSquaredError(), "huber": Huber(epsilon),
+                        "poisson": HalfPoissonDeviance()}[loss]  # fmt: skip
+        if not np.any(sw > 0):
+            raise ValueError(
+                "sample_weight (and class_weight) give every sample zero weight; "
+                "at least one must be positive."
+            )
+        s = sw / sw.sum()
+        loss_obj.check_y(Y, s)
+        if sp.issparse(X):
+            X = X.tocsc()  # the screened fits slice columns
+        gram = precompute if loss_obj.quadratic else False
+        datafit = make_datafit(loss_obj, X, Y, s, fit_intercept, gram=gram)
+        theta0 = np.zeros((X.shape[1] + fit_intercept, Y.shape[1]), dtype=X.dtype)
+        if fit_intercept:
+            theta0[-1] = _intercept_only(loss_obj, Y, s)
+        return cls(datafit, X, loss, theta0, classes, sw)
+
+    # ---------------------------------------------------------------- grid
+    def alpha_max(self, l1_ratio):
+        r""":math:`\max_{j,k} |\nabla_{w_{jk}} f(0, b_0)| / \rho`: at and above
+        it every coefficient is zero; inf without an L1 term."""
+        if l1_ratio == 0:
+            return np.inf
+        d = self.datafit.n_features
+        return float(np.max(np.abs(self.grad0[:d]), initial=0.0)) / l1_ratio
+
+    def alpha_grid(self, l1_ratio, alphas=None, n_alphas=100, eps=1e-3):
+        """The given ``alphas`` sorted to decrease, or ``n_alphas`` from
+        :meth:`alpha_max` down to ``eps`` times it, evenly on a log scale."""
+        if alphas is not None:
+            return check_alphas(alphas)
+        top = self.alpha_max(max(l1_ratio, _RIDGE_L1_RATIO))
+        if not top > np.finfo(np.float64).resolution:  # y constant: any alpha
+            return np.full(n_alphas, np.finfo(np.float64).resolution)
+        return np.geomspace(top, top * eps, num=n_alphas)
+
+    def null_violation(self):
+        """The optimality measure at the start (the intercept-only model):
+        the largest gradient entry in column units, the unit of ``tol``."""
+        d = self.datafit.n_features
+        scale = np.sqrt(self.datafit.metric()[:d])
+        return float(np.max(np.abs(self.grad0[:d]) / scale[:, None], initial=0.0))
+
+    # ---------------------------------------------------------------- fits
+    def fit(self, alpha, l1_ratio, *, tol, max_iter=1000, random_state=None):
+        """One fit at ``alpha`` from the start (every coefficient zero): the
+        closed form at and above :meth:`alpha_max`, else
+        :func:`~sklearn_foundations.optimize.minimize` on the whole datafit.
+        Returns the :class:`~sklearn_foundations.optimize.OptimizeResult`."""
+        penalty = make_penalty(
+            "elasticnet", alpha, l1_ratio, self.datafit.fit_intercept
+        )
+        if alpha >= self.alpha_max(l1_ratio):
+            theta = self.theta0.copy()
+            value = self._record(theta, penalty, 0, 0, 0, True)[1]
+            return OptimizeResult(
+                coef=theta, n_iter=0, objective=[value], converged=True, optimality=0.0
+            )
+        return minimize(
+            self.datafit, penalty, self.theta0, tol=tol, max_iter=max_iter,
+            random_state=random_state,
+        )  # fmt: skip
+
+    def path(self, alphas, l1_ratio, *, tol, max_iter=1000, screening=True,
+             random_state=None, theta_start=None):  # fmt: skip
+        """Fit every alpha of ``alphas`` (decreasing), each from the last;
+        ``tol`` absolute, in the estimators' optimality measure."""
+        datafit, fit_intercept = self.datafit, self.datafit.fit_intercept
+        d = datafit.n_features
+        a_max = self.alpha_max(l1_ratio)
+        scale = np.sqrt(datafit.metric()[:d])
+        theta = self.theta0.copy() if theta_start is None else theta_start.copy()
+        grad = self.grad0 if theta_start is None else _gradient(datafit, theta)
+        keep = np.zeros(d, dtype=bool)
+        previous = a_max
+        records = []
+        for alpha in alphas:
+            penalty = make_penalty("elasticnet", alpha, l1_ratio, fit_intercept)
+            if alpha >= a_max:  # closed form: every coefficient zero
+                theta, grad = self.theta0.copy(), self.grad0
+                records.append(self._record(theta, penalty, 1, 0, 0, True))
+                previous = alpha
+                continue
+            if screening and l1_ratio > 0 and np.isfinite(previous):
+                strong = np.abs(grad[:d]).max(axis=1) >= l1_ratio * (
+                    2 * alpha - previous
+                )
+                keep |= strong | (theta[:d] != 0).any(axis=1)
+            else:
+                keep[:] = True
+            n_iter, added, converged = 0, 0, True
+            while True:
+                sub, rows = self._restrict(keep)
+                result = minimize(
+                    sub, penalty, theta[rows], tol=tol, max_iter=max_iter,
+                    random_state=random_state,
+                )  # fmt: skip
+                n_iter += result.n_iter
+                converged = bool(result.converged)
+                theta = np.zeros_like(theta)
+                theta[rows] = result.coef
+                grad = _gradient(datafit, theta)
+                if keep.all():
+                    break
+                excess = np.abs(grad[:d]).max(axis=1) - alpha * l1_ratio
+                violators = ~keep & (excess / scale > tol)
+                if not violators.any():
+                    break
+                keep |= violators
+                added += int(violators.sum())
+            records.append(
+                self._record(
+                    theta, penalty, max(n_iter, 1), int(keep.sum()), added, converged
+                )
+            )
+            previous = alpha
+        return self._finish(np.asarray(alphas, dtype=np.float64), records, l1_ratio)
+
+    def _restrict(self, keep):
+        """The datafit on the columns ``keep`` and the rows of ``theta`` it
+        covers: the Gram matrix sliced, or the data's columns (kept while
+        the set does not change; the whole datafit once the set is over half
+        the features, where a copy would not pay)."""
+        datafit = self.datafit
+        d = datafit.n_features
+        if keep.all() or (datafit.gram_form() is None and keep.mean() > 0.5):
+            keep[:] = True
+            return datafit, slice(None)
+        rows = np.flatnonzero(keep)
+        if datafit.fit_intercept:
+            rows = np.append(rows, d)
+        cached_keep, cached = self._cache
+        if cached_keep is not None and np.array_equal(cached_keep, keep):
+            return cached, rows
+        x_mean = None if datafit.x_mean is None else datafit.x_mean[keep]
+        if datafit.gram_form() is not None:
+            G, q, c = datafit.gram_form()
+            sub = QuadraticDatafit(
+                G[np.ix_(keep, keep)], q[keep], datafit.y_mean, c, datafit.fit_intercept
+            )
+            sub.x_mean = x_mean
+        else:
+            sub = LinearDatafit(
+                datafit.loss, self.X[:, keep], datafit.y, datafit.s, x_mean,
+                datafit.fit_intercept,
+            )  # fmt: skip
+            sub._metric = datafit.metric()[rows]
+        self._cache = (keep.copy(), sub)
+        return sub, rows
+
+    def _record(self, theta, penalty, n_iter, n_screened, added, converged):
+        datafit = self.datafit
+        value = datafit.value(theta, datafit.linear(theta)) + penalty.value(theta)
+        active = int((theta[: datafit.n_features] != 0).any(axis=1).sum())
+        return theta, float(value), n_iter, active, n_screened, added, converged
+
+    def _finish(self, alphas, records, l1_ratio):
+        thetas = [r[0] for r in records]
+        coefs, intercepts = self.unpack(thetas)
+        converged = np.array([r[6] for r in records])
+        if not converged.all():
+            missed = alphas[~converged]
+            warnings.warn(
+                f"The path did not converge at {len(missed)} of {len(alphas)} alphas "
+                f"(the largest {missed[0]:.4g}): max_iter was reached or no step "
+                "made progress. Increase max_iter or loosen tol.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        column = lambda i, t=np.int64: np.array([r[i] for r in records], dtype=t)  # noqa: E731
+        return RegularizationPath(
+            alphas=alphas, coefs=coefs, intercepts=intercepts,
+            objective=column(1, np.float64), n_iter=column(2), n_active=column(3),
+            n_screened=column(4), n_kkt_violations=column(5),
+            alpha_max=self.alpha_max(l1_ratio), l1_ratio=float(l1_ratio),
+            loss=self.loss_name, classes=self.classes, converged=converged,
+        )  # fmt: skip
+
+    def unpack(self, thetas):
+        """``coef_`` and ``intercept_`` of each ``theta``, stacked; shaped as
+        the estimators': ``(d,)`` for one regression target, ``(1, d)`` for
+        two classes, ``(K, d)`` for more; the softmax's intercepts
+        centered."""
+        datafit = self.datafit
+        coefs, intercepts = [], []
+        for theta in thetas:
+            coef, intercept = from_centered(
+                theta, datafit.x_mean, datafit.n_features, datafit.fit_intercept
+            )
+            if self.classes is None and coef.shape[0] == 1:
+                coef, intercept = coef[0], intercept[0]
+            elif self.classes is not None and len(self.classes) > 2:
+                intercept = intercept - intercept.mean() * datafit.fit_intercept
+            coefs.append(coef)
+            intercepts.append(intercept)
+        return np.array(coefs), np.array(intercepts)
+
+
+def _gradient(datafit, theta):
+    return datafit.gradient(theta, datafit.linear(theta))
+
+
+def _intercept_only(loss, Y, s):
+    r"""The intercept-only optimum :math:`b_0`, per output: the loss's
+    ``intercept_start`` where it is exact (the squared error and the
+    canonical links), else (Huber's loss) the root of the monotone
+    :math:`\sum_i s_i \ell'(y_i, b)` by bisection between the extremes of
+    ``y``."""
+    b = np.broadcast_to(loss.intercept_start(Y, s), (Y.shape[1],)).astype(np.float64)
+    if loss.quadratic or type(loss).link is not Loss.link:
+        return b
+    for k in range(Y.shape[1]):
+        y = Y[:, k : k + 1]
+
+        def slope(value, y=y):
+            return float(np.sum(loss.gradient(y, np.full_like(y, value), s)))
+
+        lo, hi = float(y.min()), float(y.max())
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if not lo < mid < hi:
+                break
+            lo, hi = (mid, hi) if slope(mid) < 0 else (lo, mid)
+        b[k] = 0.5 * (lo + hi)
+    return b
