@@ -262,7 +262,6 @@ class PathProblem:
             y = np.asarray(y)
             check_consistent_length(X, y)
         sw = check_sample_weight(sample_weight, X, dtype=X.dtype)
-        classes = None
         if classification:
             check_classification_targets(y)
             if classes is None:
@@ -286,6 +285,7 @@ class PathProblem:
             Y = _encode(y_idx, len(classes), X.dtype)
             loss_obj = BinomialLogLoss() if len(classes) == 2 else MultinomialLogLoss()
         else:
+            classes = None
             Y = np.asarray(y, dtype=X.dtype).reshape(X.shape[0], -1)
             if not np.all(np.isfinite(Y)):
                 raise ValueError("y contains NaN or infinity; remove those rows.")

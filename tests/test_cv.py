@@ -1,0 +1,205 @@
+"""The cross-validated models against scikit-learn's, on the same folds and
+grids, and as users put them to work."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn import config_context
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import ElasticNetCV, LassoCV
+from sklearn.linear_model import LogisticRegressionCV as SkLogisticRegressionCV
+from sklearn.model_selection import (
+    GroupKFold,
+    KFold,
+    StratifiedKFold,
+    cross_validate,
+)
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_foundations.linear_model import (
+    GradientDescentRegressorCV,
+    LogisticRegressionCV,
+)
+
+
+def _diabetes(sparse=False):
+    X, y = load_diabetes(return_X_y=True)
+    X = X * np.linspace(1.0, 50.0, X.shape[1]) + 2.0  # other scales and means
+    return (sp.csr_matrix(X) if sparse else X), y
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_lasso_cv_chooses_scikit_learns_alpha(sparse, weighted):
+    X, y = _diabetes(sparse)
+    w = np.random.default_rng(0).uniform(0.5, 2.0, len(y)) if weighted else None
+    cv = KFold(5, shuffle=True, random_state=0)
+    ours = GradientDescentRegressorCV(cv=cv, tol=1e-10).fit(X, y, sample_weight=w)
+    theirs = LassoCV(cv=cv, tol=1e-12, max_iter=100_000).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(ours.alphas_, theirs.alphas_, rtol=1e-12)
+    np.testing.assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-6)
+    assert ours.alpha_ == pytest.approx(theirs.alpha_, rel=1e-12)  # the same point
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-8)
+
+
+def test_elastic_net_cv_chooses_scikit_learns_alpha_and_l1_ratio():
+    X, y = _diabetes()
+    cv = KFold(4, shuffle=True, random_state=1)
+    ratios = [0.1, 0.5, 0.9, 1.0]
+    ours = GradientDescentRegressorCV(l1_ratio=ratios, alphas=30, cv=cv, tol=1e-10)
+    theirs = ElasticNetCV(l1_ratio=ratios, alphas=30, cv=cv, tol=1e-12,
+                          max_iter=100_000)  # fmt: skip
+    ours.fit(X, y), theirs.fit(X, y)
+    np.testing.assert_allclose(ours.alphas_, theirs.alphas_, rtol=1e-12)
+    np.testing.assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-6)
+    assert ours.alpha_ == pytest.approx(theirs.alpha_, rel=1e-12)
+    assert ours.l1_ratio_ == theirs.l1_ratio_
+    assert ours.coefs_paths_.shape == (4, 4, 30, X.shape[1])
+
+
+def _scaled(load):
+    X, y = load(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def _binary_wine():
+    X, y = _scaled(load_wine)
+    return X[y < 2], y[y < 2]
+
+
+@pytest.mark.parametrize(
+    "data, l1_ratios, Cs, fit_intercept, solver",
+    [
+        (lambda: _scaled(load_breast_cancer), (0.0,), 12, True, "newton-cholesky"),
+        (lambda: _scaled(load_wine), (0.0,), np.logspace(-3, 2, 8), True,
+         "newton-cholesky"),
+        (_binary_wine, (1.0,), np.logspace(-2, 1, 8), False, "liblinear"),
+    ],
+)  # fmt: skip
+def test_logistic_cv_chooses_scikit_learns_C(
+    data, l1_ratios, Cs, fit_intercept, solver
+):
+    """scikit-learn's LogisticRegressionCV at a tight tolerance, on the same
+    folds and grid: the same scores to 1e-6, C_ and l1_ratio_. Its exact
+    solvers are the reference: Newton-Cholesky for L2, liblinear for L1
+    without an intercept (which liblinear would penalize); lbfgs and saga
+    stop short of 1e-6 in the scores on these data."""
+    X, y = data()
+    cv = StratifiedKFold(4, shuffle=True, random_state=0)
+    common = dict(Cs=Cs, l1_ratios=l1_ratios, cv=cv, scoring="neg_log_loss",
+                  fit_intercept=fit_intercept)  # fmt: skip
+    ours = LogisticRegressionCV(tol=1e-10, max_iter=1000, **common).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = SkLogisticRegressionCV(
+            solver=solver, tol=1e-12, max_iter=100_000, use_legacy_attributes=False,
+            **common,
+        ).fit(X, y)  # fmt: skip
+    np.testing.assert_allclose(ours.Cs_, theirs.Cs_)
+    np.testing.assert_allclose(ours.scores_, theirs.scores_, rtol=1e-6, atol=1e-8)
+    assert ours.C_ == theirs.C_ and ours.l1_ratio_ == theirs.l1_ratio_
+    assert ours.coefs_paths_.shape == theirs.coefs_paths_.shape
+    assert ours.scores_.shape == ours.n_iter_.shape == theirs.n_iter_.shape
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-5, atol=1e-6)
+
+
+def test_elastic_net_logistic_cv_chooses_sagas_C_and_l1_ratio():
+    """The elastic net has one solver in scikit-learn, saga, which reaches
+    about 1e-3 in these scores: the same choice, the scores that close."""
+    X, y = _scaled(load_wine)
+    common = dict(Cs=np.logspace(-1, 1, 4), l1_ratios=(0.5, 1.0),
+                  cv=StratifiedKFold(3, shuffle=True, random_state=0),
+                  scoring="neg_log_loss")  # fmt: skip
+    ours = LogisticRegressionCV(tol=1e-10, max_iter=1000, **common).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = SkLogisticRegressionCV(
+            solver="saga", tol=1e-8, max_iter=100_000, use_legacy_attributes=False,
+            **common,
+        ).fit(X, y)  # fmt: skip
+    np.testing.assert_allclose(ours.scores_, theirs.scores_, rtol=1e-3)
+    assert ours.C_ == theirs.C_ and ours.l1_ratio_ == theirs.l1_ratio_
+
+
+@pytest.mark.parametrize(
+    "model, load",
+    [
+        (GradientDescentRegressorCV(alphas=20), load_diabetes),
+        (LogisticRegressionCV(Cs=5, l1_ratios=(0.0, 1.0)), load_breast_cancer),
+    ],
+)
+def test_in_a_pipeline_with_a_scaler_and_in_cross_validate(model, load):
+    X, y = load(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), model)
+    result = cross_validate(pipe, X, y, cv=3, return_estimator=True)
+    assert np.all(result["test_score"] > 0.4)
+    fitted = result["estimator"][0][-1]
+    assert fitted.n_features_in_ == X.shape[1] and len(fitted.loss_curve_) >= 1
+
+
+def test_folds_in_parallel_are_the_folds_in_sequence():
+    X, y = _scaled(load_breast_cancer)
+    one = LogisticRegressionCV(Cs=4, l1_ratios=(1.0,), n_jobs=1).fit(X, y)
+    two = LogisticRegressionCV(Cs=4, l1_ratios=(1.0,), n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(one.scores_, two.scores_)
+    np.testing.assert_array_equal(one.coef_, two.coef_)
+
+
+def test_without_refit_the_model_is_the_mean_of_each_folds_best():
+    X, y = _diabetes()
+    reg = GradientDescentRegressorCV(alphas=15, refit=False, cv=3).fit(X, y)
+    best = reg.scores_.reshape(3, -1).argmax(axis=1)
+    np.testing.assert_allclose(
+        reg.coef_, reg.coefs_paths_[np.arange(3), 0, best].mean(0)
+    )
+    assert reg.alpha_ == pytest.approx(reg.alphas_[best].mean())
+    X, y = _scaled(load_wine)
+    clf = LogisticRegressionCV(Cs=4, refit=False, cv=3).fit(X, y)
+    best = clf.scores_.reshape(3, -1).argmax(axis=1)
+    mean = clf.coefs_paths_[np.arange(3), 0, best].mean(axis=0)
+    np.testing.assert_allclose(clf.coef_, mean[:, :-1])
+    np.testing.assert_allclose(clf.intercept_, mean[:, -1])
+    assert clf.C_ == pytest.approx(clf.Cs_[best].mean())
+
+
+def test_groups_reach_the_splitter_through_metadata_routing():
+    X, y = _diabetes()
+    groups = np.arange(len(y)) % 4
+    with config_context(enable_metadata_routing=True):
+        reg = GradientDescentRegressorCV(alphas=10, cv=GroupKFold(4))
+        reg.fit(X, y, groups=groups)
+    assert reg.mse_path_.shape == (10, 4)
+    with pytest.raises(ValueError, match="groups"):  # routing off: refused
+        GradientDescentRegressorCV(alphas=10, cv=GroupKFold(4)).fit(X, y, groups=groups)
+
+
+def test_a_scorer_replaces_the_mean_squared_error():
+    X, y = _diabetes()
+    reg = GradientDescentRegressorCV(alphas=10, cv=3, scoring="r2").fit(X, y)
+    assert reg.scores_.shape == (3, 1, 10)
+    assert np.all(reg.scores_ <= 1.0)
+    # r2 of a fold is 1 - mse / var: the same choice as the error's
+    mse = GradientDescentRegressorCV(alphas=10, cv=3).fit(X, y)
+    np.testing.assert_allclose(reg.mse_path_, mse.mse_path_)
+
+
+def test_a_fold_without_a_class_is_a_clear_error():
+    X, y = _scaled(load_wine)
+    order = np.argsort(y)
+    with pytest.raises(ValueError, match="no weight in class"):
+        LogisticRegressionCV(Cs=2, cv=KFold(3)).fit(X[order], y[order])
+
+
+def test_poisson_cv_scores_by_the_deviance_when_asked():
+    X, y = _diabetes()
+    counts = np.random.default_rng(0).poisson(y / 50)
+    reg = GradientDescentRegressorCV(
+        loss="poisson", alphas=10, cv=3, scoring="neg_mean_poisson_deviance"
+    ).fit(X / X.std(0), counts)
+    assert reg.scores_.shape == (3, 1, 10) and np.all(reg.scores_ < 0)
+    assert np.all(reg.predict(X[:5] / X.std(0)) > 0)
