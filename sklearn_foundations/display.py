@@ -5,13 +5,17 @@ iteration of one or several fitted estimators (their ``loss_curve_``), or, given
 the optimum :math:`J^\star`, the suboptimality :math:`J(\theta_t) - J^\star` on a
 log scale, where linear convergence is a straight line.
 
+:class:`RegularizationPathDisplay` draws the coefficients along a
+regularization path against alpha (or C) on a log axis, with the
+cross-validated score and its spread beneath and the chosen value marked.
+
 matplotlib is optional: importing this module does not import it, and using a
 display without it raises an ImportError that names the extra to install.
 """
 
 import numpy as np
 
-__all__ = ["LossCurveDisplay", "require_matplotlib"]
+__all__ = ["LossCurveDisplay", "RegularizationPathDisplay", "require_matplotlib"]
 
 _INSTALL_HINT = (
     'Install it with `pip install "sklearn-foundations[examples]"` '
@@ -200,3 +204,211 @@ class LossCurveDisplay:
         self.figure_ = ax.figure
         self.line_ = lines[0] if len(lines) == 1 else lines
         return self
+
+
+class RegularizationPathDisplay:
+    r"""Coefficients along a regularization path, and the cross-validated score.
+
+    The top panel draws every coefficient :math:`\hat w_j(\alpha)` of the fits
+    on all the data against :math:`\alpha` (or :math:`C = 1 / (\alpha \sum_i
+    s_i)` for logistic regression) on a log axis: with an L1 term they leave
+    zero one by one as the penalty weakens. The bottom panel, when the
+    display comes from a cross-validated model, draws the mean test score over
+    the folds with a band of one standard deviation; a vertical line marks
+    the chosen value in both.
+
+    Create it with :meth:`from_estimator` or :meth:`from_path`; the
+    constructor only stores.
+
+    Parameters
+    ----------
+    grid : ndarray of shape (n_points,)
+        The alphas (or Cs) of the path.
+    coefs : ndarray of shape (n_points, n_lines)
+        One column per coefficient drawn.
+    chosen : float, default=None
+        The chosen alpha (or C), marked by a vertical line.
+    cv_scores : ndarray of shape (n_folds, n_points), default=None
+        The test score of every fold at every point.
+    grid_name : str, default="alpha"
+    score_name : str, default="score"
+    labels : list of str, default=None
+        One per column of ``coefs``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn_foundations.display import RegularizationPathDisplay
+    >>> from sklearn_foundations.linear_model import GradientDescentRegressorCV
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> cv = GradientDescentRegressorCV(alphas=30).fit(X, y)
+    >>> disp = RegularizationPathDisplay.from_estimator(cv, X, y)
+    >>> len(disp.lines_), disp.ax_[0].get_xscale()
+    (10, 'log')
+    """
+
+    def __init__(self, *, grid, coefs, chosen=None, cv_scores=None,
+                 grid_name="alpha", score_name="score", labels=None):  # fmt: skip
+        self.grid = grid
+        self.coefs = coefs
+        self.chosen = chosen
+        self.cv_scores = cv_scores
+        self.grid_name = grid_name
+        self.score_name = score_name
+        self.labels = labels
+
+    @classmethod
+    def from_estimator(cls, estimator, X, y, *, sample_weight=None, ax=None,
+                       feature_names=None):  # fmt: skip
+        """Draw a fitted cross-validated model's path on ``X``, ``y``.
+
+        The coefficients are a path fitted on ``X``, ``y`` (through a
+        Pipeline's earlier steps) at the model's grid and chosen
+        ``l1_ratio_``; the scores are the model's own (``mse_path_`` as the
+        mean squared error, or ``scores_``).
+
+        Parameters
+        ----------
+        estimator : GradientDescentRegressorCV, LogisticRegressionCV or Pipeline
+            Fitted; a Pipeline ending in one.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+        ax : matplotlib Axes or array of two, default=None
+            One Axes: the coefficients only; two: coefficients and scores.
+        feature_names : list of str, default=None
+            Legend labels; the model's ``feature_names_in_`` or ``x0, x1, ...``.
+
+        Returns
+        -------
+        display : RegularizationPathDisplay
+        """
+        from .linear_model._path import PathProblem
+
+        final = _final_step(estimator)
+        if getattr(estimator, "steps", None):
+            X = estimator[:-1].transform(X)
+        if not hasattr(final, "l1_ratio_"):
+            raise ValueError(
+                f"{type(final).__name__} is not a fitted cross-validated linear "
+                "model: pass a fitted GradientDescentRegressorCV or "
+                "LogisticRegressionCV (or a Pipeline ending in one)."
+            )
+        classifier = hasattr(final, "Cs_")
+        problem = PathProblem.from_data(
+            X, y, loss="log_loss" if classifier else final.loss,
+            sample_weight=sample_weight, fit_intercept=final.fit_intercept,
+            epsilon=getattr(final, "epsilon", 0.1),
+            class_weight=getattr(final, "class_weight", None),
+        )  # fmt: skip
+        l1 = list(np.atleast_1d(_l1_grid(final))).index(final.l1_ratio_)
+        if classifier:
+            order = np.argsort(final.Cs_)
+            grid, chosen, scores = (
+                final.Cs_[order],
+                final.C_,
+                final.scores_[:, l1, order],
+            )
+            alphas = 1.0 / (grid * problem.sample_weight.sum())
+            score_name = final.scoring or "accuracy"
+        else:
+            grid = np.atleast_2d(final.alphas_)[l1]
+            chosen, scores, alphas = final.alpha_, final.scores_[:, l1], grid
+            score_name = final.scoring or "mean squared error"
+            if final.scoring is None:
+                scores = -scores
+        path = problem.path(alphas, final.l1_ratio_, tol=final.tol,
+                            max_iter=final.max_iter)  # fmt: skip
+        coefs = path.coefs.reshape(len(grid), -1)
+        names = feature_names
+        if names is None:
+            names = getattr(final, "feature_names_in_", None)
+        if names is None:
+            names = [f"x{j}" for j in range(X.shape[1])]
+        labels = [str(n) for n in names]
+        if coefs.shape[1] != len(labels):  # one row per class
+            labels = [f"{c}: {n}" for c in final.classes_ for n in labels]
+        display = cls(
+            grid=grid, coefs=coefs, chosen=chosen, cv_scores=scores,
+            grid_name="C" if classifier else "alpha", score_name=score_name,
+            labels=labels,
+        )  # fmt: skip
+        return display.plot(ax=ax)
+
+    @classmethod
+    def from_path(cls, path, *, ax=None, feature_names=None):
+        """Draw a :class:`~sklearn_foundations.linear_model.RegularizationPath`.
+
+        Parameters
+        ----------
+        path : RegularizationPath
+        ax : matplotlib Axes, default=None
+        feature_names : list of str, default=None
+
+        Returns
+        -------
+        display : RegularizationPathDisplay
+        """
+        coefs = path.coefs.reshape(len(path.alphas), -1)
+        labels = feature_names
+        if labels is not None and len(labels) != coefs.shape[1]:
+            classes = path.classes if path.classes is not None else range(len(coefs))
+            labels = [f"{c}: {n}" for c in classes for n in labels]
+        return cls(grid=path.alphas, coefs=coefs, labels=labels).plot(ax=ax)
+
+    def plot(self, ax=None):
+        """Draw the coefficients (and the scores, when there are some).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes or array of two, default=None
+
+        Returns
+        -------
+        display : RegularizationPathDisplay
+            Itself, with ``ax_`` (an array of the Axes used), ``figure_``,
+            ``lines_`` (one per coefficient) and ``score_line_`` set.
+        """
+        plt = require_matplotlib("RegularizationPathDisplay")
+        panels = 1 if self.cv_scores is None else 2
+        if ax is None:
+            _, ax = plt.subplots(panels, 1, sharex=True, squeeze=False,
+                                 figsize=(6.4, 3.2 * panels + 0.8))  # fmt: skip
+        axes = np.ravel(ax)
+        grid = np.asarray(self.grid, dtype=float)
+        labels = self.labels or [None] * np.shape(self.coefs)[1]
+        top = axes[0]
+        self.lines_ = [
+            top.plot(grid, column, label=label)[0]
+            for column, label in zip(np.asarray(self.coefs).T, labels, strict=True)
+        ]
+        top.set_xscale("log")
+        top.set_ylabel("coefficient")
+        if self.labels and len(self.labels) <= 12:
+            top.legend(fontsize="small", ncol=2)
+        self.score_line_ = None
+        if self.cv_scores is not None and len(axes) > 1:
+            scores = np.asarray(self.cv_scores, dtype=float)
+            mean, spread = scores.mean(axis=0), scores.std(axis=0)
+            bottom = axes[1]
+            (self.score_line_,) = bottom.plot(grid, mean, color="black")
+            bottom.fill_between(grid, mean - spread, mean + spread, alpha=0.2,
+                                color="gray")  # fmt: skip
+            bottom.set_xscale("log")
+            bottom.set_ylabel(f"{self.score_name} (CV)")
+        for a in axes[: 1 + (self.cv_scores is not None)]:
+            if self.chosen is not None:
+                a.axvline(self.chosen, color="black", linestyle="--", linewidth=1)
+        axes[min(len(axes), 1 + (self.cv_scores is not None)) - 1].set_xlabel(
+            self.grid_name
+        )
+        self.ax_ = axes
+        self.figure_ = axes[0].figure
+        return self
+
+
+def _l1_grid(final):
+    """The l1_ratio values a cross-validated model searched."""
+    if hasattr(final, "l1_ratios_"):
+        return final.l1_ratios_
+    return final.l1_ratio

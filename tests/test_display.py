@@ -1,4 +1,5 @@
-"""LossCurveDisplay: the lines drawn are the objectives recorded, and matplotlib
+"""The displays: the lines drawn are the objectives recorded (LossCurveDisplay)
+and the paths and scores fitted (RegularizationPathDisplay), and matplotlib
 stays optional."""
 
 import subprocess
@@ -6,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+from sklearn.datasets import load_diabetes, load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
@@ -104,3 +106,57 @@ def test_importing_the_package_does_not_import_matplotlib():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_path_display_draws_the_path_and_the_cv_scores():
+    from sklearn_foundations.display import RegularizationPathDisplay
+    from sklearn_foundations.linear_model import GradientDescentRegressorCV
+
+    X, y = load_diabetes(return_X_y=True)
+    model = GradientDescentRegressorCV(alphas=20, cv=3).fit(X, y)
+    disp = RegularizationPathDisplay.from_estimator(model, X, y)
+    assert len(disp.lines_) == X.shape[1] and len(disp.ax_) == 2
+    np.testing.assert_allclose(disp.lines_[0].get_xdata(), model.alphas_)
+    # the coefficients are the path on all the data: the refit is its point
+    i = int(np.flatnonzero(model.alphas_ == model.alpha_)[0])
+    drawn = np.array([line.get_ydata()[i] for line in disp.lines_])
+    np.testing.assert_allclose(drawn, model.coef_, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(disp.score_line_.get_ydata(), model.mse_path_.mean(1))
+    assert disp.ax_[0].get_xscale() == "log" and disp.ax_[1].get_xlabel() == "alpha"
+    marked = [
+        line.get_xdata()[0] for line in disp.ax_[0].get_lines()[len(disp.lines_) :]
+    ]
+    assert marked == [model.alpha_]
+    plt.close("all")
+
+
+def test_path_display_of_a_multinomial_pipeline_labels_each_class():
+    from sklearn_foundations.display import RegularizationPathDisplay
+    from sklearn_foundations.linear_model import LogisticRegressionCV
+
+    X, y = load_iris(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), LogisticRegressionCV(Cs=5, cv=3)).fit(X, y)
+    disp = RegularizationPathDisplay.from_estimator(
+        pipe, X, y, feature_names=list("abcd")
+    )
+    assert len(disp.lines_) == 3 * 4
+    assert disp.lines_[5].get_label() == "1: b"
+    assert disp.ax_[1].get_xlabel() == "C"
+    np.testing.assert_allclose(
+        disp.score_line_.get_ydata(), pipe[-1].scores_[:, 0].mean(0)
+    )
+    with pytest.raises(ValueError, match="cross-validated"):
+        RegularizationPathDisplay.from_estimator(StandardScaler().fit(X), X, y)
+    plt.close("all")
+
+
+def test_path_display_from_a_path_alone():
+    from sklearn_foundations.display import RegularizationPathDisplay
+    from sklearn_foundations.linear_model import regularization_path
+
+    X, y = load_diabetes(return_X_y=True)
+    path = regularization_path(X, y, n_alphas=10)
+    disp = RegularizationPathDisplay.from_path(path)
+    assert len(disp.ax_) == 1 and disp.score_line_ is None
+    np.testing.assert_array_equal(disp.lines_[2].get_ydata(), path.coefs[:, 2])
+    plt.close("all")

@@ -191,7 +191,7 @@ def regularization_path(
     >>> X, y = load_diabetes(return_X_y=True)
     >>> path = regularization_path(X, y, n_alphas=5)
     >>> path.n_active.tolist()
-    [0, 2, 4, 8, 10]
+    [0, 4, 7, 9, 10]
     >>> bool(path.alphas[0] == path.alpha_max)
     True
     """
