@@ -22,16 +22,22 @@ from sklearn import datasets
 from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import ElasticNet, Lasso, Ridge, SGDRegressor
+from sklearn.linear_model import ElasticNet, Lasso, LassoCV, Ridge, SGDRegressor
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
-from sklearn.model_selection import KFold, cross_validate
+from sklearn.linear_model import LogisticRegressionCV as SkLogisticRegressionCV
+from sklearn.model_selection import KFold, StratifiedKFold, cross_validate
 from sklearn.naive_bayes import BernoulliNB, GaussianNB, MultinomialNB
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .decomposition import PowerIterationPCA
 from .display import require_matplotlib  # imports matplotlib only when called
-from .linear_model import GradientDescentRegressor, LogisticRegression
+from .linear_model import (
+    GradientDescentRegressor,
+    GradientDescentRegressorCV,
+    LogisticRegression,
+    LogisticRegressionCV,
+)
 from .naive_bayes import NaiveBayesClassifier
 
 
@@ -121,6 +127,31 @@ def _classification_comparisons(dataset, n_train):
     ]
 
 
+def _cv_comparisons(dataset, n_train):
+    """The cross-validated models (3 inner folds, the same for both sides):
+    a lasso over 100 alphas, or logistic regression over 10 Cs (log loss)."""
+    if dataset == "diabetes":
+        return [
+            Comparison(
+                dataset, "lasso CV",
+                GradientDescentRegressorCV(cv=KFold(3)),
+                {"LassoCV": LassoCV(cv=KFold(3), tol=1e-8, max_iter=100_000)},
+                exact="LassoCV",
+            )
+        ]  # fmt: skip
+    common = dict(Cs=10, cv=StratifiedKFold(3), scoring="neg_log_loss")
+    return [
+        Comparison(
+            dataset, "logistic CV (l2)",
+            LogisticRegressionCV(l1_ratios=(0.0,), **common),
+            {"LogisticRegressionCV(newton-cholesky)": SkLogisticRegressionCV(
+                l1_ratios=(0.0,), solver="newton-cholesky", tol=1e-8,
+                use_legacy_attributes=False, **common)},
+            exact="LogisticRegressionCV(newton-cholesky)",
+        )
+    ]  # fmt: skip
+
+
 def _pca_comparisons(dataset, n_train):
     k = {"digits": 10, "breast_cancer": 5}[dataset]
     return [
@@ -160,18 +191,23 @@ def _naive_bayes_comparisons(dataset, n_train):
 
 
 DATASETS = {
-    "diabetes": (datasets.load_diabetes, [_regression_comparisons]),
+    "diabetes": (datasets.load_diabetes, [_regression_comparisons, _cv_comparisons]),
     "breast_cancer": (
         datasets.load_breast_cancer,
-        [_classification_comparisons, _naive_bayes_comparisons, _pca_comparisons],
+        [
+            _classification_comparisons,
+            _cv_comparisons,
+            _naive_bayes_comparisons,
+            _pca_comparisons,
+        ],
     ),
     "iris": (
         datasets.load_iris,
-        [_classification_comparisons, _naive_bayes_comparisons],
+        [_classification_comparisons, _cv_comparisons, _naive_bayes_comparisons],
     ),
     "wine": (
         datasets.load_wine,
-        [_classification_comparisons, _naive_bayes_comparisons],
+        [_classification_comparisons, _cv_comparisons, _naive_bayes_comparisons],
     ),
     "digits": (
         datasets.load_digits,

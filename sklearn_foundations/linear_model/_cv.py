@@ -302,9 +302,12 @@ class GradientDescentRegressorCV(
         scorer = None if self.scoring is None else check_scoring(self, self.scoring)
 
         def fit_fold(train, test):
-            problem = PathProblem.from_data(
-                X[train], y[train], sample_weight=sw[train], **setup
-            )
+            if full.datafit.gram_form() is not None:  # all the data's Gram less
+                problem = full.without(X[test], y[test], sw[test])  # the test's
+            else:
+                problem = PathProblem.from_data(
+                    X[train], y[train], sample_weight=sw[train], **setup
+                )
             out = []
             for ratio, alphas in zip(ratios, grids, strict=True):
                 path = problem.path(

@@ -44,7 +44,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from .._compat import check_sample_weight
-from ..datafits import LinearDatafit, QuadraticDatafit, make_datafit
+from ..datafits import (
+    LinearDatafit,
+    QuadraticDatafit,
+    _centered_moments,
+    make_datafit,
+)
 from ..losses import (
     BinomialLogLoss,
     HalfPoissonDeviance,
@@ -306,6 +311,40 @@ class PathProblem:
         if fit_intercept:
             theta0[-1] = _intercept_only(loss_obj, Y, s)
         return cls(datafit, X, loss, theta0, classes, sw)
+
+    def without(self, X, y, sample_weight):
+        """The problem of the squared error on the Gram form with the rows
+        ``X``, ``y``, ``sample_weight`` taken out: a cross-validation fold's
+        training part from all the data's moments and its test part's, by
+        Chan's formula run backwards (the training part holds most of the
+        weight, so nothing cancels): no pass over the training rows."""
+        full = self.datafit
+        W = float(self.sample_weight.sum())
+        W_b = float(np.sum(sample_weight))
+        W_a = W - W_b
+        Y = np.asarray(y, dtype=full.dtype).reshape(len(sample_weight), -1)
+        if full.fit_intercept:
+            x_b, G_b, q_b, y_b, c_b = _centered_moments(X, Y, sample_weight / W_b)
+            x_a = (W * full.x_mean - W_b * x_b) / W_a
+            y_a = (W * full.y_mean - W_b * y_b) / W_a
+            dx, dy, k = x_b - x_a, y_b - y_a, W_a * W_b / W
+            G = (W * full.G - W_b * G_b - k * np.outer(dx, dx)) / W_a
+            q = (W * full.q - W_b * q_b - k * np.outer(dx, dy)) / W_a
+            c = (W * full.c - W_b * c_b - 0.5 * k * float(dy @ dy)) / W_a
+        else:
+            _, G_b, q_b, _, c_b = _centered_moments(
+                X, Y, sample_weight / W_b, np.zeros(X.shape[1]), np.zeros(Y.shape[1])
+            )
+            G, q, c = ((W * m - W_b * m_b) / W_a for m, m_b in
+                       ((full.G, G_b), (full.q, q_b), (full.c, c_b)))  # fmt: skip
+            x_a = y_a = None
+        datafit = QuadraticDatafit(G, q, y_a, c, full.fit_intercept)
+        datafit.x_mean = x_a
+        theta0 = np.zeros_like(self.theta0)
+        if full.fit_intercept:
+            theta0[-1] = y_a
+        weights = np.full(1, W_a)  # only their sum is read
+        return PathProblem(datafit, None, self.loss_name, theta0, None, weights)
 
     # ---------------------------------------------------------------- grid
     def alpha_max(self, l1_ratio):
