@@ -22,7 +22,8 @@ def test_compare_command_prints_json_rows(tmp_path):
     ours = [r for r in rows if r["library"] == "sklearn-foundations"]
     assert {r["distance_to"] for r in ours} == {
         "Ridge", "Lasso", "ElasticNet", "LogisticRegression(lbfgs)",
-        "LogisticRegression(saga)", "GaussianNB",
+        "LogisticRegression(saga)", "GaussianNB", "LassoCV",
+        "LogisticRegressionCV(newton-cholesky)",
     }  # fmt: skip
     for r in ours:
         # the counterparts stop at their own tol: 1e-8 (regression), 1e-6

@@ -203,3 +203,13 @@ def test_poisson_cv_scores_by_the_deviance_when_asked():
     ).fit(X / X.std(0), counts)
     assert reg.scores_.shape == (3, 1, 10) and np.all(reg.scores_ < 0)
     assert np.all(reg.predict(X[:5] / X.std(0)) > 0)
+
+
+def test_logistic_cv_scores_with_its_scoring():
+    from sklearn.metrics import log_loss
+
+    X, y = _scaled(load_breast_cancer)
+    clf = LogisticRegressionCV(Cs=3, scoring="neg_log_loss").fit(X, y)
+    assert clf.score(X, y) == pytest.approx(-log_loss(y, clf.predict_proba(X)))
+    plain = LogisticRegressionCV(Cs=3).fit(X, y)
+    assert plain.score(X, y) == np.mean(plain.predict(X) == y)

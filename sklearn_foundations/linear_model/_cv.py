@@ -585,6 +585,25 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         self._choose(X, y, sw, setup)
         return self
 
+    def score(self, X, y, sample_weight=None):
+        """The ``scoring`` of the model on ``X``, ``y`` (accuracy when None),
+        as scikit-learn's LogisticRegressionCV scores.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        if self.scoring is None:
+            return super().score(X, y, sample_weight)
+        kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+        return get_scorer(self.scoring)(self, X, y, **kwargs)
+
     def _grid(self):
         if isinstance(self.Cs, Integral):
             return np.logspace(-4, 4, int(self.Cs))
