@@ -69,7 +69,9 @@ def _data(cls, n=120, d=6, seed=0):
 def _tight(est):
     params = est.get_params()
     tight = {k: v for k, v in dict(tol=1e-10, max_iter=10_000).items() if k in params}
-    return est.set_params(**tight)
+    # cross-validated models: a short grid (what is checked holds point by point)
+    short = {k: v for k, v in dict(alphas=10, Cs=4).items() if k in params}
+    return est.set_params(**tight, **short)
 
 
 def _fits(cls, params, X, y):
@@ -95,9 +97,19 @@ def _unpenalized(est):
     params = est.get_params()
     if "C" in params:
         return est.set_params(C=np.inf)
+    if "Cs" in params:  # cross-validated: a grid of one, no penalty
+        return est.set_params(Cs=[np.inf])
+    if "alphas" in params:
+        return est.set_params(alphas=[0.0])
     if "penalty" in params:
         return est.set_params(penalty=None)
     return est
+
+
+def _chooses_by_cv(cls):
+    """A model that chooses its penalty by cross-validation on folds of the
+    rows (``cv``): repeated rows make other folds."""
+    return "cv" in cls().get_params()
 
 
 def _is_linear(setting):
@@ -156,6 +168,12 @@ def test_rescaling_all_columns_with_the_penalty_is_the_same_model(setting, scale
     power = 1 if l1 else 2
     if "C" in p:
         scaled_est = clone(base).set_params(C=p["C"] / scale**power)
+    elif "Cs" in p:  # LogisticRegressionCV's default grid, rescaled
+        grid = np.logspace(-4, 4, p["Cs"]) if np.ndim(p["Cs"]) == 0 else p["Cs"]
+        base = clone(base).set_params(Cs=grid).fit(X, y)
+        scaled_est = clone(base).set_params(Cs=np.asarray(grid) / scale**power)
+    elif "alphas" in p:  # the automatic grid starts at alpha_max: it follows
+        scaled_est = clone(base)
     else:
         scaled_est = clone(base).set_params(alpha=p["alpha"] * scale**power)
     with warnings.catch_warnings(record=True) as caught:
@@ -243,11 +261,26 @@ def test_float32_stays_float32_in_fit_and_partial_fit(setting):
             assert value.dtype == attrs.get(name, value).dtype, name
 
 
+class _PredefinedByWeight:
+    """Two folds that put every copy of a row on the same side: by the row's
+    content (each copy of a repeated row is equal)."""
+
+    def get_n_splits(self, *args, **kwargs):
+        return 2
+
+    def split(self, X, y=None, groups=None):
+        side = np.round(np.asarray(X).sum(axis=1) * 1e6).astype(np.int64) % 2
+        for k in range(2):
+            yield np.flatnonzero(side != k), np.flatnonzero(side == k)
+
+
 @pytest.mark.parametrize("setting", SETTINGS, ids=_id)
 def test_integer_weights_equal_repeated_rows(setting):
     cls, params = setting
     if "sample_weight" not in inspect.signature(cls.fit).parameters:
         return
+    if _chooses_by_cv(cls):  # the folds of repeated rows are other folds
+        params = {**params, "cv": _PredefinedByWeight()}
     X, y = _data(cls)
     X = np.abs(X)
     counts = np.random.default_rng(2).integers(0, 3, len(X))
