@@ -115,7 +115,7 @@ class RegularizationPath:
     >>> X = StandardScaler().fit_transform(X)
     >>> path = regularization_path(X, y, loss="log_loss", n_alphas=4, eps=0.01)
     >>> path.coefs.shape, path.n_active.tolist()
-    ((4, 1, 30), [0, 3, 13, 19])
+    ((4, 1, 30), [0, 4, 8, 13])
     """
 
     alphas: np.ndarray
