@@ -259,7 +259,7 @@ class PathProblem:
         self.datafit, self.X, self.loss_name = datafit, X, loss_name
         self.theta0, self.classes = theta0, classes
         self.sample_weight = sample_weight
-        self.grad0 = datafit.gradient(theta0, datafit.linear(theta0))
+        self.value0, self.grad0 = _value_gradient(datafit, theta0)
         self._cache = (None, None)
 
     @classmethod
@@ -401,7 +401,7 @@ class PathProblem:
         )
         if alpha >= self.alpha_max(l1_ratio):
             theta = self.theta0.copy()
-            value = self._record(theta, penalty, 0, 0, 0, True)[1]
+            value = self._record(theta, penalty, self.value0, 0, 0, 0, True)[1]
             return OptimizeResult(
                 coef=theta, n_iter=0, objective=[value], converged=True, optimality=0.0
             )
@@ -421,7 +421,7 @@ class PathProblem:
         a_max = self.alpha_max(l1_ratio)
         scale = np.sqrt(datafit.metric()[:d])
         theta = self.theta0.copy() if theta_start is None else theta_start.copy()
-        grad = self.grad0 if theta_start is None else _gradient(datafit, theta)
+        grad = self.grad0 if theta_start is None else _value_gradient(datafit, theta)[1]
         keep = np.zeros(d, dtype=bool)
         previous = a_max
         records = []
@@ -429,16 +429,17 @@ class PathProblem:
             penalty = make_penalty("elasticnet", alpha, l1_ratio, fit_intercept)
             if alpha >= a_max:  # closed form: every coefficient zero
                 theta, grad = self.theta0.copy(), self.grad0
-                records.append(self._record(theta, penalty, 1, 0, 0, True))
+                records.append(self._record(theta, penalty, self.value0, 1, 0, 0, True))
                 previous = alpha
                 continue
             predicted = self._on_signs(theta, alpha, l1_ratio, tol, scale)
             if predicted is not None:  # no kink since the last alpha
-                theta, grad = predicted, _gradient(datafit, predicted)
+                theta = predicted
+                value, grad = _value_gradient(datafit, theta)
                 active = (theta[:d] != 0).any(axis=1)
                 keep |= active
                 records.append(
-                    self._record(theta, penalty, 1, int(keep.sum()), 0, True)
+                    self._record(theta, penalty, value, 1, int(keep.sum()), 0, True)
                 )
                 previous = alpha
                 continue
@@ -460,7 +461,7 @@ class PathProblem:
                 converged = bool(result.converged)
                 theta = np.zeros_like(theta)
                 theta[rows] = result.coef
-                grad = _gradient(datafit, theta)
+                value, grad = _value_gradient(datafit, theta)
                 if keep.all():
                     break
                 excess = np.abs(grad[:d]).max(axis=1) - alpha * l1_ratio
@@ -471,7 +472,13 @@ class PathProblem:
                 added += int(violators.sum())
             records.append(
                 self._record(
-                    theta, penalty, max(n_iter, 1), int(keep.sum()), added, converged
+                    theta,
+                    penalty,
+                    value,
+                    max(n_iter, 1),
+                    int(keep.sum()),
+                    added,
+                    converged,
                 )
             )
             previous = alpha
@@ -546,9 +553,10 @@ class PathProblem:
         self._cache = (keep.copy(), sub)
         return sub, rows
 
-    def _record(self, theta, penalty, n_iter, n_screened, added, converged):
+    def _record(self, theta, penalty, value, n_iter, n_screened, added, converged):
+        """One point's record; ``value`` the datafit's at ``theta``."""
         datafit = self.datafit
-        value = datafit.value(theta, datafit.linear(theta)) + penalty.value(theta)
+        value = value + penalty.value(theta)
         active = int((theta[: datafit.n_features] != 0).any(axis=1).sum())
         return theta, float(value), n_iter, active, n_screened, added, converged
 
@@ -594,8 +602,10 @@ class PathProblem:
         return np.array(coefs), np.array(intercepts)
 
 
-def _gradient(datafit, theta):
-    return datafit.gradient(theta, datafit.linear(theta))
+def _value_gradient(datafit, theta):
+    """The datafit's value and gradient at ``theta``, one pass for both."""
+    Z = datafit.linear(theta)
+    return datafit.value(theta, Z), datafit.gradient(theta, Z)
 
 
 def _intercept_only(loss, Y, s):
