@@ -454,7 +454,12 @@ class ChunkedDatafit:
 
     def model_hessian(self, Z, ws):
         """The working-set model's matrix: one pass (with the value and the
-        gradient at ``Z``'s point, which the next trial reuses)."""
+        gradient at ``Z``'s point, which the next trial reuses); over every
+        column (Newton's method), the pass that gives the value and the
+        gradient there, memoized."""
+        if len(ws) == self.n_features and self.explicit:
+            self._want_hessian = self._asked = True
+            return self._at(Z.theta, hessian=True)[2]
         return self.chunks.map_reduce(
             evaluate, add, theta=Z.theta, build=self.build, setup=self.setup,
             hessian=True, ws=ws,

@@ -531,8 +531,11 @@ class ColumnView:
         G = self.gram(h)
         if not intercept:
             return G
-        v = self.rmatvec(h)  # X_c^T h
-        return np.block([[G, v[:, None]], [v[None, :], np.array([[h.sum()]])]])
+        out = np.empty((self.size + 1, self.size + 1), dtype=G.dtype)
+        out[:-1, :-1] = G
+        out[:-1, -1] = out[-1, :-1] = self.rmatvec(h)  # X_c^T h
+        out[-1, -1] = h.sum()
+        return out
 
 
 def _positive(D, center=None, dtype=np.float64, total=1.0):

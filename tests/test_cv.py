@@ -213,3 +213,49 @@ def test_logistic_cv_scores_with_its_scoring():
     assert clf.score(X, y) == pytest.approx(-log_loss(y, clf.predict_proba(X)))
     plain = LogisticRegressionCV(Cs=3).fit(X, y)
     assert plain.score(X, y) == np.mean(plain.predict(X) == y)
+
+
+def _named_and_called(make, scoring, X, y):
+    """The model scored by the scorer's name (the path's own scores) and by
+    the scorer object (scikit-learn's call per point)."""
+    from sklearn.metrics import get_scorer
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return make(scoring).fit(X, y), make(get_scorer(scoring)).fit(X, y)
+
+
+@pytest.mark.parametrize("scoring", ["accuracy", "neg_log_loss"])
+@pytest.mark.parametrize("case", ["binary", "multiclass", "sparse32", "missing"])
+def test_logistic_path_scores_are_the_scorers(scoring, case):
+    X, y = _scaled(load_breast_cancer if case == "binary" else load_wine)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    if case == "sparse32":
+        X = sp.csr_matrix(np.where(np.abs(X) > 0.5, X, 0.0).astype(np.float32))
+    if case == "missing":  # a test part without class 2
+        cv = [(np.arange(len(y))[::2], np.flatnonzero(y != 2)[1::2])]
+
+    def make(scoring):
+        return LogisticRegressionCV(Cs=[1e-2, 1.0, 1e4], cv=cv, scoring=scoring)
+
+    if case == "missing" and scoring == "neg_log_loss":  # the scorer's own error
+        with pytest.raises(ValueError, match="different number of classes"):
+            make(scoring).fit(X, y)
+        return
+    named, called = _named_and_called(make, scoring, X, y)
+    np.testing.assert_allclose(named.scores_, called.scores_, rtol=1e-13, atol=1e-15)
+    assert named.C_ == called.C_
+
+
+@pytest.mark.parametrize("scoring", ["neg_mean_squared_error", "r2"])
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+def test_regression_path_scores_are_the_scorers(scoring, loss):
+    X, y = load_diabetes(return_X_y=True)
+    X = sp.csr_matrix(X - X.min(axis=0)) if loss == "poisson" else X
+
+    def make(scoring):
+        return GradientDescentRegressorCV(loss=loss, alphas=8, cv=3, scoring=scoring)
+
+    named, called = _named_and_called(make, scoring, X, y)
+    np.testing.assert_allclose(named.scores_, called.scores_, rtol=1e-12, atol=1e-14)
+    assert named.alpha_ == called.alpha_

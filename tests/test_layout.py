@@ -68,7 +68,7 @@ def test_private_scikit_learn_helpers_come_through_compat_alone():
 
 
 SOLVERS = {"fista", "proximal_gradient", "stochastic_gradient", "lbfgs", "newton_cg",
-           "prox_newton", "conjugate_gradient", "feature_sign"}  # fmt: skip
+           "newton_cholesky", "prox_newton", "conjugate_gradient", "feature_sign"}  # fmt: skip
 ESTIMATOR_MODULES = ["linear_model", "decomposition", "naive_bayes"]
 
 

@@ -121,7 +121,9 @@ def test_a_method_not_listed_says_what_it_needs(case):
         ("squared", "l1", "gram", 1, "feature-sign"),
         ("squared", "l1", "dense", 1, "prox-newton"),
         ("squared", "l1", "sparse", 2, "fista"),
-        ("poisson", "l2", "dense", 1, "newton-cg"),
+        ("poisson", "l2", "dense", 1, "newton-cholesky"),
+        ("poisson", "l2", "dense", 2, "newton-cg"),
+        ("binomial", "l2", "sparse", 1, "newton-cholesky"),
         ("poisson", "elasticnet", "sparse", 1, "prox-newton"),
         ("binomial", "l1", "dense", 1, "prox-newton"),
         ("multinomial", "l2", "dense", 3, "newton-cg"),
@@ -183,3 +185,27 @@ def test_unknown_method_is_named():
     datafit = _problem("squared", "dense", 1)
     with pytest.raises(ValueError, match="Unknown method='newton'"):
         minimize(datafit, ElasticNet(0.1, 0.0), np.zeros((6, 1)), method="newton")
+
+
+@pytest.mark.parametrize("storage", ["dense", "sparse"])
+def test_newton_cholesky_takes_newton_cg_steps_where_the_hessian_is_singular(storage):
+    # a column repeated and no L2 term: the Hessian has no Cholesky factor
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 4))
+    X = np.column_stack([X, X[:, 0]])
+    y = (X[:, :1] + rng.standard_normal((120, 1)) > 0).astype(float)
+    X = sp.csr_matrix(X) if storage == "sparse" else X
+    s = np.full(120, 1 / 120)
+    datafit = LinearDatafit(
+        LOSSES["binomial"](), X, y, s, np.asarray(X.T @ s).ravel(), fit_intercept=True
+    )
+    penalty = WithIntercept(ElasticNet(0.0, 0.0))
+    theta0 = np.zeros((6, 1))
+    res = minimize(datafit, penalty, theta0, method="newton-cholesky", tol=1e-10)
+    ref = minimize(datafit, penalty, theta0, method="newton-cg", tol=1e-10)
+    assert res.converged and ref.converged
+    assert _objective(datafit, penalty, res.coef) == pytest.approx(
+        _objective(datafit, penalty, ref.coef), rel=1e-12
+    )
+    # the two copies share the weight of one column
+    np.testing.assert_allclose(res.coef[0] + res.coef[4], ref.coef[0] + ref.coef[4])

@@ -56,9 +56,13 @@ def test_a_badly_scaled_column_does_not_stop_the_regressor_early(
     assert not caught  # these solvers reach tol whatever the scale
 
 
-@pytest.mark.parametrize("solver", ["auto", "newton-cg", "lbfgs", "fista"])
+@pytest.mark.parametrize(
+    "solver", ["auto", "newton-cholesky", "newton-cg", "lbfgs", "fista"]
+)
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_logistic_on_x_times_1e10_reaches_the_optimum(solver, n_classes):
+    if solver == "newton-cholesky" and n_classes > 2:
+        pytest.skip("one output only (its error is tested in test_logistic)")
     X, y = make_classification(
         n_samples=200, n_features=5, n_informative=3, n_classes=n_classes,
         random_state=0,

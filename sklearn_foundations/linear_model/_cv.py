@@ -34,10 +34,12 @@ from .._compat import (
     _routing_enabled,
     check_sample_weight,
 )
+from ..losses import BinomialLogLoss, MultinomialLogLoss
 from ._base import class_weights
 from ._gradient_descent import GradientDescentRegressor, RegressorOutputs
 from ._logistic import LogisticOutputs, LogisticRegression
 from ._path import PathProblem, check_alphas
+from ._scores import classification_scores, regression_scores
 
 __all__ = ["GradientDescentRegressorCV", "LogisticRegressionCV"]
 
@@ -348,6 +350,10 @@ class GradientDescentRegressorCV(
         mse = np.average((mu - y[:, None]) ** 2, weights=sw, axis=0)
         if scorer is None:
             return mse, -mse
+        if not score_params and isinstance(self.scoring, str):
+            scores = regression_scores(self.scoring, mu, y)
+            if scores is not None:  # the scorer's numbers, without its checks
+                return mse, scores
         model = GradientDescentRegressor(loss=self.loss, epsilon=self.epsilon)
         model.n_features_in_, model._y_ndim = X.shape[1], 1
         scores = []
@@ -613,6 +619,21 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         return Cs
 
     def _test_scores(self, coefs, intercepts, X, y, scorer, score_params):
+        scoring = self.scoring or self._default_scoring
+        y_idx = np.searchsorted(self.classes_, y)
+        if (
+            not score_params
+            and isinstance(scoring, str)
+            and len(np.unique(y_idx)) == len(self.classes_)
+        ):  # the scorer's numbers, without its checks (a class missing from
+            n_points, k, d = coefs.shape  # the fold: the scorer says what)
+            Z = np.asarray(X @ coefs.reshape(-1, d).T).reshape(-1, n_points, k)
+            Z = np.moveaxis(Z, 1, 0) + intercepts[:, None, :]
+            two = len(self.classes_) == 2
+            loss = BinomialLogLoss() if two else MultinomialLogLoss()
+            scores = classification_scores(scoring, Z, y_idx, loss)
+            if scores is not None:
+                return scores
         model = LogisticRegression()
         model.classes_, model.n_features_in_ = self.classes_, X.shape[1]
         scores = []

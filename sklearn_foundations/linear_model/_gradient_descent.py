@@ -209,12 +209,14 @@ class GradientDescentRegressor(
         its starting value for ``n_iter_no_change`` epochs. None: no stopping
         test, ``max_iter`` iterations or epochs (stopping earlier only at an
         exact optimum), and no ``ConvergenceWarning``.
-    solver : {"auto", "cg", "feature-sign", "newton-cg", "lbfgs", "prox-newton", "fista", "backtracking"}, default="auto"
+    solver : {"auto", "cg", "feature-sign", "newton-cholesky", "newton-cg", "lbfgs", "prox-newton", "fista", "backtracking"}, default="auto"
         The full-batch method (``learning_rate="auto"``, ``batch_size=None``):
         "auto" takes the row of :func:`~sklearn_foundations.optimize.minimize`'s
         table that fits the case (conjugate gradient for a quadratic,
-        feature-sign search on a Gram matrix of at most 200 features, Newton-CG
-        for a smooth penalty and a loss with a Hessian, proximal Newton with
+        feature-sign search on a Gram matrix of at most 200 features, Newton's
+        method with a Cholesky solve of the formed Hessian for a smooth penalty
+        and a loss with a Hessian on at most 200 features, else Newton-CG,
+        proximal Newton with
         working sets for an L1 term, else FISTA); a name runs that method, or
         raises a ValueError that says what it needs when it cannot solve the
         case.

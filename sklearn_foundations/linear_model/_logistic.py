@@ -153,10 +153,12 @@ class LogisticRegression(
     class_weight : dict, "balanced" or None, default=None
         Weights multiplying the sample weights of each class; "balanced" gives
         every class the same total weight.
-    solver : {"auto", "lbfgs", "newton-cg", "prox-newton", "newton", "fista", "backtracking"}, default="auto"
+    solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "prox-newton", "newton", "fista", "backtracking"}, default="auto"
         A method of :func:`~sklearn_foundations.optimize.minimize`'s table.
         "lbfgs": limited-memory BFGS, for a smooth objective (``l1_ratio=0`` or
-        ``C=np.inf``). "newton-cg": truncated Newton, conjugate gradient on
+        ``C=np.inf``). "newton-cholesky": Newton's method, each step a
+        Cholesky solve of the formed Hessian, for a smooth objective with two
+        classes. "newton-cg": truncated Newton, conjugate gradient on
         the Newton system with Hessian-vector products, for a smooth
         objective, dense or sparse. "prox-newton" (or "newton"): proximal
         Newton with coordinate descent on the quadratic model over a working
@@ -168,8 +170,10 @@ class LogisticRegression(
         feature's class weights are shifted after every step by the constant
         that minimizes their penalty, which the softmax does not see.
         "backtracking": proximal gradient with Armijo's line search. All
-        give exact zeros under L1. "auto" takes the table's row: "newton-cg"
-        for a smooth objective, "prox-newton" for an L1 term with two
+        give exact zeros under L1. "auto" takes the table's row:
+        "newton-cholesky" for a smooth objective with two classes and at most
+        200 features, "newton-cg" for another smooth objective, "prox-newton"
+        for an L1 term with two
         classes, and "fista" otherwise. A method that cannot solve the case
         ("cg" and "feature-sign" need the squared error) raises a ValueError
         that says what it needs.

@@ -18,6 +18,8 @@ proximal form of :math:`\theta \leftarrow \theta - \eta \nabla J(\theta)`:
 - :func:`newton_cg`: full batch, smooth objectives, dense or sparse ``X``:
   truncated Newton, each step a conjugate-gradient solve of the Newton system
   with Hessian-vector products (two passes over ``X`` each).
+- :func:`newton_cholesky`: full batch, smooth objectives, one output, few
+  features: Newton's method, each step a Cholesky solve of the formed Hessian.
 - :func:`prox_newton`: full batch, one output, dense or sparse ``X``: proximal
   Newton with working sets, the quadratic model of the loss plus the penalty
   over the support and the worst optimality violations solved by coordinate
@@ -52,7 +54,7 @@ storage, shape) and picks the method from its table.
 
 One module per family of solvers: ``_first_order`` (:func:`fista`,
 :func:`proximal_gradient`, :func:`stochastic_gradient`), ``_newton``
-(:func:`lbfgs`, :func:`newton_cg`), ``_prox_newton``, ``_quadratic``
+(:func:`lbfgs`, :func:`newton_cg`, :func:`newton_cholesky`), ``_prox_newton``, ``_quadratic``
 (:func:`conjugate_gradient`, :func:`feature_sign`), with the result record in
 ``_result`` and the schedules in ``_schedules``. They import only numpy/scipy
 and, for :func:`prox_newton`, the package's ``linalg`` (Gram matrix) and
@@ -61,7 +63,7 @@ and, for :func:`prox_newton`, the package's ``linalg`` (Gram matrix) and
 
 from ._first_order import fista, proximal_gradient, stochastic_gradient
 from ._minimize import AUTO, METHODS, Case, methods_for, minimize, unmet_needs  # noqa: F401 (the tables, not in __all__)
-from ._newton import lbfgs, newton_cg
+from ._newton import lbfgs, newton_cg, newton_cholesky
 from ._prox_newton import prox_newton
 from ._quadratic import conjugate_gradient, feature_sign
 from ._result import DivergenceError, IterationState, OptimizeResult
@@ -83,6 +85,7 @@ __all__ = [
     "methods_for",
     "minimize",
     "newton_cg",
+    "newton_cholesky",
     "prox_newton",
     "proximal_gradient",
     "stochastic_gradient",

@@ -15,6 +15,9 @@ cg            the objective is a quadratic (squared error, no L1 term):
               conjugate gradient is exact in at most d steps
 feature-sign  the Gram matrix, one target, at most 200 features: an
               exact active-set method, one small solve per step
+newton-       the penalty is smooth, the loss has a Hessian, one target,
+cholesky      the data, at most 200 features: Newton's method, each step
+              a direct solve of the formed Hessian (on chunks, one pass)
 newton-cg     the penalty is smooth and the loss has a Hessian:
               superlinear, Hessian-vector products only
 prox-newton   an L1 term, one target, the data and a loss with a
@@ -42,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._first_order import fista, proximal_gradient, stochastic_gradient
-from ._newton import lbfgs, newton_cg
+from ._newton import lbfgs, newton_cg, newton_cholesky
 from ._prox_newton import prox_newton
 from ._quadratic import conjugate_gradient, feature_sign
 
@@ -50,6 +53,8 @@ __all__ = ["AUTO", "METHODS", "Case", "methods_for", "minimize", "unmet_needs"]
 
 # feature-sign search solves one system of the active set's size per step
 FEATURE_SIGN_MAX_FEATURES = 200
+# Newton-Cholesky forms the Hessian: n d^2 flops, a few Hessian-vector products
+NEWTON_CHOLESKY_MAX_FEATURES = 200
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,9 @@ METHODS = {
                "preconditioned conjugate gradient, exact steps"),
         Method("feature-sign", feature_sign, ("gram", "one target"),
                "feature-sign search, an exact active-set method"),
+        Method("newton-cholesky", newton_cholesky,
+               ("smooth", "hessian", "one target", "data"),
+               "Newton's method, a Cholesky solve of the formed Hessian"),
         Method("newton-cg", newton_cg, ("smooth", "hessian"),
                "truncated Newton with Hessian-vector products"),
         Method("lbfgs", lbfgs, ("smooth",), "limited-memory BFGS"),
@@ -179,6 +187,9 @@ AUTO = (
     ("feature-sign",
      lambda c: c.gram and c.n_targets == 1
      and c.n_features <= FEATURE_SIGN_MAX_FEATURES),
+    ("newton-cholesky",
+     lambda c: c.smooth and c.newton and c.n_targets == 1 and not c.gram
+     and c.n_features <= NEWTON_CHOLESKY_MAX_FEATURES),
     ("newton-cg", lambda c: c.smooth and c.newton),
     ("prox-newton", lambda c: c.n_targets == 1 and c.newton and not c.gram),
     ("fista", lambda c: True),
@@ -400,6 +411,7 @@ def _sgd(datafit, penalty, theta0, case, common, options):
 _RUN = {
     "cg": _plain(conjugate_gradient),
     "feature-sign": _plain(feature_sign),
+    "newton-cholesky": _plain(newton_cholesky),
     "newton-cg": _plain(newton_cg),
     "lbfgs": _plain(lbfgs),
     "prox-newton": _plain(prox_newton),
