@@ -501,6 +501,7 @@ class ColumnView:
             X = X[:, ws]
             self._ws = None
         self._X = X
+        self._XT = X.T  # a sparse transpose is an object built per call: once
         center = np.zeros(len(ws), X.dtype) if x_mean is None else x_mean[ws]
         self.center = np.asarray(center, dtype=X.dtype)
 
@@ -516,7 +517,7 @@ class ColumnView:
         return np.asarray(X @ u).ravel() - self.center @ self._cols(u)
 
     def rmatvec(self, r):
-        return self._cols(np.asarray(self._X.T @ r).ravel()) - self.center * r.sum()
+        return self._cols(np.asarray(self._XT @ r).ravel()) - self.center * r.sum()
 
     def gram(self, h):
         return gram_matrix(self._X, h, self.center, columns=self._ws)

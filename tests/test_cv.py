@@ -259,3 +259,21 @@ def test_regression_path_scores_are_the_scorers(scoring, loss):
     named, called = _named_and_called(make, scoring, X, y)
     np.testing.assert_allclose(named.scores_, called.scores_, rtol=1e-12, atol=1e-14)
     assert named.alpha_ == called.alpha_
+
+
+@pytest.mark.parametrize("noise", [1.0, 0.0])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_mse_path_from_the_folds_moments_is_the_predictions_error(noise, fit_intercept):
+    # the Gram path scores each fold by its test part's moments; a fit with
+    # no noise (where that sum would cancel) takes the predictions' error
+    X, _ = _diabetes()
+    rng = np.random.default_rng(0)
+    y = X @ rng.standard_normal(X.shape[1]) + noise * rng.standard_normal(len(X))
+    w = rng.uniform(0.5, 2.0, len(y))
+    cv = KFold(4, shuffle=True, random_state=0)
+    reg = GradientDescentRegressorCV(alphas=12, cv=cv, fit_intercept=fit_intercept)
+    reg.fit(X, y, sample_weight=w)
+    for k, (_, test) in enumerate(cv.split(X)):
+        Z = X[test] @ reg.coefs_paths_[k, 0].T + reg.intercepts_paths_[k, 0]
+        mse = np.average((Z - y[test, None]) ** 2, weights=w[test], axis=0)
+        np.testing.assert_allclose(reg.mse_path_[:, k], mse, rtol=1e-9)

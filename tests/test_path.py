@@ -77,7 +77,7 @@ def _cold_fit(case, loss, X, y, alpha, l1_ratio, estimator):
 
 
 @pytest.mark.parametrize("case", list(CASES))
-@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5, 0.0])
 def test_every_point_of_the_path_is_the_cold_start_fit(case, l1_ratio):
     """Warm starts and screening change no point: each objective is within
     1e-8 (relative) of a cold-start fit at that alpha."""

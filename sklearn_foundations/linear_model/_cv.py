@@ -310,7 +310,7 @@ class GradientDescentRegressorCV(
                 problem = PathProblem.from_data(
                     X[train], y[train], sample_weight=sw[train], **setup
                 )
-            out = []
+            out, X_test = [], X[test]
             for ratio, alphas in zip(ratios, grids, strict=True):
                 path = problem.path(
                     alphas, ratio, tol=self.tol * problem.null_violation(),
@@ -318,7 +318,7 @@ class GradientDescentRegressorCV(
                     random_state=self.random_state,
                 )  # fmt: skip
                 mse, score = self._test_scores(
-                    path, X[test], y[test], sw[test], scorer, score_params
+                    path, X_test, y[test], sw[test], scorer, score_params, problem
                 )
                 out.append((mse, score, path.coefs, path.intercepts, path.n_iter))
             return [np.array(part) for part in zip(*out, strict=True)]
@@ -342,9 +342,13 @@ class GradientDescentRegressorCV(
             return problem.alpha_grid(ratio, None, int(self.alphas), self.eps)
         return check_alphas(self.alphas)
 
-    def _test_scores(self, path, X, y, sw, scorer, score_params):
+    def _test_scores(self, path, X, y, sw, scorer, score_params, problem):
         """The path's weighted mean squared error on a test fold, and its
         scores (``scoring``, else minus that error)."""
+        if scorer is None and self.loss == "squared_error":
+            mse = problem.held_out_mse(path.coefs, path.intercepts)
+            if mse is not None:  # from the test part's moments
+                return mse, -mse
         Z = np.asarray(X @ path.coefs.T) + path.intercepts
         mu = self._loss().inverse_link(Z)
         mse = np.average((mu - y[:, None]) ** 2, weights=sw, axis=0)

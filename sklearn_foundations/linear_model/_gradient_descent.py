@@ -213,10 +213,10 @@ class GradientDescentRegressor(
         The full-batch method (``learning_rate="auto"``, ``batch_size=None``):
         "auto" takes the row of :func:`~sklearn_foundations.optimize.minimize`'s
         table that fits the case (conjugate gradient for a quadratic,
-        feature-sign search on a Gram matrix of at most 200 features, Newton's
-        method with a Cholesky solve of the formed Hessian for a smooth penalty
-        and a loss with a Hessian on at most 200 features, else Newton-CG,
-        proximal Newton with
+        feature-sign search on a Gram matrix of at most 200 features, Newton-CG
+        for a smooth penalty and a loss with a Hessian (turning to the Cholesky
+        steps of "newton-cholesky" on at most 200 features where conjugate
+        gradient needs many products), proximal Newton with
         working sets for an L1 term, else FISTA); a name runs that method, or
         raises a ValueError that says what it needs when it cannot solve the
         case.

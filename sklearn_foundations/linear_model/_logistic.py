@@ -170,10 +170,11 @@ class LogisticRegression(
         feature's class weights are shifted after every step by the constant
         that minimizes their penalty, which the softmax does not see.
         "backtracking": proximal gradient with Armijo's line search. All
-        give exact zeros under L1. "auto" takes the table's row:
-        "newton-cholesky" for a smooth objective with two classes and at most
-        200 features, "newton-cg" for another smooth objective, "prox-newton"
-        for an L1 term with two
+        give exact zeros under L1. "auto" takes the table's row: "newton-cg"
+        for a smooth objective (with two classes and at most 200 features,
+        "newton-cholesky" steps from the first iteration whose conjugate
+        gradient needs more products than forming the Hessian costs),
+        "prox-newton" for an L1 term with two
         classes, and "fista" otherwise. A method that cannot solve the case
         ("cg" and "feature-sign" need the squared error) raises a ValueError
         that says what it needs.

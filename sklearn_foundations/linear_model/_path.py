@@ -238,6 +238,31 @@ def _check_path_params(loss, l1_ratio, n_alphas, eps, tol, max_iter):
         raise ValueError(f"max_iter must be an integer >= 1; got {max_iter!r}.")
 
 
+def _solve_on_signs(G, q, A, sign, alphas, l1_ratio, scale):
+    r"""The solutions :math:`w_A` on the support ``A`` with signs ``sign`` at
+    each alpha (rows of ``W``), whether each keeps the signs, and the excess
+    of every other feature's gradient over :math:`\alpha\rho` in column
+    units (its optimality condition holds where it is at most ``tol``);
+    W None where the system is singular."""
+    H = G[np.ix_(A, A)]
+    try:
+        if l1_ratio == 1:  # w_A(alpha) = H^-1 q_A - alpha H^-1 sigma_A
+            u, v = np.linalg.solve(H, np.column_stack([q[A], sign])).T
+            W = u - np.outer(alphas, v)
+        else:
+            Hs = np.repeat(H[None], len(alphas), axis=0)
+            ridge = alphas * (1 - l1_ratio)
+            Hs[:, np.arange(A.size), np.arange(A.size)] += ridge[:, None]
+            rhs = q[A] - np.outer(alphas * l1_ratio, sign)
+            W = np.linalg.solve(Hs, rhs[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:
+        return None, None, None
+    excess = np.abs(W @ G[A, :] - q) - (alphas * l1_ratio)[:, None]
+    excess[:, A] = 0.0
+    excess /= scale
+    return W, np.all(np.sign(W) == sign, axis=1), excess
+
+
 def check_alphas(alphas, name="alphas"):
     """``alphas`` as a float array, sorted to decrease, or a ValueError that
     names the parameter."""
@@ -355,7 +380,42 @@ class PathProblem:
         if full.fit_intercept:
             theta0[-1] = y_a
         weights = np.full(1, W_a)  # only their sum is read
-        return PathProblem(datafit, None, self.loss_name, theta0, None, weights)
+        problem = PathProblem(datafit, None, self.loss_name, theta0, None, weights)
+        if full.fit_intercept:
+            problem.held_out = (x_b, G_b, q_b, y_b, c_b)
+        else:
+            problem.held_out = (np.zeros(len(G)), G_b, q_b, np.zeros(q.shape[1]), c_b)
+        return problem
+
+    held_out = None
+
+    def held_out_mse(self, coefs, intercepts):
+        r"""The weighted mean squared error of each point of a path
+        (``coefs`` of shape (n_points, n_features), ``intercepts`` of shape
+        (n_points,)) on the rows that :meth:`without` took out, from their
+        moments (weights summing to one, :math:`X_c`, :math:`y_c` centered
+        at their means :math:`\bar x`, :math:`\bar y`):
+
+        .. math::
+
+            \sum_i s_i (y_i - x_i^\top w - b)^2 = 2c - 2 q^\top w
+            + w^\top G w + (\bar y - \bar x^\top w - b)^2,
+
+        :math:`G = X_c^\top S X_c`, :math:`q = X_c^\top S y_c`,
+        :math:`c = \tfrac12 y_c^\top S y_c`: no pass over the rows. None
+        for several targets, or where the sum cancels more than six of
+        its digits (an error far below the variance of y): then the
+        rows' own predictions."""
+        if self.held_out is None or self.held_out[2].shape[1] != 1:
+            return None
+        x_b, G_b, q_b, y_b, c_b = self.held_out
+        coefs = np.asarray(coefs, dtype=np.float64)
+        quad = np.einsum("pj,jk,pk->p", coefs, G_b, coefs)
+        bias = float(y_b[0]) - coefs @ x_b - intercepts
+        mse = 2 * c_b - 2 * coefs @ q_b[:, 0] + quad + bias**2
+        if np.any(mse < 1e-6 * (2 * c_b + quad)):
+            return None
+        return mse
 
     # ---------------------------------------------------------------- grid
     def alpha_max(self, l1_ratio):
@@ -425,16 +485,22 @@ class PathProblem:
         keep = np.zeros(d, dtype=bool)
         previous = a_max
         records = []
-        for alpha in alphas:
+        ahead, predicted = 1, []  # how far to look on the signs, what it found
+        direct = {}
+        for i, alpha in enumerate(alphas):
             penalty = make_penalty("elasticnet", alpha, l1_ratio, fit_intercept)
             if alpha >= a_max:  # closed form: every coefficient zero
                 theta, grad = self.theta0.copy(), self.grad0
                 records.append(self._record(theta, penalty, self.value0, 1, 0, 0, True))
                 previous = alpha
                 continue
-            predicted = self._on_signs(theta, alpha, l1_ratio, tol, scale)
-            if predicted is not None:  # no kink since the last alpha
-                theta = predicted
+            if not predicted:  # the next points on the signs, as many as hold
+                predicted = self._on_signs(
+                    theta, alphas[i : i + ahead], l1_ratio, tol, scale
+                )
+                ahead = min(2 * ahead, 16) if len(predicted) == ahead else 1
+            if predicted:  # no kink since the last alpha
+                theta = predicted.pop(0)
                 value, grad = _value_gradient(datafit, theta)
                 active = (theta[:d] != 0).any(axis=1)
                 keep |= active
@@ -455,8 +521,10 @@ class PathProblem:
                 sub, rows = self._restrict(keep)
                 result = minimize(
                     sub, penalty, theta[rows], tol=tol, max_iter=max_iter,
-                    random_state=random_state,
+                    random_state=random_state, **direct,
                 )  # fmt: skip
+                # Newton's direct steps, once needed, from the next start on
+                direct = {"direct_after": 0} if result.direct else {}
                 n_iter += result.n_iter
                 converged = bool(result.converged)
                 theta = np.zeros_like(theta)
@@ -484,41 +552,55 @@ class PathProblem:
             previous = alpha
         return self._finish(np.asarray(alphas, dtype=np.float64), records, l1_ratio)
 
-    def _on_signs(self, theta, alpha, l1_ratio, tol, scale):
-        r"""The next point of a Gram-form path where no coefficient enters or
-                leaves: with the support :math:`A` and signs :math:`\sigma` of
-                ``theta`` held, the optimum is one solve,
-                :math:`(G_{AA} + lpha(1-
-        ho) I) w_A = q_A - lpha
-        ho\,\sigma_A`
-                (the lasso path is affine in alpha between its kinks). Returned when
-                it keeps the signs and every other feature meets its optimality
-                condition to ``tol``; else None (a kink: the solver takes over)."""
+    def _on_signs(self, theta, alphas, l1_ratio, tol, scale):
+        r"""The next points of a Gram-form path, at ``alphas``, while no
+        coefficient enters or leaves: with the support :math:`A` and signs
+        :math:`\sigma` of ``theta`` held, each optimum is one solve,
+        :math:`(G_{AA} + \alpha(1-\rho) I) w_A = q_A - \alpha\rho\,\sigma_A`
+        (the lasso path is affine in alpha between its kinks: two solves for
+        all), all of them in one batch. Returned for the leading alphas where
+        the solution keeps the signs and every other feature meets its
+        optimality condition to ``tol``. Where the first alpha is a kink, the
+        support is updated as a homotopy step would (the coefficients that
+        crossed zero leave, the features that violate their condition enter
+        with the sign of their correlation) and solved again, a few times;
+        the point is kept only when it passes the same check, else none is
+        (the solver takes over)."""
         form = self.datafit.gram_form()
         if form is None or l1_ratio == 0 or theta.shape[1] != 1:
-            return None
-        G, q, _ = form
+            return []
+        G, q = form[0], form[1][:, 0]
         d = len(G)
-        w = theta[:d, 0]
-        A = np.flatnonzero(w)
+        A = np.flatnonzero(theta[:d, 0])
         if A.size == 0 or A.size == d:
-            return None
-        sign = np.sign(w[A])
-        H = G[np.ix_(A, A)]
-        H.flat[:: A.size + 1] += alpha * (1 - l1_ratio)
-        try:
-            w_A = np.linalg.solve(H, q[A, 0] - alpha * l1_ratio * sign)
-        except np.linalg.LinAlgError:
-            return None
-        if np.any(np.sign(w_A) != sign):
-            return None
-        excess = np.abs(G[:, A] @ w_A - q[:, 0]) - alpha * l1_ratio
-        excess[A] = 0.0
-        if np.max(excess / scale) > tol:
-            return None
-        out = theta.copy()
-        out[:d, 0] = 0.0
-        out[A, 0] = w_A
+            return []
+        sign = np.sign(theta[A, 0])
+        alphas = np.asarray(alphas, dtype=np.float64)
+        for attempt in range(4):
+            W, kept, excess = _solve_on_signs(G, q, A, sign, alphas, l1_ratio, scale)
+            if W is None:
+                return []
+            holds = kept & (excess.max(axis=1) <= tol)
+            n = len(alphas) if holds.all() else int(np.argmin(holds))
+            if n > 0 or attempt == 3:
+                break
+            alphas = alphas[:1]  # a kink: a new support for the first alpha
+            stays = np.sign(W[0]) == sign
+            enter = np.flatnonzero(excess[0] > tol)
+            correlation = q[enter] - G[enter][:, A[stays]] @ W[0][stays]
+            A, sign = (
+                np.concatenate([A[stays], enter]),
+                np.concatenate([sign[stays], np.sign(correlation)]),
+            )
+            if A.size == 0 or A.size == d:
+                return []
+        out = []
+        for w_A in W[:n]:
+            point = np.zeros_like(theta)
+            point[A, 0] = w_A
+            if self.datafit.fit_intercept:
+                point[d] = theta[d]
+            out.append(point)
         return out
 
     def _restrict(self, keep):

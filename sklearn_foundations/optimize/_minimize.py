@@ -15,11 +15,12 @@ cg            the objective is a quadratic (squared error, no L1 term):
               conjugate gradient is exact in at most d steps
 feature-sign  the Gram matrix, one target, at most 200 features: an
               exact active-set method, one small solve per step
-newton-       the penalty is smooth, the loss has a Hessian, one target,
-cholesky      the data, at most 200 features: Newton's method, each step
-              a direct solve of the formed Hessian (on chunks, one pass)
 newton-cg     the penalty is smooth and the loss has a Hessian:
-              superlinear, Hessian-vector products only
+              superlinear, Hessian-vector products; with one target, the
+              data and at most 200 features, the steps of
+              "newton-cholesky" (a direct solve of the formed Hessian) from
+              the first iteration whose conjugate gradient needs more
+              products than forming the Hessian costs (ill-conditioned)
 prox-newton   an L1 term, one target, the data and a loss with a
               Hessian: working sets, coordinate descent on the model
 fista         every other case (Huber's loss, several targets with an
@@ -53,7 +54,9 @@ __all__ = ["AUTO", "METHODS", "Case", "methods_for", "minimize", "unmet_needs"]
 
 # feature-sign search solves one system of the active set's size per step
 FEATURE_SIGN_MAX_FEATURES = 200
-# Newton-Cholesky forms the Hessian: n d^2 flops, a few Hessian-vector products
+# Newton-CG turns to the formed Hessian (n d^2 flops in one matrix product,
+# about d / 4 of its memory-bound Hessian-vector products) on at most this
+# many features, where its conjugate gradient needs more products than that
 NEWTON_CHOLESKY_MAX_FEATURES = 200
 
 
@@ -187,9 +190,6 @@ AUTO = (
     ("feature-sign",
      lambda c: c.gram and c.n_targets == 1
      and c.n_features <= FEATURE_SIGN_MAX_FEATURES),
-    ("newton-cholesky",
-     lambda c: c.smooth and c.newton and c.n_targets == 1 and not c.gram
-     and c.n_features <= NEWTON_CHOLESKY_MAX_FEATURES),
     ("newton-cg", lambda c: c.smooth and c.newton),
     ("prox-newton", lambda c: c.n_targets == 1 and c.newton and not c.gram),
     ("fista", lambda c: True),
@@ -403,6 +403,18 @@ def _plain(solver):
     return run
 
 
+def _newton_cg(datafit, penalty, theta0, case, common, options):
+    """Newton-CG, with the direct steps where the Hessian can be formed
+    (``direct_after``: about the products that forming it costs)."""
+    own = {k: v for k, v in options.items() if k not in ("step", "random_state")}
+    if (
+        case.n_targets == 1 and not case.gram
+        and case.n_features <= NEWTON_CHOLESKY_MAX_FEATURES
+    ):  # fmt: skip
+        own.setdefault("direct_after", max(8, case.n_features // 4))
+    return newton_cg(datafit, penalty, theta0, **common, **own)
+
+
 def _sgd(datafit, penalty, theta0, case, common, options):
     own = {k: v for k, v in options.items() if k not in ("step", "random_state")}
     return stochastic_gradient(datafit, penalty, theta0, **common, **own)
@@ -412,7 +424,7 @@ _RUN = {
     "cg": _plain(conjugate_gradient),
     "feature-sign": _plain(feature_sign),
     "newton-cholesky": _plain(newton_cholesky),
-    "newton-cg": _plain(newton_cg),
+    "newton-cg": _newton_cg,
     "lbfgs": _plain(lbfgs),
     "prox-newton": _plain(prox_newton),
     "fista": _fista,

@@ -112,7 +112,7 @@ def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
 
 
 def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
-              callback=None, verbose=0):  # fmt: skip
+              direct_after=None, callback=None, verbose=0):  # fmt: skip
     r"""Truncated Newton (Newton-CG) for a smooth objective :math:`F = f + g`.
 
     Each iteration solves the Newton system :math:`\nabla^2 F\, \delta =
@@ -142,6 +142,14 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
     stays sparse: the second-order method for a smooth objective, where
     :func:`prox_newton` serves the non-smooth one.
 
+    ``direct_after`` (one output, the data: a datafit with
+    ``model_hessian``): where conjugate gradient has not reached its residual
+    after that many products, the system is ill-conditioned (a nearly
+    separable optimum, a tiny penalty), and that iteration's step and every
+    later one's is :func:`newton_cholesky`'s, a direct solve of the formed
+    Hessian; the table sets it to about the number of products that forming
+    the Hessian costs. None: conjugate gradient throughout.
+
     Examples
     --------
     >>> import numpy as np
@@ -164,9 +172,7 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
             "fista for an L1 term."
         )
 
-    def direction(Z, grad, precond):
-        return _newton_direction(datafit, penalty, Z, grad, precond, max_cg)
-
+    direction = _Steps(datafit, penalty, max_cg, direct_after)
     return _newton(datafit, penalty, theta0, direction, max_iter, tol, c1,
                    callback, verbose)  # fmt: skip
 
@@ -191,9 +197,11 @@ def newton_cholesky(datafit, penalty, theta0, *, max_iter, tol, c1=1e-4,
     the floating-point safeguards of :func:`newton_cg`. Where the factor does
     not exist (a Hessian singular in floating point: a constant column
     without an L2 term) the step is :func:`newton_cg`'s, for that iteration
-    and the rest. For few features (``minimize`` takes it up to 200), where
-    forming the Hessian costs a few Hessian-vector products and conjugate
-    gradient would need many near a separable or ill-conditioned optimum.
+    and the rest. For few features, where forming the Hessian costs a few
+    Hessian-vector products and conjugate gradient would need many near a
+    separable or ill-conditioned optimum: :func:`newton_cg` turns to these
+    steps where its conjugate gradient needs more products than forming the
+    Hessian costs (``direct_after``).
 
     Examples
     --------
@@ -216,19 +224,39 @@ def newton_cholesky(datafit, penalty, theta0, *, max_iter, tol, c1=1e-4,
             "newton_cholesky needs a smooth penalty (l1_ratio=0) and one output; "
             "use prox_newton or fista for an L1 term, newton_cg for several."
         )
-    every = np.arange(datafit.n_features)
-    factor_exists = [True]
-
-    def direction(Z, grad, precond):
-        if factor_exists[0]:
-            delta = _direct_direction(datafit, penalty, Z, grad, precond, every)
-            if delta is not None:
-                return delta
-            factor_exists[0] = False
-        return _newton_direction(datafit, penalty, Z, grad, precond, 250)
-
+    direction = _Steps(datafit, penalty, 250, direct_after=0)
     return _newton(datafit, penalty, theta0, direction, max_iter, tol, c1,
                    callback, verbose)  # fmt: skip
+
+
+class _Steps:
+    """The Newton directions: conjugate gradient (at most ``max_cg``
+    products), and from the first iteration where it needs more than
+    ``direct_after`` of them, the direct solve of the formed Hessian, until a
+    Hessian has no Cholesky factor (then conjugate gradient for the rest)."""
+
+    def __init__(self, datafit, penalty, max_cg, direct_after=None):
+        self.datafit, self.penalty, self.max_cg = datafit, penalty, max_cg
+        self.direct_after = direct_after
+        self.direct = direct_after == 0
+        self.every = np.arange(datafit.n_features)
+
+    def __call__(self, Z, grad, precond):
+        if self.direct:
+            delta = _direct_direction(
+                self.datafit, self.penalty, Z, grad, precond, self.every
+            )
+            if delta is not None:
+                return delta
+            self.direct = self.direct_after = False  # singular: CG from now on
+        cap = self.max_cg if not self.direct_after else self.direct_after
+        delta, solved = _newton_direction(
+            self.datafit, self.penalty, Z, grad, precond, min(cap, self.max_cg)
+        )
+        if solved or not self.direct_after:
+            return delta
+        self.direct = True  # ill-conditioned: the direct solve, from now on
+        return self(Z, grad, precond)
 
 
 def _direct_direction(datafit, penalty, Z, grad, precond, every):
@@ -297,7 +325,7 @@ def _newton(datafit, penalty, theta0, direction, max_iter, tol, c1, callback,
     return OptimizeResult(
         coef=theta, n_iter=len(observe.objective), objective=observe.objective,
         converged=converged, step=step, t=len(observe.objective) + 1, optimality=optimality,
-        stopped=observe.stopped,
+        stopped=observe.stopped, direct=bool(getattr(direction, "direct", False)),
     )  # fmt: skip
 
 
@@ -317,26 +345,30 @@ def _backtrack(datafit, penalty, theta, Z, F, delta, Z_delta, slope):
 def _newton_direction(datafit, penalty, Z, grad, precond, max_cg):
     r"""Conjugate gradient on :math:`\nabla^2 F\, \delta = -\nabla F`, from 0,
     preconditioned by the diagonal ``precond``, to the relative residual
-    :math:`\min(1/2, \sqrt{\|\nabla F\|})` in the norm of its inverse."""
+    :math:`\min(1/2, \sqrt{\|\nabla F\|})` in the norm of its inverse; and
+    whether it got there (or stopped on a direction without curvature)."""
     norm = math.sqrt(float(np.sum(grad * grad / precond)))
     target = min(0.5, math.sqrt(norm)) * norm
     delta = np.zeros_like(grad)
     r = -grad
     z = r / precond
     p, rz = z, norm**2
+    solved = False
     for _ in range(max_cg):
         Hp = datafit.hessian_product(Z, p) + penalty.gradient(p)
         pHp = float(np.sum(p * Hp))
         if not pHp > 0:  # no curvature along p: keep what we have
+            solved = True
             break
         eta = rz / pHp
         delta, r = delta + eta * p, r - eta * Hp
         z = r / precond
         rz_new = float(np.sum(r * z))
         if math.sqrt(rz_new) <= target:
+            solved = True
             break
         p, rz = z + (rz_new / rz) * p, rz_new
-    return delta if np.any(delta) else -grad / precond
+    return (delta if np.any(delta) else -grad / precond), solved
 
 
 def _two_loop(grad, pairs, D):

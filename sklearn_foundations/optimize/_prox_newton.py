@@ -252,7 +252,7 @@ def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol):
 def _on_signs(hess, grad, w, u, l1, l2, n_penalized):
     r"""The model's minimizer with the support and the signs of ``u`` held:
     the linear system :math:`(H_{SS} + \lambda_2 I) u_S = H_{SS} w_S - g_S -
-    H_{Sar S} (u - w)_{ar S} - \lambda_1 \operatorname{sign}(u_S)` (no
+    H_{S\bar S} (u - w)_{\bar S} - \lambda_1 \operatorname{sign}(u_S)` (no
     penalty on the intercept), where coordinate descent crawls along a
     narrow valley. Kept when it keeps the signs and lowers the model; else
     ``u``."""

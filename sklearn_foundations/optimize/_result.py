@@ -42,6 +42,10 @@ class OptimizeResult:
     method : str
         The method of :func:`minimize` that produced it ("" when a solver
         is called directly).
+    direct : bool
+        Whether a Newton method's last steps solved the formed Hessian
+        (:func:`newton_cholesky`'s steps): a warm-started fit nearby can take
+        them from its first iteration (``direct_after=0``).
 
     Examples
     --------
@@ -67,6 +71,7 @@ class OptimizeResult:
     averaged: tuple = ()
     stopped: bool = False
     method: str = ""
+    direct: bool = False
 
 
 @dataclass(frozen=True)
