@@ -183,3 +183,25 @@ def test_the_path_never_modifies_its_inputs():
     assert (X != copies[0]).nnz == 0
     np.testing.assert_array_equal(y, copies[1])
     np.testing.assert_array_equal(w, copies[2])
+
+
+@pytest.mark.parametrize("case", ["poisson", "log_loss_multinomial", "squared_error"])
+def test_a_smooth_path_down_to_no_penalty_is_the_cold_fits(case):
+    # the smooth path starts each fit on the secant through the last two
+    # points (log alpha); alpha = 0 has no log: the last point's start
+    X, y, estimator, _ = CASES[case]()
+    loss = case.removesuffix("_multinomial")
+    alphas = [0.3, 0.1, 0.03, 0.01, 0.0] if case != "squared_error" else [1.0, 0.0]
+    path = regularization_path(
+        X, y, loss=loss, l1_ratio=0.0, alphas=alphas, tol=1e-10, max_iter=10_000
+    )
+    for alpha, value in zip(path.alphas, path.objective, strict=True):
+        if estimator is LogisticRegression:
+            C = np.inf if alpha == 0 else 1.0 / (alpha * len(y))
+            model = LogisticRegression(C=C, tol=1e-10, max_iter=10_000)
+        else:
+            model = GradientDescentRegressor(
+                loss=loss, penalty="l2", alpha=alpha, tol=1e-12, max_iter=100_000
+            )
+        cold = model.fit(X, y).loss_curve_[-1]
+        assert abs(value - cold) <= 1e-8 * abs(cold), (alpha, value, cold)

@@ -33,6 +33,7 @@ The squared error is fitted on the Gram matrix, formed once for the path
 where it pays (:func:`~sklearn_foundations.datafits.make_datafit`).
 """
 
+import math
 import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -263,6 +264,23 @@ def _solve_on_signs(G, q, A, sign, alphas, l1_ratio, scale):
     return W, np.all(np.sign(W) == sign, axis=1), excess
 
 
+def _secant_start(datafit, penalty, theta, history, alpha):
+    r"""The start of a smooth path's next fit: the line through the last two
+    points in :math:`\log\alpha`, :math:`\theta_k + (\theta_k -
+    \theta_{k-1}) (\log\alpha - \log\alpha_k) / (\log\alpha_k -
+    \log\alpha_{k-1})` (the path is smooth there), where its objective is
+    below the last point's; else the last point."""
+    (t_old, theta_old), (t_last, _) = history
+    if alpha <= 0 or t_last == t_old:  # no penalty (C = inf): no log scale
+        return theta
+    guess = theta + (theta - theta_old) * (
+        (math.log(alpha) - t_last) / (t_last - t_old)
+    )
+    here = _value_gradient(datafit, theta)[0] + penalty.value(theta)
+    there = _value_gradient(datafit, guess)[0] + penalty.value(guess)
+    return guess if there < here else theta
+
+
 def check_alphas(alphas, name="alphas"):
     """``alphas`` as a float array, sorted to decrease, or a ValueError that
     names the parameter."""
@@ -486,7 +504,7 @@ class PathProblem:
         previous = a_max
         records = []
         ahead, predicted = 1, []  # how far to look on the signs, what it found
-        direct = {}
+        direct, history = {}, []  # Newton's steps; the last (log alpha, theta)
         for i, alpha in enumerate(alphas):
             penalty = make_penalty("elasticnet", alpha, l1_ratio, fit_intercept)
             if alpha >= a_max:  # closed form: every coefficient zero
@@ -509,6 +527,8 @@ class PathProblem:
                 )
                 previous = alpha
                 continue
+            if l1_ratio == 0 and len(history) == 2:  # a smooth path: the secant
+                theta = _secant_start(datafit, penalty, theta, history, alpha)
             if screening and l1_ratio > 0 and np.isfinite(previous):
                 strong = np.abs(grad[:d]).max(axis=1) >= l1_ratio * (
                     2 * alpha - previous
@@ -538,6 +558,7 @@ class PathProblem:
                     break
                 keep |= violators
                 added += int(violators.sum())
+            history = [*history[-1:], (math.log(alpha), theta)] if alpha > 0 else []
             records.append(
                 self._record(
                     theta,
