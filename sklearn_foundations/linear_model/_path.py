@@ -593,7 +593,7 @@ class PathProblem:
         G, q = form[0], form[1][:, 0]
         d = len(G)
         A = np.flatnonzero(theta[:d, 0])
-        if A.size == 0 or A.size == d:
+        if A.size == 0:
             return []
         sign = np.sign(theta[A, 0])
         alphas = np.asarray(alphas, dtype=np.float64)
@@ -613,7 +613,7 @@ class PathProblem:
                 np.concatenate([A[stays], enter]),
                 np.concatenate([sign[stays], np.sign(correlation)]),
             )
-            if A.size == 0 or A.size == d:
+            if A.size == 0:
                 return []
         out = []
         for w_A in W[:n]:
