@@ -264,20 +264,21 @@ def _solve_on_signs(G, q, A, sign, alphas, l1_ratio, scale):
     return W, np.all(np.sign(W) == sign, axis=1), excess
 
 
-def _secant_start(datafit, penalty, theta, history, alpha):
+def _secant_start(datafit, penalty, theta, value, history, alpha):
     r"""The start of a smooth path's next fit: the line through the last two
     points in :math:`\log\alpha`, :math:`\theta_k + (\theta_k -
     \theta_{k-1}) (\log\alpha - \log\alpha_k) / (\log\alpha_k -
     \log\alpha_{k-1})` (the path is smooth there), where its objective is
-    below the last point's; else the last point."""
+    below the last point's (``value``, its datafit's value); else the last
+    point. One pass over the data."""
     (t_old, theta_old), (t_last, _) = history
     if alpha <= 0 or t_last == t_old:  # no penalty (C = inf): no log scale
         return theta
     guess = theta + (theta - theta_old) * (
         (math.log(alpha) - t_last) / (t_last - t_old)
     )
-    here = _value_gradient(datafit, theta)[0] + penalty.value(theta)
-    there = _value_gradient(datafit, guess)[0] + penalty.value(guess)
+    here = value + penalty.value(theta)
+    there = datafit.value(guess, datafit.linear(guess)) + penalty.value(guess)
     return guess if there < here else theta
 
 
@@ -528,7 +529,7 @@ class PathProblem:
                 previous = alpha
                 continue
             if l1_ratio == 0 and len(history) == 2:  # a smooth path: the secant
-                theta = _secant_start(datafit, penalty, theta, history, alpha)
+                theta = _secant_start(datafit, penalty, theta, value, history, alpha)
             if screening and l1_ratio > 0 and np.isfinite(previous):
                 strong = np.abs(grad[:d]).max(axis=1) >= l1_ratio * (
                     2 * alpha - previous
@@ -549,6 +550,9 @@ class PathProblem:
                 converged = bool(result.converged)
                 theta = np.zeros_like(theta)
                 theta[rows] = result.coef
+                if l1_ratio == 0:  # no screening: the value only, one pass
+                    value = datafit.value(theta, datafit.linear(theta))
+                    break
                 value, grad = _value_gradient(datafit, theta)
                 if keep.all():
                     break

@@ -55,7 +55,7 @@ __all__ = ["AUTO", "METHODS", "Case", "methods_for", "minimize", "unmet_needs"]
 # feature-sign search solves one system of the active set's size per step
 FEATURE_SIGN_MAX_FEATURES = 200
 # Newton-CG turns to the formed Hessian (n d^2 flops in one matrix product,
-# about d / 8 of its memory-bound Hessian-vector products) on at most this
+# about d / 16 of its memory-bound Hessian-vector products) on at most this
 # many features, where its conjugate gradient needs more products than that
 NEWTON_CHOLESKY_MAX_FEATURES = 200
 
@@ -411,7 +411,7 @@ def _newton_cg(datafit, penalty, theta0, case, common, options):
         case.n_targets == 1 and not case.gram
         and case.n_features <= NEWTON_CHOLESKY_MAX_FEATURES
     ):  # fmt: skip
-        own.setdefault("direct_after", max(4, case.n_features // 8))
+        own.setdefault("direct_after", max(4, case.n_features // 16))
     return newton_cg(datafit, penalty, theta0, **common, **own)
 
 
