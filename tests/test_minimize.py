@@ -207,3 +207,26 @@ def test_newton_cholesky_takes_newton_cg_steps_where_the_hessian_is_singular(sto
     )
     # the two copies share the weight of one column
     np.testing.assert_allclose(res.coef[0] + res.coef[4], ref.coef[0] + ref.coef[4])
+
+
+def test_newton_cg_turns_to_cholesky_steps_where_conjugate_gradient_crawls():
+    # breast cancer at a tiny penalty: nearly separable, CG needs many products
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    s = np.full(len(y), 1 / len(y))
+    datafit = LinearDatafit(
+        LOSSES["binomial"](), X, y[:, None].astype(float), s, X.T @ s, True
+    )
+    penalty = WithIntercept(ElasticNet(1e-5, 0.0))
+    theta0 = np.zeros((31, 1))
+    auto = minimize(datafit, penalty, theta0, tol=1e-10, max_iter=500)
+    cg = minimize(datafit, penalty, theta0, tol=1e-10, max_iter=500, direct_after=None)
+    assert auto.method == cg.method == "newton-cg"
+    assert auto.direct and not cg.direct and auto.converged and cg.converged
+    assert auto.n_iter <= cg.n_iter
+    assert _objective(datafit, penalty, auto.coef) == pytest.approx(
+        _objective(datafit, penalty, cg.coef), rel=1e-12
+    )
