@@ -34,7 +34,6 @@ from .._compat import (
     _routing_enabled,
     check_sample_weight,
 )
-from ..losses import BinomialLogLoss, MultinomialLogLoss
 from ._base import class_weights
 from ._gradient_descent import GradientDescentRegressor, RegressorOutputs
 from ._logistic import LogisticOutputs, LogisticRegression
@@ -633,9 +632,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
             n_points, k, d = coefs.shape  # the fold: the scorer says what)
             Z = np.asarray(X @ coefs.reshape(-1, d).T).reshape(-1, n_points, k)
             Z = np.moveaxis(Z, 1, 0) + intercepts[:, None, :]
-            two = len(self.classes_) == 2
-            loss = BinomialLogLoss() if two else MultinomialLogLoss()
-            scores = classification_scores(scoring, Z, y_idx, loss)
+            scores = classification_scores(scoring, Z, y_idx, self._loss())
             if scores is not None:
                 return scores
         model = LogisticRegression()

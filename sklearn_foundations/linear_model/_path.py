@@ -387,7 +387,7 @@ class PathProblem:
             q = (W * full.q - W_b * q_b - k * np.outer(dx, dy)) / W_a
             c = (W * full.c - W_b * c_b - 0.5 * k * float(dy @ dy)) / W_a
         else:
-            _, G_b, q_b, _, c_b = _centered_moments(
+            x_b, G_b, q_b, y_b, c_b = _centered_moments(
                 X, Y, sample_weight / W_b, np.zeros(X.shape[1]), np.zeros(Y.shape[1])
             )
             G, q, c = ((W * m - W_b * m_b) / W_a for m, m_b in
@@ -400,10 +400,7 @@ class PathProblem:
             theta0[-1] = y_a
         weights = np.full(1, W_a)  # only their sum is read
         problem = PathProblem(datafit, None, self.loss_name, theta0, None, weights)
-        if full.fit_intercept:
-            problem.held_out = (x_b, G_b, q_b, y_b, c_b)
-        else:
-            problem.held_out = (np.zeros(len(G)), G_b, q_b, np.zeros(q.shape[1]), c_b)
+        problem.held_out = (x_b, G_b, q_b, y_b, c_b)  # centers 0 without intercept
         return problem
 
     held_out = None

@@ -249,9 +249,9 @@ class _Steps:
             if delta is not None:
                 return delta
             self.direct = self.direct_after = False  # singular: CG from now on
-        cap = self.max_cg if not self.direct_after else self.direct_after
+        cap = min(self.direct_after or self.max_cg, self.max_cg)
         delta, solved = _newton_direction(
-            self.datafit, self.penalty, Z, grad, precond, min(cap, self.max_cg)
+            self.datafit, self.penalty, Z, grad, precond, cap
         )
         if solved or not self.direct_after:
             return delta
