@@ -209,17 +209,21 @@ def test_newton_cholesky_takes_newton_cg_steps_where_the_hessian_is_singular(sto
     np.testing.assert_allclose(res.coef[0] + res.coef[4], ref.coef[0] + ref.coef[4])
 
 
-def test_newton_cg_turns_to_cholesky_steps_where_conjugate_gradient_crawls():
+@pytest.mark.parametrize("storage", ["dense", "sparse"])
+def test_newton_cg_turns_to_cholesky_steps_where_conjugate_gradient_crawls(storage):
     # breast cancer at a tiny penalty: nearly separable, CG needs many products
+    # (sparse: the switch after d / 16 products; dense: the steps from the start)
     from sklearn.datasets import load_breast_cancer
     from sklearn.preprocessing import StandardScaler
 
     X, y = load_breast_cancer(return_X_y=True)
     X = StandardScaler().fit_transform(X)
+    X = sp.csc_matrix(X) if storage == "sparse" else X
     s = np.full(len(y), 1 / len(y))
     datafit = LinearDatafit(
-        LOSSES["binomial"](), X, y[:, None].astype(float), s, X.T @ s, True
-    )
+        LOSSES["binomial"](), X, y[:, None].astype(float), s,
+        np.asarray(X.T @ s).ravel(), True,
+    )  # fmt: skip
     penalty = WithIntercept(ElasticNet(1e-5, 0.0))
     theta0 = np.zeros((31, 1))
     auto = minimize(datafit, penalty, theta0, tol=1e-10, max_iter=500)
@@ -230,3 +234,67 @@ def test_newton_cg_turns_to_cholesky_steps_where_conjugate_gradient_crawls():
     assert _objective(datafit, penalty, auto.coef) == pytest.approx(
         _objective(datafit, penalty, cg.coef), rel=1e-12
     )
+
+
+def _spy(datafit, name):
+    """Count the calls of one of ``datafit``'s methods."""
+    calls, method = [], getattr(datafit, name)
+
+    def spied(*args):
+        calls.append(1)
+        return method(*args)
+
+    setattr(datafit, name, spied)
+    return calls
+
+
+def _logistic_problem(n=3000, d=20, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * rng.uniform(0.1, 10, d)  # unscaled columns
+    y = (X @ rng.standard_normal(d) / 5 + rng.logistic(size=n) > 0).astype(float)
+    s = np.full(n, 1 / n)
+    return LinearDatafit(LOSSES["binomial"](), X, y[:, None], s, X.T @ s, True)
+
+
+def test_newton_cg_on_dense_data_forms_few_hessians():
+    # the last Hessian's factor preconditions the next steps: conjugate
+    # gradient on it converges in a product or two, a new Hessian only where
+    # the curvature has moved (the first iterations, away from zero)
+    datafit = _logistic_problem()
+    formed = _spy(datafit, "model_hessian")
+    penalty = WithIntercept(ElasticNet(1e-3, 0.0))
+    theta0 = np.zeros((21, 1))
+    res = minimize(datafit, penalty, theta0, tol=1e-10)
+    assert res.method == "newton-cg" and res.direct and res.converged
+    n_formed = len(formed)
+    assert 1 <= n_formed <= res.n_iter // 2
+    exact = minimize(datafit, penalty, theta0, method="newton-cholesky", tol=1e-10)
+    assert len(formed) == n_formed + exact.n_iter  # one per Newton-Cholesky step
+    assert res.n_iter <= exact.n_iter + 1
+    assert _objective(datafit, penalty, res.coef) == pytest.approx(
+        _objective(datafit, penalty, exact.coef), rel=1e-13
+    )
+    np.testing.assert_allclose(res.coef, exact.coef, rtol=1e-6, atol=1e-8)
+
+
+def test_newton_cg_warm_start_reuses_the_last_state_and_hessian():
+    # a path's next point: no pass to begin (start) and no Hessian formed
+    # (the last point's preconditions), the same optimum as a cold fit
+    datafit = _logistic_problem()
+    theta0 = np.zeros((21, 1))
+    last = minimize(datafit, WithIntercept(ElasticNet(2e-3, 0.0)), theta0, tol=1e-10)
+    penalty = WithIntercept(ElasticNet(1e-3, 0.0))
+    formed, passes = _spy(datafit, "model_hessian"), _spy(datafit, "gradient")
+    warm = minimize(datafit, penalty, last.coef, tol=1e-10, start=last.state,
+                    hessian=last.hessian)  # fmt: skip
+    assert warm.converged and len(formed) == 0 and len(passes) == warm.n_iter
+    cold = minimize(datafit, penalty, theta0, method="newton-cholesky", tol=1e-10)
+    assert _objective(datafit, penalty, warm.coef) == pytest.approx(
+        _objective(datafit, penalty, cold.coef), rel=1e-13
+    )
+    np.testing.assert_allclose(warm.coef, cold.coef, rtol=1e-6, atol=1e-8)
+    # the state is the datafit's at the coefficients
+    Z, value, gradient = warm.state
+    np.testing.assert_allclose(Z, datafit.linear(warm.coef), rtol=1e-12, atol=1e-12)
+    assert value == pytest.approx(datafit.value(warm.coef, Z), rel=1e-12)
+    np.testing.assert_allclose(gradient, datafit.gradient(warm.coef, Z), atol=1e-15)

@@ -503,6 +503,7 @@ class PathProblem:
         records = []
         ahead, predicted = 1, []  # how far to look on the signs, what it found
         direct, history = {}, []  # Newton's steps; the last (log alpha, theta)
+        known = None  # (theta, the datafit's state there) after a Newton fit
         for i, alpha in enumerate(alphas):
             penalty = make_penalty("elasticnet", alpha, l1_ratio, fit_intercept)
             if alpha >= a_max:  # closed form: every coefficient zero
@@ -525,8 +526,12 @@ class PathProblem:
                 )
                 previous = alpha
                 continue
-            if l1_ratio == 0 and len(history) == 2:  # a smooth path: the secant
+            start = {"start": known[1]} if known and known[0] is theta else {}
+            if l1_ratio == 0 and len(history) == 2 and not (direct and start):
+                # a smooth path: the secant (Newton's first direct step from
+                # the last point is the tangent, better, and needs no pass)
                 theta = _secant_start(datafit, penalty, theta, value, history, alpha)
+                start = {}
             if screening and l1_ratio > 0 and np.isfinite(previous):
                 strong = np.abs(grad[:d]).max(axis=1) >= l1_ratio * (
                     2 * alpha - previous
@@ -539,16 +544,17 @@ class PathProblem:
                 sub, rows = self._restrict(keep)
                 result = minimize(
                     sub, penalty, theta[rows], tol=tol, max_iter=max_iter,
-                    random_state=random_state, **direct,
+                    random_state=random_state, **direct, **start,
                 )  # fmt: skip
                 # Newton's direct steps, once needed, from the next start on
-                direct = {"direct_after": 0} if result.direct else {}
+                direct = {"hessian": result.hessian} if result.direct else {}
                 n_iter += result.n_iter
                 converged = bool(result.converged)
                 theta = np.zeros_like(theta)
                 theta[rows] = result.coef
-                if l1_ratio == 0:  # no screening: the value only, one pass
-                    value = datafit.value(theta, datafit.linear(theta))
+                if l1_ratio == 0:  # no screening: the value only
+                    value = _last_value(datafit, penalty, theta, result)
+                    known = (theta, result.state) if result.state else None
                     break
                 value, grad = _value_gradient(datafit, theta)
                 if keep.all():
@@ -710,6 +716,16 @@ def _value_gradient(datafit, theta):
     """The datafit's value and gradient at ``theta``, one pass for both."""
     Z = datafit.linear(theta)
     return datafit.value(theta, Z), datafit.gradient(theta, Z)
+
+
+def _last_value(datafit, penalty, theta, result):
+    """The datafit's value at the solver's last point: its last objective
+    less the penalty's (no pass), or a pass where it ran no iteration."""
+    if result.state:
+        return result.state[1]
+    if result.objective:
+        return result.objective[-1] - penalty.value(theta)
+    return datafit.value(theta, datafit.linear(theta))
 
 
 def _intercept_only(loss, Y, s):

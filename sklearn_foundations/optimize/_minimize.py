@@ -17,10 +17,12 @@ feature-sign  the Gram matrix, one target, at most 200 features: an
               exact active-set method, one small solve per step
 newton-cg     the penalty is smooth and the loss has a Hessian:
               superlinear, Hessian-vector products; with one target, the
-              data and at most 200 features, the steps of
-              "newton-cholesky" (a direct solve of the formed Hessian) from
-              the first iteration whose conjugate gradient needs more
-              products than forming the Hessian costs (ill-conditioned)
+              data and at most 200 features, the formed Hessian's steps
+              (its Cholesky factor preconditions conjugate gradient, formed
+              anew where two products do not do): from the first
+              iteration on dense data, and on sparse data from the first
+              whose conjugate gradient needs more products than forming
+              the Hessian costs (ill-conditioned)
 prox-newton   an L1 term, one target, the data and a loss with a
               Hessian: working sets, coordinate descent on the model
 fista         every other case (Huber's loss, several targets with an
@@ -54,9 +56,9 @@ __all__ = ["AUTO", "METHODS", "Case", "methods_for", "minimize", "unmet_needs"]
 
 # feature-sign search solves one system of the active set's size per step
 FEATURE_SIGN_MAX_FEATURES = 200
-# Newton-CG turns to the formed Hessian (n d^2 flops in one matrix product,
-# about d / 16 of its memory-bound Hessian-vector products) on at most this
-# many features, where its conjugate gradient needs more products than that
+# Newton-CG takes the formed Hessian's steps (n d^2 flops in one matrix
+# product, about d / 16 of its memory-bound Hessian-vector products; its
+# factor then preconditions every later step) on at most this many features
 NEWTON_CHOLESKY_MAX_FEATURES = 200
 
 
@@ -404,14 +406,17 @@ def _plain(solver):
 
 
 def _newton_cg(datafit, penalty, theta0, case, common, options):
-    """Newton-CG, with the direct steps where the Hessian can be formed
-    (``direct_after``: about the products that forming it costs)."""
+    """Newton-CG, with the formed Hessian's steps where it can be formed:
+    from the start on dense data, on sparse data after about the products
+    that forming it costs (``direct_after``)."""
     own = {k: v for k, v in options.items() if k not in ("step", "random_state")}
     if (
         case.n_targets == 1 and not case.gram
         and case.n_features <= NEWTON_CHOLESKY_MAX_FEATURES
     ):  # fmt: skip
-        own.setdefault("direct_after", max(4, case.n_features // 16))
+        own.setdefault(
+            "direct_after", max(4, case.n_features // 16) if case.sparse else 0
+        )
     return newton_cg(datafit, penalty, theta0, **common, **own)
 
 

@@ -112,7 +112,8 @@ def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
 
 
 def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
-              direct_after=None, callback=None, verbose=0):  # fmt: skip
+              direct_after=None, start=None, hessian=None, callback=None,
+              verbose=0):  # fmt: skip
     r"""Truncated Newton (Newton-CG) for a smooth objective :math:`F = f + g`.
 
     Each iteration solves the Newton system :math:`\nabla^2 F\, \delta =
@@ -144,11 +145,24 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
 
     ``direct_after`` (one output, the data: a datafit with
     ``model_hessian``): where conjugate gradient has not reached its residual
-    after that many products, the system is ill-conditioned (a nearly
-    separable optimum, a tiny penalty), and that iteration's step and every
-    later one's is :func:`newton_cholesky`'s, a direct solve of the formed
-    Hessian; the table sets it to about the number of products that forming
-    the Hessian costs. None: conjugate gradient throughout.
+    after that many products (0: from the first iteration), the steps turn
+    to the formed Hessian, :math:`\nabla^2 F` of :func:`newton_cholesky`,
+    for the rest of the fit: each step is conjugate gradient preconditioned
+    by the Cholesky factor of the last Hessian formed, which a Hessian near
+    this iterate's makes converge in a product or two, and where two
+    products have not reached the residual the Hessian is formed at this
+    iterate and the step is its direct solve. The table sets 0 for dense
+    data (a Hessian formed once serves every iteration, and a path's every
+    point) and about the number of products that forming the Hessian costs
+    for sparse data. None: conjugate gradient throughout. Conjugate
+    gradient also stops where its residual, the model's gradient after the
+    step, is below ``tol / 2`` in the optimality measure.
+
+    ``start``: the datafit's ``(Z, value, gradient)`` at ``theta0`` where
+    known (a result's ``state`` at its ``coef``: a path's last point), so
+    that the fit makes no pass over the data to begin. ``hessian``: the
+    datafit's part of a Hessian formed near ``theta0`` (a result's
+    ``hessian``), the direct steps' first preconditioner.
 
     Examples
     --------
@@ -172,13 +186,22 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
             "fista for an L1 term."
         )
 
-    direction = _Steps(datafit, penalty, max_cg, direct_after)
+    if hessian is not None and np.shape(hessian) != (len(theta0), len(theta0)):
+        hessian = None  # formed on other columns: of no use here
+    direction = _Steps(
+        datafit,
+        penalty,
+        max_cg,
+        direct_after,
+        floor=0.5 * tol * _scale(datafit),
+        hessian=hessian,
+    )
     return _newton(datafit, penalty, theta0, direction, max_iter, tol, c1,
-                   callback, verbose)  # fmt: skip
+                   callback, verbose, start)  # fmt: skip
 
 
 def newton_cholesky(datafit, penalty, theta0, *, max_iter, tol, c1=1e-4,
-                    callback=None, verbose=0):  # fmt: skip
+                    start=None, callback=None, verbose=0):  # fmt: skip
     r"""Newton's method for a smooth objective :math:`F = f + g` of one
     output, each step a direct solve of the Newton system.
 
@@ -224,45 +247,84 @@ def newton_cholesky(datafit, penalty, theta0, *, max_iter, tol, c1=1e-4,
             "newton_cholesky needs a smooth penalty (l1_ratio=0) and one output; "
             "use prox_newton or fista for an L1 term, newton_cg for several."
         )
-    direction = _Steps(datafit, penalty, 250, direct_after=0)
+    direction = _Steps(datafit, penalty, 250, direct_after=0, reuse=0)
     return _newton(datafit, penalty, theta0, direction, max_iter, tol, c1,
-                   callback, verbose)  # fmt: skip
+                   callback, verbose, start)  # fmt: skip
 
 
 class _Steps:
-    """The Newton directions: conjugate gradient (at most ``max_cg``
-    products), and from the first iteration where it needs more than
-    ``direct_after`` of them, the direct solve of the formed Hessian, until a
-    Hessian has no Cholesky factor (then conjugate gradient for the rest)."""
+    """The Newton directions: conjugate gradient preconditioned by the
+    diagonal (at most ``max_cg`` products); from the first iteration where it
+    needs more than ``direct_after`` of them (from the first, given a
+    ``hessian``), the formed Hessian's: each step is conjugate gradient
+    preconditioned by the Cholesky factor of the last Hessian formed (at most
+    ``reuse`` products), and where that has not reached its residual, the
+    Hessian is formed at this iterate and solved directly. A Hessian without
+    a Cholesky factor ends the direct steps (conjugate gradient for the
+    rest). Conjugate gradient stops too where every residual is below
+    ``floor`` (the model's gradient after the step, as small as ``tol``
+    asks)."""
 
-    def __init__(self, datafit, penalty, max_cg, direct_after=None):
+    def __init__(self, datafit, penalty, max_cg, direct_after=None, *, reuse=2,
+                 floor=None, hessian=None):  # fmt: skip
         self.datafit, self.penalty, self.max_cg = datafit, penalty, max_cg
-        self.direct_after = direct_after
-        self.direct = direct_after == 0
+        self.direct_after, self.reuse, self.floor = direct_after, reuse, floor
+        self.direct = direct_after == 0 or hessian is not None
         self.every = np.arange(datafit.n_features)
+        self.hessian, self.solve = hessian, None  # the last formed; its factor
 
     def __call__(self, Z, grad, precond):
         if self.direct:
-            delta = _direct_direction(
-                self.datafit, self.penalty, Z, grad, precond, self.every
-            )
+            delta = self._direct(Z, grad, precond)
             if delta is not None:
                 return delta
             self.direct = self.direct_after = False  # singular: CG from now on
         cap = min(self.direct_after or self.max_cg, self.max_cg)
         delta, solved = _newton_direction(
-            self.datafit, self.penalty, Z, grad, precond, cap
+            self.datafit,
+            self.penalty,
+            Z,
+            grad,
+            lambda r: r / precond,
+            cap,
+            self.floor,
         )
         if solved or not self.direct_after:
             return delta
-        self.direct = True  # ill-conditioned: the direct solve, from now on
+        self.direct = True  # ill-conditioned: the direct steps, from now on
         return self(Z, grad, precond)
 
+    def _direct(self, Z, grad, precond):
+        """The step on the last Hessian's factor, or on a new one; None
+        where the new Hessian has no factor."""
+        if self.solve is None and self.hessian is not None:
+            self.solve = _factor(self.hessian, self.penalty, precond)
+        if self.solve is not None and self.reuse:  # CG on the last factor
+            delta, solved = _newton_direction(
+                self.datafit,
+                self.penalty,
+                Z,
+                grad,
+                self.solve,
+                self.reuse,
+                self.floor,
+            )
+            if solved:
+                return delta
+        self.hessian = self.datafit.model_hessian(Z, self.every)
+        self.solve = _factor(self.hessian, self.penalty, precond)
+        if self.solve is None:
+            return None
+        delta = -self.solve(grad)
+        return delta if np.all(np.isfinite(delta)) else None
 
-def _direct_direction(datafit, penalty, Z, grad, precond, every):
-    r""":math:`-(\nabla^2 F)^{-1} \nabla F` by a Cholesky factor of the
-    Hessian scaled to unit diagonal (float64); None where it has none."""
-    H = np.asarray(datafit.model_hessian(Z, every), dtype=np.float64)
+
+def _factor(hessian, penalty, precond):
+    r"""The solve :math:`r \mapsto (\nabla^2 F)^{-1} r` with
+    :math:`\nabla^2 F` = ``hessian`` (the datafit's) plus the penalty's, by
+    the Cholesky factor of its scaling to unit diagonal (float64; the
+    result in ``r``'s dtype); None where there is no factor."""
+    H = np.array(hessian, dtype=np.float64)
     H[np.diag_indices_from(H)] += penalty.gradient(np.ones((len(H), 1)))[:, 0]
     root = np.sqrt(precond[:, 0].astype(np.float64))
     H /= root
@@ -271,19 +333,27 @@ def _direct_direction(datafit, penalty, Z, grad, precond, every):
         factor = cho_factor(H, overwrite_a=True, check_finite=False)
     except np.linalg.LinAlgError:
         return None
-    u = cho_solve(factor, -grad[:, 0] / root, check_finite=False)
-    delta = (u / root)[:, None].astype(grad.dtype)
-    return delta if np.all(np.isfinite(delta)) else None
+
+    def solve(r):
+        u = cho_solve(factor, r[:, 0] / root, check_finite=False)
+        return (u / root)[:, None].astype(r.dtype)
+
+    return solve
 
 
 def _newton(datafit, penalty, theta0, direction, max_iter, tol, c1, callback,
-            verbose):  # fmt: skip
+            verbose, start=None):  # fmt: skip
     """The loop of the Newton methods: ``direction(Z, grad, precond)``, Armijo
-    backtracking, the stopping test and the floating-point safeguards."""
+    backtracking, the stopping test and the floating-point safeguards;
+    ``start``: the datafit's ``(Z, value, gradient)`` at ``theta0`` where
+    known (no pass to begin)."""
     theta = np.array(theta0, dtype=np.result_type(theta0, 1.0))
-    Z = datafit.linear(theta)
-    F = datafit.value(theta, Z) + penalty.value(theta)
-    grad = datafit.gradient(theta, Z) + penalty.gradient(theta)
+    if start is None:
+        Z = datafit.linear(theta)
+        start = (Z, datafit.value(theta, Z), datafit.gradient(theta, Z))
+    Z, f, g = start
+    F = f + penalty.value(theta)
+    grad = g + penalty.gradient(theta)
     scale = _scale(datafit)
     # the diagonal of the Hessian of the squared error and the penalty
     precond = (scale**2 + penalty.gradient(np.ones_like(scale))).astype(grad.dtype)
@@ -292,8 +362,11 @@ def _newton(datafit, penalty, theta0, direction, max_iter, tol, c1, callback,
     converged, it, step = False, 0, 1.0
     optimality = _optimality(grad, scale)
     if optimality <= tol:
-        return OptimizeResult(coef=theta, n_iter=0, objective=[], converged=True,
-                              optimality=optimality)  # fmt: skip
+        return OptimizeResult(
+            coef=theta, n_iter=0, objective=[], converged=True, optimality=optimality,
+            direct=bool(getattr(direction, "direct", False)), state=(Z, f, g),
+            hessian=getattr(direction, "hessian", None),
+        )  # fmt: skip
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
             delta = direction(Z, grad, precond)
@@ -302,22 +375,17 @@ def _newton(datafit, penalty, theta0, direction, max_iter, tol, c1, callback,
             step, theta_new, Z_new, F_new = _backtrack(
                 datafit, penalty, theta, Z, F, delta, Z_delta, c1 * slope
             )
-            if F_new < F:
-                grad_new = datafit.gradient(theta_new, Z_new) + penalty.gradient(
-                    theta_new
-                )
-            else:  # below the objective's resolution: the full step, if it
-                step, theta_new, Z_new = 1.0, theta + delta, Z + Z_delta  # lowers
+            full = not F_new < F  # below the objective's resolution: the full
+            if full:  # step, if it lowers the gradient (the objective staying
+                step, theta_new, Z_new = 1.0, theta + delta, Z + Z_delta  # within
                 F_new = datafit.value(theta_new, Z_new) + penalty.value(theta_new)
-                grad_new = datafit.gradient(theta_new, Z_new) + penalty.gradient(
-                    theta_new
-                )
-                if not (  # the gradient, the objective staying within a few ulps
-                    F_new <= F + ulps * abs(F)
-                    and _optimality(grad_new, scale) < optimality
-                ):
-                    break  # no progress left in floating point: stationary
-            theta, Z, F, grad = theta_new, Z_new, F_new, grad_new
+            g_new = datafit.gradient(theta_new, Z_new)  # a few ulps)
+            grad_new = g_new + penalty.gradient(theta_new)
+            if full and not (
+                F_new <= F + ulps * abs(F) and _optimality(grad_new, scale) < optimality
+            ):
+                break  # no progress left in floating point: stationary
+            theta, Z, F, g, grad = theta_new, Z_new, F_new, g_new, grad_new
             optimality = _optimality(grad, scale)
             converged = optimality <= tol
             if observe(it, theta, F, optimality, step) or converged:
@@ -326,6 +394,7 @@ def _newton(datafit, penalty, theta0, direction, max_iter, tol, c1, callback,
         coef=theta, n_iter=len(observe.objective), objective=observe.objective,
         converged=converged, step=step, t=len(observe.objective) + 1, optimality=optimality,
         stopped=observe.stopped, direct=bool(getattr(direction, "direct", False)),
+        state=(Z, F - penalty.value(theta), g), hessian=getattr(direction, "hessian", None),
     )  # fmt: skip
 
 
@@ -342,17 +411,20 @@ def _backtrack(datafit, penalty, theta, Z, F, delta, Z_delta, slope):
         step *= 0.5
 
 
-def _newton_direction(datafit, penalty, Z, grad, precond, max_cg):
+def _newton_direction(datafit, penalty, Z, grad, solve, max_cg, floor=None):
     r"""Conjugate gradient on :math:`\nabla^2 F\, \delta = -\nabla F`, from 0,
-    preconditioned by the diagonal ``precond``, to the relative residual
-    :math:`\min(1/2, \sqrt{\|\nabla F\|})` in the norm of its inverse; and
-    whether it got there (or stopped on a direction without curvature)."""
-    norm = math.sqrt(float(np.sum(grad * grad / precond)))
+    preconditioned by ``solve`` (:math:`r \mapsto M^{-1} r`: the diagonal's
+    inverse, or a Hessian's factor), to the relative residual
+    :math:`\min(1/2, \sqrt{\|\nabla F\|})` in the norm of :math:`M^{-1}`,
+    or until every residual is below ``floor``; and whether it got there (or
+    stopped on a direction without curvature)."""
+    r = -grad
+    z = solve(r)
+    rz = float(np.sum(r * z))
+    norm = math.sqrt(max(rz, 0.0))
     target = min(0.5, math.sqrt(norm)) * norm
     delta = np.zeros_like(grad)
-    r = -grad
-    z = r / precond
-    p, rz = z, norm**2
+    p = z
     solved = False
     for _ in range(max_cg):
         Hp = datafit.hessian_product(Z, p) + penalty.gradient(p)
@@ -362,13 +434,15 @@ def _newton_direction(datafit, penalty, Z, grad, precond, max_cg):
             break
         eta = rz / pHp
         delta, r = delta + eta * p, r - eta * Hp
-        z = r / precond
+        z = solve(r)
         rz_new = float(np.sum(r * z))
-        if math.sqrt(rz_new) <= target:
+        if math.sqrt(max(rz_new, 0.0)) <= target or (
+            floor is not None and np.all(np.abs(r) <= floor)
+        ):
             solved = True
             break
         p, rz = z + (rz_new / rz) * p, rz_new
-    return (delta if np.any(delta) else -grad / precond), solved
+    return (delta if np.any(delta) else solve(-grad)), solved
 
 
 def _two_loop(grad, pairs, D):

@@ -46,6 +46,14 @@ class OptimizeResult:
         Whether a Newton method's last steps solved the formed Hessian
         (:func:`newton_cholesky`'s steps): a warm-started fit nearby can take
         them from its first iteration (``direct_after=0``).
+    state : tuple
+        A Newton method's ``(Z, value, gradient)`` of the datafit at
+        ``coef``: a fit that starts there (a path's next point) passes it as
+        ``start`` and makes no pass over the data to begin.
+    hessian : ndarray or None
+        The datafit's part of the last Hessian a Newton method formed,
+        :math:`A^\top H A`: a fit nearby takes it as the first
+        preconditioner of its direct steps (``newton_cg``'s ``hessian``).
 
     Examples
     --------
@@ -72,6 +80,8 @@ class OptimizeResult:
     stopped: bool = False
     method: str = ""
     direct: bool = False
+    state: tuple = ()
+    hessian: np.ndarray = None
 
 
 @dataclass(frozen=True)
