@@ -248,7 +248,8 @@ def _spy(datafit, name):
     return calls
 
 
-def _logistic_problem(n=3000, d=20, seed=0):
+def _logistic_problem(n=3000, d=80, seed=0):
+    # at least NEWTON_REUSE_MIN_FEATURES: the table keeps the Hessian's factor
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d)) * rng.uniform(0.1, 10, d)  # unscaled columns
     y = (X @ rng.standard_normal(d) / 5 + rng.logistic(size=n) > 0).astype(float)
@@ -263,7 +264,7 @@ def test_newton_cg_on_dense_data_forms_few_hessians():
     datafit = _logistic_problem()
     formed = _spy(datafit, "model_hessian")
     penalty = WithIntercept(ElasticNet(1e-3, 0.0))
-    theta0 = np.zeros((21, 1))
+    theta0 = np.zeros((81, 1))
     res = minimize(datafit, penalty, theta0, tol=1e-10)
     assert res.method == "newton-cg" and res.direct and res.converged
     n_formed = len(formed)
@@ -281,7 +282,7 @@ def test_newton_cg_warm_start_reuses_the_last_state_and_hessian():
     # a path's next point: no pass to begin (start) and no Hessian formed
     # (the last point's preconditions), the same optimum as a cold fit
     datafit = _logistic_problem()
-    theta0 = np.zeros((21, 1))
+    theta0 = np.zeros((81, 1))
     last = minimize(datafit, WithIntercept(ElasticNet(2e-3, 0.0)), theta0, tol=1e-10)
     penalty = WithIntercept(ElasticNet(1e-3, 0.0))
     formed, passes = _spy(datafit, "model_hessian"), _spy(datafit, "gradient")
@@ -298,3 +299,17 @@ def test_newton_cg_warm_start_reuses_the_last_state_and_hessian():
     np.testing.assert_allclose(Z, datafit.linear(warm.coef), rtol=1e-12, atol=1e-12)
     assert value == pytest.approx(datafit.value(warm.coef, Z), rel=1e-12)
     np.testing.assert_allclose(gradient, datafit.gradient(warm.coef, Z), atol=1e-15)
+
+
+def test_newton_cg_on_few_features_forms_a_hessian_every_step():
+    # below NEWTON_REUSE_MIN_FEATURES a Hessian costs about a product: the
+    # table's steps are Newton-Cholesky's, the same iterates
+    datafit = _logistic_problem(d=20)
+    formed = _spy(datafit, "model_hessian")
+    penalty = WithIntercept(ElasticNet(1e-3, 0.0))
+    res = minimize(datafit, penalty, np.zeros((21, 1)), tol=1e-10)
+    assert res.method == "newton-cg" and res.direct and len(formed) == res.n_iter
+    exact = minimize(datafit, penalty, np.zeros((21, 1)), method="newton-cholesky",
+                     tol=1e-10)  # fmt: skip
+    assert exact.n_iter == res.n_iter
+    np.testing.assert_allclose(res.coef, exact.coef, rtol=1e-12, atol=1e-14)

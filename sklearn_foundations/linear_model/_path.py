@@ -270,16 +270,22 @@ def _secant_start(datafit, penalty, theta, value, history, alpha):
     \theta_{k-1}) (\log\alpha - \log\alpha_k) / (\log\alpha_k -
     \log\alpha_{k-1})` (the path is smooth there), where its objective is
     below the last point's (``value``, its datafit's value); else the last
-    point. One pass over the data."""
-    (t_old, theta_old), (t_last, _) = history
+    point. ``history``: the last two ``(log alpha, theta, Z)``, ``Z`` the
+    linear predictor where a Newton fit left it (then the guess's is on the
+    same line, no pass; else one pass). Returns the start and, where it is
+    the guess and the predictors are known, the datafit's ``(Z, value,
+    gradient)`` there (one pass, the gradient), else None."""
+    (t_old, theta_old, Z_old), (t_last, _, Z_last) = history
     if alpha <= 0 or t_last == t_old:  # no penalty (C = inf): no log scale
-        return theta
-    guess = theta + (theta - theta_old) * (
-        (math.log(alpha) - t_last) / (t_last - t_old)
-    )
-    here = value + penalty.value(theta)
-    there = datafit.value(guess, datafit.linear(guess)) + penalty.value(guess)
-    return guess if there < here else theta
+        return theta, None
+    c = (math.log(alpha) - t_last) / (t_last - t_old)
+    guess = theta + (theta - theta_old) * c
+    known = Z_old is not None and Z_last is not None
+    Z = Z_last + (Z_last - Z_old) * c if known else datafit.linear(guess)
+    there = datafit.value(guess, Z)
+    if not there + penalty.value(guess) < value + penalty.value(theta):
+        return theta, None
+    return guess, ((Z, there, datafit.gradient(guess, Z)) if known else None)
 
 
 def check_alphas(alphas, name="alphas"):
@@ -527,11 +533,12 @@ class PathProblem:
                 previous = alpha
                 continue
             start = {"start": known[1]} if known and known[0] is theta else {}
-            if l1_ratio == 0 and len(history) == 2 and not (direct and start):
-                # a smooth path: the secant (Newton's first direct step from
-                # the last point is the tangent, better, and needs no pass)
-                theta = _secant_start(datafit, penalty, theta, value, history, alpha)
-                start = {}
+            if l1_ratio == 0 and len(history) == 2:  # a smooth path: the secant
+                guess, state = _secant_start(
+                    datafit, penalty, theta, value, history, alpha
+                )
+                if guess is not theta:
+                    theta, start = guess, ({"start": state} if state else {})
             if screening and l1_ratio > 0 and np.isfinite(previous):
                 strong = np.abs(grad[:d]).max(axis=1) >= l1_ratio * (
                     2 * alpha - previous
@@ -565,7 +572,9 @@ class PathProblem:
                     break
                 keep |= violators
                 added += int(violators.sum())
-            history = [*history[-1:], (math.log(alpha), theta)] if alpha > 0 else []
+            Z = known[1][0] if known and i % 10 else None  # fresh every 10 points
+            known = known if Z is not None else None
+            history = [*history[-1:], (math.log(alpha), theta, Z)] if alpha > 0 else []
             records.append(
                 self._record(
                     theta,

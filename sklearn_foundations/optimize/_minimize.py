@@ -60,6 +60,10 @@ FEATURE_SIGN_MAX_FEATURES = 200
 # product, about d / 16 of its memory-bound Hessian-vector products; its
 # factor then preconditions every later step) on at most this many features
 NEWTON_CHOLESKY_MAX_FEATURES = 200
+# and precondition conjugate gradient by the last Hessian's factor from this
+# many features on (below, forming a Hessian costs about a product: each
+# direct step forms its own)
+NEWTON_REUSE_MIN_FEATURES = 64
 
 
 @dataclass(frozen=True)
@@ -414,9 +418,9 @@ def _newton_cg(datafit, penalty, theta0, case, common, options):
         case.n_targets == 1 and not case.gram
         and case.n_features <= NEWTON_CHOLESKY_MAX_FEATURES
     ):  # fmt: skip
-        own.setdefault(
-            "direct_after", max(4, case.n_features // 16) if case.sparse else 0
-        )
+        d = case.n_features
+        own.setdefault("direct_after", max(4, d // 16) if case.sparse else 0)
+        own.setdefault("reuse", 2 if d >= NEWTON_REUSE_MIN_FEATURES else 0)
     return newton_cg(datafit, penalty, theta0, **common, **own)
 
 

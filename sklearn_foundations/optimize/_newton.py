@@ -112,8 +112,8 @@ def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
 
 
 def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
-              direct_after=None, start=None, hessian=None, callback=None,
-              verbose=0):  # fmt: skip
+              direct_after=None, reuse=2, start=None, hessian=None,
+              callback=None, verbose=0):  # fmt: skip
     r"""Truncated Newton (Newton-CG) for a smooth objective :math:`F = f + g`.
 
     Each iteration solves the Newton system :math:`\nabla^2 F\, \delta =
@@ -149,14 +149,17 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
     to the formed Hessian, :math:`\nabla^2 F` of :func:`newton_cholesky`,
     for the rest of the fit: each step is conjugate gradient preconditioned
     by the Cholesky factor of the last Hessian formed, which a Hessian near
-    this iterate's makes converge in a product or two, and where two
+    this iterate's makes converge in a product or two, and where ``reuse``
     products have not reached the residual the Hessian is formed at this
-    iterate and the step is its direct solve. The table sets 0 for dense
-    data (a Hessian formed once serves every iteration, and a path's every
-    point) and about the number of products that forming the Hessian costs
-    for sparse data. None: conjugate gradient throughout. Conjugate
-    gradient also stops where its residual, the model's gradient after the
-    step, is below ``tol / 2`` in the optimality measure.
+    iterate and the step is its direct solve (``reuse=0``: a new Hessian
+    every step, :func:`newton_cholesky`'s). The table sets ``direct_after``
+    to 0 for dense data (a Hessian formed once serves many iterations, and a
+    path's every point) and to about the number of products that forming
+    the Hessian costs for sparse data, and ``reuse=0`` for fewer than 64
+    features, where forming the Hessian costs about as much as a product.
+    None: conjugate gradient throughout. Conjugate gradient also stops
+    where its residual, the model's gradient after the step, is below
+    ``tol / 2`` in the optimality measure.
 
     ``start``: the datafit's ``(Z, value, gradient)`` at ``theta0`` where
     known (a result's ``state`` at its ``coef``: a path's last point), so
@@ -188,14 +191,9 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
 
     if hessian is not None and np.shape(hessian) != (len(theta0), len(theta0)):
         hessian = None  # formed on other columns: of no use here
-    direction = _Steps(
-        datafit,
-        penalty,
-        max_cg,
-        direct_after,
-        floor=0.5 * tol * _scale(datafit),
-        hessian=hessian,
-    )
+    floor = 0.5 * tol * _scale(datafit)
+    direction = _Steps(datafit, penalty, max_cg, direct_after, reuse=reuse,
+                       floor=floor, hessian=hessian)  # fmt: skip
     return _newton(datafit, penalty, theta0, direction, max_iter, tol, c1,
                    callback, verbose, start)  # fmt: skip
 
