@@ -277,3 +277,19 @@ def test_mse_path_from_the_folds_moments_is_the_predictions_error(noise, fit_int
         Z = X[test] @ reg.coefs_paths_[k, 0].T + reg.intercepts_paths_[k, 0]
         mse = np.average((Z - y[test, None]) ** 2, weights=w[test], axis=0)
         np.testing.assert_allclose(reg.mse_path_[:, k], mse, rtol=1e-9)
+
+
+def test_a_column_constant_in_a_fold_does_not_stall_the_path():
+    # standardized digits: pixel 56 is constant (-0.0236) in this fold's
+    # training rows; its centered values are its mean's rounding (21 ulps),
+    # which must get the unit scale, not a scale of 1e-16 that magnifies the
+    # noise into an optimality of 6e-4 no step can lower
+    from sklearn.datasets import load_digits
+
+    X, y = _scaled(load_digits)
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = LogisticRegressionCV(Cs=[1e-4], cv=cv, tol=1e-10, scoring="neg_log_loss")
+        clf.fit(X, y)
+    assert np.all(clf.n_iter_ < 50)
