@@ -341,6 +341,13 @@ class MultinomialLogLoss(Loss):
         pV *= s
         return pV.T
 
+    def curvature(self, y, Xw, s):
+        r"""Per sample and class, :math:`s_i p_k (1 - p_k)`: the diagonal of
+        :math:`\nabla^2 \ell = \operatorname{diag}(p) - p p^\top` (the
+        product with ones is zero: the softmax does not see a common shift)."""
+        p = _softmax_t(Xw)
+        return (p * (1.0 - p) * s).T
+
     def predict_proba(self, Xw):
         return softmax(Xw, axis=1)
 

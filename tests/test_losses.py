@@ -111,6 +111,20 @@ def test_squared_error_hessian_product_matches_finite_differences(problem):
     np.testing.assert_allclose(loss.hessian_product(y, Xw, s, V), fd, rtol=1e-8)
 
 
+def test_log_loss_curvature_is_the_hessian_diagonal(classification):
+    # per sample and output: the product with the unit direction of that
+    # output (the softmax's product with ones is zero, its diagonal is not)
+    loss, y, Xw, s = classification
+    diagonal = np.column_stack(
+        [
+            loss.hessian_product(y, Xw, s, np.eye(Xw.shape[1])[[k] * len(Xw)])[:, k]
+            for k in range(Xw.shape[1])
+        ]
+    )
+    np.testing.assert_allclose(loss.curvature(y, Xw, s), diagonal, rtol=1e-12)
+    assert np.all(diagonal > 0)
+
+
 def test_log_loss_curvature_is_bounded_by_lipschitz(classification):
     loss, y, Xw, s = classification
     rng = np.random.default_rng(4)
