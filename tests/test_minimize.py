@@ -212,7 +212,6 @@ def test_newton_cholesky_takes_newton_cg_steps_where_the_hessian_is_singular(sto
 @pytest.mark.parametrize("storage", ["dense", "sparse"])
 def test_newton_cg_turns_to_cholesky_steps_where_conjugate_gradient_crawls(storage):
     # breast cancer at a tiny penalty: nearly separable, CG needs many products
-    # (sparse: the switch after d / 16 products; dense: the steps from the start)
     from sklearn.datasets import load_breast_cancer
     from sklearn.preprocessing import StandardScaler
 
@@ -265,7 +264,7 @@ def test_newton_cg_on_dense_data_forms_few_hessians():
     formed = _spy(datafit, "model_hessian")
     penalty = WithIntercept(ElasticNet(1e-3, 0.0))
     theta0 = np.zeros((81, 1))
-    res = minimize(datafit, penalty, theta0, tol=1e-10)
+    res = minimize(datafit, penalty, theta0, tol=1e-10, direct_after=0)
     assert res.method == "newton-cg" and res.direct and res.converged
     n_formed = len(formed)
     assert 1 <= n_formed <= res.n_iter // 2
@@ -307,9 +306,26 @@ def test_newton_cg_on_few_features_forms_a_hessian_every_step():
     datafit = _logistic_problem(d=20)
     formed = _spy(datafit, "model_hessian")
     penalty = WithIntercept(ElasticNet(1e-3, 0.0))
-    res = minimize(datafit, penalty, np.zeros((21, 1)), tol=1e-10)
+    res = minimize(datafit, penalty, np.zeros((21, 1)), tol=1e-10, direct_after=0)
     assert res.method == "newton-cg" and res.direct and len(formed) == res.n_iter
     exact = minimize(datafit, penalty, np.zeros((21, 1)), method="newton-cholesky",
                      tol=1e-10)  # fmt: skip
     assert exact.n_iter == res.n_iter
     np.testing.assert_allclose(res.coef, exact.coef, rtol=1e-12, atol=1e-14)
+
+
+def test_newton_cg_turns_to_the_hessian_once_its_products_add_up():
+    # well conditioned: no step needs more than direct_after products, but
+    # a fit whose products add up to four times that turns to the Hessian
+    datafit = _logistic_problem()
+    penalty = WithIntercept(ElasticNet(1e-3, 0.0))
+    theta0 = np.zeros((81, 1))
+    products = _spy(datafit, "hessian_product")
+    cg = minimize(datafit, penalty, theta0, tol=1e-10, direct_after=1000)
+    assert not cg.direct and len(products) > 4 * 6
+    n_cg = len(products)
+    auto = minimize(datafit, penalty, theta0, tol=1e-10, direct_after=6)
+    assert auto.direct and len(products) - n_cg < n_cg
+    assert _objective(datafit, penalty, auto.coef) == pytest.approx(
+        _objective(datafit, penalty, cg.coef), rel=1e-13
+    )

@@ -214,9 +214,9 @@ class GradientDescentRegressor(
         "auto" takes the row of :func:`~sklearn_foundations.optimize.minimize`'s
         table that fits the case (conjugate gradient for a quadratic,
         feature-sign search on a Gram matrix of at most 200 features, Newton-CG
-        for a smooth penalty and a loss with a Hessian (turning to the Cholesky
-        steps of "newton-cholesky" on at most 200 features where conjugate
-        gradient needs many products), proximal Newton with
+        for a smooth penalty and a loss with a Hessian (turning to the formed
+        Hessian's steps on at most 200 features where conjugate gradient
+        needs many products), proximal Newton with
         working sets for an L1 term, else FISTA); a name runs that method, or
         raises a ValueError that says what it needs when it cannot solve the
         case.

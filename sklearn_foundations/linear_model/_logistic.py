@@ -172,8 +172,10 @@ class LogisticRegression(
         "backtracking": proximal gradient with Armijo's line search. All
         give exact zeros under L1. "auto" takes the table's row: "newton-cg"
         for a smooth objective (with two classes and at most 200 features,
-        "newton-cholesky" steps from the first iteration whose conjugate
-        gradient needs more products than forming the Hessian costs),
+        the formed Hessian's steps, its factor preconditioning conjugate
+        gradient, from the first iteration whose conjugate gradient needs
+        more products than forming the Hessian costs, or once the fit's
+        products add up to four times that),
         "prox-newton" for an L1 term with two
         classes, and "fista" otherwise. A method that cannot solve the case
         ("cg" and "feature-sign" need the squared error) raises a ValueError

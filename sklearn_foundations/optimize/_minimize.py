@@ -19,10 +19,10 @@ newton-cg     the penalty is smooth and the loss has a Hessian:
               superlinear, Hessian-vector products; with one target, the
               data and at most 200 features, the formed Hessian's steps
               (its Cholesky factor preconditions conjugate gradient, formed
-              anew where two products do not do): from the first
-              iteration on dense data, and on sparse data from the first
+              anew where two products do not do) from the first iteration
               whose conjugate gradient needs more products than forming
-              the Hessian costs (ill-conditioned)
+              the Hessian costs (ill-conditioned), or once the fit's
+              products add up to four times that
 prox-newton   an L1 term, one target, the data and a loss with a
               Hessian: working sets, coordinate descent on the model
 fista         every other case (Huber's loss, several targets with an
@@ -410,16 +410,16 @@ def _plain(solver):
 
 
 def _newton_cg(datafit, penalty, theta0, case, common, options):
-    """Newton-CG, with the formed Hessian's steps where it can be formed:
-    from the start on dense data, on sparse data after about the products
-    that forming it costs (``direct_after``)."""
+    """Newton-CG, with the formed Hessian's steps where it can be formed,
+    once conjugate gradient has needed more products than forming it costs
+    (``direct_after``) in one step, or four times that in the fit."""
     own = {k: v for k, v in options.items() if k not in ("step", "random_state")}
     if (
         case.n_targets == 1 and not case.gram
         and case.n_features <= NEWTON_CHOLESKY_MAX_FEATURES
     ):  # fmt: skip
         d = case.n_features
-        own.setdefault("direct_after", max(4, d // 16) if case.sparse else 0)
+        own.setdefault("direct_after", max(4, d // 16))
         own.setdefault("reuse", 2 if d >= NEWTON_REUSE_MIN_FEATURES else 0)
     return newton_cg(datafit, penalty, theta0, **common, **own)
 

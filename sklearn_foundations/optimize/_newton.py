@@ -14,6 +14,11 @@ from scipy.linalg import cho_factor, cho_solve
 
 from ._result import OptimizeResult, _Observer, _optimality, _scale
 
+# the direct steps also begin once conjugate gradient has spent this many
+# times ``direct_after`` products in a fit: forming the Hessian would have
+# paid, and a path's next points keep it
+AMORTIZED = 4
+
 
 def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
           callback=None, verbose=0):  # fmt: skip
@@ -145,21 +150,20 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
 
     ``direct_after`` (one output, the data: a datafit with
     ``model_hessian``): where conjugate gradient has not reached its residual
-    after that many products (0: from the first iteration), the steps turn
-    to the formed Hessian, :math:`\nabla^2 F` of :func:`newton_cholesky`,
-    for the rest of the fit: each step is conjugate gradient preconditioned
-    by the Cholesky factor of the last Hessian formed, which a Hessian near
-    this iterate's makes converge in a product or two, and where ``reuse``
-    products have not reached the residual the Hessian is formed at this
-    iterate and the step is its direct solve (``reuse=0``: a new Hessian
-    every step, :func:`newton_cholesky`'s). The table sets ``direct_after``
-    to 0 for dense data (a Hessian formed once serves many iterations, and a
-    path's every point) and to about the number of products that forming
-    the Hessian costs for sparse data, and ``reuse=0`` for fewer than 64
-    features, where forming the Hessian costs about as much as a product.
-    None: conjugate gradient throughout. Conjugate gradient also stops
-    where its residual, the model's gradient after the step, is below
-    ``tol / 2`` in the optimality measure.
+    after that many products (0: from the first iteration), or has spent
+    four times that many in the fit, the steps turn to the formed Hessian,
+    :math:`\nabla^2 F` of :func:`newton_cholesky`, for the rest of the fit:
+    each step is conjugate gradient preconditioned by the Cholesky factor
+    of the last Hessian formed, which a Hessian near this iterate's makes
+    converge in a product or two, and where ``reuse`` products have not
+    reached the residual the Hessian is formed at this iterate and the step
+    is its direct solve (``reuse=0``: a new Hessian every step,
+    :func:`newton_cholesky`'s). The table sets ``direct_after`` to about the
+    number of products that forming the Hessian costs, and ``reuse=0`` for
+    fewer than 64 features, where forming the Hessian costs about as much
+    as a product. None: conjugate gradient throughout. Conjugate gradient
+    on a factor also stops where its residual, the model's gradient after
+    the step, is below ``tol / 2`` in the optimality measure.
 
     ``start``: the datafit's ``(Z, value, gradient)`` at ``theta0`` where
     known (a result's ``state`` at its ``coef``: a path's last point), so
@@ -259,9 +263,9 @@ class _Steps:
     ``reuse`` products), and where that has not reached its residual, the
     Hessian is formed at this iterate and solved directly. A Hessian without
     a Cholesky factor ends the direct steps (conjugate gradient for the
-    rest). Conjugate gradient stops too where every residual is below
-    ``floor`` (the model's gradient after the step, as small as ``tol``
-    asks)."""
+    rest). Conjugate gradient on a factor stops too where every residual is
+    below ``floor`` (the model's gradient after the step, as small as
+    ``tol`` asks)."""
 
     def __init__(self, datafit, penalty, max_cg, direct_after=None, *, reuse=2,
                  floor=None, hessian=None):  # fmt: skip
@@ -270,6 +274,7 @@ class _Steps:
         self.direct = direct_after == 0 or hessian is not None
         self.every = np.arange(datafit.n_features)
         self.hessian, self.solve = hessian, None  # the last formed; its factor
+        self.spent = 0  # products of the diagonal's conjugate gradient
 
     def __call__(self, Z, grad, precond):
         if self.direct:
@@ -278,15 +283,12 @@ class _Steps:
                 return delta
             self.direct = self.direct_after = False  # singular: CG from now on
         cap = min(self.direct_after or self.max_cg, self.max_cg)
-        delta, solved = _newton_direction(
-            self.datafit,
-            self.penalty,
-            Z,
-            grad,
-            lambda r: r / precond,
-            cap,
-            self.floor,
+        delta, solved, used = _newton_direction(
+            self.datafit, self.penalty, Z, grad, lambda r: r / precond, cap
         )
+        self.spent += used
+        if self.direct_after and self.spent > AMORTIZED * self.direct_after:
+            self.direct = True  # CG has spent several Hessians: from the next step
         if solved or not self.direct_after:
             return delta
         self.direct = True  # ill-conditioned: the direct steps, from now on
@@ -298,7 +300,7 @@ class _Steps:
         if self.solve is None and self.hessian is not None:
             self.solve = _factor(self.hessian, self.penalty, precond)
         if self.solve is not None and self.reuse:  # CG on the last factor
-            delta, solved = _newton_direction(
+            delta, solved, _ = _newton_direction(
                 self.datafit,
                 self.penalty,
                 Z,
@@ -414,8 +416,8 @@ def _newton_direction(datafit, penalty, Z, grad, solve, max_cg, floor=None):
     preconditioned by ``solve`` (:math:`r \mapsto M^{-1} r`: the diagonal's
     inverse, or a Hessian's factor), to the relative residual
     :math:`\min(1/2, \sqrt{\|\nabla F\|})` in the norm of :math:`M^{-1}`,
-    or until every residual is below ``floor``; and whether it got there (or
-    stopped on a direction without curvature)."""
+    or until every residual is below ``floor``; whether it got there (or
+    stopped on a direction without curvature), and the products it took."""
     r = -grad
     z = solve(r)
     rz = float(np.sum(r * z))
@@ -423,8 +425,9 @@ def _newton_direction(datafit, penalty, Z, grad, solve, max_cg, floor=None):
     target = min(0.5, math.sqrt(norm)) * norm
     delta = np.zeros_like(grad)
     p = z
-    solved = False
-    for _ in range(max_cg):
+    solved, used = False, 0
+    while used < max_cg:
+        used += 1
         Hp = datafit.hessian_product(Z, p) + penalty.gradient(p)
         pHp = float(np.sum(p * Hp))
         if not pHp > 0:  # no curvature along p: keep what we have
@@ -440,7 +443,7 @@ def _newton_direction(datafit, penalty, Z, grad, solve, max_cg, floor=None):
             solved = True
             break
         p, rz = z + (rz_new / rz) * p, rz_new
-    return (delta if np.any(delta) else solve(-grad)), solved
+    return (delta if np.any(delta) else solve(-grad)), solved, used
 
 
 def _two_loop(grad, pairs, D):
