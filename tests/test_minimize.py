@@ -329,3 +329,24 @@ def test_newton_cg_turns_to_the_hessian_once_its_products_add_up():
     assert _objective(datafit, penalty, auto.coef) == pytest.approx(
         _objective(datafit, penalty, cg.coef), rel=1e-13
     )
+
+
+def test_minimize_path_starts_on_the_hessian_where_the_table_allows():
+    datafit = _logistic_problem()
+    penalty = WithIntercept(ElasticNet(1e-3, 0.0))
+    theta0 = np.zeros((81, 1))
+    first = minimize(datafit, penalty, theta0, tol=1e-10, path=True)
+    same = minimize(datafit, penalty, theta0, tol=1e-10, direct_after=0)
+    assert first.method == "newton-cg" and first.direct
+    np.testing.assert_array_equal(first.coef, same.coef)
+    # several targets (no formed Hessian): path=True changes nothing
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((300, 5))
+    Y = np.eye(3)[rng.integers(0, 3, 300)]
+    s = np.full(300, 1 / 300)
+    softmax = LinearDatafit(LOSSES["multinomial"](), X, Y, s, X.T @ s, True)
+    theta0 = np.zeros((6, 3))
+    a = minimize(softmax, penalty, theta0, tol=1e-10, path=True)
+    b = minimize(softmax, penalty, theta0, tol=1e-10)
+    assert not a.direct and a.n_iter == b.n_iter
+    np.testing.assert_array_equal(a.coef, b.coef)

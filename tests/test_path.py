@@ -205,3 +205,31 @@ def test_a_smooth_path_down_to_no_penalty_is_the_cold_fits(case):
             )
         cold = model.fit(X, y).loss_curve_[-1]
         assert abs(value - cold) <= 1e-8 * abs(cold), (alpha, value, cold)
+
+
+def test_a_smooth_logistic_path_forms_few_hessians(monkeypatch):
+    # the first point takes the Hessian's steps from its first iteration
+    # (minimize's path=True) and every later point is preconditioned by the
+    # last Hessian's factor: a few Hessians for the whole path, not one per
+    # point, and the same points as fits with a Hessian at every step
+    from sklearn_foundations.datafits import LinearDatafit
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3000, 80)) @ np.triu(np.full((80, 80), 0.2), 1)
+    X += rng.standard_normal((3000, 80))
+    y = (X[:, :5].sum(axis=1) + rng.logistic(size=3000) > 0).astype(int)
+    formed = []
+    method = LinearDatafit.model_hessian
+
+    def spied(self, *args):
+        formed.append(1)
+        return method(self, *args)
+
+    monkeypatch.setattr(LinearDatafit, "model_hessian", spied)
+    path = regularization_path(X, y, loss="log_loss", l1_ratio=0.0, n_alphas=10,
+                               eps=1e-4, tol=1e-10)  # fmt: skip
+    assert path.converged.all() and 1 <= len(formed) <= 4
+    for k in (3, 9):
+        C = 1 / (path.alphas[k] * len(y))
+        cold = LogisticRegression(C=C, solver="newton-cholesky", tol=1e-10).fit(X, y)
+        np.testing.assert_allclose(path.coefs[k], cold.coef_, rtol=1e-6, atol=1e-9)

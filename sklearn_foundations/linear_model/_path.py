@@ -551,7 +551,7 @@ class PathProblem:
                 sub, rows = self._restrict(keep)
                 result = minimize(
                     sub, penalty, theta[rows], tol=tol, max_iter=max_iter,
-                    random_state=random_state, **direct, **start,
+                    random_state=random_state, path=True, **direct, **start,
                 )  # fmt: skip
                 # Newton's direct steps, once needed, from the next start on
                 direct = {"hessian": result.hessian} if result.direct else {}

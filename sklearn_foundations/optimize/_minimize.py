@@ -263,7 +263,7 @@ def _auto(case):
 
 def minimize(
     datafit, penalty, theta0, *, method="auto", tol=1e-4, max_iter=1000,
-    callback=None, verbose=0, **options,
+    callback=None, verbose=0, path=False, **options,
 ):  # fmt: skip
     r"""Minimize :math:`F(\theta) = f(\theta) + g(\theta)` with the method the
     table gives for the case, or the one named.
@@ -287,6 +287,12 @@ def minimize(
         after every iteration; returning True stops the solver.
     verbose : int, default=0
         Print one line per iteration.
+    path : bool, default=False
+        The first of a sequence of nearby fits, each started from the last
+        with its result's ``state`` and ``hessian`` (a regularization
+        path): where the table gives Newton-CG the formed Hessian's steps,
+        they begin at the first iteration, the Hessian serving the fits
+        that follow.
     **options
         Passed to the solver: ``step`` for the first-order methods,
         ``random_state`` for the power iteration behind :math:`1/L`, the
@@ -330,6 +336,8 @@ def minimize(
             f"one of {methods_for(datafit, penalty)}."
         )
     common = dict(max_iter=max_iter, tol=tol, callback=callback, verbose=verbose)
+    if path and name == "newton-cg" and _direct_steps(case):
+        options = {"direct_after": 0, **options}
     result = _RUN[name](datafit, penalty, theta0, case, common, options)
     if (
         method == "auto"
@@ -414,14 +422,20 @@ def _newton_cg(datafit, penalty, theta0, case, common, options):
     once conjugate gradient has needed more products than forming it costs
     (``direct_after``) in one step, or four times that in the fit."""
     own = {k: v for k, v in options.items() if k not in ("step", "random_state")}
-    if (
-        case.n_targets == 1 and not case.gram
-        and case.n_features <= NEWTON_CHOLESKY_MAX_FEATURES
-    ):  # fmt: skip
+    if _direct_steps(case):
         d = case.n_features
         own.setdefault("direct_after", max(4, d // 16))
         own.setdefault("reuse", 2 if d >= NEWTON_REUSE_MIN_FEATURES else 0)
     return newton_cg(datafit, penalty, theta0, **common, **own)
+
+
+def _direct_steps(case):
+    """Whether Newton-CG can take the formed Hessian's steps: one target,
+    the data, at most ``NEWTON_CHOLESKY_MAX_FEATURES`` features."""
+    return (
+        case.n_targets == 1 and not case.gram
+        and case.n_features <= NEWTON_CHOLESKY_MAX_FEATURES
+    )  # fmt: skip
 
 
 def _sgd(datafit, penalty, theta0, case, common, options):
