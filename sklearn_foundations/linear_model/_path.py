@@ -510,6 +510,7 @@ class PathProblem:
         ahead, predicted = 1, []  # how far to look on the signs, what it found
         direct, history = {}, []  # Newton's steps; the last (log alpha, theta)
         known = None  # (theta, the datafit's state there) after a Newton fit
+        fitted = False
         for i, alpha in enumerate(alphas):
             penalty = make_penalty("elasticnet", alpha, l1_ratio, fit_intercept)
             if alpha >= a_max:  # closed form: every coefficient zero
@@ -551,10 +552,11 @@ class PathProblem:
                 sub, rows = self._restrict(keep)
                 result = minimize(
                     sub, penalty, theta[rows], tol=tol, max_iter=max_iter,
-                    random_state=random_state, path=True, **direct, **start,
+                    random_state=random_state, path=not fitted, **direct, **start,
                 )  # fmt: skip
                 # Newton's direct steps, once needed, from the next start on
                 direct = {"hessian": result.hessian} if result.direct else {}
+                fitted = True  # path=True: the first fit only
                 n_iter += result.n_iter
                 converged = bool(result.converged)
                 theta = np.zeros_like(theta)
@@ -572,8 +574,9 @@ class PathProblem:
                     break
                 keep |= violators
                 added += int(violators.sum())
-            Z = known[1][0] if known and i % 10 else None  # fresh every 10 points
-            known = known if Z is not None else None
+            if not i % 10:  # a fresh predictor every 10 points: no drift
+                known = None
+            Z = known[1][0] if known else None
             history = [*history[-1:], (math.log(alpha), theta, Z)] if alpha > 0 else []
             records.append(
                 self._record(

@@ -57,12 +57,12 @@ __all__ = ["AUTO", "METHODS", "Case", "methods_for", "minimize", "unmet_needs"]
 # feature-sign search solves one system of the active set's size per step
 FEATURE_SIGN_MAX_FEATURES = 200
 # Newton-CG takes the formed Hessian's steps (n d^2 flops in one matrix
-# product, about d / 16 of its memory-bound Hessian-vector products; its
-# factor then preconditions every later step) on at most this many features
+# product, about d / 16 of its memory-bound Hessian-vector products) on at
+# most this many features
 NEWTON_CHOLESKY_MAX_FEATURES = 200
-# and precondition conjugate gradient by the last Hessian's factor from this
-# many features on (below, forming a Hessian costs about a product: each
-# direct step forms its own)
+# from this many features on it keeps the last Hessian's factor to
+# precondition the next steps (below, forming a Hessian costs about a
+# product: each direct step forms its own)
 NEWTON_REUSE_MIN_FEATURES = 64
 
 
