@@ -5,7 +5,7 @@ unfitted estimator, ``tols`` lists tolerances from loose to tight (None for a
 direct method, timed as it is). The first tolerance whose relative
 suboptimality ``(J - J*) / |J*|`` is at most ``target`` is kept; a sweep that
 spends more than ``budget`` seconds on one fit stops there and reports the
-accuracy it reached. Times are medians of ``repeats`` interleaved fits; a
+accuracy it reached, as does one whose fits add up to three budgets. Times are medians of ``repeats`` interleaved fits; a
 setting whose sweep fit took over ``slow`` seconds keeps that one time instead
 of being fitted again.
 """
@@ -26,30 +26,38 @@ def sweep(candidates, objective, J_star, X, y, target, budget=30.0):
     """The tolerance each candidate needs for ``target``, and what it reached."""
     chosen = []
     for lib, name, factory, tols in candidates:
-        picked, subopt, seconds = None, np.inf, 0.0
+        picked, subopt, seconds, spent = None, np.inf, 0.0, 0.0
         for tol in tols or [None]:
             seconds, est = timed_fit(factory, tol, X, y)
+            spent += seconds
             subopt = (objective(est) - J_star) / abs(J_star)
             picked = tol if tols else "direct"
-            if subopt <= target or seconds > budget:
+            if subopt <= target or seconds > budget or spent > 3 * budget:
                 break
         chosen.append((lib, name, factory, picked, max(subopt, 0.0), seconds))
     return chosen
 
 
-def time_chosen(chosen, X, y, repeats, slow=10.0):
-    """Median fit time of each chosen setting, repeats interleaved; a fit over
-    ``slow`` seconds is timed once."""
+def time_repeats(chosen, X, y, repeats, slow=10.0, warmup=False):
+    """Fit times of each chosen setting, ``repeats`` interleaved rounds after
+    one untimed round with ``warmup``; a fit over ``slow`` seconds is timed once."""
     times = {}
     for _, name, _, _, _, seconds in chosen:
         times[name] = [seconds] if seconds > slow else []
-    for _ in range(repeats):
+    for round_ in range(repeats + bool(warmup)):
         for _, name, factory, tol, _, _ in chosen:
             if times[name] and times[name][0] > slow:
                 continue
-            times[name].append(
-                timed_fit(factory, None if tol == "direct" else tol, X, y)[0]
-            )
+            t = timed_fit(factory, None if tol == "direct" else tol, X, y)[0]
+            if round_ >= bool(warmup):
+                times[name].append(t)
+    return times
+
+
+def time_chosen(chosen, X, y, repeats, slow=10.0):
+    """Median fit time of each chosen setting, repeats interleaved; a fit over
+    ``slow`` seconds is timed once."""
+    times = time_repeats(chosen, X, y, repeats, slow)
     return {name: float(np.median(t)) for name, t in times.items()}
 
 
