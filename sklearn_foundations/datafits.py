@@ -423,6 +423,19 @@ class QuadraticDatafit:
         GV = self.G @ W
         return GV if b is None else np.vstack([GV, b[None, :]])
 
+    def model_hessian(self, A, ws):
+        r"""The Hessian of the coefficients ``ws`` (sorted indices) and the
+        intercept, constant: :math:`G_{\mathcal{W}\mathcal{W}}` bordered by
+        the intercept's 1 (no cross term: the columns are centered), as
+        :meth:`LinearDatafit.model_hessian`; ``A`` is not read."""
+        G = self.G[np.ix_(ws, ws)]
+        if not self.fit_intercept:
+            return G
+        out = np.zeros((len(ws) + 1, len(ws) + 1), dtype=G.dtype)
+        out[:-1, :-1] = G
+        out[-1, -1] = 1.0
+        return out
+
     def metric(self):
         """The diagonal of :math:`G` (and 1 for the intercept), as
         :meth:`LinearDatafit.metric`."""

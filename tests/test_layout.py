@@ -125,5 +125,5 @@ def test_the_datafit_interface_is_what_the_datafits_offer():
         }  # fmt: skip
         if cls is QuadraticDatafit:  # the Gram form has no rows
             missing -= {"curvature", "batch", "by_columns", "columns",
-                        "sample_lipschitz", "model_hessian"}  # fmt: skip
+                        "sample_lipschitz"}  # fmt: skip
         assert not missing, (cls.__name__, missing)

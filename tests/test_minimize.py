@@ -117,6 +117,7 @@ def test_a_method_not_listed_says_what_it_needs(case):
     "loss, pen, storage, k, expected",
     [
         ("squared", "l2", "dense", 1, "cg"),
+        ("squared", "l2", "gram", 1, "newton-cholesky"),
         ("squared", "l2", "gram", 2, "cg"),
         ("squared", "l1", "gram", 1, "feature-sign"),
         ("squared", "l1", "dense", 1, "prox-newton"),
@@ -350,3 +351,29 @@ def test_minimize_path_starts_on_the_hessian_where_the_table_allows():
     b = minimize(softmax, penalty, theta0, tol=1e-10)
     assert not a.direct and a.n_iter == b.n_iter
     np.testing.assert_array_equal(a.coef, b.coef)
+
+
+@pytest.mark.parametrize("ws", [[0, 1, 2, 3, 4], [1, 3]])
+def test_the_gram_form_model_hessian_is_the_data_form_one(ws):
+    # the squared error's Hessian from the Gram matrix is the one formed from
+    # the data (A^T S A, A = [X_c, 1]), on any working set
+    gram = _problem("squared", "gram", 1)
+    data = _problem("squared", "dense", 1)
+    theta = np.zeros((6, 1))
+    H_gram = gram.model_hessian(gram.linear(theta), np.array(ws))
+    H_data = data.model_hessian(data.linear(theta), np.array(ws))
+    np.testing.assert_allclose(H_gram, H_data, rtol=1e-12, atol=1e-14)
+
+
+def test_a_ridge_on_the_gram_matrix_is_one_newton_step():
+    # the table's direct solve: the normal equations' solution in one step
+    datafit = _problem("squared", "gram", 1)
+    alpha = 0.05
+    penalty = WithIntercept(ElasticNet(alpha, 0.0))
+    theta0 = np.zeros((6, 1))
+    res = minimize(datafit, penalty, theta0, tol=1e-10)
+    G, q, _ = datafit.gram_form()
+    w = np.linalg.solve(G + alpha * np.eye(5), q)
+    assert res.method == "newton-cholesky" and res.n_iter == 1
+    np.testing.assert_allclose(res.coef[:5], w, rtol=1e-12)
+    np.testing.assert_allclose(res.coef[5], datafit.y_mean, rtol=1e-12)

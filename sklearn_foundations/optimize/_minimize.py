@@ -8,26 +8,29 @@ or the data, sparse or dense) and its shape. Each method states what it
 needs (:data:`METHODS`); ``method="auto"`` takes the first row of
 :data:`AUTO` that holds:
 
-============  ==========================================================
-method        "auto" picks it when
-============  ==========================================================
-cg            the objective is a quadratic (squared error, no L1 term):
-              conjugate gradient is exact in at most d steps
-feature-sign  the Gram matrix, one target, at most 200 features: an
-              exact active-set method, one small solve per step
-newton-cg     the penalty is smooth and the loss has a Hessian:
-              superlinear, Hessian-vector products; with one target, the
-              data and at most 200 features, the formed Hessian's steps
-              (its Cholesky factor preconditions conjugate gradient, formed
-              anew where two products do not do) from the first iteration
-              whose conjugate gradient needs more products than forming
-              the Hessian costs (ill-conditioned), or once the fit's
-              products add up to four times that
-prox-newton   an L1 term, one target, the data and a loss with a
-              Hessian: working sets, coordinate descent on the model
-fista         every other case (Huber's loss, several targets with an
-              L1 term, the Gram matrix of many features)
-============  ==========================================================
+===============  =======================================================
+method           "auto" picks it when
+===============  =======================================================
+newton-cholesky  the objective is a quadratic on the Gram matrix, one
+                 target, at most 200 features: one Newton step is the
+                 solution, a Cholesky solve of the small matrix
+cg               the objective is a quadratic (squared error, no L1
+                 term): conjugate gradient is exact in at most d steps
+feature-sign     the Gram matrix, one target, at most 200 features: an
+                 exact active-set method, one small solve per step
+newton-cg        the penalty is smooth and the loss has a Hessian:
+                 superlinear, Hessian-vector products; with one target, the
+                 data and at most 200 features, the formed Hessian's steps
+                 (its Cholesky factor preconditions conjugate gradient, formed
+                 anew where two products do not do) from the first iteration
+                 whose conjugate gradient needs more products than forming
+                 the Hessian costs (ill-conditioned), or once the fit's
+                 products add up to four times that
+prox-newton      an L1 term, one target, the data and a loss with a
+                 Hessian: working sets, coordinate descent on the model
+fista            every other case (Huber's loss, several targets with an
+                 L1 term, the Gram matrix of many features)
+===============  =======================================================
 
 A method named explicitly that cannot solve the case raises a ValueError
 that says what it needs. The first-order methods take ``step``:
@@ -173,7 +176,7 @@ METHODS = {
         Method("feature-sign", feature_sign, ("gram", "one target"),
                "feature-sign search, an exact active-set method"),
         Method("newton-cholesky", newton_cholesky,
-               ("smooth", "hessian", "one target", "data"),
+               ("smooth", "hessian", "one target"),
                "Newton's method, a Cholesky solve of the formed Hessian"),
         Method("newton-cg", newton_cg, ("smooth", "hessian"),
                "truncated Newton with Hessian-vector products"),
@@ -192,6 +195,9 @@ METHODS = {
 
 # method="auto": the first row whose test holds
 AUTO = (
+    ("newton-cholesky",
+     lambda c: c.quadratic and c.smooth and c.gram and c.n_targets == 1
+     and c.n_features <= NEWTON_CHOLESKY_MAX_FEATURES),
     ("cg", lambda c: c.quadratic and c.smooth),
     ("feature-sign",
      lambda c: c.gram and c.n_targets == 1

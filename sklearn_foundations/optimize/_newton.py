@@ -203,7 +203,7 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
 
 
 def newton_cholesky(datafit, penalty, theta0, *, max_iter, tol, c1=1e-4,
-                    start=None, callback=None, verbose=0):  # fmt: skip
+                    start=None, hessian=None, callback=None, verbose=0):  # fmt: skip
     r"""Newton's method for a smooth objective :math:`F = f + g` of one
     output, each step a direct solve of the Newton system.
 
@@ -249,7 +249,7 @@ def newton_cholesky(datafit, penalty, theta0, *, max_iter, tol, c1=1e-4,
             "newton_cholesky needs a smooth penalty (l1_ratio=0) and one output; "
             "use prox_newton or fista for an L1 term, newton_cg for several."
         )
-    direction = _Steps(datafit, penalty, 250, direct_after=0, reuse=0)
+    direction = _Steps(datafit, penalty, 250, direct_after=0, reuse=0, hessian=hessian)
     return _newton(datafit, penalty, theta0, direction, max_iter, tol, c1,
                    callback, verbose, start)  # fmt: skip
 
@@ -297,7 +297,7 @@ class _Steps:
     def _direct(self, Z, grad, precond):
         """The step on the last Hessian's factor, or on a new one; None
         where the new Hessian has no factor."""
-        if self.solve is None and self.hessian is not None:
+        if self.solve is None and self.hessian is not None and self.reuse:
             self.solve = _factor(self.hessian, self.penalty, precond)
         if self.solve is not None and self.reuse:  # CG on the last factor
             delta, solved, _ = _newton_direction(

@@ -114,13 +114,14 @@ def prox_newton(
     """
     d, sparse = datafit.n_features, datafit.sparse
     theta = np.array(theta0, dtype=datafit.dtype)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # beside the gradient: the CSC copy, and the metric from it
-        csc = pool.submit(datafit.by_columns) if sparse else None
-        Z = datafit.linear(theta)
-        F = datafit.value(theta, Z) + penalty.value(theta)
-        grad = datafit.gradient(theta, Z)
-        datafit = csc.result() if sparse else datafit
+    if sparse:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # beside the gradient: the CSC copy, and the metric from it
+            csc = pool.submit(datafit.by_columns)
+            Z, F, grad = _start(datafit, penalty, theta)
+            datafit = csc.result()
+    else:
+        Z, F, grad = _start(datafit, penalty, theta)
     scale = _scale(datafit)[:, 0]
     violation = penalty.subdiff_distance(theta, grad)[:, 0] / scale
     optimality = float(np.max(violation, initial=0.0))
@@ -179,6 +180,13 @@ def prox_newton(
         converged=converged, step=step, t=len(observe.objective) + 1, optimality=optimality,
         stopped=observe.stopped,
     )  # fmt: skip
+
+
+def _start(datafit, penalty, theta):
+    """The predictor, objective and datafit gradient at ``theta``."""
+    Z = datafit.linear(theta)
+    F = datafit.value(theta, Z) + penalty.value(theta)
+    return Z, F, datafit.gradient(theta, Z)
 
 
 def _working_set(w, violation, size_min):
