@@ -71,10 +71,21 @@ class Fit:
 
 
 def _read(est):
-    coef, b = np.asarray(est.coef_), np.asarray(est.intercept_, dtype=float)
+    coef, b = np.asarray(est.coef_), np.ravel(np.asarray(est.intercept_, dtype=float))
     if coef.ndim == 2 and coef.shape[0] == 1:
-        return coef[0], float(b.ravel()[0])
-    return coef, (b if b.ndim else float(b))
+        coef = coef[0]
+    return coef, (b if coef.ndim == 2 else float(b[0]))
+
+
+def _read_cyanure(est):
+    """cyanure's multiclass ``coef_`` is (n_features, n_classes)."""
+    coef = np.asarray(est.coef_)
+    return _read(_Read(coef.T if coef.ndim == 2 else coef, est.intercept_))
+
+
+class _Read:
+    def __init__(self, coef, intercept):
+        self.coef_, self.intercept_ = coef, intercept
 
 
 class Liblinear:
@@ -306,7 +317,7 @@ def cyanure(problem):
         def make(tol):
             return Fit(lambda: mod.Classifier(
                 loss=loss, penalty=penalty, lambda_1=a, fit_intercept=True, tol=tol,
-                verbose=False, n_threads=2, max_iter=100_000))  # fmt: skip
+                verbose=False, n_threads=2, max_iter=100_000), _read_cyanure)  # fmt: skip
 
     yield "cyanure", "cyanure", make, TOLS
 
