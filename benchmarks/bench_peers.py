@@ -25,12 +25,15 @@ fraction of ``alpha_max``, the smallest alpha with all coefficients zero.
 # ruff: noqa: E402 (the OpenMP settings come before any library loads its runtime)
 import os
 
-# OpenMP threads that spin after a peer's fit (glum, cyanure, snapml, the
-# oneDAL of scikit-learn-intelex) take the cores from the next estimator's
-# fit in the interleaved rounds (digits: ours 0.11 s there, 0.019 s alone):
-# they sleep at once instead, for every library alike
+# Threads that spin after a library's fit take the cores from the next
+# estimator's fit in the interleaved rounds: OpenMP's (glum, cyanure, snapml,
+# scikit-learn's loss) and OpenBLAS's, of which numpy and scipy each load
+# their own (digits: ours 0.11 s right after scikit-learn's newton-cholesky,
+# 0.02 s alone); they sleep at once instead, for every library alike
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("KMP_BLOCKTIME", "0")
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+SPIN = ("OMP_WAIT_POLICY", "KMP_BLOCKTIME", "OPENBLAS_THREAD_TIMEOUT")
 
 import argparse
 import datetime
@@ -310,8 +313,9 @@ def header(args):
         + ".",
         f"Versions: {versions}.",
         f"Target: relative suboptimality {args.target:g}; medians of {args.repeats} "
-        "fits after one untimed round, spread min-max; OMP_WAIT_POLICY="
-        f"{os.environ['OMP_WAIT_POLICY']}, KMP_BLOCKTIME={os.environ['KMP_BLOCKTIME']}.",
+        "fits after one untimed round, spread min-max; "
+        + ", ".join(f"{k}={os.environ[k]}" for k in SPIN)
+        + ".",
     ]
 
 
