@@ -38,9 +38,10 @@ def sweep(candidates, objective, J_star, X, y, target, budget=30.0):
     return chosen
 
 
-def time_repeats(chosen, X, y, repeats, slow=10.0, warmup=False):
+def time_repeats(chosen, X, y, repeats, slow=10.0, warmup=False, pause=0.0):
     """Fit times of each chosen setting, ``repeats`` interleaved rounds after
-    one untimed round with ``warmup``; a fit over ``slow`` seconds is timed once."""
+    one untimed round with ``warmup``, each fit after ``pause`` seconds of rest
+    (the threads of the last fit idle); a fit over ``slow`` seconds is timed once."""
     times = {}
     for _, name, _, _, _, seconds in chosen:
         times[name] = [seconds] if seconds > slow else []
@@ -48,6 +49,7 @@ def time_repeats(chosen, X, y, repeats, slow=10.0, warmup=False):
         for _, name, factory, tol, _, _ in chosen:
             if times[name] and times[name][0] > slow:
                 continue
+            time.sleep(pause)
             t = timed_fit(factory, None if tol == "direct" else tol, X, y)[0]
             if round_ >= bool(warmup):
                 times[name].append(t)

@@ -22,22 +22,10 @@ fraction of ``alpha_max``, the smallest alpha with all coefficients zero.
     python benchmarks/bench_peers.py --quick --only 'toeplitz|digits'
 """
 
-# ruff: noqa: E402 (the OpenMP settings come before any library loads its runtime)
-import os
-
-# Threads that spin after a library's fit take the cores from the next
-# estimator's fit in the interleaved rounds: OpenMP's (glum, cyanure, snapml,
-# scikit-learn's loss) and OpenBLAS's, of which numpy and scipy each load
-# their own (digits: ours 0.11 s right after scikit-learn's newton-cholesky,
-# 0.02 s alone); they sleep at once instead, for every library alike
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-os.environ.setdefault("KMP_BLOCKTIME", "0")
-os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
-SPIN = ("OMP_WAIT_POLICY", "KMP_BLOCKTIME", "OPENBLAS_THREAD_TIMEOUT")
-
 import argparse
 import datetime
 import json
+import os
 import platform
 import re
 import warnings
@@ -56,6 +44,14 @@ warnings.simplefilter("ignore", FutureWarning)
 warnings.simplefilter("ignore", UserWarning)
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = "python benchmarks/bench_peers.py --write"
+# Threads spin for a while after a call (OpenBLAS about 0.1 s, and numpy and
+# scipy each load their own; OpenMP up to 0.2 s: glum, cyanure, snapml,
+# scikit-learn's loss) and take the cores from the next fit of the
+# interleaved rounds: digits, ours 0.11 s right after scikit-learn's
+# newton-cholesky, 0.02 s alone. Each timed fit starts after this rest.
+# (Telling them to sleep at once instead, OMP_WAIT_POLICY=PASSIVE and
+# OPENBLAS_THREAD_TIMEOUT=4, slows every fit that makes many BLAS calls.)
+PAUSE = 0.3
 CONVERSIONS = (
     "Each problem is ours (the mean loss plus alpha * (l1_ratio * ||w||_1 + "
     "(1 - l1_ratio) / 2 * ||w||_2^2), intercept not penalized); each peer's "
@@ -247,7 +243,9 @@ def run(problem, target, repeats, budget):
                             problem.y, target, budget)  # fmt: skip
         except Exception as exc:  # any failure of a peer's own code
             print(f"<!-- {candidate[1]} failed on {problem.name}: {exc!r} -->")
-    times = time_repeats(chosen, problem.X, problem.y, repeats, warmup=True)
+    times = time_repeats(
+        chosen, problem.X, problem.y, repeats, warmup=True, pause=PAUSE
+    )
     rows = []
     for lib, name, _, tol, subopt, _ in chosen:
         t = np.asarray(times[name])
@@ -313,9 +311,8 @@ def header(args):
         + ".",
         f"Versions: {versions}.",
         f"Target: relative suboptimality {args.target:g}; medians of {args.repeats} "
-        "fits after one untimed round, spread min-max; "
-        + ", ".join(f"{k}={os.environ[k]}" for k in SPIN)
-        + ".",
+        f"fits after one untimed round, spread min-max; {PAUSE:g} s of rest before "
+        "each timed fit.",
     ]
 
 
