@@ -212,8 +212,9 @@ class GradientDescentRegressor(
     solver : {"auto", "cg", "feature-sign", "newton-cholesky", "newton-cg", "lbfgs", "prox-newton", "fista", "backtracking"}, default="auto"
         The full-batch method (``learning_rate="auto"``, ``batch_size=None``):
         "auto" takes the row of :func:`~sklearn_foundations.optimize.minimize`'s
-        table that fits the case (conjugate gradient for a quadratic,
-        feature-sign search on a Gram matrix of at most 200 features, Newton-CG
+        table that fits the case (one Newton step, a Cholesky solve, for a
+        quadratic on a Gram matrix of at most 200 features and one target;
+        conjugate gradient for other quadratics, feature-sign search on a Gram matrix of at most 200 features, Newton-CG
         for a smooth penalty and a loss with a Hessian (turning to the formed
         Hessian's steps on at most 200 features where conjugate gradient
         needs many products), proximal Newton with
