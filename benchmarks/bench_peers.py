@@ -13,7 +13,7 @@ that do not install are skipped (``pip install -e ".[bench]"`` installs them).
 The problems are today's benchmark problems and others nobody tuned for:
 correlated (Toeplitz) designs, features with different scales and non-zero
 means as users pass them without a scaler, and real datasets (breast_cancer,
-digits, diamonds, NMES1988). The penalty of the generated problems is a
+diabetes, iris, wine, digits, diamonds, NMES1988). The penalty of the generated problems is a
 fraction of ``alpha_max``, the smallest alpha with all coefficients zero.
 
     python benchmarks/bench_peers.py                  # prints the table
@@ -182,7 +182,13 @@ def generated(quick):
 
 
 def real():
-    from sklearn.datasets import load_breast_cancer, load_digits
+    from sklearn.datasets import (
+        load_breast_cancer,
+        load_diabetes,
+        load_digits,
+        load_iris,
+        load_wine,
+    )
     from sklearn.preprocessing import StandardScaler
 
     X, y = load_breast_cancer(return_X_y=True)
@@ -190,6 +196,14 @@ def real():
     for label, data in [("breast_cancer", Xs), ("breast_cancer unscaled", X)]:
         yield Problem(label, data, y.astype(float), "binary", 1e-2, 1.0)
         yield Problem(label, data, y.astype(float), "binary", 1e-2, 0.0)
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    yield Problem("diabetes", X, y, "squared", 0.1, 1.0)
+    yield Problem("diabetes", X, y, "squared", 0.1, 0.0)
+    for label, loader in [("iris", load_iris), ("wine", load_wine)]:
+        X, y = loader(return_X_y=True)
+        X = StandardScaler().fit_transform(X)
+        yield Problem(f"{label}, 3 classes", X, y, "multinomial", 1e-2, 0.0)
     X, y = load_digits(return_X_y=True)
     yield Problem(
         "digits, 10 classes",
