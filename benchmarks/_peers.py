@@ -70,22 +70,19 @@ class Fit:
         return self
 
 
-def _read(est):
+def _read(est, transpose=False):
+    """``(coef, intercept)`` of a fitted estimator in our shapes; ``transpose``
+    for a multiclass ``coef_`` of shape (n_features, n_classes) (cyanure's)."""
     coef, b = np.asarray(est.coef_), np.ravel(np.asarray(est.intercept_, dtype=float))
+    if transpose and coef.ndim == 2:
+        coef = coef.T
     if coef.ndim == 2 and coef.shape[0] == 1:
         coef = coef[0]
     return coef, (b if coef.ndim == 2 else float(b[0]))
 
 
 def _read_cyanure(est):
-    """cyanure's multiclass ``coef_`` is (n_features, n_classes)."""
-    coef = np.asarray(est.coef_)
-    return _read(_Read(coef.T if coef.ndim == 2 else coef, est.intercept_))
-
-
-class _Read:
-    def __init__(self, coef, intercept):
-        self.coef_, self.intercept_ = coef, intercept
+    return _read(est, transpose=True)
 
 
 class Liblinear:
