@@ -4,12 +4,14 @@ The covariance :math:`C = X_c^\\top X_c / (n - 1)` is applied without centering
 ``X`` (:func:`~sklearn_foundations.linalg.gram_operator`), or formed once where
 that is cheaper, dense ``X`` with ``n_features`` at most about 40 times the
 block size (:func:`~sklearn_foundations.linalg.gram_matrix`); its top eigenpairs come from
-:func:`~sklearn_foundations.linalg.power_iteration` (block) or
+:func:`~sklearn_foundations.linalg.power_iteration` (block),
+:func:`~sklearn_foundations.linalg.block_lanczos` (a Krylov space) or
 :func:`~sklearn_foundations.linalg.deflated_power_iteration` (one at a time).
 """
 
 import operator
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,6 +25,7 @@ from sklearn.base import (
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from threadpoolctl import ThreadpoolController
 
 from ._callbacks import FitCallbacks
 from ._chunks import (
@@ -40,6 +43,7 @@ from ._chunks import (
 )
 from ._compat import CallbackSupportMixin, Interval, StrOptions, _fit_context
 from .linalg import (
+    block_lanczos,
     column_squares,
     deflated_power_iteration,
     gram_matrix,
@@ -93,10 +97,18 @@ class PowerIterationPCA(
         ``n_samples >= n_features``); None keeps ``min(n_samples, n_features)``.
     whiten : bool, default=False
         Scale the projections to unit variance.
-    method : {"block", "deflation"}, default="block"
-        "block": subspace iteration on all components at once. "deflation": the
-        textbook version, one vector at a time on the covariance with the found
-        components removed.
+    method : {"block", "lanczos", "deflation"}, default="block"
+        "block": subspace iteration on all components at once. "lanczos": the
+        Ritz pairs of the Krylov space :math:`\operatorname{span}[v, C v, C^2 v,
+        \dots]` of ``block_size`` starting vectors
+        (:func:`~sklearn_foundations.linalg.block_lanczos`): the fewest vector
+        products, the fastest where a product is a pass over a sparse or wide
+        ``X``; like ARPACK and PROPACK it finds at most ``block_size`` axes of
+        an eigenvalue repeated exactly (as the equal-frequency categories of a
+        one-hot block have), where "block" finds up to ``n_components +
+        n_oversamples``. On chunked (dask) data each product is a pass over the
+        chunks, and "block" makes fewer. "deflation": the textbook version, one
+        vector at a time on the covariance with the found components removed.
     accelerate : bool, default=True
         For ``method="block"``: Rayleigh-Ritz over the span of the current
         axes, their residuals :math:`C v_j - \lambda_j v_j` and the previous
@@ -112,7 +124,9 @@ class PowerIterationPCA(
     max_iter : int, default=1000
         Maximum products with the covariance (per component for "deflation").
     n_oversamples : int, default=10
-        Extra vectors in the block.
+        Extra vectors in the block of ``method="block"``.
+    block_size : int, default=1
+        Vectors per product of ``method="lanczos"``.
     random_state : int, RandomState instance or None, default=None
         Seed of the starting vectors.
     copy : bool, default=True
@@ -164,11 +178,12 @@ class PowerIterationPCA(
             None,
         ],
         "whiten": ["boolean"],
-        "method": [StrOptions({"block", "deflation"})],
+        "method": [StrOptions({"block", "lanczos", "deflation"})],
         "accelerate": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "n_oversamples": [Interval(Integral, 0, None, closed="left")],
+        "block_size": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "copy": ["boolean"],
     }
@@ -183,6 +198,7 @@ class PowerIterationPCA(
         tol=1e-12,
         max_iter=1000,
         n_oversamples=10,
+        block_size=1,
         random_state=None,
         copy=True,
     ):
@@ -193,6 +209,7 @@ class PowerIterationPCA(
         self.tol = tol
         self.max_iter = max_iter
         self.n_oversamples = n_oversamples
+        self.block_size = block_size
         self.random_state = random_state
         self.copy = copy
 
@@ -323,7 +340,8 @@ class PowerIterationPCA(
             )
 
         bridge = FitCallbacks.of(self, X, None, None, self.max_iter, attributes, None)
-        result = self._eigenpairs(cov, total_var, max_rank, dtype, bridge)
+        with _blas_threads(1 if getattr(cov, "threads", 1) > 1 else None):
+            result = self._eigenpairs(cov, total_var, max_rank, dtype, bridge)
         for name, value in _fitted(
             result.eigenvalues, result.eigenvectors, total_var, n, max_rank
         ).items():
@@ -338,7 +356,8 @@ class PowerIterationPCA(
                 f"{np.max(result.residuals):.3g}, above tol * lambda_1 = "
                 f"{self.tol * self.explained_variance_[0]:.3g}. Nearly equal "
                 "eigenvalues converge "
-                "slowly: increase max_iter or n_oversamples, or loosen tol.",
+                "slowly: increase max_iter, n_oversamples (block_size for "
+                "method='lanczos'), or loosen tol.",
                 ConvergenceWarning,
                 stacklevel=3,
             )
@@ -482,7 +501,9 @@ class PowerIterationPCA(
         kwargs = dict(tol=tol, max_iter=self.max_iter, dtype=dtype, callback=callback)
         if self.method == "block":
             kwargs.update(n_oversamples=self.n_oversamples, accelerate=self.accelerate)
-        solve = power_iteration if self.method == "block" else deflated_power_iteration
+        if self.method == "lanczos":
+            kwargs.update(block_size=self.block_size)
+        solve = _EIGEN_SOLVERS[self.method]
 
         def top(k):
             return solve(cov, k, random_state=self.random_state, **kwargs)
@@ -509,6 +530,29 @@ class PowerIterationPCA(
                 )
                 return _truncate(result, keep)
             k = min(2 * k, max_rank)
+
+
+@contextmanager
+def _blas_threads(limit):
+    """BLAS on ``limit`` threads meanwhile (None: unchanged). The products of
+    a sparse covariance run on threads of ours; the small BLAS calls of the
+    eigen-solver between them would leave BLAS's threads spinning on the
+    same cores."""
+    if limit is None:
+        yield
+        return
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())  # inspects the libraries once
+    with _CONTROLLER[0].limit(limits=limit, user_api="blas"):
+        yield
+
+
+_CONTROLLER = []
+_EIGEN_SOLVERS = {
+    "block": power_iteration,
+    "lanczos": block_lanczos,
+    "deflation": deflated_power_iteration,
+}
 
 
 def minka_log_evidence(spectrum, rank, n_samples):

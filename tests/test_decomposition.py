@@ -23,7 +23,7 @@ def cancer():
     return load_breast_cancer(return_X_y=True)[0]
 
 
-@pytest.mark.parametrize("method", ["block", "subspace", "deflation"])
+@pytest.mark.parametrize("method", ["block", "subspace", "lanczos", "deflation"])
 @pytest.mark.parametrize("data, k", [("digits", 10), ("cancer", 5)])
 def test_same_numbers_as_full_pca(request, data, k, method):
     X = request.getfixturevalue(data)
@@ -95,8 +95,9 @@ def test_sparse_input_gives_the_dense_answer(digits):
     assert sparse.noise_variance_ == pytest.approx(dense.noise_variance_, rel=1e-10)
 
 
+@pytest.mark.parametrize("method", ["block", "lanczos"])
 @pytest.mark.parametrize("kind", ["dense-operator", "sparse"])
-def test_total_variance_has_no_cancellation_far_from_the_origin(kind):
+def test_total_variance_has_no_cancellation_far_from_the_origin(kind, method):
     # The operator path (wide dense X with few components, or sparse X) takes
     # the trace from centered squares: exact even when the mean is 1e4 x the
     # spread, where sum(x^2) - n mean^2 would have lost 8 digits.
@@ -105,7 +106,7 @@ def test_total_variance_has_no_cancellation_far_from_the_origin(kind):
     if kind == "sparse":
         X[:, ::2] = 0.0  # half the columns sparse, the others far off
         X = sp.csr_matrix(X)
-    ours = PowerIterationPCA(2, n_oversamples=2, random_state=0).fit(X)
+    ours = PowerIterationPCA(2, n_oversamples=2, method=method, random_state=0).fit(X)
     dense = X.toarray() if sp.issparse(X) else X
     full = PCA(2, svd_solver="full").fit(dense)
     np.testing.assert_allclose(
@@ -114,7 +115,8 @@ def test_total_variance_has_no_cancellation_far_from_the_origin(kind):
     np.testing.assert_allclose(ours.noise_variance_, full.noise_variance_, rtol=1e-8)
 
 
-def test_sparse_input_is_never_densified():
+@pytest.mark.parametrize("method", ["block", "lanczos"])
+def test_sparse_input_is_never_densified(method):
     # dense, this matrix would take 20000 * 400000 * 8 bytes = 64 GB
     rng = np.random.default_rng(0)
     n, d, nnz = 20_000, 400_000, 60_000
@@ -124,7 +126,7 @@ def test_sparse_input_is_never_densified():
     )
     top = sp.csr_matrix(rng.standard_normal((n, 3)) * [5.0, 3.0, 2.0])
     X = sp.hstack([top, X[:, 3:]], format="csr")  # a clear top-3
-    pca = PowerIterationPCA(3, random_state=0, tol=1e-9).fit(X)
+    pca = PowerIterationPCA(3, method=method, random_state=0, tol=1e-9).fit(X)
     V = pca.components_
     np.testing.assert_allclose(V @ V.T, np.eye(3), atol=1e-10)
     # each axis is an eigenvector of the covariance, applied without densifying
@@ -138,9 +140,11 @@ def test_the_methods_agree(digits):
     block = PowerIterationPCA(5, tol=1e-13, random_state=0).fit(digits)
     plain = PowerIterationPCA(5, accelerate=False, tol=1e-13, random_state=2)
     deflation = PowerIterationPCA(5, method="deflation", tol=1e-13, random_state=1)
-    deflation.fit(digits), plain.fit(digits)
+    lanczos = PowerIterationPCA(5, method="lanczos", tol=1e-13, random_state=3)
+    deflation.fit(digits), plain.fit(digits), lanczos.fit(digits)
     np.testing.assert_allclose(deflation.components_, block.components_, atol=1e-7)
     np.testing.assert_allclose(plain.components_, block.components_, atol=1e-7)
+    np.testing.assert_allclose(lanczos.components_, block.components_, atol=1e-7)
     assert len(deflation.residual_history_) == 5  # one trace per component
     assert block.n_iter_ < plain.n_iter_  # the momentum pays
 
