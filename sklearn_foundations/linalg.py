@@ -379,7 +379,8 @@ def block_lanczos(
     m_max = min(n, max(max_basis or max(3 * k, 20) + 2 * b, k + 2 * b))
     rng = np.random.default_rng(_seed(random_state))
     block, _ = np.linalg.qr(rng.standard_normal((n, b)).astype(dtype, copy=False))
-    Q, AQ = np.empty((n, m_max), dtype=dtype), np.empty((n, m_max), dtype=dtype)
+    # Fortran order: the first m columns, Q[:, :m], are one contiguous block
+    Q, AQ = (np.empty((n, m_max), dtype=dtype, order="F") for _ in range(2))
     H = np.zeros((m_max, m_max), dtype=dtype)
     history, n_iter, m, converged = [], 0, 0, False
     while True:
