@@ -443,7 +443,9 @@ class ChunkedDatafit:
         value, grad, _, _ = self._at(theta)
         return float(value), grad
 
-    def hessian_product(self, Z, V):
+    def hessian_product(self, Z, V, AV=None):
+        """One pass (``AV``, an image, is of no use here: each pass makes
+        its own), or the product with the Hessian formed once."""
         if self.explicit:
             self._want_hessian = self._asked = True
             H = self._at(Z.theta, hessian=True)[2]

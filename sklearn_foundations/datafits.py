@@ -36,7 +36,8 @@ admits:
   ``value_gradient(theta, Z)``: the model and its first order;
   ``extrapolate(Z_new, Z, beta)``: :math:`Z_{new} + \beta (Z_{new} - Z)`, the
   image of an extrapolated point (in place of ``Z`` where it is an array);
-- ``hessian_product(Z, V)``, ``curvature(Z)`` (the per-sample
+- ``hessian_product(Z, V, AV=None)`` (``AV``: ``linear(V)`` where the
+  caller has it), ``curvature(Z)`` (the per-sample
   :math:`s_i \ell''(z_i)`) and ``model_hessian(Z, ws)`` (:math:`A_\mathcal{W}^\top
   H A_\mathcal{W}`, :math:`A_\mathcal{W} = [X_c[:, \mathcal{W}], 1]`): second
   order, where the loss has one;
@@ -290,13 +291,13 @@ class LinearDatafit:
         value, G = self.loss.value_gradient(self.y, Z, self.s)
         return value, self._transpose(G)
 
-    def hessian_product(self, Z, V):
+    def hessian_product(self, Z, V, AV=None):
         r"""The datafit's Hessian at predictor ``Z`` applied to a direction
         ``V`` (shaped like ``theta``): :math:`A^\top (\nabla^2 \ell\, A V)`,
-        :math:`A = [X_c, 1]`, two passes over ``X`` (chain rule twice)."""
-        return self._transpose(
-            self.loss.hessian_product(self.y, Z, self.s, self.linear(V))
-        )
+        :math:`A = [X_c, 1]`, two passes over ``X`` (chain rule twice); one
+        where the caller has the image ``AV`` (``linear(V)``) already."""
+        AV = self.linear(V) if AV is None else AV
+        return self._transpose(self.loss.hessian_product(self.y, Z, self.s, AV))
 
     def _transpose(self, G):
         r""":math:`A^\top G`: the chain rule's step from ``Z`` back to ``theta``."""
@@ -417,8 +418,11 @@ class QuadraticDatafit:
         the intercept's part :math:`\tfrac12 \|b - \bar{y}\|^2` apart."""
         return self.G, self.q, self.c
 
-    def hessian_product(self, A, V):
-        """:math:`[G V_W; V_b]`: the Hessian is constant."""
+    def hessian_product(self, A, V, AV=None):
+        """:math:`[G V_W; V_b]`: the Hessian is constant, and that is
+        ``linear(V)``, ``AV`` where the caller has it."""
+        if AV is not None:
+            return AV
         W, b = self._split(V)
         GV = self.G @ W
         return GV if b is None else np.vstack([GV, b[None, :]])

@@ -377,3 +377,24 @@ def test_a_ridge_on_the_gram_matrix_is_one_newton_step():
     assert res.method == "newton-cholesky" and res.n_iter == 1
     np.testing.assert_allclose(res.coef[:5], w, rtol=1e-12)
     np.testing.assert_allclose(res.coef[5], datafit.y_mean, rtol=1e-12)
+
+
+def test_newton_cg_sums_the_step_image_from_its_products():
+    # A delta = sum_i eta_i A p_i: conjugate gradient's products already pass
+    # over X for each A p_i, so a step costs no pass of its own; the iterates
+    # and the state's predictor are those of the step's own pass
+    datafit = _logistic_problem()
+    penalty = WithIntercept(ElasticNet(1e-3, 0.0))
+    theta0 = np.zeros((81, 1))
+    linear, products = _spy(datafit, "linear"), _spy(datafit, "hessian_product")
+    res = minimize(datafit, penalty, theta0, method="newton-cg", tol=1e-10,
+                   direct_after=None)  # fmt: skip
+    assert res.converged and not res.direct
+    # one image per product, the start's (at zero: no pass) and nothing else
+    assert len(linear) == len(products) + 1
+    Z = res.state[0]
+    np.testing.assert_allclose(Z, datafit.linear(res.coef), rtol=1e-10, atol=1e-12)
+    exact = minimize(datafit, penalty, theta0, method="newton-cholesky", tol=1e-10)
+    assert _objective(datafit, penalty, res.coef) == pytest.approx(
+        _objective(datafit, penalty, exact.coef), rel=1e-13
+    )

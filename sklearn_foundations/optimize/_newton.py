@@ -277,20 +277,22 @@ class _Steps:
         self.spent = 0  # products of the diagonal's conjugate gradient
 
     def __call__(self, Z, grad, precond):
+        r"""The step and its image :math:`A \delta` (None where the step did
+        not come from products whose images add up to it)."""
         if self.direct:
-            delta = self._direct(Z, grad, precond)
-            if delta is not None:
-                return delta
+            step = self._direct(Z, grad, precond)
+            if step is not None:
+                return step
             self.direct = self.direct_after = False  # singular: CG from now on
         cap = min(self.direct_after or self.max_cg, self.max_cg)
-        delta, solved, used = _newton_direction(
+        delta, Z_delta, solved, used = _newton_direction(
             self.datafit, self.penalty, Z, grad, lambda r: r / precond, cap
         )
         self.spent += used
         if self.direct_after and self.spent > AMORTIZED * self.direct_after:
             self.direct = True  # CG has spent several Hessians: from the next step
         if solved or not self.direct_after:
-            return delta
+            return delta, Z_delta
         self.direct = True  # ill-conditioned: the direct steps, from now on
         return self(Z, grad, precond)
 
@@ -300,7 +302,7 @@ class _Steps:
         if self.solve is None and self.hessian is not None and self.reuse:
             self.solve = _factor(self.hessian, self.penalty, precond)
         if self.solve is not None and self.reuse:  # CG on the last factor
-            delta, solved, _ = _newton_direction(
+            delta, Z_delta, solved, _ = _newton_direction(
                 self.datafit,
                 self.penalty,
                 Z,
@@ -310,13 +312,13 @@ class _Steps:
                 self.floor,
             )
             if solved:
-                return delta
+                return delta, Z_delta
         self.hessian = self.datafit.model_hessian(Z, self.every)
         self.solve = _factor(self.hessian, self.penalty, precond)
         if self.solve is None:
             return None
         delta = -self.solve(grad)
-        return delta if np.all(np.isfinite(delta)) else None
+        return (delta, None) if np.all(np.isfinite(delta)) else None
 
 
 def _factor(hessian, penalty, precond):
@@ -369,8 +371,9 @@ def _newton(datafit, penalty, theta0, direction, max_iter, tol, c1, callback,
         )  # fmt: skip
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
-            delta = direction(Z, grad, precond)
-            Z_delta = datafit.linear(delta)
+            delta, Z_delta = direction(Z, grad, precond)
+            if Z_delta is None:
+                Z_delta = datafit.linear(delta)
             slope = float(np.sum(grad * delta))
             step, theta_new, Z_new, F_new = _backtrack(
                 datafit, penalty, theta, Z, F, delta, Z_delta, c1 * slope
@@ -416,25 +419,30 @@ def _newton_direction(datafit, penalty, Z, grad, solve, max_cg, floor=None):
     preconditioned by ``solve`` (:math:`r \mapsto M^{-1} r`: the diagonal's
     inverse, or a Hessian's factor), to the relative residual
     :math:`\min(1/2, \sqrt{\|\nabla F\|})` in the norm of :math:`M^{-1}`,
-    or until every residual is below ``floor``; whether it got there (or
-    stopped on a direction without curvature), and the products it took."""
+    or until every residual is below ``floor``; with the step its image
+    :math:`A \delta = \sum_i \eta_i A p_i`, summed from the products' first
+    halves (no pass over ``X`` for it; None for the fallback step), whether
+    it got there (or stopped on a direction without curvature), and the
+    products it took."""
     r = -grad
     z = solve(r)
     rz = float(np.sum(r * z))
     norm = math.sqrt(max(rz, 0.0))
     target = min(0.5, math.sqrt(norm)) * norm
-    delta = np.zeros_like(grad)
+    delta, Z_delta = np.zeros_like(grad), None
     p = z
     solved, used = False, 0
     while used < max_cg:
         used += 1
-        Hp = datafit.hessian_product(Z, p) + penalty.gradient(p)
+        A_p = datafit.linear(p)
+        Hp = datafit.hessian_product(Z, p, A_p) + penalty.gradient(p)
         pHp = float(np.sum(p * Hp))
         if not pHp > 0:  # no curvature along p: keep what we have
             solved = True
             break
         eta = rz / pHp
         delta, r = delta + eta * p, r - eta * Hp
+        Z_delta = eta * A_p if Z_delta is None else Z_delta + eta * A_p
         z = solve(r)
         rz_new = float(np.sum(r * z))
         if math.sqrt(max(rz_new, 0.0)) <= target or (
@@ -443,7 +451,9 @@ def _newton_direction(datafit, penalty, Z, grad, solve, max_cg, floor=None):
             solved = True
             break
         p, rz = z + (rz_new / rz) * p, rz_new
-    return (delta if np.any(delta) else solve(-grad)), solved, used
+    if not np.any(delta):
+        return solve(-grad), None, solved, used
+    return delta, Z_delta, solved, used
 
 
 def _two_loop(grad, pairs, D):
