@@ -135,18 +135,20 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, callback=None,
         theta[d] -= datafit.gradient(theta, datafit.linear(theta))[d]
     w = theta[:d, 0].copy()
     scale = _scale(datafit)[:d, 0]
+    l1 = penalty.l1
 
     def F(w):
-        return 0.5 * w @ (H @ w) - q @ w + penalty.l1 * np.abs(w).sum()
+        return float(0.5 * w @ (H @ w) - q @ w + l1 * np.abs(w).sum())
 
     observe = _Observer("Feature-sign step", callback, verbose)
     F_w, converged, it = F(w), False, 0
     for it in range(1, max_iter + 1):  # one objective value per iteration
         grad, signs = H @ w - q, np.sign(w)
         active = w != 0
-        off = (np.abs(grad + penalty.l1 * signs) / scale)[active]
-        if np.max(off, initial=0.0) <= tol:  # the signs are right: grow A
-            violation = np.where(active, 0.0, np.abs(grad) - penalty.l1) / scale
+        off = np.abs(grad + l1 * signs)[active] / scale[active]
+        if off.size == 0 or off.max() <= tol:  # the signs are right: grow A
+            violation = (np.abs(grad) - l1) / scale
+            violation[active] = 0.0
             j = int(np.argmax(violation))
             if violation[j] <= tol:
                 converged = True
@@ -154,7 +156,7 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, callback=None,
             signs[j], active[j] = -np.sign(grad[j]), True
         A = np.flatnonzero(active)
         try:
-            target = np.linalg.solve(H[np.ix_(A, A)], q[A] - penalty.l1 * signs[A])
+            target = np.linalg.solve(H[A[:, None], A], q[A] - l1 * signs[A])
             w_new, F_new = _lowest_on_segment(F, w, A, target)
         except np.linalg.LinAlgError:  # a singular active set
             w_new, F_new = w, F_w
@@ -162,7 +164,7 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, callback=None,
             break
         w, F_w = w_new, F_new
         theta[:d, 0] = w
-        if observe(it, theta.copy(), float(F_w + c), np.nan, 1.0):  # intercept: 0
+        if observe(it, theta.copy(), F_w + c, np.nan, 1.0):  # intercept: 0
             break
     theta[:d, 0] = w
     return OptimizeResult(
@@ -180,6 +182,8 @@ def _lowest_on_segment(F, w, A, target):
     best, best_F = end, F(end)
     current = w[A]
     crossing = (current != 0) & (np.sign(target) != np.sign(current))
+    if not crossing.any():
+        return best, best_F
     for i in np.flatnonzero(crossing):
         t = current[i] / (current[i] - target[i])
         point = w.copy()
