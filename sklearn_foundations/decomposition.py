@@ -288,8 +288,8 @@ class PowerIterationPCA(
         if self.method == "deflation" or not isinstance(self.n_components, Integral):
             raise NotImplementedError(
                 f"On chunked data with {chunks.n_features} features "
-                "PowerIterationPCA runs the block method for a number of "
-                "components (one pass per block product); got method="
+                "PowerIterationPCA runs the block or Lanczos method for a number "
+                "of components (one pass per product); got method="
                 f"{self.method!r}, n_components={self.n_components!r}."
             )
         reports, stats = chunks.map_reduce(_column_stats, _merge_column_stats)
