@@ -592,10 +592,11 @@ _POOL = []
 
 
 def _pool():
-    """One thread pool for the process, a thread per usable core."""
-    if not _POOL:
-        _POOL.append(ThreadPoolExecutor(max_workers=_n_cores()))
-    return _POOL[0]
+    """One thread pool for the process, a thread per usable core; a process
+    forked from this one makes its own (the parent's threads are not in it)."""
+    if not _POOL or _POOL[0][0] != os.getpid():
+        _POOL[:] = [(os.getpid(), ThreadPoolExecutor(max_workers=_n_cores()))]
+    return _POOL[0][1]
 
 
 def _n_cores():

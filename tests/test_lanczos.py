@@ -1,5 +1,8 @@
 """Block Lanczos on matrices with known spectra, against eigh and power iteration."""
 
+import multiprocessing
+import os
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -124,3 +127,21 @@ def test_reports_non_convergence():
     A, _ = _known_spectrum(lam, seed=7)
     res = block_lanczos(A, 1, tol=1e-14, max_iter=3, random_state=0)
     assert not res.converged and res.n_iter == 3
+
+
+def _fit_in_child(X):
+    mean = np.asarray(X.mean(axis=0)).ravel()
+    return block_lanczos(
+        gram_operator(X, center=mean), 2, tol=1e-10, random_state=0
+    ).eigenvalues
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_the_threaded_operator_works_in_a_forked_process():
+    """The row blocks run on a process-wide thread pool; a forked child has
+    none of its threads and must make its own, not wait on them forever."""
+    X = sp.random(120_000, 20, density=0.05, format="csr", random_state=1)
+    parent = _fit_in_child(X)  # the pool exists before the fork
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        child = pool.apply_async(_fit_in_child, (X,)).get(timeout=60)
+    np.testing.assert_allclose(child, parent, rtol=1e-12)
