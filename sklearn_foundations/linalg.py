@@ -335,6 +335,10 @@ def block_lanczos(
 
     Iteration stops when every wanted pair has :math:`\|A v_j - \theta_j
     v_j\| \le \mathrm{tol} \cdot \theta_1`, as in :func:`power_iteration`.
+    Where the space becomes invariant before it holds ``n_components``
+    vectors (an operator of low rank), it goes on from a fresh random
+    direction orthogonal to it; ``max_iter`` and ``callback`` count from
+    the product that gives the last Ritz pair asked for.
 
     Parameters
     ----------
@@ -399,13 +403,19 @@ def block_lanczos(
         residuals = np.linalg.norm(R @ S[new, :k], axis=0)
         history.append(residuals)
         threshold = tol * max(abs(theta[0]), np.finfo(dtype).tiny)
-        if np.all(residuals <= threshold) or block.shape[1] == 0 or m == n:
+        enough = m >= k  # a Ritz pair for every component asked for
+        if (enough and np.all(residuals <= threshold)) or m == n:
             converged = True
             break
-        if n_iter >= max_iter or _notify(
-            callback, n_iter, theta, Q[:, :m] @ S[:, :k], residuals, k
+        if enough and (
+            n_iter >= max_iter
+            or _notify(callback, n_iter, theta, Q[:, :m] @ S[:, :k], residuals, k)
         ):
             break
+        if block.shape[1] < b:  # part of the space is invariant (a rank below n):
+            fresh = rng.standard_normal((n, b - block.shape[1])).astype(dtype)
+            fresh = _orthonormal_complement(fresh, np.hstack([Q[:, :m], block]))
+            block = np.hstack([block, fresh])  # go on in a fresh direction
         if m + block.shape[1] > m_max:  # thick restart from the best Ritz vectors
             keep = S[:, : m_max - block.shape[1]]
             m = keep.shape[1]

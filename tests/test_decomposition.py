@@ -252,3 +252,15 @@ def test_mle_picks_scikit_learns_number_of_components(fmt):
         )
     with pytest.raises(ValueError, match="only supported if n_samples >= n_features"):
         PowerIterationPCA("mle").fit(rng.randn(20, 21))
+
+
+@pytest.mark.parametrize("method", ["block", "lanczos"])
+def test_every_component_of_a_rank_deficient_matrix(digits, method):
+    # digits has two constant pixels: rank 62 of 64; n_components=None asks
+    # for all 64, the last two of zero variance
+    sk = PCA(None, svd_solver="full").fit(digits)
+    ours = PowerIterationPCA(None, method=method, random_state=0).fit(digits)
+    assert ours.n_components_ == sk.n_components_ == 64
+    np.testing.assert_allclose(
+        ours.explained_variance_, sk.explained_variance_, rtol=1e-9, atol=1e-12
+    )

@@ -112,9 +112,10 @@ def test_callback_sees_the_pairs_and_stops():
     lam = 1.0 / np.arange(1, 81)
     A, _ = _known_spectrum(lam, seed=6)
     states = []
-    res = block_lanczos(A, 2, tol=1e-14, random_state=0,
+    res = block_lanczos(A, 2, block_size=1, tol=1e-14, random_state=0,
                         callback=lambda s: states.append(s) or len(states) == 4)  # fmt: skip
-    assert not res.converged and res.n_iter == 4 and len(states) == 4
+    # the first product gives one Ritz pair of the two: no state yet
+    assert not res.converged and res.n_iter == 5 and len(states) == 4
     assert isinstance(states[-1], EigenState) and states[-1].eigenvectors.shape == (
         80,
         2,
@@ -145,3 +146,25 @@ def test_the_threaded_operator_works_in_a_forked_process():
     with multiprocessing.get_context("fork").Pool(1) as pool:
         child = pool.apply_async(_fit_in_child, (X,)).get(timeout=60)
     np.testing.assert_allclose(child, parent, rtol=1e-12)
+
+
+@pytest.mark.parametrize("block_size", [1, 2])
+def test_low_rank_goes_on_in_fresh_directions(block_size):
+    """Rank 3 of 40, every pair asked for: the Krylov space of one vector is
+    invariant after 4 products; fresh directions give the zero eigenvalues."""
+    lam = np.r_[5.0, 4.0, 3.0, np.zeros(37)]
+    A, Q = _known_spectrum(lam, seed=8)
+    res = block_lanczos(A, 40, block_size=block_size, tol=1e-12, random_state=0)
+    assert res.converged and res.eigenvalues.shape == (40,)
+    np.testing.assert_allclose(res.eigenvalues, lam, atol=1e-12)
+    np.testing.assert_allclose(
+        res.eigenvectors.T @ res.eigenvectors, np.eye(40), atol=1e-12
+    )
+    assert _sines(res.eigenvectors[:, :3], Q[:, :3]) < 1e-10
+
+
+def test_max_iter_counts_from_the_last_pair_asked_for():
+    lam = 1.0 / np.arange(1, 51)
+    A, _ = _known_spectrum(lam, seed=9)
+    res = block_lanczos(A, 5, block_size=1, tol=1e-15, max_iter=2, random_state=0)
+    assert not res.converged and res.eigenvalues.shape == (5,) and res.n_iter == 5
