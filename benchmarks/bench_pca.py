@@ -43,7 +43,8 @@ K = 10
 PAUSE = 0.3
 # tolerances from loose to tight, every half decade
 TOLS = [1e-8, 3e-9, 1e-9, 3e-10, 1e-10, 3e-11, 1e-11, 1e-12]  # ours: relative residual
-PEER_TOLS = [1e-6, 3e-7, 1e-7, 3e-8, 1e-8, 3e-9, 1e-9, 1e-10, 0.0]  # 0: machine precision
+# ARPACK's and PROPACK's tolerances, 0 being machine precision
+PEER_TOLS = [1e-6, 3e-7, 1e-7, 3e-8, 1e-8, 3e-9, 1e-9, 1e-10, 0.0]
 
 
 def sparse_uniform(rng, n, d, per_row):
@@ -213,7 +214,9 @@ def summary(results, target):
                           f"{lanczos / best['time']:.2f}"]  # fmt: skip
             else:
                 cells += ["none reaches the target", "-"]
-        out.append(f"| {problem} | {block:.4f} / {lanczos:.4f} | " + " | ".join(cells) + " |")
+        out.append(
+            f"| {problem} | {block:.4f} / {lanczos:.4f} | " + " | ".join(cells) + " |"
+        )
     return out
 
 
