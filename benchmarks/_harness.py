@@ -56,10 +56,12 @@ def time_repeats(chosen, X, y, repeats, slow=10.0, warmup=False, pause=0.0):
     return times
 
 
-def time_chosen(chosen, X, y, repeats, slow=10.0):
-    """Median fit time of each chosen setting, repeats interleaved; a fit over
-    ``slow`` seconds is timed once."""
-    times = time_repeats(chosen, X, y, repeats, slow)
+def time_chosen(chosen, X, y, repeats, slow=10.0, warmup=True, pause=0.3):
+    """Median fit time of each chosen setting, repeats interleaved after one
+    untimed round, each fit after ``pause`` seconds of rest (the threads that
+    the last fit left spinning idle: numpy and scipy each load their own
+    OpenBLAS); a fit over ``slow`` seconds is timed once."""
+    times = time_repeats(chosen, X, y, repeats, slow, warmup=warmup, pause=pause)
     return {name: float(np.median(t)) for name, t in times.items()}
 
 
