@@ -20,8 +20,6 @@ implicitly too; TruncatedSVD does not center (its accuracy column shows it).
 
 import argparse
 import datetime
-import os
-import platform
 import re
 import time
 import warnings
@@ -30,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from _peers import version
-from bench_peers import replace_block
+from bench_peers import fastest_cells, machine, replace_block
 from scipy.sparse.linalg import LinearOperator, eigsh, svds
 from sklearn.decomposition import PCA, TruncatedSVD
 
@@ -205,15 +203,7 @@ def summary(results, target):
     for problem, rows in results:
         block, lanczos = rows[0]["time"], rows[1]["time"]
         reached = [r for r in rows[2:] if r["sin"] <= target]
-        cells = []
-        for group in ([r for r in reached if r["lib"] != "scikit-learn"],
-                      [r for r in reached if r["lib"] == "scikit-learn"]):  # fmt: skip
-            if group:
-                best = min(group, key=lambda r: r["time"])
-                cells += [f"{best['name']} {best['time']:.4f}",
-                          f"{lanczos / best['time']:.2f}"]  # fmt: skip
-            else:
-                cells += ["none reaches the target", "-"]
+        cells = fastest_cells(reached, lanczos)
         out.append(
             f"| {problem} | {block:.4f} / {lanczos:.4f} | " + " | ".join(cells) + " |"
         )
@@ -221,17 +211,12 @@ def summary(results, target):
 
 
 def header(args):
-    from threadpoolctl import threadpool_info
-
-    threads = sorted({(i["internal_api"], i["num_threads"]) for i in threadpool_info()})
     names = ["numpy", "scipy", "scikit-learn", "scikit-learn-intelex"]
     versions = ", ".join(f"{d} {v}" for d in names if (v := version(d)))
     return [
         f"Generated on {datetime.date.today()} by `python benchmarks/bench_pca.py "
         f"--write`" + (" (--quick)" if args.quick else "") + ".",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}; threads: "
-        + ", ".join(f"{api} {n}" for api, n in threads) + ".",
+        machine(),
         f"Versions: {versions}.",
         f"Target: the top-{K} subspace to a largest principal-angle sine of "
         f"{args.target:g}; medians of {args.repeats} fits after one untimed round, "

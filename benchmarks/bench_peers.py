@@ -292,37 +292,53 @@ def summary(results, target):
            "|---|---|---|---|---|---|---|"]  # fmt: skip
     for (problem, setting), rows in results:
         ours, reached = rows[0]["time"], [r for r in rows[1:] if r["subopt"] <= target]
-        peers = [r for r in reached if r["lib"] != "scikit-learn"]
-        sk = [r for r in reached if r["lib"] == "scikit-learn"]
-        cells = []
-        for group in (peers, sk):
-            if group:
-                best = min(group, key=lambda r: r["time"])
-                cells += [
-                    f"{best['name']} {best['time']:.4f}",
-                    f"{ours / best['time']:.2f}",
-                ]
-            else:
-                cells += ["none reaches the target", "-"]
+        cells = fastest_cells(reached, ours)
         out.append(
             f"| {problem} | {setting} | {ours:.4f} | " + " | ".join(cells) + " |"
         )
     return out
 
 
-def header(args):
+def fastest_cells(reached, ours):
+    """The fastest peer and the fastest scikit-learn estimator among the rows
+    that ``reached`` the target: each one's name and time, and ``ours`` over
+    its time."""
+    cells = []
+    for group in (
+        [r for r in reached if r["lib"] != "scikit-learn"],
+        [r for r in reached if r["lib"] == "scikit-learn"],
+    ):
+        if group:
+            best = min(group, key=lambda r: r["time"])
+            cells += [
+                f"{best['name']} {best['time']:.4f}",
+                f"{ours / best['time']:.2f}",
+            ]
+        else:
+            cells += ["none reaches the target", "-"]
+    return cells
+
+
+def machine():
+    """The machine, Python and the thread pools' sizes, one line."""
     from threadpoolctl import threadpool_info
 
     threads = sorted({(i["internal_api"], i["num_threads"]) for i in threadpool_info()})
+    return (
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; threads: "
+        + ", ".join(f"{api} {n}" for api, n in threads)
+        + "."
+    )
+
+
+def header(args):
     versions = ", ".join(f"{d} {v}" for d in DISTRIBUTIONS if (v := version(d)))
     return [
         f"Generated on {datetime.date.today()} by `{COMMAND}`"
         + (" (--quick)" if args.quick else "")
         + ".",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}; threads: "
-        + ", ".join(f"{api} {n}" for api, n in threads)
-        + ".",
+        machine(),
         f"Versions: {versions}.",
         f"Target: relative suboptimality {args.target:g}; medians of {args.repeats} "
         f"fits after one untimed round, spread min-max; {PAUSE:g} s of rest before "
