@@ -611,9 +611,11 @@ def centered_gram(X, y, s, x_mean=None, y_mean=None, chunk_size=None):
 def _centered_moments(X, y, s, x_mean=None, y_mean=None, chunk_size=None):
     """``x_mean`` and :func:`centered_gram`'s four values; dense ``X`` with
     ``x_mean`` None takes one pass (:func:`~sklearn_foundations.linalg.gram_moments`)."""
-    y_mean = s @ y if y_mean is None else y_mean
+    # sums without BLAS: its threads, woken by a long dot, would spin on the
+    # cores that gram_moments' threads take next
+    y_mean = np.einsum("i,ij->j", s, y) if y_mean is None else y_mean
     y_c = y - y_mean
-    c = 0.5 * float(s @ (y_c * y_c).sum(axis=1))
+    c = 0.5 * float(np.einsum("i,ij,ij->", s, y_c, y_c))
     if x_mean is None and not sp.issparse(X):
         x_mean, G, q = gram_moments(X, s, y_c, chunk_size=chunk_size)
         return x_mean, G, q, y_mean, c

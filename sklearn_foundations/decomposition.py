@@ -11,7 +11,7 @@ block size (:func:`~sklearn_foundations.linalg.gram_matrix`); its top eigenpairs
 
 import operator
 import warnings
-from contextlib import contextmanager
+from contextlib import nullcontext
 from numbers import Integral, Real
 
 import numpy as np
@@ -25,7 +25,6 @@ from sklearn.base import (
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
-from threadpoolctl import ThreadpoolController
 
 from ._callbacks import FitCallbacks
 from ._chunks import (
@@ -42,6 +41,7 @@ from ._chunks import (
     set_features,
 )
 from ._compat import CallbackSupportMixin, Interval, StrOptions, _fit_context
+from ._parallel import blas_on_one_thread
 from .linalg import (
     block_lanczos,
     column_squares,
@@ -340,7 +340,8 @@ class PowerIterationPCA(
             )
 
         bridge = FitCallbacks.of(self, X, None, None, self.max_iter, attributes, None)
-        with _blas_threads(1 if getattr(cov, "threads", 1) > 1 else None):
+        hold = getattr(cov, "threads", 1) > 1  # products on threads of ours
+        with blas_on_one_thread() if hold else nullcontext():
             result = self._eigenpairs(cov, total_var, max_rank, dtype, bridge)
         for name, value in _fitted(
             result.eigenvalues, result.eigenvectors, total_var, n, max_rank
@@ -532,22 +533,6 @@ class PowerIterationPCA(
             k = min(2 * k, max_rank)
 
 
-@contextmanager
-def _blas_threads(limit):
-    """BLAS on ``limit`` threads meanwhile (None: unchanged). The products of
-    a sparse covariance run on threads of ours; the small BLAS calls of the
-    eigen-solver between them would leave BLAS's threads spinning on the
-    same cores."""
-    if limit is None:
-        yield
-        return
-    if not _CONTROLLER:
-        _CONTROLLER.append(ThreadpoolController())  # inspects the libraries once
-    with _CONTROLLER[0].limit(limits=limit, user_api="blas"):
-        yield
-
-
-_CONTROLLER = []
 _EIGEN_SOLVERS = {
     "block": power_iteration,
     "lanczos": block_lanczos,

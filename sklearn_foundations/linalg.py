@@ -11,16 +11,17 @@ problem (LOBPCG): power iteration with momentum.
 The operator is never formed here: anything :func:`scipy.sparse.linalg.aslinearoperator`
 accepts works (a dense array, a sparse matrix, a ``LinearOperator`` built from a
 matvec), so ``X^T X`` of a wide or sparse ``X`` is applied as ``X^T (X v)``.
-This module imports only numpy and scipy.
+This module imports only numpy and scipy (and the package's thread pool).
 """
 
-import os
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, aslinearoperator
+
+from ._parallel import blas_on_one_thread, map_row_ranges, n_threads, pool
 
 __all__ = [
     "EigenState",
@@ -585,7 +586,7 @@ def gram_operator(X, weights=None, center=None):
         if len(parts) == 1:
             out, total = part(slice(None), X, V, cV)
         else:
-            done = list(_pool().map(lambda p: part(*p, V, cV), parts))
+            done = list(pool().map(lambda p: part(*p, V, cV), parts))
             out, total = sum(o for o, _ in done), sum(t for _, t in done)
         out -= np.outer(c, total)
         if scale != 1.0:
@@ -598,31 +599,22 @@ def gram_operator(X, weights=None, center=None):
 
 
 _PARALLEL_NNZ = 100_000  # below this a sparse product is too short to split
-_POOL = []
+_PARALLEL_FLOPS = 2e7  # below this a dense Gram matrix is too quick to split
 
 
-def _pool():
-    """One thread pool for the process, a thread per usable core; a process
-    forked from this one makes its own (the parent's threads are not in it)."""
-    if not _POOL or _POOL[0][0] != os.getpid():
-        _POOL[:] = [(os.getpid(), ThreadPoolExecutor(max_workers=_n_cores()))]
-    return _POOL[0][1]
-
-
-def _n_cores():
-    affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity else os.cpu_count() or 1
+def _dense_threads(n, d):
+    """Threads for a dense pass forming a ``d x d`` Gram matrix of ``n`` rows:
+    one below 32 columns, where the pass is bound by memory, not arithmetic."""
+    return n_threads() if d >= 32 and n * d * d >= _PARALLEL_FLOPS else 1
 
 
 def _row_parts(X):
     """``X`` as ``(rows, block)`` pairs: blocks of rows of a large CSR matrix
     that share its arrays (no copy), one per core; else ``X`` whole."""
-    cores = _n_cores()
-    if (
-        not (sp.issparse(X) and X.format == "csr")
-        or cores == 1
-        or X.nnz < _PARALLEL_NNZ
-    ):
+    if not (sp.issparse(X) and X.format == "csr") or X.nnz < _PARALLEL_NNZ:
+        return [(slice(None), X)]
+    cores = n_threads()
+    if cores == 1:
         return [(slice(None), X)]
     # rows split where the stored entries are split evenly
     bounds = np.searchsorted(X.indptr, np.linspace(0, X.nnz, cores + 1)).clip(
@@ -649,7 +641,10 @@ def gram_matrix(X, weights=None, center=None, chunk_size=None, columns=None):
     :math:`X^\top S X - (1^\top s) c c^\top`; sparse ``X`` uses that identity
     and stays sparse. ``weights`` None means :math:`S = I`. ``columns`` (an
     index array) restricts :math:`X` to those columns, block by block, and
-    ``center`` then holds the centers of those columns only.
+    ``center`` then holds the centers of those columns only. A large dense
+    ``X`` (32 columns or more) is split into ranges of rows, one per thread,
+    each summing its own :math:`X_b^\top S_b X_b` with BLAS on one thread:
+    BLAS does not split this product well when the columns are few.
 
     Examples
     --------
@@ -665,25 +660,40 @@ def gram_matrix(X, weights=None, center=None, chunk_size=None, columns=None):
     n, d = X.shape if columns is None else (X.shape[0], len(columns))
     c = np.zeros(d, X.dtype) if center is None else np.asarray(center, X.dtype)
     s = None if weights is None else np.asarray(weights, dtype=X.dtype)
-    G = np.zeros((d, d), dtype=X.dtype)
     uniform = s is None or s.min() == s.max()  # then scale once at the end
     # blocks of about a megabyte: large buffers are fresh pages on every call
     chunk_size = chunk_size or max(2048, 2**17 // max(d, 1))
-    buf = np.empty((min(chunk_size, n), d), dtype=X.dtype)
-    for start in range(0, n, chunk_size):
-        rows = slice(start, start + chunk_size)
-        B = buf[: min(chunk_size, n - start)]
-        if columns is None:
-            np.subtract(X[rows], c, out=B)
-        else:
-            np.take(X[rows], columns, axis=1, out=B, mode="clip")  # unbuffered
-            B -= c
-        if not uniform:
-            B *= np.sqrt(s[rows])[:, None]
-        G += B.T @ B
+
+    def part(lo, hi):  # rows lo:hi, by blocks centered into one buffer
+        G = np.zeros((d, d), dtype=X.dtype)
+        buf = np.empty((min(chunk_size, hi - lo), d), dtype=X.dtype)
+        for start in range(lo, hi, chunk_size):
+            rows = slice(start, min(start + chunk_size, hi))
+            B = buf[: rows.stop - start]
+            if columns is None:
+                np.subtract(X[rows], c, out=B)
+            else:
+                np.take(X[rows], columns, axis=1, out=B, mode="clip")  # unbuffered
+                B -= c
+            if not uniform:
+                B *= np.sqrt(s[rows])[:, None]
+            G += B.T @ B
+        return G
+
+    # a gather of columns reads whole rows: bound by memory, so one thread
+    threads = _dense_threads(n, d) if columns is None else 1
+    G = _sum(map_row_ranges(part, n, threads))
     if s is not None and uniform:
         G *= s[0]
     return G
+
+
+def _sum(parts):
+    """The sum of the partial results of row ranges (the first, in place)."""
+    total = parts[0]
+    for part in parts[1:]:
+        total += part
+    return total
 
 
 def _sparse_gram(X, weights, center):
@@ -721,6 +731,8 @@ def gram_moments(X, weights, targets, chunk_size=None):
 
     The correction is small (:math:`\delta` is the first block's error in the
     mean), so it cancels no digits, unlike :math:`X^\top S X - t\, m m^\top`.
+    A large ``X`` is summed by ranges of rows on threads, as in
+    :func:`gram_matrix`.
 
     Examples
     --------
@@ -732,27 +744,42 @@ def gram_moments(X, weights, targets, chunk_size=None):
     (array([4.]), array([[26.]]), array([[7.]]))
     """
     n, d = X.shape
+    threads = _dense_threads(n, d)
+    # BLAS on one thread from its first product on: idle, its threads spin
+    with blas_on_one_thread() if threads > 1 else nullcontext():
+        return _moments(X, weights, targets, chunk_size, threads)
+
+
+def _moments(X, weights, targets, chunk_size, threads):
+    """:func:`gram_moments` on ``threads`` ranges of rows."""
+    n, d = X.shape
     s = np.asarray(weights, dtype=X.dtype)
     T = np.asarray(targets, dtype=X.dtype).reshape(n, -1)
     T = T - s @ T / s.sum()  # centered too: Q sums no large cancelling terms
-    chunk_size = chunk_size or max(256, 2**20 // max(d, 1))
+    chunk_size = chunk_size or max(2048, 2**17 // max(d, 1))
     first = slice(0, min(chunk_size, n))
     head = s[first].sum()
     guess = s[first] @ X[first] / head if head > 0 else X[0].copy()
-    G = np.zeros((d, d), dtype=X.dtype)
-    Q = np.zeros((d, T.shape[1]), dtype=X.dtype)
-    v = np.zeros(d, dtype=X.dtype)
     uniform = s.min() == s.max()  # then S scales G once at the end
-    buf = np.empty((min(chunk_size, n), d), dtype=X.dtype)
-    for start in range(0, n, chunk_size):
-        rows = slice(start, start + chunk_size)
-        B = buf[: min(chunk_size, n - start)]
-        np.subtract(X[rows], guess, out=B)
-        v += s[rows] @ B
-        Q += B.T @ (s[rows, None] * T[rows])
-        if not uniform:
-            B *= np.sqrt(s[rows])[:, None]
-        G += B.T @ B
+
+    def part(lo, hi):  # rows lo:hi, by blocks shifted into one buffer
+        G = np.zeros((d, d), dtype=X.dtype)
+        Q = np.zeros((d, T.shape[1]), dtype=X.dtype)
+        v = np.zeros(d, dtype=X.dtype)
+        buf = np.empty((min(chunk_size, hi - lo), d), dtype=X.dtype)
+        for start in range(lo, hi, chunk_size):
+            rows = slice(start, min(start + chunk_size, hi))
+            B = buf[: rows.stop - start]
+            np.subtract(X[rows], guess, out=B)
+            v += s[rows] @ B
+            Q += B.T @ (s[rows, None] * T[rows])
+            if not uniform:
+                B *= np.sqrt(s[rows])[:, None]
+            G += B.T @ B
+        return v, G, Q
+
+    parts = map_row_ranges(part, n, threads)
+    v, G, Q = (_sum([p[i] for p in parts]) for i in range(3))
     if uniform:
         G *= s[0]
     total = s.sum()

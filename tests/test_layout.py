@@ -1,6 +1,7 @@
 """Layout rules: the math modules import only numpy, scipy, the standard
-library and each other (scikit-learn enters through the estimators alone),
-and scikit-learn's private helpers come through ``_compat`` alone."""
+library, each other and the package's thread pool ``_parallel`` (which
+imports only numpy and threadpoolctl); scikit-learn enters through the
+estimators alone, and its private helpers come through ``_compat`` alone."""
 
 import ast
 import sys
@@ -44,7 +45,15 @@ def test_math_modules_import_only_numpy_scipy_and_each_other(name):
                     f"{path.name} imports {absolute}"
                 )
             else:
-                assert relative in MATH, f"{path.name} imports the package's {relative}"
+                assert relative in [*MATH, "_parallel"], (
+                    f"{path.name} imports the package's {relative}"
+                )
+
+
+def test_the_thread_pool_imports_only_numpy_and_threadpoolctl():
+    for absolute, relative in _imports(PACKAGE / "_parallel.py"):
+        assert relative is None, f"_parallel imports the package's {relative}"
+        assert absolute in ("numpy", "threadpoolctl", *sys.stdlib_module_names)
 
 
 def test_private_scikit_learn_helpers_come_through_compat_alone():

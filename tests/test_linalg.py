@@ -6,6 +6,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 from scipy.stats import ortho_group
 
+from sklearn_foundations import linalg
 from sklearn_foundations.linalg import (
     deflated_power_iteration,
     gram_matrix,
@@ -106,9 +107,17 @@ def test_gram_operator_matches_explicit_centered_gram(sparse):
     np.testing.assert_allclose(op @ np.eye(7), expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.fixture(params=[1, 3], ids=["one_thread", "three_ranges"])
+def threads(request, monkeypatch):
+    """Dense Gram passes on one range of rows, or on three (uneven) ranges on
+    threads, whatever the size of the problem."""
+    monkeypatch.setattr(linalg, "_dense_threads", lambda n, d: request.param)
+    return request.param
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_gram_matrix_matches_explicit_centered_gram(sparse, weighted):
+def test_gram_matrix_matches_explicit_centered_gram(sparse, weighted, threads):
     rng = np.random.default_rng(1)
     X = rng.standard_normal((300, 6)) * 10 + 1e4  # far from the origin
     s = rng.uniform(0, 1, 300) if weighted else np.ones(300)
@@ -140,7 +149,7 @@ def test_gram_matrix_of_some_columns_is_that_of_the_slice(sparse):
 
 @pytest.mark.parametrize("weights", ["uniform", "random", "zero_first_block"])
 @pytest.mark.parametrize("chunk_size", [16, 64, 1000])
-def test_gram_moments_match_explicit_centering(weights, chunk_size):
+def test_gram_moments_match_explicit_centering(weights, chunk_size, threads):
     rng = np.random.default_rng(2)
     X = rng.standard_normal((300, 6)) * 10 + 1e5  # far from the origin
     Y = rng.standard_normal((300, 2)) + 50.0

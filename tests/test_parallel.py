@@ -1,0 +1,66 @@
+"""The package's threads: BLAS held on one thread while ours run, restored
+when the last holder lets go; as many threads as BLAS may use."""
+
+import threading
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from sklearn_foundations import _parallel
+from sklearn_foundations._parallel import (
+    blas_on_one_thread,
+    map_row_ranges,
+    n_threads,
+)
+
+
+def _blas_threads():
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+@pytest.fixture
+def two_blas_threads():
+    if min(_blas_threads(), default=1) < 2:
+        pytest.skip("BLAS runs on one thread here")
+
+
+def test_nested_holds_restore_blas_when_the_outermost_ends(two_blas_threads):
+    """gram_moments holds BLAS and the row ranges inside hold it again: the
+    inner end must not restore it, the outer one must."""
+    before = _blas_threads()
+    with blas_on_one_thread():
+        with blas_on_one_thread():
+            assert set(_blas_threads()) == {1}
+        assert set(_blas_threads()) == {1}
+    assert _blas_threads() == before
+
+
+def test_a_caller_on_its_own_thread_gets_no_more_threads(two_blas_threads):
+    seen = []
+    other = threading.Thread(target=lambda: seen.append(n_threads()))
+    other.start()
+    other.join()
+    assert seen == [1]
+
+
+def test_threads_follow_what_blas_may_use(two_blas_threads):
+    """A caller who holds BLAS to one thread (as joblib's workers do) holds
+    ours too; inside our own hold, the count from before it stands."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert n_threads() == 1
+    expected = min(2, _parallel.n_cores())
+    assert n_threads() == expected
+    with blas_on_one_thread():
+        assert n_threads() == expected
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 7])
+def test_row_ranges_cover_every_row_once_in_order(threads):
+    n = 10
+    ranges = map_row_ranges(lambda lo, hi: (lo, hi), n, threads)
+    assert ranges[0][0] == 0 and ranges[-1][1] == n
+    assert all(a[1] == b[0] for a, b in zip(ranges[:-1], ranges[1:], strict=True))
+    assert len(ranges) == min(threads, n)
+    rows = np.concatenate([np.arange(lo, hi) for lo, hi in ranges])
+    np.testing.assert_array_equal(rows, np.arange(n))
