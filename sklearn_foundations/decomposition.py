@@ -44,9 +44,10 @@ from ._compat import CallbackSupportMixin, Interval, StrOptions, _fit_context
 from ._parallel import blas_on_one_thread
 from .linalg import (
     block_lanczos,
+    column_moments,
     column_squares,
     deflated_power_iteration,
-    gram_matrix,
+    gram_moments,
     gram_operator,
     power_iteration,
 )
@@ -239,9 +240,8 @@ class PowerIterationPCA(
         )
         n, d = X.shape
         self._check_rank(n, d)
-        self.mean_ = np.asarray(X.mean(axis=0)).ravel()
         self.n_samples_ = n
-        cov, total_var = self._covariance(X)
+        self.mean_, cov, total_var = self._covariance(X)
         self._fit_covariance(cov, total_var, n, d, X, X.dtype)
         # passes over X: the covariance once, or the mean and each product
         self.n_passes_ = self.n_iter_ + 1 if hasattr(cov, "matvec") else 1
@@ -474,15 +474,22 @@ class PowerIterationPCA(
         return self.components_.shape[0]
 
     def _covariance(self, X):
-        """The covariance, explicit where forming it is cheaper, else an
-        operator; and its trace, the total variance."""
+        """The mean, the covariance (explicit where forming it is cheaper,
+        else an operator) and its trace, the total variance; a dense ``X``
+        gives the mean in the same pass as the covariance or the variances."""
         n, d = X.shape
-        if self._explicit_covariance(X):
-            cov = gram_matrix(X, center=self.mean_) / (n - 1)
-            return cov, float(np.trace(cov))
+        if self._explicit_covariance(X):  # dense
+            weights = np.full(n, 1.0 / (n - 1), dtype=X.dtype)
+            mean, cov, _ = gram_moments(X, weights, np.empty((n, 0), X.dtype))
+            return mean, cov, float(np.trace(cov))
+        if sp.issparse(X):
+            mean = np.asarray(X.mean(axis=0)).ravel()
+            squares = column_squares(X, center=mean)
+        else:
+            mean, squares = column_moments(X)
         weights = np.full(n, 1.0 / (n - 1), dtype=X.dtype)
-        op = gram_operator(X, weights, self.mean_)
-        return op, float(column_squares(X, center=self.mean_).sum() / (n - 1))
+        op = gram_operator(X, weights, mean)
+        return mean, op, float(squares.sum() / (n - 1))
 
     def _explicit_covariance(self, X):
         """Forming :math:`C` costs :math:`n d^2` once; the operator costs

@@ -8,6 +8,7 @@ from scipy.stats import ortho_group
 
 from sklearn_foundations import linalg
 from sklearn_foundations.linalg import (
+    column_moments,
     deflated_power_iteration,
     gram_matrix,
     gram_moments,
@@ -201,3 +202,20 @@ def test_deflation_reports_non_convergence():
     A, _ = _known_spectrum(lam, seed=2)
     res = deflated_power_iteration(A, 1, tol=1e-14, max_iter=5, random_state=0)
     assert not res.converged and res.n_iter == 5
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_column_moments_are_the_mean_and_the_centered_squares(dtype):
+    """One shifted pass gives the mean and the squares about it, without the
+    cancellation of sum(x^2) - n m^2 far from the origin (float32 data are
+    summed in float64: its column of spread 1e-3 at 1e6 is constant)."""
+    rng = np.random.default_rng(4)
+    X = (rng.standard_normal((70_000, 3)) * [1.0, 1e-3, 50.0] + 1e6).astype(dtype)
+    mean, squares = column_moments(X)
+    X64 = X.astype(np.float64)
+    exact_mean = X64.mean(axis=0)
+    expected = ((X64 - exact_mean) ** 2).sum(axis=0)
+    assert mean.dtype == dtype
+    rtol = 1e-14 if dtype == np.float64 else 2 * np.finfo(np.float32).eps
+    np.testing.assert_allclose(mean, exact_mean, rtol=rtol)
+    np.testing.assert_allclose(squares, expected, rtol=1e-9, atol=1e-9 * expected.max())
