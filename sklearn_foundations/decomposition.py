@@ -3,7 +3,8 @@
 The covariance :math:`C = X_c^\\top X_c / (n - 1)` is applied without centering
 ``X`` (:func:`~sklearn_foundations.linalg.gram_operator`), or formed once where
 that is cheaper, dense ``X`` with ``n_features`` at most about 40 times the
-block size (:func:`~sklearn_foundations.linalg.gram_matrix`); its top eigenpairs come from
+block size, with the mean in the same pass
+(:func:`~sklearn_foundations.linalg.gram_moments`); its top eigenpairs come from
 :func:`~sklearn_foundations.linalg.power_iteration` (block),
 :func:`~sklearn_foundations.linalg.block_lanczos` (a Krylov space) or
 :func:`~sklearn_foundations.linalg.deflated_power_iteration` (one at a time).
