@@ -21,8 +21,11 @@ def _blas_threads():
 
 @pytest.fixture
 def two_blas_threads():
-    if min(_blas_threads(), default=1) < 2:
-        pytest.skip("BLAS runs on one thread here")
+    """BLAS allowed two threads, set from the main thread (which OpenBLAS
+    heeds), whatever the machine's default."""
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert set(_blas_threads()) == {2}
+        yield
 
 
 def test_nested_holds_restore_blas_when_the_outermost_ends(two_blas_threads):
@@ -37,6 +40,7 @@ def test_nested_holds_restore_blas_when_the_outermost_ends(two_blas_threads):
 
 
 def test_a_caller_on_its_own_thread_gets_no_more_threads(two_blas_threads):
+    assert n_threads() == min(2, _parallel.n_cores())
     seen = []
     other = threading.Thread(target=lambda: seen.append(n_threads()))
     other.start()
