@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metadata_routing import _raise_for_params, _routing_enabled
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import _check_sample_weight, _num_samples
 
 try:  # scikit-learn >= 1.9: the callback API
     from sklearn.callback import CallbackSupportMixin
@@ -45,6 +45,9 @@ def check_sample_weight(sample_weight, X, dtype=None):
     ValueError
         If a weight is negative, or if all weights are zero.
     """
+    if sample_weight is None:  # ones: nothing to check (a pass less)
+        float_dtype = dtype if dtype in (np.float32, np.float64) else np.float64
+        return np.ones(_num_samples(X), dtype=float_dtype)
     sample_weight = _check_sample_weight(
         sample_weight, X, dtype=dtype, ensure_non_negative=True
     )
