@@ -47,14 +47,14 @@ def n_threads():
         return 1
     if _HELD["depth"]:
         return _HELD["threads"]
-    return _blas_threads(n_cores())
+    return _blas_threads()
 
 
-def _blas_threads(cores):
+def _blas_threads():
     if not _CONTROLLER:  # inspects the loaded libraries once
         _CONTROLLER.append(ThreadpoolController())
     blas = _CONTROLLER[0].select(user_api="blas").lib_controllers
-    return max(1, min([cores, *(lib.num_threads for lib in blas)]))
+    return max(1, min([n_cores(), *(lib.num_threads for lib in blas)]))
 
 
 @contextmanager
@@ -63,7 +63,7 @@ def blas_on_one_thread():
     that ours need), restored when the outermost hold ends. For the main
     thread, the one that :func:`n_threads` splits work for."""
     if _HELD["depth"] == 0:
-        _HELD["threads"] = _blas_threads(n_cores())
+        _HELD["threads"] = _blas_threads()
         _HELD["limiter"] = _CONTROLLER[0].limit(limits=1, user_api="blas")
     _HELD["depth"] += 1
     try:
