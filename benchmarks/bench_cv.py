@@ -12,8 +12,12 @@ which the tests hold to scikit-learn's exact solvers); each candidate's
 agree with the reference's to 1e-6 (relative) and it chooses the same
 hyperparameters; a sweep that spends over ``--budget`` seconds on one fit
 stops and reports what it reached. Then the median of ``--repeats`` fits
-after a warm-up. python-glmnet, where it installs, would be a column; it does
-not build here (no Fortran compiler).
+after a warm-up. python-glmnet, where it imports (the ``bench`` extra), is a
+column for the regression and binary rows: its path on each of the same
+folds over the same grid, the test scores computed as ours are (what
+``cv.glmnet`` does in R), its parameters converted to our objective as in
+``_peers.py`` (for the squared error per fold, from the training part's
+standard deviation of ``y``).
 
     python benchmarks/bench_cv.py --quick          # a tenth of the rows
     python benchmarks/bench_cv.py                  # the sizes above
@@ -26,6 +30,7 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNetCV, LassoCV
@@ -129,6 +134,93 @@ def candidates(kind, params):
         yield f"LogisticRegressionCV({solver})", theirs, [1e-4, 1e-6, 1e-8, 1e-10]
 
 
+class GlmnetCV:
+    """python-glmnet's path on each fold of ``cv`` over our ``grid`` (alphas
+    per l1_ratio for the squared error; Cs for the binary log loss), scored
+    as ours scores: the mean squared error, or minus the log loss (the
+    probabilities clipped as scikit-learn's ``log_loss`` clips them). Its
+    attributes mirror ours (``mse_path_``/``alpha_`` or ``scores_``/``C_``,
+    and ``l1_ratio_``)."""
+
+    def __init__(self, kind, grid, ratios, cv, tol):
+        self.kind, self.grid, self.ratios, self.cv, self.tol = (
+            kind,
+            grid,
+            ratios,
+            cv,
+            tol,
+        )
+
+    def fit(self, X, y):
+        import glmnet
+
+        folds = list(self.cv.split(X, y))
+        ratios = np.atleast_1d(self.ratios)
+        n_points = self.grid.shape[-1]
+        scores = np.empty((len(folds), len(ratios), n_points))
+        for f, (train, test) in enumerate(folds):
+            X_a, y_a, X_b, y_b = X[train], y[train], X[test], y[test]
+            for k, ratio in enumerate(ratios):
+                if self.kind == "regression":
+                    s = float(np.sqrt(np.mean((y_a - y_a.mean()) ** 2)))
+                    mix = ratio + s * (1.0 - ratio)
+                    est = glmnet.ElasticNet(
+                        alpha=ratio / mix, lambda_path=np.atleast_2d(self.grid)[k] * mix,
+                        standardize=False, tol=self.tol, max_iter=1_000_000, n_splits=0,
+                    )  # fmt: skip
+                else:  # decreasing alpha = 1 / (C n): increasing Cs
+                    est = glmnet.LogitNet(
+                        alpha=ratio, lambda_path=1.0 / (self.grid * len(train)),
+                        standardize=False, tol=self.tol, max_iter=1_000_000, n_splits=0,
+                    )  # fmt: skip
+                est.fit(X_a, y_a)
+                coefs = np.asarray(est.coef_path_).reshape(X.shape[1], -1)
+                intercepts = np.ravel(est.intercept_path_)
+                if coefs.shape[1] != n_points:
+                    raise RuntimeError("glmnet stopped its path early")
+                Z = np.asarray(X_b @ coefs) + intercepts
+                if self.kind == "regression":
+                    scores[f, k] = np.mean((y_b[:, None] - Z) ** 2, axis=0)
+                else:
+                    eps = np.finfo(np.float64).eps
+                    p = np.clip(expit(Z), eps, 1 - eps)
+                    yb = (y_b == np.max(y))[:, None]
+                    scores[f, k] = np.mean(
+                        np.where(yb, np.log(p), np.log1p(-p)), axis=0
+                    )
+        if self.kind == "regression":  # lowest mean error; ours' shapes
+            mse = np.moveaxis(scores, 0, -1)  # (n_l1, n_alphas, n_folds)
+            self.mse_path_ = mse[0] if np.ndim(self.ratios) == 0 else mse
+            l1, a = divmod(int(np.argmin(mse.mean(axis=-1).ravel())), n_points)
+            self.alpha_ = float(np.atleast_2d(self.grid)[l1, a])
+        else:
+            self.scores_ = scores
+            l1, a = divmod(int(np.argmax(scores.mean(axis=0).ravel())), n_points)
+            self.C_ = float(self.grid[a])
+        self.l1_ratio_ = float(ratios[l1])
+        return self
+
+
+def glmnet_candidate(kind, params, reference, y):
+    """python-glmnet's row where it imports and the problem is regression or
+    binary."""
+    try:
+        import glmnet  # noqa: F401
+    except ImportError:
+        return []
+    if kind == "regression":
+        grid, ratios = np.asarray(reference.alphas_), params["l1_ratio"]
+    elif len(np.unique(y)) == 2:
+        grid, ratios = np.asarray(reference.Cs_), params["l1_ratios"]
+    else:  # its multinomial model is not wrapped here
+        return []
+
+    def theirs(tol):
+        return GlmnetCV(kind, grid, ratios, params["cv"], tol)
+
+    return [("glmnet", theirs, [1e-4, 1e-6, 1e-8, 1e-10, 1e-12, 1e-14])]
+
+
 def path_scores(est):
     if hasattr(est, "mse_path_"):
         return np.asarray(est.mse_path_)
@@ -161,6 +253,7 @@ def run(quick, repeats, budget, only):
         X, y = data()
         cands = list(candidates(kind, params))
         _, reference = fit(cands[0][1], 1e-10, X, y)
+        cands += glmnet_candidate(kind, params, reference, y)
         ref_scores, ref_choice = path_scores(reference), choice(reference)
         rows = []
         for label, factory, tols in cands:
