@@ -233,3 +233,33 @@ def test_a_smooth_logistic_path_forms_few_hessians(monkeypatch):
         C = 1 / (path.alphas[k] * len(y))
         cold = LogisticRegression(C=C, solver="newton-cholesky", tol=1e-10).fit(X, y)
         np.testing.assert_allclose(path.coefs[k], cold.coef_, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("loss", ["log_loss", "poisson"])
+def test_the_tangent_of_a_smooth_path_is_its_finite_difference(loss):
+    # (H + alpha P) theta' = -alpha P theta, the derivative of the optimality
+    # condition in log alpha: against central differences of tight fits
+    from sklearn_foundations.linear_model._base import make_penalty
+    from sklearn_foundations.linear_model._path import PathProblem, _tangent
+
+    X, y = _classification(2)
+    if loss == "poisson":
+        X = X[:, :8] / 4
+        y = np.random.default_rng(0).poisson(np.exp(X[:, :3] @ [0.3, -0.2, 0.4]))
+    problem = PathProblem.from_data(X, y, loss=loss)
+    alpha, eps = 0.01, 1e-4
+
+    def optimum(a):
+        return problem.fit(a, 0.0, tol=1e-13, max_iter=100).coef
+
+    theta = optimum(alpha)
+    datafit = problem.datafit
+    hessian = datafit.model_hessian(datafit.linear(theta), np.arange(X.shape[1]))
+    slope = _tangent(hessian, make_penalty("elasticnet", alpha, 0.0, True), theta)
+    central = (optimum(alpha * np.exp(eps)) - optimum(alpha * np.exp(-eps))) / (2 * eps)
+    assert np.abs(slope).max() > 1e-3  # the path moves
+    np.testing.assert_allclose(slope, central, rtol=1e-5, atol=1e-7 * np.abs(slope).max())
+    # no Hessian, or one of the weights only: no tangent (the secant is used)
+    assert _tangent(None, make_penalty("elasticnet", alpha, 0.0, True), theta) is None
+    assert _tangent(hessian[:-1, :-1], make_penalty("elasticnet", alpha, 0.0, True),
+                    theta) is None  # fmt: skip

@@ -62,7 +62,15 @@ and, for :func:`prox_newton`, the package's ``linalg`` (Gram matrix) and
 """
 
 from ._first_order import fista, proximal_gradient, stochastic_gradient
-from ._minimize import AUTO, METHODS, Case, methods_for, minimize, unmet_needs  # noqa: F401 (the tables, not in __all__)
+from ._minimize import (  # noqa: F401 (the tables, not in __all__)
+    AUTO,
+    METHODS,
+    NEWTON_REUSE_MIN_FEATURES,
+    Case,
+    methods_for,
+    minimize,
+    unmet_needs,
+)
 from ._newton import lbfgs, newton_cg, newton_cholesky
 from ._prox_newton import prox_newton
 from ._quadratic import conjugate_gradient, feature_sign
