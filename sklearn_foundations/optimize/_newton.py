@@ -4,13 +4,13 @@ direction from the last gradient differences) and :func:`newton_cg`
 products), :func:`newton_cholesky` (each step a direct solve of the formed
 Hessian, for few features), all with Armijo backtracking (:func:`_backtrack`, shared with
 :func:`~sklearn_foundations.optimize.prox_newton`). Imports only numpy and
-scipy's Cholesky factor."""
+LAPACK's Cholesky factor (through scipy)."""
 
 import math
 from collections import deque
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve
+from scipy.linalg.lapack import dpotrf, dpotrs
 
 from ._result import OptimizeResult, _Observer, _optimality, _scale
 
@@ -331,13 +331,14 @@ def _factor(hessian, penalty, precond):
     root = np.sqrt(precond[:, 0].astype(np.float64))
     H /= root
     H /= root[:, None]
-    try:
-        factor = cho_factor(H, overwrite_a=True, check_finite=False)
-    except np.linalg.LinAlgError:
+    # LAPACK's potrf/potrs: scipy's cho_factor/cho_solve wrap the same calls
+    # in checks that cost more than the factor of a 31 x 31 matrix
+    factor, info = dpotrf(H, lower=0, clean=0, overwrite_a=1)
+    if info != 0:  # not positive definite (or a NaN)
         return None
 
     def solve(r):
-        u = cho_solve(factor, r[:, 0] / root, check_finite=False)
+        u, _ = dpotrs(factor, r[:, 0].astype(np.float64) / root, lower=0)
         return (u / root)[:, None].astype(r.dtype)
 
     return solve
