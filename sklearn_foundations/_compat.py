@@ -6,11 +6,18 @@ change when they move. The callback API (``sklearn.callback``, public from
 scikit-learn 1.9) comes through here too, with a stand-in for older versions.
 """
 
+from contextlib import nullcontext
+
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metadata_routing import _raise_for_params, _routing_enabled
-from sklearn.utils.validation import _check_sample_weight, _num_samples
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _num_samples,
+    assert_all_finite,
+)
 
 try:  # scikit-learn >= 1.9: the callback API
     from sklearn.callback import CallbackSupportMixin
@@ -33,7 +40,9 @@ __all__ = [
     "_fit_context",
     "_raise_for_params",
     "_routing_enabled",
+    "check_finite",
     "check_sample_weight",
+    "deferred_check",
 ]
 
 
@@ -57,3 +66,28 @@ def check_sample_weight(sample_weight, X, dtype=None):
             "all sample_weight values are zero."
         )
     return sample_weight
+
+
+def check_finite(X, estimator, *moments):
+    """The check that ``X`` holds no NaN or infinity (``validate_data``'s with
+    ``ensure_all_finite=True``), from ``moments`` a fit summed over every
+    entry of ``X`` in its own pass where it has them (sums of squares: a NaN
+    or an infinity makes them non-finite), so that no pass is spent on the
+    check; else, or where they are not finite, scikit-learn's check (on the
+    stored values of sparse ``X``), with its message. Moments that overflow
+    from finite ``X`` raise a ValueError that says so."""
+    if moments and all(np.all(np.isfinite(m)) for m in moments):
+        return
+    values = X.data if sp.issparse(X) else X
+    assert_all_finite(values, estimator_name=type(estimator).__name__, input_name="X")
+    if moments:
+        raise ValueError(
+            f"The sums of squares of X overflow {X.dtype}: its values are too "
+            "large. Scale the features (StandardScaler) or pass float64 data."
+        )
+
+
+def deferred_check(defer):
+    """Where a fit checks ``X`` from its moments (:func:`check_finite`), the
+    context that keeps a NaN or infinity from warning on its way into them."""
+    return np.errstate(invalid="ignore", over="ignore") if defer else nullcontext()

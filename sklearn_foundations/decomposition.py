@@ -41,7 +41,14 @@ from ._chunks import (
     moments,
     set_features,
 )
-from ._compat import CallbackSupportMixin, Interval, StrOptions, _fit_context
+from ._compat import (
+    CallbackSupportMixin,
+    Interval,
+    StrOptions,
+    _fit_context,
+    check_finite,
+    deferred_check,
+)
 from ._parallel import blas_on_one_thread
 from .linalg import (
     block_lanczos,
@@ -237,12 +244,21 @@ class PowerIterationPCA(
         if is_lazy(X):  # a dask collection: one pass for the covariance
             return self._fit_chunks(lazy_chunks(X))
         X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=_DTYPES, ensure_min_samples=2
-        )
+            self, X, accept_sparse=["csr", "csc"], dtype=_DTYPES, ensure_min_samples=2,
+            ensure_all_finite=False,
+        )  # fmt: skip
         n, d = X.shape
         self._check_rank(n, d)
+        # dense X: finite where its mean and variances are (no pass of its own)
+        dense = not sp.issparse(X)
+        if not dense:
+            check_finite(X, self)
+        with deferred_check(dense):
+            mean, cov, total_var = self._covariance(X)
+        if dense:
+            check_finite(X, self, mean, total_var)
         self.n_samples_ = n
-        self.mean_, cov, total_var = self._covariance(X)
+        self.mean_ = mean
         self._fit_covariance(cov, total_var, n, d, X, X.dtype)
         # passes over X: the covariance once, or the mean and each product
         self.n_passes_ = self.n_iter_ + 1 if hasattr(cov, "matvec") else 1

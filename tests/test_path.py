@@ -258,7 +258,9 @@ def test_the_tangent_of_a_smooth_path_is_its_finite_difference(loss):
     slope = _tangent(hessian, make_penalty("elasticnet", alpha, 0.0, True), theta)
     central = (optimum(alpha * np.exp(eps)) - optimum(alpha * np.exp(-eps))) / (2 * eps)
     assert np.abs(slope).max() > 1e-3  # the path moves
-    np.testing.assert_allclose(slope, central, rtol=1e-5, atol=1e-7 * np.abs(slope).max())
+    np.testing.assert_allclose(
+        slope, central, rtol=1e-5, atol=1e-7 * np.abs(slope).max()
+    )
     # no Hessian, or one of the weights only: no tangent (the secant is used)
     assert _tangent(None, make_penalty("elasticnet", alpha, 0.0, True), theta) is None
     assert _tangent(hessian[:-1, :-1], make_penalty("elasticnet", alpha, 0.0, True),

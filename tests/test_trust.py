@@ -408,3 +408,59 @@ def test_a_minibatch_fit_that_leaves_a_small_column_behind_says_so(params):
     small[:, 0] *= 1e-6
     with pytest.warns(ConvergenceWarning, match="feature 0 is furthest"):
         GradientDescentRegressor(random_state=0, **params).fit(small, y)
+
+
+# the finiteness check made from a fit's own moments (no pass of its own) ------
+def _fits_checked_from_moments():
+    return [
+        ("regressor l2", lambda: GradientDescentRegressor(penalty="l2")),
+        ("regressor l1", lambda: GradientDescentRegressor(penalty="l1", alpha=0.01)),
+        (
+            "regressor no intercept",
+            lambda: GradientDescentRegressor(fit_intercept=False),
+        ),
+        ("pca covariance", lambda: PowerIterationPCA(n_components=2)),
+        ("pca operator", lambda: PowerIterationPCA(n_components=2, method="lanczos")),
+    ]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("shape", [(200, 6), (20, 60)])
+@pytest.mark.parametrize("name, make", _fits_checked_from_moments())
+def test_a_nan_or_infinity_anywhere_in_x_is_named_without_a_warning(
+    name, make, shape, bad, dtype
+):
+    # one bad entry in any row (the first block's, which sets the shift of
+    # the moments, or a later one), with its row's weight 0 or not
+    rng = np.random.default_rng(0)
+    for row in (0, shape[0] - 1):
+        X = rng.standard_normal(shape).astype(dtype)
+        X[row, shape[1] // 2] = bad
+        y = rng.standard_normal(shape[0])
+        weight = np.ones(shape[0])
+        weight[row] = 0.0
+        for sw in (None, weight):
+            est = make()
+            kwargs = (
+                {} if sw is None or name.startswith("pca") else {"sample_weight": sw}
+            )
+            args = (X,) if name.startswith("pca") else (X, y)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # no RuntimeWarning on the way
+                with pytest.raises(
+                    ValueError, match="NaN" if bad != bad else "infinity"
+                ):
+                    est.fit(*args, **kwargs)
+
+
+def test_moments_that_overflow_from_finite_x_are_named():
+    # finite float32 values whose squares overflow: a named error, not a
+    # model fitted to infinities
+    rng = np.random.default_rng(0)
+    X = (rng.standard_normal((100, 3)) * 1e20).astype(np.float32)
+    y = rng.standard_normal(100)
+    for est, args in ((GradientDescentRegressor(penalty="l2"), (X, y)),
+                      (PowerIterationPCA(n_components=2), (X,))):  # fmt: skip
+        with pytest.raises(ValueError, match="overflow float32.*Scale the features"):
+            est.fit(*args)

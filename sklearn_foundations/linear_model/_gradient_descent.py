@@ -28,7 +28,9 @@ from .._compat import (
     Interval,
     StrOptions,
     _fit_context,
+    check_finite,
     check_sample_weight,
+    deferred_check,
 )
 from ..datafits import LinearDatafit, QuadraticDatafit, _positive, make_datafit
 from ..losses import (
@@ -418,7 +420,15 @@ class GradientDescentRegressor(
             return self._fit_chunks(
                 lazy_chunks(X, y, sample_weight), coef_init, intercept_init
             )
-        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, True)
+        X, y, sample_weight = self._validate_fit_data(
+            X, y, sample_weight, True, finite=False
+        )
+        stochastic = self._is_stochastic()
+        # dense X whose Gram form is formed from all of it: the finiteness
+        # check from its moments, no pass of its own (else that pass now)
+        defer = not (self.early_stopping or stochastic or sp.issparse(X))
+        if not defer:
+            check_finite(X, self)
         rng = check_random_state(self.random_state)
         fit_data = (X, y if self._y_ndim > 1 else y[:, 0], sample_weight)
         make_monitor = None
@@ -427,7 +437,6 @@ class GradientDescentRegressor(
                 X, y, sample_weight, rng
             )
         s = sample_weight / sample_weight.sum()
-        stochastic = self._is_stochastic()
         if stochastic and sp.issparse(X):
             X = X.tocsr()  # mini-batches slice rows
         if stochastic and self.precompute is True:
@@ -436,9 +445,13 @@ class GradientDescentRegressor(
                 "learning_rate not 'invscaling' or 'adaptive'); got batch_size="
                 f"{self.batch_size!r}, learning_rate={self.learning_rate!r}."
             )
-        datafit = make_datafit(
-            self._loss(), X, y, s, self.fit_intercept, self._gram(stochastic)
-        )
+        with deferred_check(defer):
+            datafit = make_datafit(
+                self._loss(), X, y, s, self.fit_intercept, self._gram(stochastic)
+            )
+        if defer:
+            form = datafit.gram_form()
+            check_finite(X, self, *([] if form is None else [form[0], form[1]]))
         x_mean = datafit.x_mean
         monitor = make_monitor(x_mean) if make_monitor else None
         start = self._loss().intercept_start(y, s) if self.fit_intercept else None
@@ -647,7 +660,9 @@ class GradientDescentRegressor(
         return self
 
     # -------------------------------------------------------------- helpers
-    def _validate_fit_data(self, X, y, sample_weight, reset):
+    def _validate_fit_data(self, X, y, sample_weight, reset, finite=True):
+        """``X``, ``y`` and the weights validated (``X``'s finiteness only with
+        ``finite``; else the caller checks it, :func:`check_finite`)."""
         X, y = validate_data(
             self,
             X,
@@ -657,6 +672,7 @@ class GradientDescentRegressor(
             multi_output=self.__sklearn_tags__().target_tags.multi_output,
             y_numeric=True,
             reset=reset,
+            ensure_all_finite=finite,
         )
         self._y_ndim = np.ndim(y) if reset else self._y_ndim
         y = np.asarray(y, dtype=X.dtype).reshape(X.shape[0], -1)
