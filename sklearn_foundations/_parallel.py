@@ -51,10 +51,15 @@ def n_threads():
 
 
 def _blas_threads():
+    """The cores, no more than the most any loaded BLAS may use: a limit set
+    for every BLAS (``threadpool_limits``, joblib's workers) holds ours; one
+    library that another package pins to one thread for itself (cyanure
+    loads such an OpenBLAS) does not."""
     if not _CONTROLLER:  # inspects the loaded libraries once
         _CONTROLLER.append(ThreadpoolController())
     blas = _CONTROLLER[0].select(user_api="blas").lib_controllers
-    return max(1, min([n_cores(), *(lib.num_threads for lib in blas)]))
+    most = max((lib.num_threads for lib in blas), default=n_cores())
+    return max(1, min(n_cores(), most))
 
 
 @contextmanager

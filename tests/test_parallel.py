@@ -68,3 +68,25 @@ def test_row_ranges_cover_every_row_once_in_order(threads):
     assert len(ranges) == min(threads, n)
     rows = np.concatenate([np.arange(lo, hi) for lo, hi in ranges])
     np.testing.assert_array_equal(rows, np.arange(n))
+
+
+def test_a_blas_another_package_pins_to_one_thread_does_not_hold_ours(
+    two_blas_threads, monkeypatch
+):
+    # a package that loads its own BLAS on one thread (cyanure does) leaves
+    # numpy's on two: the most any BLAS may use bounds ours, not the least
+    class Lib:
+        def __init__(self, n):
+            self.num_threads = n
+
+    class Selected:
+        lib_controllers = [Lib(1), Lib(2)]
+
+    class Controller:
+        def select(self, **kwargs):
+            return Selected()
+
+    monkeypatch.setattr(_parallel, "_CONTROLLER", [Controller()])
+    assert n_threads() == min(2, _parallel.n_cores())
+    Selected.lib_controllers = [Lib(1), Lib(1)]  # every BLAS held: ours too
+    assert n_threads() == 1
