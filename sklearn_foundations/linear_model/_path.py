@@ -298,10 +298,7 @@ def _secant_start(datafit, penalty, theta, value, history, alpha, tangent=None):
     else:
         guess = theta + (theta - theta_old) * (-step / h)
         known = Z_old is not None and Z_last is not None
-        Z = Z_last + (Z_last - Z_old) * (-step / h) if known else None
-        if Z is None:
-            Z = datafit.linear(guess)
-            known = False
+        Z = Z_last + (Z_last - Z_old) * (-step / h) if known else datafit.linear(guess)
     there = datafit.value(guess, Z)
     if not there + penalty.value(guess) < value + penalty.value(theta):
         return theta, None
