@@ -387,6 +387,7 @@ class ChunkedDatafit:
 
     chunked = True
     sparse = False
+    own_threads = False  # the passes run where the chunks live
     n_samples = None
 
     def __init__(self, loss, chunks, build, setup, *, metric, x_mean, n_targets,

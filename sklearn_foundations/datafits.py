@@ -45,7 +45,8 @@ admits:
   scales and step sizes;
 - ``n_samples``, ``n_features``, ``n_targets``, ``fit_intercept``, ``dtype``,
   ``sparse``, ``chunked`` (rows in chunks: no row or column access), ``loss``
-  (for its declarations only): what the problem is;
+  (for its declarations only): what the problem is; ``own_threads``: whether
+  its passes run on the package's threads (the solver then holds BLAS on one);
 - ``batch(idx)``: rows, for mini-batches; ``by_columns()``: the same datafit
   stored for column slices; ``columns(ws)``: a view of the centered columns
   ``ws`` (:class:`ColumnView`) for working-set models;
@@ -54,7 +55,7 @@ admits:
 
 :func:`make_datafit` picks the storage: the Gram matrix for a quadratic loss
 where one pass to form it beats the passes of the solver. This module imports
-only numpy/scipy.
+only numpy/scipy (and the package's thread pool).
 """
 
 import math
@@ -63,12 +64,17 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
+from ._parallel import n_threads
 from .linalg import (
+    _PARALLEL_ENTRIES,
+    column_moments,
     column_squares,
     gram_matrix,
     gram_moments,
     gram_operator,
     largest_eigenvalue,
+    matmul_rows,
+    rmatmul_rows,
 )
 from .losses import HalfSquaredError
 
@@ -87,7 +93,8 @@ INTERFACE = frozenset(
     {"linear", "value", "gradient", "value_gradient", "hessian_product",
      "curvature", "model_hessian", "metric", "lipschitz", "sample_lipschitz", "n_samples",
      "n_features", "n_targets", "fit_intercept", "dtype", "sparse", "loss",
-     "batch", "by_columns", "columns", "gram_form", "extrapolate", "chunked"}
+     "batch", "by_columns", "columns", "gram_form", "extrapolate", "chunked",
+     "own_threads"}
 )  # fmt: skip
 VIEW_INTERFACE = frozenset(
     {"size", "matvec", "rmatvec", "gram", "column_squares", "weighted_hessian"}
@@ -121,8 +128,7 @@ def make_datafit(loss, X, y, s, fit_intercept=True, gram="auto"):
         )
     if gram is True or (gram == "auto" and loss.quadratic and gram_pays(X)):
         return QuadraticDatafit.from_data(X, y, s, fit_intercept)
-    x_mean = _weighted_mean(X, s) if fit_intercept else None
-    return LinearDatafit(loss, X, y, s, x_mean, fit_intercept)
+    return LinearDatafit.from_data(loss, X, y, s, fit_intercept)
 
 
 def gram_pays(X):
@@ -182,18 +188,42 @@ class LinearDatafit:
         self.fit_intercept = fit_intercept
         self._metric = None
 
+    moments = None
+
+    @classmethod
+    def from_data(cls, loss, X, y, s, fit_intercept=True):
+        """The datafit centered by the weighted mean when ``fit_intercept``.
+        For dense ``X``, the mean and the metric from one pass
+        (:func:`~sklearn_foundations.linalg.column_moments`), kept as
+        ``moments``, (mean, sums of squares) before the metric's floor: a NaN
+        or an infinity in ``X`` makes them non-finite (the caller's
+        finiteness check, :func:`~sklearn_foundations._compat.check_finite`)."""
+        if sp.issparse(X):
+            x_mean = _weighted_mean(X, s) if fit_intercept else None
+            return cls(loss, X, y, s, x_mean, fit_intercept)
+        if fit_intercept:
+            x_mean, squares = column_moments(X, s)
+        else:
+            x_mean, squares = None, column_squares(X, s)
+        datafit = cls(loss, X, y, s, x_mean, fit_intercept)
+        datafit._set_metric(squares)
+        datafit.moments = (squares,) if x_mean is None else (x_mean, squares)
+        return datafit
+
     def metric(self):
         r"""The diagonal :math:`D` of :math:`A^\top S A`, :math:`A = [X_c, 1]`,
         one entry per row of ``theta`` (float64, computed once): the weighted
         sum of squares of each centered column, 1 for the intercept and for a
         column that is zero once centered."""
         if self._metric is None:
-            D = column_squares(self.X, self.s, self.x_mean, exact=False)
-            D = _positive(
-                D, self.x_mean, self.X.dtype, float(np.sum(self.s)), self.X.shape[0]
-            )
-            self._metric = np.append(D, 1.0) if self.fit_intercept else D
+            self._set_metric(column_squares(self.X, self.s, self.x_mean, exact=False))
         return self._metric
+
+    def _set_metric(self, squares):
+        D = _positive(
+            squares, self.x_mean, self.X.dtype, float(np.sum(self.s)), self.X.shape[0]
+        )
+        self._metric = np.append(D, 1.0) if self.fit_intercept else D
 
     @property
     def n_samples(self):
@@ -216,6 +246,21 @@ class LinearDatafit:
         return sp.issparse(self.X)
 
     chunked = False
+
+    @property
+    def own_threads(self):
+        """Whether the passes over ``X`` run on the package's threads (one
+        output, dense ``X`` of :data:`~sklearn_foundations.linalg._PARALLEL_ENTRIES`
+        entries or more, more than one thread; see
+        :func:`~sklearn_foundations.linalg.matmul_rows`): a solver then
+        holds BLAS on one thread (:func:`~sklearn_foundations.optimize.minimize`),
+        whose own threads, woken by a short product between passes, would
+        spin on the cores that the passes take."""
+        n, d = self.X.shape
+        return (
+            not self.sparse and self.y.shape[1] == 1
+            and n * d >= _PARALLEL_ENTRIES and n_threads() > 1
+        )  # fmt: skip
 
     def gram_form(self):
         """None: this datafit works on ``X`` itself."""
@@ -273,7 +318,7 @@ class LinearDatafit:
         elif sp.issparse(self.X):
             Z = np.asarray(self.X @ W)
         else:  # column-major: each output's column contiguous (see losses)
-            Z = (W.T @ self.X.T).T
+            Z = matmul_rows(self.X, W)
         Z += offset  # in place: no second n x k buffer
         return Z
 
@@ -301,7 +346,10 @@ class LinearDatafit:
 
     def _transpose(self, G):
         r""":math:`A^\top G`: the chain rule's step from ``Z`` back to ``theta``."""
-        grad_W = np.asarray(self.X.T @ G)
+        if sp.issparse(self.X):
+            grad_W = np.asarray(self.X.T @ G)
+        else:
+            grad_W = rmatmul_rows(self.X, G)
         g_sum = G.sum(axis=0)
         if self.x_mean is not None:
             grad_W = grad_W - np.outer(self.x_mean, g_sum)
@@ -411,6 +459,14 @@ class QuadraticDatafit:
     def loss(self):
         """The half squared error, whose moments these are."""
         return HalfSquaredError()
+
+    own_threads = False  # its passes are on G, small: BLAS's threads serve
+
+    @property
+    def moments(self):
+        """``(G, q)``, sums over every entry of ``X`` (a NaN or an infinity
+        in ``X`` makes them non-finite), as :attr:`LinearDatafit.moments`."""
+        return self.G, self.q
 
     def gram_form(self):
         r""":math:`(G, q, c)`: the objective of ``W`` is
@@ -535,10 +591,18 @@ class ColumnView:
             full = np.zeros(X.shape[1], dtype=np.result_type(X.dtype, u.dtype))
             full[self._ws] = u
             u = full
-        return np.asarray(X @ u).ravel() - self.center @ self._cols(u)
+        if sp.issparse(X):
+            Xu = np.asarray(X @ u).ravel()
+        else:
+            Xu = matmul_rows(X, u[:, None])[:, 0]
+        return Xu - self.center @ self._cols(u)
 
     def rmatvec(self, r):
-        return self._cols(np.asarray(self._XT @ r).ravel()) - self.center * r.sum()
+        if sp.issparse(self._X):
+            XTr = np.asarray(self._XT @ r).ravel()
+        else:
+            XTr = rmatmul_rows(self._X, r[:, None])[:, 0]
+        return self._cols(XTr) - self.center * r.sum()
 
     def gram(self, h):
         return gram_matrix(self._X, h, self.center, columns=self._ws)

@@ -34,7 +34,9 @@ __all__ = [
     "gram_moments",
     "gram_operator",
     "largest_eigenvalue",
+    "matmul_rows",
     "power_iteration",
+    "rmatmul_rows",
     "row_blocks",
 ]
 
@@ -611,6 +613,69 @@ def _dense_threads(n, d):
     return n_threads() if d >= 32 and n * d * d >= _PARALLEL_FLOPS else 1
 
 
+# entries of a dense X from which a product with it runs on every thread
+_PARALLEL_ENTRIES = 1 << 20
+
+
+def matmul_rows(X, W):
+    r""":math:`XW` for a dense ``X``, column-major (each output's column
+    contiguous). A large ``X`` times one column is split into ranges of
+    rows, one per thread, each a product on one BLAS thread: as fast as
+    BLAS's own threads, and none of those left spinning on a core that ours
+    take next; more columns go to BLAS whole (its threads split a product
+    with a few columns better than ranges of rows on one thread each).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.linalg import matmul_rows
+    >>> matmul_rows(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0], [1.0]]))
+    array([[3.],
+           [7.]])
+    """
+    n, d = X.shape
+    if W.shape[1] > 1:
+        return (W.T @ X.T).T
+    out = np.empty((n, 1), np.result_type(X.dtype, W.dtype), order="F")
+
+    def part(lo, hi):
+        out[lo:hi, 0] = X[lo:hi] @ W[:, 0]
+
+    map_row_ranges(part, n, _entry_threads(n, d))
+    return out
+
+
+def rmatmul_rows(X, G):
+    r""":math:`X^\top G` for a dense ``X``, as :func:`matmul_rows`: one
+    column by ranges of rows, each summed by ``einsum`` (BLAS's
+    matrix-vector product with the transpose of a row-major ``X`` runs no
+    faster on two threads than on one, called side by side or on its own
+    threads: measured at 100,000 x 100, 9 ms against 5 ms for this).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.linalg import rmatmul_rows
+    >>> rmatmul_rows(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0], [1.0]]))
+    array([[4.],
+           [6.]])
+    """
+    n, d = X.shape
+    if G.shape[1] > 1:
+        return np.asarray(X.T @ G)
+
+    def part(lo, hi):
+        return np.einsum("ij,i->j", X[lo:hi], G[lo:hi, 0])
+
+    return _sum(map_row_ranges(part, n, _entry_threads(n, d)))[:, None]
+
+
+def _entry_threads(n, d):
+    """Threads for a pass over a dense ``n x d`` matrix: every one from
+    :data:`_PARALLEL_ENTRIES` entries on, else one."""
+    return n_threads() if n * d >= _PARALLEL_ENTRIES else 1
+
+
 def _row_parts(X):
     """``X`` as ``(rows, block)`` pairs: blocks of rows of a large CSR matrix
     that share its arrays (no copy), one per core; else ``X`` whole."""
@@ -833,35 +898,52 @@ def column_squares(X, weights=None, center=None, exact=True):
     return out
 
 
-def column_moments(X):
-    r"""Per column of a dense ``X``, the mean :math:`m_j` and the sum of
-    squared deviations :math:`D_j = \sum_i (x_{ij} - m_j)^2`, in one pass.
+def column_moments(X, weights=None):
+    r"""Per column of a dense ``X``, the weighted mean :math:`m_j = \sum_i
+    s_i x_{ij} / t` and sum of squared deviations :math:`D_j = \sum_i s_i
+    (x_{ij} - m_j)^2` (:math:`t = \sum_i s_i`; ``weights`` None means
+    :math:`s_i = 1`), in one pass; the sums in float64.
 
     The rows are shifted by a guess :math:`g` of the mean (that of the first
     block) as in :func:`gram_moments`: with :math:`\delta = m - g`,
-    :math:`D = \sum_i (x_i - g)^2 - n \delta^2`, a small correction that
-    cancels no digits.
+    :math:`D = \sum_i s_i (x_i - g)^2 - t \delta^2`, a small correction that
+    cancels no digits. A large ``X`` is summed by ranges of rows, one per
+    thread.
 
     Examples
     --------
     >>> import numpy as np
     >>> from sklearn_foundations.linalg import column_moments
-    >>> column_moments(np.array([[1.0, 10.0], [3.0, 10.0], [8.0, 13.0]]))
+    >>> X = np.array([[1.0, 10.0], [3.0, 10.0], [8.0, 13.0]])
+    >>> column_moments(X)
     (array([ 4., 11.]), array([26.,  6.]))
+    >>> column_moments(X, np.array([0.5, 0.5, 0.0]))
+    (array([ 2., 10.]), array([1., 0.]))
     """
     n, d = X.shape
-    blocks = list(row_blocks(n, d))
-    guess = X[blocks[0]].mean(axis=0, dtype=np.float64)  # sums in float64
-    total = np.zeros(d, dtype=np.float64)
-    squares = np.zeros(d, dtype=np.float64)
-    for rows in blocks:
-        block = X[rows] - guess
-        total += block.sum(axis=0)
-        block *= block
-        squares += block.sum(axis=0)
-    delta = total / n
+    s = None if weights is None else np.asarray(weights, dtype=np.float64)
+    first = next(row_blocks(n, d))
+    if s is None or s[first].sum() <= 0:
+        guess = X[first].mean(axis=0, dtype=np.float64)
+    else:
+        guess = s[first] @ X[first].astype(np.float64) / s[first].sum()
+
+    def part(lo, hi):  # rows lo:hi, a block at a time
+        total, squares = np.zeros(d), np.zeros(d)
+        for rows in row_blocks(hi - lo, d):
+            rows = slice(lo + rows.start, lo + rows.stop)
+            block = X[rows] - guess  # float64
+            total += block.sum(axis=0) if s is None else s[rows] @ block
+            block *= block
+            squares += block.sum(axis=0) if s is None else s[rows] @ block
+        return total, squares
+
+    parts = map_row_ranges(part, n, _entry_threads(n, d))
+    total, squares = (_sum([p[k] for p in parts]) for k in range(2))
+    weight = float(n if s is None else s.sum())
+    delta = total / weight if weight > 0 else np.zeros(d)
     mean = (guess + delta).astype(X.dtype, copy=False)
-    return mean, squares - n * delta * delta
+    return mean, squares - weight * delta * delta
 
 
 def _stored_squares(X, s, c):

@@ -419,6 +419,10 @@ def _fits_checked_from_moments():
             "regressor no intercept",
             lambda: GradientDescentRegressor(fit_intercept=False),
         ),
+        ("regressor huber", lambda: GradientDescentRegressor(loss="huber")),
+        ("logistic binary", lambda: LogisticRegression()),
+        ("logistic 3 classes", lambda: LogisticRegression()),
+        ("logistic no intercept", lambda: LogisticRegression(fit_intercept=False)),
         ("pca covariance", lambda: PowerIterationPCA(n_components=2)),
         ("pca operator", lambda: PowerIterationPCA(n_components=2, method="lanczos")),
     ]
@@ -438,6 +442,8 @@ def test_a_nan_or_infinity_anywhere_in_x_is_named_without_a_warning(
         X = rng.standard_normal(shape).astype(dtype)
         X[row, shape[1] // 2] = bad
         y = rng.standard_normal(shape[0])
+        if name.startswith("logistic"):
+            y = np.digitize(y, [-0.5, 0.5] if "classes" in name else [0.0])
         weight = np.ones(shape[0])
         weight[row] = 0.0
         for sw in (None, weight):

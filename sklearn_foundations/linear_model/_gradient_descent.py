@@ -424,8 +424,9 @@ class GradientDescentRegressor(
             X, y, sample_weight, True, finite=False
         )
         stochastic = self._is_stochastic()
-        # dense X whose Gram form is formed from all of it: the finiteness
-        # check from its moments, no pass of its own (else that pass now)
+        # dense X, whose datafit sums moments over all of it (the Gram form,
+        # or the column means and squares): the finiteness check from them,
+        # no pass of its own (else that pass now)
         defer = not (self.early_stopping or stochastic or sp.issparse(X))
         if not defer:
             check_finite(X, self)
@@ -450,8 +451,7 @@ class GradientDescentRegressor(
                 self._loss(), X, y, s, self.fit_intercept, self._gram(stochastic)
             )
         if defer:
-            form = datafit.gram_form()
-            check_finite(X, self, *([] if form is None else [form[0], form[1]]))
+            check_finite(X, self, *(datafit.moments or ()))
         x_mean = datafit.x_mean
         monitor = make_monitor(x_mean) if make_monitor else None
         start = self._loss().intercept_start(y, s) if self.fit_intercept else None

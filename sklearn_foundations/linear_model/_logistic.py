@@ -4,6 +4,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
@@ -27,7 +28,9 @@ from .._compat import (
     Interval,
     StrOptions,
     _fit_context,
+    check_finite,
     check_sample_weight,
+    deferred_check,
 )
 from ..datafits import LinearDatafit, _positive, make_datafit
 from ..linalg import column_squares
@@ -293,7 +296,15 @@ class LogisticRegression(
         """
         if is_lazy(X, y, sample_weight):  # a dask collection: passes over chunks
             return self._fit_chunks(lazy_chunks(X, y, sample_weight))
-        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], dtype=_DTYPES)
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], dtype=_DTYPES,
+            ensure_all_finite=False,
+        )  # fmt: skip
+        # dense X: the finiteness check from the datafit's column moments,
+        # no pass of its own (sparse X: now, on its stored values)
+        defer = not sp.issparse(X)
+        if not defer:
+            check_finite(X, self)
         check_classification_targets(y)
         classes, y_idx = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -311,7 +322,12 @@ class LogisticRegression(
 
         self.classes_ = classes
         Y = _encode(y_idx, len(classes), X.dtype)
-        datafit = make_datafit(self._loss(), X, Y, s, self.fit_intercept, gram=False)
+        with deferred_check(defer):
+            datafit = make_datafit(
+                self._loss(), X, Y, s, self.fit_intercept, gram=False
+            )
+        if defer:
+            check_finite(X, self, *datafit.moments)
         theta0 = self._initial_theta(X.shape[1], Y.shape[1], datafit.x_mean, X.dtype)
         result, done = solve(
             self, datafit, penalty, theta0,

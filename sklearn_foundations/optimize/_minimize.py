@@ -44,13 +44,16 @@ stochastic gradient, stops on a plateau rather than at ``tol`` and is not
 part of the claims the table makes about ``tol``.
 
 Imports only numpy (through the solvers) and the package's ``linalg`` (whether a
-Hessian pass runs on threads).
+Hessian pass runs on threads) and thread pool (BLAS held on one thread while a
+datafit's passes run on the package's threads).
 """
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
 
+from .._parallel import blas_on_one_thread
 from ..linalg import _dense_threads
 from ._first_order import fista, proximal_gradient, stochastic_gradient
 from ._newton import lbfgs, newton_cg, newton_cholesky
@@ -350,7 +353,12 @@ def minimize(
     common = dict(max_iter=max_iter, tol=tol, callback=callback, verbose=verbose)
     if path and name == "newton-cg" and _direct_steps(case):
         options = {"direct_after": 0, **options}
-    result = _RUN[name](datafit, penalty, theta0, case, common, options)
+    # the datafit's passes on the package's threads: BLAS's idle ones, woken
+    # by a short product in between, would spin on the same cores (a datafit
+    # of the user's may not say)
+    own = getattr(datafit, "own_threads", False)
+    with blas_on_one_thread() if own else nullcontext():
+        result = _RUN[name](datafit, penalty, theta0, case, common, options)
     if (
         method == "auto"
         and name == "feature-sign"
