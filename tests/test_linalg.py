@@ -219,3 +219,22 @@ def test_column_moments_are_the_mean_and_the_centered_squares(dtype):
     rtol = 1e-14 if dtype == np.float64 else 2 * np.finfo(np.float32).eps
     np.testing.assert_allclose(mean, exact_mean, rtol=rtol)
     np.testing.assert_allclose(squares, expected, rtol=1e-9, atol=1e-9 * expected.max())
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_weighted_column_moments_are_the_weighted_mean_and_squares(dtype):
+    """With weights (some zero, the first block's all zero: the shift then
+    comes from the plain mean), on enough rows to be split over threads."""
+    rng = np.random.default_rng(5)
+    n = linalg._PARALLEL_ENTRIES // 3 + 11
+    X = (rng.standard_normal((n, 3)) * [1.0, 1e-2, 50.0] + 1e4).astype(dtype)
+    s = rng.uniform(size=n) * (rng.uniform(size=n) < 0.7)
+    s[: linalg.row_blocks(n, 3).__next__().stop] = 0.0
+    mean, squares = column_moments(X, s)
+    X64 = X.astype(np.float64)
+    exact_mean = s @ X64 / s.sum()
+    expected = s @ (X64 - exact_mean) ** 2
+    assert mean.dtype == dtype
+    rtol = 1e-13 if dtype == np.float64 else 2 * np.finfo(np.float32).eps
+    np.testing.assert_allclose(mean, exact_mean, rtol=rtol)
+    np.testing.assert_allclose(squares, expected, rtol=1e-9)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from sklearn_foundations import _parallel
+from sklearn_foundations import _parallel, linalg
 from sklearn_foundations._parallel import (
     blas_on_one_thread,
     map_row_ranges,
@@ -90,3 +90,48 @@ def test_a_blas_another_package_pins_to_one_thread_does_not_hold_ours(
     assert n_threads() == min(2, _parallel.n_cores())
     Selected.lib_controllers = [Lib(1), Lib(1)]  # every BLAS held: ours too
     assert n_threads() == 1
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("k", [1, 3])
+def test_products_by_ranges_of_rows_are_the_products(two_blas_threads, k, dtype):
+    """matmul_rows and rmatmul_rows on a matrix large enough to split (and
+    one that is not) equal numpy's products, in float64 accumulation for the
+    one column they sum with einsum."""
+    rng = np.random.default_rng(0)
+    for n, d in [(50, 7), (linalg._PARALLEL_ENTRIES // 40 + 3, 40)]:
+        X = rng.standard_normal((n, d)).astype(dtype)
+        W, G = rng.standard_normal((d, k)), rng.standard_normal((n, k))
+        XW = linalg.matmul_rows(X, W)
+        assert XW.flags.f_contiguous and XW.dtype == np.float64
+        np.testing.assert_allclose(XW, X.astype(np.float64) @ W, rtol=1e-5, atol=1e-5)
+        XtG = linalg.rmatmul_rows(X, G)
+        assert XtG.shape == (d, k)
+        np.testing.assert_allclose(
+            XtG, X.T.astype(np.float64) @ G, rtol=1e-5, atol=1e-4
+        )
+
+
+def test_a_solve_on_the_package_threads_holds_blas_on_one(two_blas_threads):
+    """A dense single-output datafit large enough to split its passes says
+    so, and minimize holds BLAS on one thread while its solver runs (the
+    callback sees one), restoring it after; a small one leaves BLAS alone."""
+    from sklearn_foundations.datafits import make_datafit
+    from sklearn_foundations.losses import BinomialLogLoss
+    from sklearn_foundations.optimize import minimize
+    from sklearn_foundations.penalties import L2
+
+    rng = np.random.default_rng(0)
+    for n, expected in [(linalg._PARALLEL_ENTRIES // 20 + 1, {1}), (200, {2})]:
+        X = rng.standard_normal((n, 20))
+        y = (X[:, :1] + rng.logistic(size=(n, 1)) > 0).astype(float)
+        datafit = make_datafit(BinomialLogLoss(), X, y, np.full(n, 1 / n))
+        assert datafit.own_threads == (expected == {1})
+        seen = []
+
+        def record(state, seen=seen):
+            seen.extend(_blas_threads())
+
+        minimize(datafit, L2(1e-3), np.zeros((21, 1)), tol=1e-8, callback=record)
+        assert seen and set(seen) == expected
+        assert set(_blas_threads()) == {2}
