@@ -64,7 +64,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
-from ._parallel import n_threads
+from ._parallel import map_row_ranges, n_threads
 from .linalg import (
     _PARALLEL_ENTRIES,
     column_moments,
@@ -187,6 +187,7 @@ class LinearDatafit:
         self.x_mean = x_mean
         self.fit_intercept = fit_intercept
         self._metric = None
+        self._n_threads = None
 
     moments = None
 
@@ -249,18 +250,15 @@ class LinearDatafit:
 
     @property
     def own_threads(self):
-        """Whether the passes over ``X`` run on the package's threads (one
-        output, dense ``X`` of :data:`~sklearn_foundations.linalg._PARALLEL_ENTRIES`
-        entries or more, more than one thread; see
+        """Whether the passes over ``X`` run on the package's threads, each
+        on a range of rows (one output, dense ``X`` of
+        :data:`~sklearn_foundations.linalg._PARALLEL_ENTRIES` entries or
+        more, more than one thread; see
         :func:`~sklearn_foundations.linalg.matmul_rows`): a solver then
         holds BLAS on one thread (:func:`~sklearn_foundations.optimize.minimize`),
         whose own threads, woken by a short product between passes, would
         spin on the cores that the passes take."""
-        n, d = self.X.shape
-        return (
-            not self.sparse and self.y.shape[1] == 1
-            and n * d >= _PARALLEL_ENTRIES and n_threads() > 1
-        )  # fmt: skip
+        return self._threads() > 1
 
     def gram_form(self):
         """None: this datafit works on ``X`` itself."""
@@ -306,12 +304,15 @@ class LinearDatafit:
         d = self.X.shape[1]
         return theta[:d], (theta[d] if self.fit_intercept else None)
 
+    def _offset(self, W, b):
+        """:math:`b - \\bar{x}^\\top W`, the intercept of uncentered ``X``."""
+        offset = 0.0 if self.x_mean is None else -(self.x_mean @ W)
+        return offset if b is None else offset + b
+
     def linear(self, theta):
         """The linear predictor :math:`Z = X_c W + 1 b^\\top`."""
         W, b = self._split(theta)
-        offset = 0.0 if self.x_mean is None else -(self.x_mean @ W)
-        if b is not None:
-            offset = offset + b
+        offset = self._offset(W, b)
         if not W.any():  # a zero start: no pass over X
             dtype = np.result_type(self.X.dtype, W.dtype)
             Z = np.zeros((self.X.shape[0], W.shape[1]), dtype=dtype, order="F")
@@ -323,18 +324,29 @@ class LinearDatafit:
         return Z
 
     def value(self, theta, Z):
-        return self.loss.value(self.y, Z, self.s)
+        def part(i):
+            return self.loss.value(self.y[i], Z[i], self.s[i])
+
+        return sum(self._over_rows(part))
 
     def gradient(self, theta, Z):
-        return self._transpose(self.loss.gradient(self.y, Z, self.s))
+        def part(i):
+            return self._back(i, self.loss.gradient(self.y[i], Z[i], self.s[i]))
+
+        return self._finish(self._over_rows(part))
 
     def value_gradient(self, theta, Z):
         """``value`` and ``gradient`` together, sharing the loss's work where
         the loss offers ``value_gradient``."""
         if not hasattr(self.loss, "value_gradient"):
             return self.value(theta, Z), self.gradient(theta, Z)
-        value, G = self.loss.value_gradient(self.y, Z, self.s)
-        return value, self._transpose(G)
+
+        def part(i):
+            value, G = self.loss.value_gradient(self.y[i], Z[i], self.s[i])
+            return self._back(i, G) + (value,)
+
+        parts = self._over_rows(part)
+        return sum(p[2] for p in parts), self._finish(parts)
 
     def hessian_product(self, Z, V, AV=None):
         r"""The datafit's Hessian at predictor ``Z`` applied to a direction
@@ -342,15 +354,51 @@ class LinearDatafit:
         :math:`A = [X_c, 1]`, two passes over ``X`` (chain rule twice); one
         where the caller has the image ``AV`` (``linear(V)``) already."""
         AV = self.linear(V) if AV is None else AV
-        return self._transpose(self.loss.hessian_product(self.y, Z, self.s, AV))
 
-    def _transpose(self, G):
-        r""":math:`A^\top G`: the chain rule's step from ``Z`` back to ``theta``."""
-        if sp.issparse(self.X):
-            grad_W = np.asarray(self.X.T @ G)
+        def part(i):
+            H = self.loss.hessian_product(self.y[i], Z[i], self.s[i], AV[i])
+            return self._back(i, H)
+
+        return self._finish(self._over_rows(part))
+
+    def _threads(self):
+        """Threads over which the passes split the rows (see ``own_threads``),
+        counted once."""
+        if self._n_threads is None:
+            n, d = self.X.shape
+            split = not self.sparse and self.y.shape[1] == 1
+            self._n_threads = n_threads() if split and n * d >= _PARALLEL_ENTRIES else 1
+        return self._n_threads
+
+    def _over_rows(self, job):
+        """``[job(rows), ...]`` over ranges of rows, one per thread where the
+        passes split them, else ``[job(all rows)]``: each range's pass over
+        ``X`` and the loss's work on its samples run side by side."""
+        threads = self._threads()
+        if threads == 1:
+            return [job(slice(None))]
+        return map_row_ranges(
+            lambda lo, hi: job(slice(lo, hi)), self.X.shape[0], threads
+        )
+
+    def _back(self, rows, G):
+        r"""One range's share of :math:`A^\top G`: :math:`X_i^\top G_i` (one
+        column by ``einsum`` where the rows are split, see
+        :func:`~sklearn_foundations.linalg.rmatmul_rows`) and the sum of
+        :math:`G_i`'s rows."""
+        if rows == slice(None):
+            XtG = np.asarray(self.X.T @ G)
+        elif G.shape[1] == 1:
+            XtG = np.einsum("ij,i->j", self.X[rows], G[:, 0])[:, None]
         else:
-            grad_W = rmatmul_rows(self.X, G)
-        g_sum = G.sum(axis=0)
+            XtG = self.X[rows].T @ G
+        return XtG, G.sum(axis=0)
+
+    def _finish(self, parts):
+        r""":math:`A^\top G` from the ranges' shares: the centering's
+        correction :math:`-\bar{x} 1^\top G` and the intercept's row."""
+        grad_W = _sum_parts([p[0] for p in parts])
+        g_sum = _sum_parts([p[1] for p in parts])
         if self.x_mean is not None:
             grad_W = grad_W - np.outer(self.x_mean, g_sum)
         if not self.fit_intercept:
@@ -622,6 +670,14 @@ class ColumnView:
         out[:-1, -1] = out[-1, :-1] = self.rmatvec(h)  # X_c^T h
         out[-1, -1] = h.sum()
         return out
+
+
+def _sum_parts(parts):
+    """The sum of the ranges' shares (a new array)."""
+    total = parts[0].copy() if len(parts) > 1 else parts[0]
+    for part in parts[1:]:
+        total += part
+    return total
 
 
 def _positive(D, center=None, dtype=np.float64, total=1.0, n_samples=1):
