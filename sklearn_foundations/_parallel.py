@@ -16,7 +16,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
-import numpy as np
 from threadpoolctl import ThreadpoolController
 
 _POOL = []
@@ -62,6 +61,12 @@ def _blas_threads():
     return max(1, min(n_cores(), most))
 
 
+def held():
+    """Whether :func:`blas_on_one_thread` holds BLAS for the calling (main)
+    thread: a pass that BLAS would otherwise split must split itself."""
+    return _HELD["depth"] > 0 and threading.current_thread() is threading.main_thread()
+
+
 @contextmanager
 def blas_on_one_thread():
     """BLAS on one thread meanwhile (BLAS's idle threads spin on the cores
@@ -82,11 +87,19 @@ def blas_on_one_thread():
 
 def map_row_ranges(job, n, threads):
     """``[job(lo, hi), ...]`` over ``threads`` contiguous ranges of ``n``
-    rows, in order, on the pool with BLAS on one thread (one range: here,
-    as BLAS stands)."""
+    rows, in order: the first on the calling thread, the others on the pool,
+    with BLAS on one thread (one range: here, as BLAS stands)."""
     threads = max(1, min(threads, n))
     if threads == 1:
         return [job(0, n)]
-    bounds = np.linspace(0, n, threads + 1).astype(int)
+    bounds = [n * i // threads for i in range(threads + 1)]
     with blas_on_one_thread():
-        return list(pool().map(job, bounds[:-1], bounds[1:]))
+        # the first range here: a thread less to wake
+        others = [
+            pool().submit(job, bounds[i], bounds[i + 1]) for i in range(1, threads)
+        ]
+        try:
+            first = job(bounds[0], bounds[1])
+        finally:
+            rest = [future.result() for future in others]
+        return [first, *rest]

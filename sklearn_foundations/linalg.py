@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
-from ._parallel import blas_on_one_thread, map_row_ranges, n_threads, pool
+from ._parallel import blas_on_one_thread, held, map_row_ranges, n_threads, pool
 
 __all__ = [
     "EigenState",
@@ -607,10 +607,22 @@ _PARALLEL_NNZ = 100_000  # below this a sparse product is too short to split
 _PARALLEL_FLOPS = 5e8
 
 
-def _dense_threads(n, d):
-    """Threads for a dense pass forming a ``d x d`` Gram matrix of ``n`` rows:
-    one below 32 columns, where the pass is bound by memory, not arithmetic."""
-    return n_threads() if d >= 32 and n * d * d >= _PARALLEL_FLOPS else 1
+# where BLAS is held on one thread (a solve whose passes run on the package's
+# threads), the flops from which a Gram pass splits: BLAS's threads are not
+# there to take it (at 8,000 x 100, one thread made a fit 1.7x slower)
+_HELD_FLOPS = 1 << 24
+
+
+def _dense_threads(n, d, gather=False):
+    """Threads for a dense pass forming a ``d x d`` Gram matrix of ``n`` rows
+    (``gather``: of columns taken from wider rows): one below 32 columns or
+    for a gather, where the pass is bound by memory, not arithmetic, unless
+    BLAS is held on one thread."""
+    if held():
+        return n_threads() if n * d * d >= _HELD_FLOPS else 1
+    if gather or d < 32:
+        return 1
+    return n_threads() if n * d * d >= _PARALLEL_FLOPS else 1
 
 
 # entries of a dense X from which a product with it runs on every thread
@@ -749,7 +761,7 @@ def gram_matrix(X, weights=None, center=None, chunk_size=None, columns=None):
         return G
 
     # a gather of columns reads whole rows: bound by memory, so one thread
-    threads = _dense_threads(n, d) if columns is None else 1
+    threads = _dense_threads(n, d, gather=columns is not None)
     G = _sum(map_row_ranges(part, n, threads))
     if s is not None and uniform:
         G *= s[0]

@@ -112,7 +112,9 @@ def test_gram_operator_matches_explicit_centered_gram(sparse):
 def threads(request, monkeypatch):
     """Dense Gram passes on one range of rows, or on three (uneven) ranges on
     threads, whatever the size of the problem."""
-    monkeypatch.setattr(linalg, "_dense_threads", lambda n, d: request.param)
+    monkeypatch.setattr(
+        linalg, "_dense_threads", lambda n, d, gather=False: request.param
+    )
     return request.param
 
 

@@ -135,3 +135,16 @@ def test_a_solve_on_the_package_threads_holds_blas_on_one(two_blas_threads):
         minimize(datafit, L2(1e-3), np.zeros((21, 1)), tol=1e-8, callback=record)
         assert seen and set(seen) == expected
         assert set(_blas_threads()) == {2}
+
+
+def test_a_gram_pass_splits_itself_where_blas_is_held(two_blas_threads):
+    """2,000 x 100 is too short for the package's threads while BLAS may
+    split it; held on one thread, BLAS cannot, so the pass splits (a gather
+    of columns too)."""
+    expected = min(2, _parallel.n_cores())
+    assert linalg._dense_threads(2000, 100) == 1
+    assert linalg._dense_threads(100_000, 100, gather=True) == 1
+    with blas_on_one_thread():
+        assert linalg._dense_threads(2000, 100) == expected
+        assert linalg._dense_threads(2000, 100, gather=True) == expected
+        assert linalg._dense_threads(100, 10) == 1
