@@ -261,6 +261,18 @@ def test_the_tangent_of_a_smooth_path_is_its_finite_difference(loss):
     np.testing.assert_allclose(
         slope, central, rtol=1e-5, atol=1e-7 * np.abs(slope).max()
     )
+    # from the factor a fit on the path leaves (its last Hessian plus the
+    # penalty's), as the path takes it: the same slope, to the Hessian's
+    # distance from the optimum
+    from sklearn_foundations.optimize import minimize
+
+    penalty = make_penalty("elasticnet", alpha, 0.0, True)
+    result = minimize(datafit, penalty, np.zeros_like(theta), tol=1e-13, path=True)
+    assert result.solve is not None
+    factored = _tangent(result.hessian, penalty, result.coef, result.solve)
+    np.testing.assert_allclose(
+        factored, central, rtol=1e-4, atol=1e-6 * np.abs(slope).max()
+    )
     # no Hessian, or one of the weights only: no tangent (the secant is used)
     assert _tangent(None, make_penalty("elasticnet", alpha, 0.0, True), theta) is None
     assert _tangent(hessian[:-1, :-1], make_penalty("elasticnet", alpha, 0.0, True),

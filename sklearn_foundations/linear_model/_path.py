@@ -307,7 +307,7 @@ def _secant_start(datafit, penalty, theta, value, history, alpha, tangent=None):
     return guess, (Z, there, datafit.gradient(guess, Z))
 
 
-def _tangent(hessian, penalty, theta):
+def _tangent(hessian, penalty, theta, solve=None):
     r"""The slope :math:`\theta' = d\theta / d\log\alpha` of a smooth path at
     its point ``theta`` (the optimum at ``penalty``'s alpha), from the
     datafit's ``hessian`` there (or near there): differentiating the
@@ -319,10 +319,14 @@ def _tangent(hessian, penalty, theta):
 
         (\nabla^2 f + \alpha P)\, \theta' = -\alpha P \theta,
 
-    solved in float64 on the system scaled to a unit diagonal. None where
-    there is no Hessian, or it is singular."""
+    solved in float64 on the system scaled to a unit diagonal, or by
+    ``solve`` where the fit left that system's factor (``OptimizeResult.solve``:
+    no second factor). None where there is no Hessian, or it is singular."""
     if hessian is None or theta.shape[1] != 1 or len(hessian) != len(theta):
         return None
+    if solve is not None:
+        slope = -solve(penalty.gradient(theta))
+        return slope if np.all(np.isfinite(slope)) else None
     H = np.array(hessian, dtype=np.float64)
     H[np.diag_indices_from(H)] += penalty.gradient(np.ones_like(theta))[:, 0]
     root = np.sqrt(np.diag(H))
@@ -559,6 +563,7 @@ class PathProblem:
         ahead, predicted = 1, []  # how far to look on the signs, what it found
         direct, history = {}, []  # Newton's steps; the last (log alpha, theta)
         formed = None  # a Hessian the last fit formed (not one it was handed)
+        # and its factor
         known = None  # (theta, the datafit's state there) after a Newton fit
         fitted = False
         for i, alpha in enumerate(alphas):
@@ -588,7 +593,7 @@ class PathProblem:
                 at_last = make_penalty("elasticnet", previous, 0.0, fit_intercept)
                 guess, state = _secant_start(
                     datafit, penalty, theta, value, history, alpha,
-                    _tangent(formed, at_last, theta),
+                    _tangent(formed[0], at_last, theta, formed[1]) if formed else None,
                 )  # fmt: skip
                 if guess is not theta:
                     theta, start = guess, ({"start": state} if state else {})
@@ -616,7 +621,7 @@ class PathProblem:
                 # them than it saves iterations (measured)
                 fresh = result.direct and result.hessian is not handed
                 few = d < NEWTON_REUSE_MIN_FEATURES
-                formed = result.hessian if fresh and few else None
+                formed = (result.hessian, result.solve) if fresh and few else None
                 fitted = True  # path=True: the first fit only
                 n_iter += result.n_iter
                 converged = bool(result.converged)

@@ -369,6 +369,7 @@ def _newton(datafit, penalty, theta0, direction, max_iter, tol, c1, callback,
             coef=theta, n_iter=0, objective=[], converged=True, optimality=optimality,
             direct=bool(getattr(direction, "direct", False)), state=(Z, f, g),
             hessian=getattr(direction, "hessian", None),
+            solve=getattr(direction, "solve", None),
         )  # fmt: skip
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
@@ -399,6 +400,7 @@ def _newton(datafit, penalty, theta0, direction, max_iter, tol, c1, callback,
         converged=converged, step=step, t=len(observe.objective) + 1, optimality=optimality,
         stopped=observe.stopped, direct=bool(getattr(direction, "direct", False)),
         state=(Z, F - penalty.value(theta), g), hessian=getattr(direction, "hessian", None),
+        solve=getattr(direction, "solve", None),
     )  # fmt: skip
 
 

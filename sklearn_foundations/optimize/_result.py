@@ -54,6 +54,10 @@ class OptimizeResult:
         The datafit's part of the last Hessian a Newton method formed,
         :math:`A^\top H A`: a fit nearby takes it as the first
         preconditioner of its direct steps (``newton_cg``'s ``hessian``).
+    solve : callable or None
+        With ``hessian``, :math:`r \mapsto (\nabla^2 F)^{-1} r` on the
+        Cholesky factor of that Hessian plus the penalty's (None where none
+        was factored): a path's slope at its point comes from it.
 
     Examples
     --------
@@ -82,6 +86,7 @@ class OptimizeResult:
     direct: bool = False
     state: tuple = ()
     hessian: np.ndarray = None
+    solve: object = None
 
 
 @dataclass(frozen=True)
