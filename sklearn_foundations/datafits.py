@@ -67,6 +67,7 @@ from scipy.sparse.linalg import LinearOperator
 from ._parallel import map_row_ranges, n_threads
 from .linalg import (
     _PARALLEL_ENTRIES,
+    _sum,
     column_moments,
     column_squares,
     gram_matrix,
@@ -397,8 +398,8 @@ class LinearDatafit:
     def _finish(self, parts):
         r""":math:`A^\top G` from the ranges' shares: the centering's
         correction :math:`-\bar{x} 1^\top G` and the intercept's row."""
-        grad_W = _sum_parts([p[0] for p in parts])
-        g_sum = _sum_parts([p[1] for p in parts])
+        grad_W = _sum([p[0] for p in parts])  # fresh arrays: summed in place
+        g_sum = _sum([p[1] for p in parts])
         if self.x_mean is not None:
             grad_W = grad_W - np.outer(self.x_mean, g_sum)
         if not self.fit_intercept:
@@ -670,14 +671,6 @@ class ColumnView:
         out[:-1, -1] = out[-1, :-1] = self.rmatvec(h)  # X_c^T h
         out[-1, -1] = h.sum()
         return out
-
-
-def _sum_parts(parts):
-    """The sum of the ranges' shares (a new array)."""
-    total = parts[0].copy() if len(parts) > 1 else parts[0]
-    for part in parts[1:]:
-        total += part
-    return total
 
 
 def _positive(D, center=None, dtype=np.float64, total=1.0, n_samples=1):

@@ -634,7 +634,7 @@ def matmul_rows(X, W):
     contiguous). A large ``X`` times one column is split into ranges of
     rows, one per thread, each a product on one BLAS thread: as fast as
     BLAS's own threads, and none of those left spinning on a core that ours
-    take next; more columns go to BLAS whole (its threads split a product
+    take next; more columns, or a small ``X``, go to BLAS whole (its threads split a product
     with a few columns better than ranges of rows on one thread each).
 
     Examples
@@ -646,14 +646,15 @@ def matmul_rows(X, W):
            [7.]])
     """
     n, d = X.shape
-    if W.shape[1] > 1:
+    threads = _entry_threads(n, d)
+    if W.shape[1] > 1 or threads == 1:
         return (W.T @ X.T).T
     out = np.empty((n, 1), np.result_type(X.dtype, W.dtype), order="F")
 
     def part(lo, hi):
         out[lo:hi, 0] = X[lo:hi] @ W[:, 0]
 
-    map_row_ranges(part, n, _entry_threads(n, d))
+    map_row_ranges(part, n, threads)
     return out
 
 
@@ -673,13 +674,14 @@ def rmatmul_rows(X, G):
            [6.]])
     """
     n, d = X.shape
-    if G.shape[1] > 1:
+    threads = _entry_threads(n, d)
+    if G.shape[1] > 1 or threads == 1:
         return np.asarray(X.T @ G)
 
     def part(lo, hi):
         return np.einsum("ij,i->j", X[lo:hi], G[lo:hi, 0])
 
-    return _sum(map_row_ranges(part, n, _entry_threads(n, d)))[:, None]
+    return _sum(map_row_ranges(part, n, threads))[:, None]
 
 
 def _entry_threads(n, d):
