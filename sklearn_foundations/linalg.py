@@ -634,8 +634,9 @@ def matmul_rows(X, W):
     contiguous). A large ``X`` times one column is split into ranges of
     rows, one per thread, each a product on one BLAS thread: as fast as
     BLAS's own threads, and none of those left spinning on a core that ours
-    take next; more columns, or a small ``X``, go to BLAS whole (its threads split a product
-    with a few columns better than ranges of rows on one thread each).
+    take next. More columns, or a small ``X``, go to BLAS whole (its threads
+    split a product with a few columns better than ranges of rows on one
+    thread each).
 
     Examples
     --------
