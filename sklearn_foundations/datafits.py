@@ -377,7 +377,7 @@ class LinearDatafit:
         ``X`` and the loss's work on its samples run side by side."""
         threads = self._threads()
         if threads == 1:
-            return [job(slice(None))]
+            return [job(_ALL)]
         return map_row_ranges(
             lambda lo, hi: job(slice(lo, hi)), self.X.shape[0], threads
         )
@@ -387,7 +387,7 @@ class LinearDatafit:
         column by ``einsum`` where the rows are split, see
         :func:`~sklearn_foundations.linalg.rmatmul_rows`) and the sum of
         :math:`G_i`'s rows."""
-        if rows == slice(None):
+        if rows is _ALL:
             XtG = np.asarray(self.X.T @ G)
         elif G.shape[1] == 1:
             XtG = np.einsum("ij,i->j", self.X[rows], G[:, 0])[:, None]
@@ -398,8 +398,9 @@ class LinearDatafit:
     def _finish(self, parts):
         r""":math:`A^\top G` from the ranges' shares: the centering's
         correction :math:`-\bar{x} 1^\top G` and the intercept's row."""
-        grad_W = _sum([p[0] for p in parts])  # fresh arrays: summed in place
-        g_sum = _sum([p[1] for p in parts])
+        grad_W, g_sum = parts[0][:2]
+        if len(parts) > 1:  # fresh arrays: summed in place
+            grad_W, g_sum = _sum([p[0] for p in parts]), _sum([p[1] for p in parts])
         if self.x_mean is not None:
             grad_W = grad_W - np.outer(self.x_mean, g_sum)
         if not self.fit_intercept:
@@ -671,6 +672,9 @@ class ColumnView:
         out[:-1, -1] = out[-1, :-1] = self.rmatvec(h)  # X_c^T h
         out[-1, -1] = h.sum()
         return out
+
+
+_ALL = slice(None)  # every row: one range, the datafit's arrays themselves
 
 
 def _positive(D, center=None, dtype=np.float64, total=1.0, n_samples=1):
