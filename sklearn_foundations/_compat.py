@@ -10,8 +10,13 @@ from contextlib import nullcontext
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator as _BaseEstimator
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.metadata_routing import _raise_for_params, _routing_enabled
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -34,6 +39,7 @@ except ImportError:  # pragma: no cover - older scikit-learn
 
 
 __all__ = [
+    "BaseEstimator",
     "CallbackSupportMixin",
     "Interval",
     "StrOptions",
@@ -44,6 +50,57 @@ __all__ = [
     "check_sample_weight",
     "deferred_check",
 ]
+
+
+class BaseEstimator(_BaseEstimator):
+    """scikit-learn's ``BaseEstimator``, with two lookups remembered.
+
+    ``get_params`` (and so ``clone`` and the parameter validation of every
+    ``fit``) reads the names of ``__init__``'s parameters from its signature,
+    by :func:`inspect.signature` at each call; they are kept per class here.
+    ``_validate_params`` checks each parameter against
+    ``_parameter_constraints`` at each ``fit``; here a value of a plain type
+    (a string, number, bool or None) that passed once for a parameter of the
+    class is not checked again, every other value is, by scikit-learn's
+    :func:`validate_parameter_constraints` (its errors, in its order). On a
+    small data set the two took a tenth of a fit's time.
+    """
+
+    @classmethod
+    def _get_param_names(cls):
+        key = (cls, cls.__init__)
+        names = _PARAM_NAMES.get(key)
+        if names is None:
+            names = _PARAM_NAMES[key] = tuple(super()._get_param_names())
+        return list(names)
+
+    def _validate_params(self):
+        cls = type(self)
+        params = self.get_params(deep=False)
+        fresh = {
+            name: value
+            for name, value in params.items()
+            if _valid_key(cls, name, value) not in _VALID
+        }
+        validate_parameter_constraints(
+            self._parameter_constraints, fresh, caller_name=cls.__name__
+        )
+        if len(_VALID) > _VALID_MAX:  # a long search over floats: start over
+            _VALID.clear()
+        _VALID.update(_valid_key(cls, name, value) for name, value in fresh.items())
+        _VALID.discard(None)
+
+
+_PARAM_NAMES = {}  # (class, its __init__): the parameters' names
+_VALID = set()  # (class, parameter, type, value) that passed validation
+_VALID_MAX = 4096
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _valid_key(cls, name, value):
+    """The key of a parameter's value in the validated set: None (never
+    found) unless its type is plain, whose equality is its value's."""
+    return (cls, name, type(value), value) if type(value) in _PLAIN else None
 
 
 def check_sample_weight(sample_weight, X, dtype=None):

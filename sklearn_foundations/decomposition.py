@@ -20,7 +20,6 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 from scipy.special import gammaln
 from sklearn.base import (
-    BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
 )
@@ -42,6 +41,7 @@ from ._chunks import (
     set_features,
 )
 from ._compat import (
+    BaseEstimator,
     CallbackSupportMixin,
     Interval,
     StrOptions,

@@ -4,7 +4,7 @@ import copy
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -18,7 +18,13 @@ from ._chunks import (
     lazy_rows,
     set_features,
 )
-from ._compat import Interval, StrOptions, _fit_context, check_sample_weight
+from ._compat import (
+    BaseEstimator,
+    Interval,
+    StrOptions,
+    _fit_context,
+    check_sample_weight,
+)
 from .probability import DISTRIBUTIONS, log_posterior, posterior
 
 __all__ = ["NaiveBayesClassifier"]

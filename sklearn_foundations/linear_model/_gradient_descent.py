@@ -6,7 +6,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import xlogy
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -24,6 +24,7 @@ from .._chunks import (
     set_features,
 )
 from .._compat import (
+    BaseEstimator,
     CallbackSupportMixin,
     Interval,
     StrOptions,
