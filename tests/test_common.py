@@ -88,7 +88,9 @@ def _invalid_value(constraints):
     candidates = ["not a valid value", object()]
     for constraint in constraints:
         try:
-            candidates.insert(0, generate_invalid_param_val(make_constraint(constraint)))
+            candidates.insert(
+                0, generate_invalid_param_val(make_constraint(constraint))
+            )
         except NotImplementedError:
             continue
     for value in candidates:
