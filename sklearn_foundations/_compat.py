@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 from sklearn.utils.metadata_routing import _raise_for_params, _routing_enabled
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
     _num_samples,
@@ -47,6 +48,7 @@ __all__ = [
     "_raise_for_params",
     "_routing_enabled",
     "check_finite",
+    "check_labels",
     "check_sample_weight",
     "deferred_check",
 ]
@@ -123,6 +125,23 @@ def check_sample_weight(sample_weight, X, dtype=None):
             "all sample_weight values are zero."
         )
     return sample_weight
+
+
+def check_labels(y):
+    """scikit-learn's ``check_classification_targets(y)``, at once for the
+    common case: a vector of integers or bools, or of floats that all are
+    whole numbers (its "binary" or "multiclass"); every other ``y`` goes to
+    scikit-learn's check, with its errors. Its check costs about 0.25 ms, a
+    tenth of a logistic fit on a small data set."""
+    y = np.asarray(y) if not sp.issparse(y) else y
+    if not sp.issparse(y) and y.ndim == 1 and y.size:
+        if y.dtype.kind in "iub":
+            return
+        if y.dtype.kind == "f":
+            with np.errstate(invalid="ignore"):
+                if np.all(np.abs(y) < 2.0**53) and np.all(y == np.floor(y)):
+                    return
+    check_classification_targets(y)
 
 
 def check_finite(X, estimator, *moments):

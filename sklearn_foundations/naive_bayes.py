@@ -5,7 +5,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._chunks import (
@@ -23,6 +22,7 @@ from ._compat import (
     Interval,
     StrOptions,
     _fit_context,
+    check_labels,
     check_sample_weight,
 )
 from .probability import DISTRIBUTIONS, log_posterior, posterior
@@ -330,7 +330,7 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
         """Validate everything, then update: a chunk with a bad value leaves
         the model as it was."""
         X, y = validate_data(self, X, y, reset=reset, **self._input_kwargs())
-        check_classification_targets(y)
+        check_labels(y)
         sw = check_sample_weight(sample_weight, X, dtype=np.float64)
         labels = None
         if reset:

@@ -2,6 +2,7 @@
 numpy's internals or a refusal of what scikit-learn accepts (items 1-8 of the
 trust issue); the invariances over every estimator are in test_invariances."""
 
+import re
 import warnings
 
 import numpy as np
@@ -470,3 +471,43 @@ def test_moments_that_overflow_from_finite_x_are_named():
                       (PowerIterationPCA(n_components=2), (X,))):  # fmt: skip
         with pytest.raises(ValueError, match="overflow float32.*Scale the features"):
             est.fit(*args)
+
+
+LABELS = [
+    np.array([0, 1, 1, 0]),
+    np.array([0.0, 1.0, 2.0, 2.0]),
+    np.array([-3.0, 7.0, 7.0]),
+    np.array([True, False, True]),
+    np.array([0.5, 1.0, 1.0]),
+    np.array([0.0, 1.0, np.nan]),
+    np.array([0.0, np.inf, 1.0]),
+    np.array([1e300, 0.0, 0.0]),
+    np.array([2.0**60, 0.0, 1.0]),
+    np.array(["a", "b", "a"]),
+    np.array(["a", 1, "b"], dtype=object),
+    np.array([[0, 1], [1, 0]]),
+    np.array([[0.5], [1.0]]),
+    np.array([], dtype=float),
+    np.array([0.0, 1.0], dtype=np.float32),
+    np.array([0.0, -0.0, 1.0]),
+]
+
+
+@pytest.mark.parametrize("y", LABELS, ids=lambda y: f"{y.dtype}{y.shape}")
+def test_labels_are_checked_as_scikit_learn_checks_them(y):
+    """``check_labels`` (a fast path for integer and whole-float vectors)
+    accepts what scikit-learn's ``check_classification_targets`` accepts,
+    and raises its error where that raises."""
+    from sklearn.utils.multiclass import check_classification_targets
+
+    from sklearn_foundations._compat import check_labels
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            check_classification_targets(y)
+    except (ValueError, TypeError) as exc:
+        with pytest.raises(type(exc), match=re.escape(str(exc)[:30])):
+            check_labels(y)
+    else:
+        check_labels(y)

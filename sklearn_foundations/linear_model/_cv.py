@@ -23,7 +23,6 @@ from sklearn.utils.metadata_routing import (
     MethodMapping,
     process_routing,
 )
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from .._compat import (
@@ -33,6 +32,7 @@ from .._compat import (
     _fit_context,
     _raise_for_params,
     _routing_enabled,
+    check_labels,
     check_sample_weight,
 )
 from ._base import class_weights
@@ -547,7 +547,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         self : LogisticRegressionCV
         """
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], dtype=_DTYPES)
-        check_classification_targets(y)
+        check_labels(y)
         classes, y_idx = np.unique(y, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(

@@ -7,7 +7,6 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._chunks import (
@@ -30,6 +29,7 @@ from .._compat import (
     StrOptions,
     _fit_context,
     check_finite,
+    check_labels,
     check_sample_weight,
     deferred_check,
 )
@@ -306,7 +306,7 @@ class LogisticRegression(
         defer = not sp.issparse(X)
         if not defer:
             check_finite(X, self)
-        check_classification_targets(y)
+        check_labels(y)
         classes, y_idx = np.unique(y, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(

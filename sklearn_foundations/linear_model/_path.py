@@ -41,10 +41,9 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_consistent_length
 
-from .._compat import check_sample_weight
+from .._compat import check_labels, check_sample_weight
 from ..datafits import (
     LinearDatafit,
     QuadraticDatafit,
@@ -382,7 +381,7 @@ class PathProblem:
             check_consistent_length(X, y)
         sw = check_sample_weight(sample_weight, X, dtype=X.dtype)
         if classification:
-            check_classification_targets(y)
+            check_labels(y)
             if classes is None:
                 classes, y_idx = np.unique(y, return_inverse=True)
             else:
