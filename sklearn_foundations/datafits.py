@@ -629,7 +629,10 @@ class ColumnView:
             self._ws = None
         self._X = X
         self._XT = X.T  # a sparse transpose is an object built per call: once
-        center = np.zeros(len(ws), X.dtype) if x_mean is None else x_mean[ws]
+        if x_mean is None:
+            center = np.zeros(len(ws), X.dtype)
+        else:
+            center = x_mean if whole else x_mean[ws]
         self.center = np.asarray(center, dtype=X.dtype)
 
     def _cols(self, v):

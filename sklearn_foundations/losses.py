@@ -266,8 +266,11 @@ class BinomialLogLoss(Loss):
         return s[:, None] * (expit(Xw) - y)
 
     def hessian_product(self, y, Xw, s, V):
+        return self.curvature(y, Xw, s) * V
+
+    def curvature(self, y, Xw, s):
         p = expit(Xw)
-        return s[:, None] * p * (1 - p) * V
+        return s[:, None] * p * (1 - p)
 
     def predict_proba(self, Xw):
         """Probabilities of the classes 0 and 1, shape (n_samples, 2)."""

@@ -82,7 +82,9 @@ class ElasticNet:
         return self.l1 == 0
 
     def value(self, w):
-        return float(self.l1 * np.abs(w).sum() + 0.5 * self.l2 * (w * w).sum())
+        l1, l2 = self.l1, self.l2  # a term whose strength is zero: not summed
+        value = 0.5 * l2 * (w * w).sum() if l2 else 0.0
+        return float(value + l1 * np.abs(w).sum() if l1 else value)
 
     def prox(self, w, step):
         """Soft-thresholding and shrinkage; ``step`` a scalar or an array that
@@ -91,7 +93,10 @@ class ElasticNet:
 
     def gradient(self, w):
         """Gradient where it exists (``w != 0`` for the L1 part)."""
-        return self.l1 * np.sign(w) + self.l2 * w
+        l1, l2 = self.l1, self.l2
+        if not l1:
+            return l2 * w
+        return l1 * np.sign(w) + l2 * w if l2 else l1 * np.sign(w)
 
     def center(self, W):
         r"""Each row of ``W`` shifted by the constant that minimizes its penalty.

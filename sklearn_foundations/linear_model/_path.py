@@ -327,7 +327,7 @@ def _tangent(hessian, penalty, theta, solve=None):
         slope = -solve(penalty.gradient(theta))
         return slope if np.all(np.isfinite(slope)) else None
     H = np.array(hessian, dtype=np.float64)
-    H[np.diag_indices_from(H)] += penalty.gradient(np.ones_like(theta))[:, 0]
+    H.flat[:: len(H) + 1] += penalty.gradient(np.ones_like(theta))[:, 0]  # diagonal
     root = np.sqrt(np.diag(H))
     if not np.all(root > 0):
         return None

@@ -327,7 +327,7 @@ def _factor(hessian, penalty, precond):
     the Cholesky factor of its scaling to unit diagonal (float64; the
     result in ``r``'s dtype); None where there is no factor."""
     H = np.array(hessian, dtype=np.float64)
-    H[np.diag_indices_from(H)] += penalty.gradient(np.ones((len(H), 1)))[:, 0]
+    H.flat[:: len(H) + 1] += penalty.gradient(np.ones((len(H), 1)))[:, 0]  # diagonal
     root = np.sqrt(precond[:, 0].astype(np.float64))
     H /= root
     H /= root[:, None]
