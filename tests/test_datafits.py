@@ -128,3 +128,35 @@ def test_batches_are_unbiased():
     batches = np.array_split(np.random.default_rng(0).permutation(60), 6)
     mean_grad = np.mean([_grad(f.batch(b))(theta) for b in batches], axis=0)
     np.testing.assert_allclose(mean_grad, _grad(f)(theta), rtol=1e-12)
+
+
+@pytest.mark.parametrize("n", [300, 6_000])  # X_c^T kept below 2**17 entries, not above
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_model_hessian_of_every_column_is_the_definition(n, fit_intercept, dtype):
+    r"""The Hessian of every column, :math:`A^\top H A` with :math:`A = [X_c,
+    1]` and :math:`H` the loss's curvature: from the kept :math:`X_c^\top`
+    (small ``X``) or by blocks (large ``X``), equal to the definition, in
+    ``X``'s dtype; ``X`` is not modified."""
+    rng = np.random.default_rng(0)
+    X = (rng.standard_normal((n, 30)) * rng.uniform(0.1, 10, 30) + 5).astype(dtype)
+    X_before = X.copy()
+    y = (rng.random((n, 1)) < 0.4).astype(dtype)
+    s = rng.uniform(0.5, 2.0, n)
+    s /= s.sum()
+    f = LinearDatafit.from_data(BinomialLogLoss(), X, y, s, fit_intercept)
+    theta = (0.1 * rng.standard_normal((30 + fit_intercept, 1))).astype(dtype)
+    Z = f.linear(theta)
+    H = f.model_hessian(Z, np.arange(30))
+    h = f.curvature(Z)[:, 0].astype(np.float64)
+    A = X.astype(np.float64) - (f.x_mean if fit_intercept else 0)
+    if fit_intercept:
+        A = np.column_stack([A, np.ones(n)])
+    expected = A.T @ (h[:, None] * A)
+    assert H.dtype == dtype
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(
+        H, expected, rtol=rtol, atol=rtol * np.abs(expected).max()
+    )
+    np.testing.assert_array_equal(X, X_before)
+    assert (f._centered_t is not None) == (X.size <= 1 << 17)
