@@ -688,13 +688,7 @@ class ColumnView:
         r""":math:`[X_c, 1]^\top H [X_c, 1]` of these columns (without the 1
         and its row and column unless ``intercept``)."""
         G = self.gram(h)
-        if not intercept:
-            return G
-        out = np.empty((self.size + 1, self.size + 1), dtype=G.dtype)
-        out[:-1, :-1] = G
-        out[:-1, -1] = out[-1, :-1] = self.rmatvec(h)  # X_c^T h
-        out[-1, -1] = h.sum()
-        return out
+        return _bordered(G, self.rmatvec(h), h.sum()) if intercept else G
 
 
 _ALL = slice(None)  # every row: one range, the datafit's arrays themselves
@@ -709,13 +703,18 @@ def _bordered_gram(XcT, h, intercept):
     :math:`1^\top h`."""
     B = XcT * np.sqrt(np.asarray(h, dtype=XcT.dtype))
     G = B @ B.T
-    if not intercept:
-        return G
+    return _bordered(G, XcT @ h, h.sum()) if intercept else G
+
+
+def _bordered(G, column, corner):
+    r"""The intercept's row and column around a Hessian block:
+    :math:`\begin{bmatrix} G & v \\ v^\top & c \end{bmatrix}` (:math:`v =
+    X_c^\top h`, :math:`c = 1^\top h`), in ``G``'s dtype."""
     d = len(G)
     out = np.empty((d + 1, d + 1), dtype=G.dtype)
     out[:-1, :-1] = G
-    out[:-1, -1] = out[-1, :-1] = XcT @ h
-    out[-1, -1] = h.sum()
+    out[:-1, -1] = out[-1, :-1] = column
+    out[-1, -1] = corner
     return out
 
 
