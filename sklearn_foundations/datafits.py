@@ -303,8 +303,10 @@ class LinearDatafit:
         if self._centered_t is None and not self.sparse:
             X = self.X
             if X.size <= _CENTERED_ENTRIES:
-                c = 0 if self.x_mean is None else np.asarray(self.x_mean, X.dtype)
-                self._centered_t = np.ascontiguousarray((X - c).T)
+                mean = self.x_mean
+                c = 0 if mean is None else np.asarray(mean, X.dtype)[:, None]
+                # one copy: X^T minus the centers, written row-major
+                self._centered_t = np.subtract(X.T, c, order="C")
         return self._centered_t
 
     def by_columns(self):
