@@ -509,6 +509,7 @@ class QuadraticDatafit:
         self.G, self.q, self.y_mean, self.c = G, q, y_mean, c
         self.fit_intercept = fit_intercept
         self.x_mean = None
+        self._metric = None
 
     n_samples = None  # the rows are summed into G: no mini-batches
     sparse = False
@@ -570,9 +571,12 @@ class QuadraticDatafit:
 
     def metric(self):
         """The diagonal of :math:`G` (and 1 for the intercept), as
-        :meth:`LinearDatafit.metric`."""
-        D = _positive(np.diag(self.G), self.x_mean, self.G.dtype)
-        return np.append(D, 1.0) if self.fit_intercept else D
+        :meth:`LinearDatafit.metric`; kept for the ``x_mean`` it was computed
+        with (the callers that center set it after construction)."""
+        if self._metric is None or self._metric[0] is not self.x_mean:
+            D = _positive(np.diag(self.G), self.x_mean, self.G.dtype)
+            self._metric = (self.x_mean, np.append(D, 1.0) if self.fit_intercept else D)
+        return self._metric[1]
 
     @classmethod
     def from_data(cls, X, y, s, fit_intercept=True):

@@ -90,6 +90,27 @@ def test_quadratic_datafit_equals_linear_datafit(sparse, fit_intercept):
     assert quad.lipschitz() == pytest.approx(lin.lipschitz(), rel=1e-2)
 
 
+def test_quadratic_metric_is_the_data_form_and_follows_the_centers():
+    rng = np.random.default_rng(3)
+    X, y, s = (
+        rng.standard_normal((50, 3)) * [1, 10, 100],
+        rng.standard_normal((50, 1)),
+        np.full(50, 0.02),
+    )
+    lin = LinearDatafit.from_data(HalfSquaredError(), X, y, s, fit_intercept=True)
+    quad = QuadraticDatafit(*centered_gram(X, y, s), fit_intercept=True)
+    quad.x_mean = X.T @ s
+    np.testing.assert_allclose(quad.metric(), lin.metric(), rtol=1e-10)
+    assert quad.metric() is quad.metric()  # computed once for these centers
+    # a square of 1e-25 is a column's curvature without centers, and the
+    # rounding of a center of 1e3 with them (unit metric): the kept metric
+    # follows x_mean, which the callers that center set after construction
+    tiny = QuadraticDatafit(np.diag([1.0, 1e-25]), np.zeros((2, 1)), None, 0.0)
+    assert tiny.metric()[1] == 1e-25
+    tiny.x_mean = np.array([0.0, 1e3])
+    assert tiny.metric()[1] == 1.0
+
+
 def test_centered_gram_has_no_cancellation_for_large_means():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((1000, 3)) + 1e6

@@ -1,9 +1,11 @@
 r"""Exact solvers of quadratic objectives: :func:`conjugate_gradient` for the
 squared error with an L2 penalty, and :func:`feature_sign` for a lasso or
 elastic net on a Gram matrix (an active-set method that guesses the signs of
-the non-zero coefficients). Imports only numpy."""
+the non-zero coefficients). Imports only numpy and LAPACK's LU solve
+(through scipy)."""
 
 import numpy as np
+from scipy.linalg.lapack import get_lapack_funcs
 
 from ._result import OptimizeResult, _Observer, _optimality, _scale
 
@@ -136,12 +138,10 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, callback=None,
     w = theta[:d, 0].copy()
     scale = _scale(datafit)[:d, 0]
     l1 = penalty.l1
-
-    def F(w):
-        return float(0.5 * w @ (H @ w) - q @ w + l1 * np.abs(w).sum())
-
+    (gesv,) = get_lapack_funcs(("gesv",), (H,))  # np.linalg.solve's LU, unwrapped
     observe = _Observer("Feature-sign step", callback, verbose)
-    F_w, converged, it = F(w), False, 0
+    A = np.flatnonzero(w)  # w is zero off A: F and the steps live on A
+    F_w, converged, it = _value(H[A[:, None], A], q[A], l1, w[A]), False, 0
     for it in range(1, max_iter + 1):  # one objective value per iteration
         grad, signs = H @ w - q, np.sign(w)
         active = w != 0
@@ -149,20 +149,21 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, callback=None,
         if off.size == 0 or off.max() <= tol:  # the signs are right: grow A
             violation = (np.abs(grad) - l1) / scale
             violation[active] = 0.0
-            j = int(np.argmax(violation))
+            j = int(violation.argmax())
             if violation[j] <= tol:
                 converged = True
                 break
             signs[j], active[j] = -np.sign(grad[j]), True
         A = np.flatnonzero(active)
-        try:
-            target = np.linalg.solve(H[A[:, None], A], q[A] - l1 * signs[A])
-            w_new, F_new = _lowest_on_segment(F, w, A, target)
-        except np.linalg.LinAlgError:  # a singular active set
-            w_new, F_new = w, F_w
+        H_A, q_A = H[A[:, None], A], q[A]
+        _, _, target, info = gesv(H_A, q_A - l1 * signs[A])
+        if info != 0:  # a singular active set: no step
+            break
+        v, F_new = _lowest_on_segment(H_A, q_A, l1, w[A], target)
         if not F_new < F_w:  # no decrease left in floating point
             break
-        w, F_w = w_new, F_new
+        w = np.zeros(d, dtype=H.dtype)
+        w[A], F_w = v, F_new
         theta[:d, 0] = w
         if observe(it, theta.copy(), F_w + c, np.nan, 1.0):  # intercept: 0
             break
@@ -173,23 +174,27 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, callback=None,
     )  # fmt: skip
 
 
-def _lowest_on_segment(F, w, A, target):
-    """The point of lowest ``F``, and that value, among the end of the segment
-    from ``w`` to ``w`` with ``w[A] = target`` and the points where a
-    coefficient of ``A`` crosses zero (set to zero exactly there)."""
-    end = w.copy()
-    end[A] = target
-    best, best_F = end, F(end)
-    current = w[A]
+def _value(H_A, q_A, l1, v):
+    r""":math:`F` less its constant at the point with ``v`` on the features
+    :math:`A` and zeros elsewhere: :math:`\tfrac12 v^\top H_{AA} v - q_A^\top v
+    + \alpha\rho \|v\|_1`."""
+    return float(0.5 * v @ (H_A @ v) - q_A @ v + l1 * np.abs(v).sum())
+
+
+def _lowest_on_segment(H_A, q_A, l1, current, target):
+    """The point of lowest :func:`_value`, and that value, among the end
+    ``target`` of the segment from ``current`` (both on the features
+    :math:`A`) and the points where a coefficient crosses zero (set to zero
+    exactly there)."""
+    best, best_F = target, _value(H_A, q_A, l1, target)
     crossing = (current != 0) & (np.sign(target) != np.sign(current))
     if not crossing.any():
         return best, best_F
     for i in np.flatnonzero(crossing):
         t = current[i] / (current[i] - target[i])
-        point = w.copy()
-        point[A] = current + t * (target - current)
-        point[A[i]] = 0.0
-        value = F(point)
+        point = current + t * (target - current)
+        point[i] = 0.0
+        value = _value(H_A, q_A, l1, point)
         if value < best_F:
             best, best_F = point, value
     return best, best_F
