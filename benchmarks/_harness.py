@@ -5,9 +5,9 @@ unfitted estimator, ``tols`` lists tolerances from loose to tight (None for a
 direct method, timed as it is). The first tolerance whose relative
 suboptimality ``(J - J*) / |J*|`` is at most ``target`` is kept; a sweep that
 spends more than ``budget`` seconds on one fit stops there and reports the
-accuracy it reached, as does one whose fits add up to three budgets. Times are medians of ``repeats`` interleaved fits; a
-setting whose sweep fit took over ``slow`` seconds keeps that one time instead
-of being fitted again.
+accuracy it reached, as does one whose fits add up to three budgets. Times are medians of ``repeats`` interleaved fits (15 for a
+setting whose sweep fit took under 50 ms); a setting whose sweep fit took
+over ``slow`` seconds keeps that one time instead of being fitted again.
 """
 
 import time
@@ -38,16 +38,24 @@ def sweep(candidates, objective, J_star, X, y, target, budget=30.0):
     return chosen
 
 
-def time_repeats(chosen, X, y, repeats, slow=10.0, warmup=False, pause=0.0):
+def time_repeats(chosen, X, y, repeats, slow=10.0, warmup=False, pause=0.0,
+                 fast=0.05, fast_repeats=15):  # fmt: skip
     """Fit times of each chosen setting, ``repeats`` interleaved rounds after
     one untimed round with ``warmup``, each fit after ``pause`` seconds of rest
-    (the threads of the last fit idle); a fit over ``slow`` seconds is timed once."""
-    times = {}
+    (the threads of the last fit idle); a fit over ``slow`` seconds is timed
+    once, and a setting whose sweep fit took under ``fast`` seconds in
+    ``fast_repeats`` rounds (the extra rounds interleave the fast settings
+    alone): a fit of a few ms swings by 2-3x on a shared machine, and a
+    median of 5 moved a small dataset's row by 1.6x from run to run."""
+    times, rounds = {}, {}
     for _, name, _, _, _, seconds in chosen:
         times[name] = [seconds] if seconds > slow else []
-    for round_ in range(repeats + bool(warmup)):
+        rounds[name] = max(repeats, fast_repeats) if seconds < fast else repeats
+    for round_ in range(max(rounds.values(), default=0) + bool(warmup)):
         for _, name, factory, tol, _, _ in chosen:
             if times[name] and times[name][0] > slow:
+                continue
+            if round_ >= rounds[name] + bool(warmup):
                 continue
             time.sleep(pause)
             t = timed_fit(factory, None if tol == "direct" else tol, X, y)[0]
