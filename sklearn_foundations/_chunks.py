@@ -455,6 +455,11 @@ class ChunkedDatafit:
             evaluate, add, theta=Z.theta, build=self.build, setup=self.setup, V=V
         )[3]
 
+    def hessian_at(self, Z):
+        """:meth:`hessian_product` at ``Z`` as a function of the direction
+        (each product a pass of its own, or the Hessian formed once)."""
+        return lambda V, AV=None: self.hessian_product(Z, V, AV)
+
     def model_hessian(self, Z, ws):
         """The working-set model's matrix: one pass (with the value and the
         gradient at ``Z``'s point, which the next trial reuses); over every

@@ -37,7 +37,9 @@ admits:
   ``extrapolate(Z_new, Z, beta)``: :math:`Z_{new} + \beta (Z_{new} - Z)`, the
   image of an extrapolated point (in place of ``Z`` where it is an array);
 - ``hessian_product(Z, V, AV=None)`` (``AV``: ``linear(V)`` where the
-  caller has it), ``curvature(Z)`` (the per-sample
+  caller has it), ``hessian_at(Z)`` (the same product as a function
+  ``product(V, AV=None)`` at a fixed ``Z``, the loss's part there computed
+  once), ``curvature(Z)`` (the per-sample
   :math:`s_i \ell''(z_i)`) and ``model_hessian(Z, ws)`` (:math:`A_\mathcal{W}^\top
   H A_\mathcal{W}`, :math:`A_\mathcal{W} = [X_c[:, \mathcal{W}], 1]`): second
   order, where the loss has one;
@@ -91,7 +93,7 @@ __all__ = [
 # the names through which solvers reach a datafit (and a ColumnView), all
 # of them: tests/test_layout.py holds the solvers of ``optimize`` to it
 INTERFACE = frozenset(
-    {"linear", "value", "gradient", "value_gradient", "hessian_product",
+    {"linear", "value", "gradient", "value_gradient", "hessian_product", "hessian_at",
      "curvature", "model_hessian", "metric", "lipschitz", "sample_lipschitz", "n_samples",
      "n_features", "n_targets", "fit_intercept", "dtype", "sparse", "loss",
      "batch", "by_columns", "columns", "gram_form", "extrapolate", "chunked",
@@ -384,6 +386,29 @@ class LinearDatafit:
 
         return self._finish(self._over_rows(part))
 
+    def hessian_at(self, Z):
+        r""":meth:`hessian_product` at the fixed predictor ``Z`` as a function
+        ``product(V, AV=None)``: the loss's part at ``Z`` (``loss.hessian_at``,
+        its sigmoid or softmax) computed once, per range of rows, for every
+        product (a Newton step's conjugate gradient takes several at one
+        ``Z``)."""
+        ops = dict(
+            self._over_rows(
+                lambda i: (
+                    (i.start, i.stop),
+                    self.loss.hessian_at(self.y[i], Z[i], self.s[i]),
+                )
+            )
+        )
+
+        def product(V, AV=None):
+            AV = self.linear(V) if AV is None else AV
+            return self._finish(
+                self._over_rows(lambda i: self._back(i, ops[i.start, i.stop](AV[i])))
+            )
+
+        return product
+
     def _threads(self):
         """Threads over which the passes split the rows (see ``own_threads``),
         counted once."""
@@ -555,6 +580,11 @@ class QuadraticDatafit:
         W, b = self._split(V)
         GV = self.G @ W
         return GV if b is None else np.vstack([GV, b[None, :]])
+
+    def hessian_at(self, A):
+        """:meth:`hessian_product` as a function of the direction (the
+        Hessian is constant)."""
+        return lambda V, AV=None: self.hessian_product(A, V, AV)
 
     def model_hessian(self, A, ws):
         r"""The Hessian of the coefficients ``ws`` (sorted indices) and the

@@ -13,7 +13,10 @@ gives the gradient in ``w`` as :math:`X^\top` times it. ``lipschitz`` bounds
 :math:`\ell''`, so that :math:`L` composed with ``X`` has a gradient with
 Lipschitz constant ``lipschitz * lambda_max(X^T S X)``. ``hessian_product``,
 where a loss has one, applies :math:`\partial^2 L / \partial (Xw)^2` to a
-direction, for second-order solvers.
+direction, for second-order solvers; ``hessian_at(y, Xw, s)`` is the same
+product as a function of the direction alone, with what depends on ``Xw``
+(the sigmoid, the softmax, the mean) computed once for the products of one
+Newton step.
 
 Every loss **declares what it is**, so that the solver table
 (:func:`sklearn_foundations.optimize.minimize`) and the estimators read its
@@ -91,6 +94,12 @@ class Loss:
         """Per sample and output, :math:`s_i \\ell''(z_i)`: the diagonal of
         the Hessian in ``Xw``."""
         return self.hessian_product(y, Xw, s, np.ones_like(Xw))
+
+    def hessian_at(self, y, Xw, s):
+        """``V -> hessian_product(y, Xw, s, V)`` at a fixed ``Xw``, what does
+        not depend on ``V`` computed once (the products of one Newton step
+        share ``Xw``)."""
+        return lambda V: self.hessian_product(y, Xw, s, V)
 
 
 class HalfSquaredError(Loss):
@@ -272,6 +281,10 @@ class BinomialLogLoss(Loss):
         p = expit(Xw)
         return s[:, None] * p * (1 - p)
 
+    def hessian_at(self, y, Xw, s):
+        h = self.curvature(y, Xw, s)  # the sigmoid once for every product
+        return lambda V: h * V
+
     def predict_proba(self, Xw):
         """Probabilities of the classes 0 and 1, shape (n_samples, 2)."""
         z = Xw[:, 0]
@@ -338,11 +351,11 @@ class MultinomialLogLoss(Loss):
         return value, _scaled_residual_t(E, y, s).T
 
     def hessian_product(self, y, Xw, s, V):
-        p = _softmax_t(Xw)
-        pV = p * V.T
-        pV -= p * pV.sum(axis=0)
-        pV *= s
-        return pV.T
+        return _softmax_product(_softmax_t(Xw), s, V)
+
+    def hessian_at(self, y, Xw, s):
+        p = _softmax_t(Xw)  # the softmax once for every product
+        return lambda V: _softmax_product(p, s, V)
 
     def curvature(self, y, Xw, s):
         r"""Per sample and class, :math:`s_i p_k (1 - p_k)`: the diagonal of
@@ -425,6 +438,19 @@ class HalfPoissonDeviance(Loss):
 
     def hessian_product(self, y, Xw, s, V):
         return s[:, None] * np.exp(Xw) * V
+
+    def hessian_at(self, y, Xw, s):
+        h = s[:, None] * np.exp(Xw)  # the mean once for every product
+        return lambda V: h * V
+
+
+def _softmax_product(p, s, V):
+    r""":math:`s_i (\operatorname{diag}(p_i) - p_i p_i^\top) v_i` per sample,
+    from the softmax ``p`` transposed (``(K, n)``, :func:`_softmax_t`)."""
+    pV = p * V.T
+    pV -= p * pV.sum(axis=0)
+    pV *= s
+    return pV.T
 
 
 def _check_labels(y, s, what):

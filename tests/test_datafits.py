@@ -68,6 +68,22 @@ def test_hessian_product_by_finite_differences_of_the_gradient(
     eps = 1e-6
     fd = (_grad(f)(theta + eps * V) - _grad(f)(theta - eps * V)) / (2 * eps)
     np.testing.assert_allclose(f.hessian_product(f.linear(theta), V), fd, atol=1e-8)
+    # the same products at a fixed Z, the loss's part there computed once,
+    # on one range of rows and on two (the passes a thread each)
+    Z = f.linear(theta)
+    for threads in (1,) if sparse else (1, 2):  # sparse X: one range
+        f._n_threads = threads
+        product = f.hessian_at(Z)
+        for V_ in (V, rng.standard_normal(theta.shape)):
+            np.testing.assert_allclose(
+                product(V_), f.hessian_product(Z, V_), rtol=1e-12, atol=1e-15
+            )
+            np.testing.assert_allclose(
+                product(V_, f.linear(V_)),
+                f.hessian_product(Z, V_),
+                rtol=1e-12,
+                atol=1e-15,
+            )
 
 
 @pytest.mark.parametrize("sparse", [False, True])

@@ -193,3 +193,33 @@ def test_squared_epsilon_insensitive_hessian_product_is_the_gradients_derivative
         2 * h
     )
     np.testing.assert_allclose(loss.hessian_product(y, Xw, s, V), numeric, atol=1e-8)
+
+
+def _every_loss():
+    """Every loss class of the module with a second order (Huber's has
+    none), with a valid (y, Xw, s) for it."""
+    from sklearn_foundations import losses
+
+    rng = np.random.default_rng(5)
+    Xw, s = rng.standard_normal((30, 1)), np.full(30, 1 / 30)
+    labels = rng.integers(0, 3, 30)
+    cases = {
+        "BinomialLogLoss": (labels[:, None] % 2 * 1.0, Xw),
+        "MultinomialLogLoss": (np.eye(3)[labels], rng.standard_normal((30, 3))),
+        "HalfPoissonDeviance": (rng.poisson(2.0, (30, 1)) * 1.0, Xw),
+    }
+    for name, cls in vars(losses).items():
+        second = isinstance(cls, type) and hasattr(cls, "hessian_product")
+        if second and issubclass(cls, losses.Loss):
+            y, Z = cases.get(name, (rng.standard_normal((30, 1)), Xw))
+            yield pytest.param(cls(), y, Z, s, id=name)
+
+
+@pytest.mark.parametrize("loss, y, Xw, s", list(_every_loss()))
+def test_hessian_at_is_the_hessian_product(loss, y, Xw, s):
+    # the loss's part at Xw computed once: the same numbers for every V
+    product = loss.hessian_at(y, Xw, s)
+    rng = np.random.default_rng(6)
+    for _ in range(3):
+        V = rng.standard_normal(Xw.shape)
+        np.testing.assert_array_equal(product(V), loss.hessian_product(y, Xw, s, V))

@@ -31,15 +31,16 @@ def _accuracy(Z, y_idx, loss):
 
 
 def _neg_log_loss(Z, y_idx, loss):
-    rows = np.arange(len(y_idx))
-    out = np.empty(len(Z))
-    for point, Z_point in enumerate(Z):
-        P = loss.predict_proba(Z_point)
-        if P.shape[1] == 2:  # the scorer takes p_1 and forms 1 - p_1 (not p_0)
-            P = np.column_stack([1 - P[:, 1], P[:, 1]])
-        eps = np.finfo(P.dtype).eps
-        out[point] = np.mean(np.log(np.clip(P[rows, y_idx], eps, 1 - eps)))
-    return out
+    if Z.shape[2] == 1:  # the scorer takes p_1 and forms 1 - p_1 (not p_0)
+        p_1 = loss.predict_proba(Z.reshape(-1, 1))[:, 1].reshape(Z.shape[:2])
+        P_y = np.where(y_idx == 1, p_1, 1 - p_1)
+    else:  # every point's probabilities at once, the label's picked per sample
+        P = loss.predict_proba(Z.reshape(-1, Z.shape[2])).reshape(Z.shape)
+        P_y = np.take_along_axis(
+            P, np.broadcast_to(y_idx[:, None], Z.shape[:2] + (1,)), 2
+        )[..., 0]
+    eps = np.finfo(P_y.dtype).eps
+    return np.mean(np.log(np.clip(P_y, eps, 1 - eps)), axis=1)
 
 
 def _neg_mean_squared_error(mu, y):

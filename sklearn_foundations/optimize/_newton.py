@@ -130,7 +130,7 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
         \nabla^2 F\, v = A^\top \big(\nabla^2 \ell(Z)\, A v\big)
         + \nabla^2 g\, v, \qquad A = [X_c, 1],
 
-    two passes over ``X`` per product (``datafit.hessian_product``; the
+    two passes over ``X`` per product (``datafit.hessian_at``; the
     penalty's Hessian product is ``penalty.gradient(v)``, as ``g`` is
     quadratic), preconditioned by the diagonal :math:`D + \nabla^2 g`
     (:math:`D` the datafit's metric), so that the steps do not depend on the
@@ -435,10 +435,11 @@ def _newton_direction(datafit, penalty, Z, grad, solve, max_cg, floor=None):
     delta, Z_delta = np.zeros_like(grad), None
     p = z
     solved, used = False, 0
+    product = datafit.hessian_at(Z)  # the loss's part at Z once for every p
     while used < max_cg:
         used += 1
         A_p = datafit.linear(p)
-        Hp = datafit.hessian_product(Z, p, A_p) + penalty.gradient(p)
+        Hp = product(p, A_p) + penalty.gradient(p)
         pHp = float(np.sum(p * Hp))
         if not pHp > 0:  # no curvature along p: keep what we have
             solved = True
