@@ -8,7 +8,7 @@ L1, on breast_cancer, digits (standardized) and a dense n x 100 problem.
 
 Accuracy first: a reference is fitted tightly (ours at ``tol=1e-10``,
 which the tests hold to scikit-learn's exact solvers); each candidate's
-``tol`` is swept from loose to tight until its test scores along every path
+``tol`` is swept by decades from loose to tight until its test scores along every path
 agree with the reference's to 1e-6 (relative) and it chooses the same
 hyperparameters; a sweep that spends over ``--budget`` seconds on one fit
 stops and reports what it reached. Then the median of ``--repeats`` fits
@@ -45,6 +45,8 @@ from sklearn_foundations.linear_model import (
 )
 
 RATIOS = [0.1, 0.5, 0.9, 1.0]
+# every candidate's tol swept by decades: the loosest that agrees is timed
+DECADES = [1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12]
 
 
 def correlated(n, d=100, rho=0.5, seed=0):
@@ -107,14 +109,14 @@ def candidates(kind, params):
     if kind == "regression":
         ratio, cv = params["l1_ratio"], params["cv"]
         ours = lambda tol: GradientDescentRegressorCV(l1_ratio=ratio, cv=cv, tol=tol)  # noqa: E731
-        yield "ours", ours, [1e-6, 1e-8, 1e-10]
+        yield "ours", ours, DECADES[2:7]
         sk = LassoCV if ratio == 1.0 else ElasticNetCV
         extra = {} if ratio == 1.0 else {"l1_ratio": ratio}
 
         def theirs(tol):
             return sk(cv=cv, tol=tol, max_iter=100_000, **extra)
 
-        yield sk.__name__, theirs, [1e-4, 1e-6, 1e-8, 1e-10, 1e-12]
+        yield sk.__name__, theirs, DECADES
         return
     ratios, cv = params["l1_ratios"], params["cv"]
     common = dict(Cs=20, l1_ratios=ratios, cv=cv, scoring="neg_log_loss")
@@ -122,7 +124,7 @@ def candidates(kind, params):
     def ours(tol):
         return LogisticRegressionCV(tol=tol, max_iter=1000, **common)
 
-    yield "ours", ours, [1e-6, 1e-8, 1e-10]
+    yield "ours", ours, DECADES[2:7]
     solvers = ["lbfgs", "newton-cholesky"] if ratios[0] == 0 else ["saga"]
     for solver in solvers:
 
@@ -132,7 +134,7 @@ def candidates(kind, params):
                 **common,
             )  # fmt: skip
 
-        yield f"LogisticRegressionCV({solver})", theirs, [1e-4, 1e-6, 1e-8, 1e-10]
+        yield f"LogisticRegressionCV({solver})", theirs, DECADES[:7]
 
 
 class GlmnetCV:
