@@ -244,6 +244,7 @@ def test_logistic_path_scores_are_the_scorers(scoring, case):
         return
     named, called = _named_and_called(make, scoring, X, y)
     np.testing.assert_allclose(named.scores_, called.scores_, rtol=1e-13, atol=1e-15)
+    assert named.scores_.dtype == called.scores_.dtype
     assert named.C_ == called.C_
 
 

@@ -40,7 +40,8 @@ def _neg_log_loss(Z, y_idx, loss):
             P, np.broadcast_to(y_idx[:, None], Z.shape[:2] + (1,)), 2
         )[..., 0]
     eps = np.finfo(P_y.dtype).eps
-    return np.mean(np.log(np.clip(P_y, eps, 1 - eps)), axis=1)
+    # float64 as the scorer's floats, in float32 too
+    return np.mean(np.log(np.clip(P_y, eps, 1 - eps)), axis=1).astype(np.float64)
 
 
 def _neg_mean_squared_error(mu, y):
