@@ -448,11 +448,11 @@ class LinearDatafit:
         grad_W, g_sum = parts[0][:2]
         if len(parts) > 1:  # fresh arrays: summed in place
             grad_W, g_sum = _sum([p[0] for p in parts]), _sum([p[1] for p in parts])
-        if self.x_mean is not None:
-            grad_W = grad_W - np.outer(self.x_mean, g_sum)
+        if self.x_mean is not None:  # np.outer's product, without its wrapper
+            grad_W = grad_W - self.x_mean[:, None] * g_sum
         if not self.fit_intercept:
             return grad_W
-        return np.vstack([grad_W, g_sum[None, :]])
+        return np.concatenate((grad_W, g_sum[None, :]))
 
     def lipschitz(self, random_state=0, metric=None):
         r""":math:`\ell'' \cdot \lambda_{\max}` of the Hessian bound

@@ -274,6 +274,9 @@ class _Steps:
         self.direct = direct_after == 0 or hessian is not None
         self.every = np.arange(datafit.n_features)
         self.hessian, self.solve = hessian, None  # the last formed; its factor
+        # the penalty's part of the Hessian's diagonal, the same at every step
+        rows = datafit.n_features + int(bool(datafit.fit_intercept))
+        self.diagonal = penalty.gradient(np.ones((rows, 1)))[:, 0]
         self.spent = 0  # products of the diagonal's conjugate gradient
 
     def __call__(self, Z, grad, precond):
@@ -300,7 +303,7 @@ class _Steps:
         """The step on the last Hessian's factor, or on a new one; None
         where the new Hessian has no factor."""
         if self.solve is None and self.hessian is not None and self.reuse:
-            self.solve = _factor(self.hessian, self.penalty, precond)
+            self.solve = _factor(self.hessian, self.diagonal, precond)
         if self.solve is not None and self.reuse:  # CG on the last factor
             delta, Z_delta, solved, _ = _newton_direction(
                 self.datafit,
@@ -314,20 +317,20 @@ class _Steps:
             if solved:
                 return delta, Z_delta
         self.hessian = self.datafit.model_hessian(Z, self.every)
-        self.solve = _factor(self.hessian, self.penalty, precond)
+        self.solve = _factor(self.hessian, self.diagonal, precond)
         if self.solve is None:
             return None
         delta = -self.solve(grad)
         return (delta, None) if np.all(np.isfinite(delta)) else None
 
 
-def _factor(hessian, penalty, precond):
+def _factor(hessian, diagonal, precond):
     r"""The solve :math:`r \mapsto (\nabla^2 F)^{-1} r` with
-    :math:`\nabla^2 F` = ``hessian`` (the datafit's) plus the penalty's, by
-    the Cholesky factor of its scaling to unit diagonal (float64; the
-    result in ``r``'s dtype); None where there is no factor."""
+    :math:`\nabla^2 F` = ``hessian`` (the datafit's) plus the penalty's
+    ``diagonal``, by the Cholesky factor of its scaling to unit diagonal
+    (float64; the result in ``r``'s dtype); None where there is no factor."""
     H = np.array(hessian, dtype=np.float64)
-    H.flat[:: len(H) + 1] += penalty.gradient(np.ones((len(H), 1)))[:, 0]  # diagonal
+    H.flat[:: len(H) + 1] += diagonal
     root = np.sqrt(precond[:, 0].astype(np.float64))
     H /= root
     H /= root[:, None]
