@@ -592,12 +592,7 @@ class QuadraticDatafit:
         the intercept's 1 (no cross term: the columns are centered), as
         :meth:`LinearDatafit.model_hessian`; ``A`` is not read."""
         G = self.G[np.ix_(ws, ws)]
-        if not self.fit_intercept:
-            return G
-        out = np.zeros((len(ws) + 1, len(ws) + 1), dtype=G.dtype)
-        out[:-1, :-1] = G
-        out[-1, -1] = 1.0
-        return out
+        return _bordered(G, 0.0, 1.0) if self.fit_intercept else G
 
     def metric(self):
         """The diagonal of :math:`G` (and 1 for the intercept), as
