@@ -388,11 +388,13 @@ class ChunkedDatafit:
     chunked = True
     sparse = False
     own_threads = False  # the passes run where the chunks live
-    n_samples = None
 
     def __init__(self, loss, chunks, build, setup, *, metric, x_mean, n_targets,
-                 fit_intercept, explicit_max_params=1500):  # fmt: skip
+                 fit_intercept, explicit_max_params=1500, n_samples=None):  # fmt: skip
         self.loss, self.chunks, self.build, self.setup = loss, chunks, build, setup
+        # the census's row count: the solver table picks the steps it would
+        # for the same rows in memory (None where unknown)
+        self.n_samples = n_samples
         self.x_mean, self.fit_intercept = x_mean, fit_intercept
         self.n_features, self.n_targets = chunks.n_features, n_targets
         self.dtype = chunks.dtype

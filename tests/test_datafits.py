@@ -167,6 +167,46 @@ def test_batches_are_unbiased():
     np.testing.assert_allclose(mean_grad, _grad(f)(theta), rtol=1e-12)
 
 
+@pytest.mark.parametrize("K", [1, 3])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_passes_through_the_kept_transpose_equal_the_centered_products(
+    monkeypatch, K, fit_intercept, dtype
+):
+    r"""A small dense ``X`` keeps :math:`A^\top = [X_c, 1]^\top` and makes
+    every pass one product with it (:math:`A \theta`, :math:`A^\top G`):
+    the same predictor, gradient and Hessian products as the products with
+    ``X`` centered after (a datafit that keeps nothing), in ``X``'s dtype,
+    ``X`` not modified."""
+    import sklearn_foundations.datafits as datafits
+
+    rng = np.random.default_rng(0)
+    X = (rng.standard_normal((300, 7)) * rng.uniform(0.1, 10, 7) + 5).astype(dtype)
+    X_before = X.copy()
+    loss = BinomialLogLoss() if K == 1 else MultinomialLogLoss()
+    y = rng.integers(0, 2, (300, 1)) if K == 1 else np.eye(K)[rng.integers(0, K, 300)]
+    s = np.full(300, 1 / 300)
+    theta = rng.standard_normal((7 + fit_intercept, K)).astype(dtype)
+    V = rng.standard_normal(theta.shape).astype(dtype)
+
+    def passes():
+        f = LinearDatafit.from_data(loss, X, y.astype(dtype), s, fit_intercept)
+        Z = f.linear(theta)
+        return f, [Z, f.gradient(theta, Z), f.hessian_product(Z, V),
+                   f.hessian_at(Z)(V), np.array(f.value(theta, Z))]  # fmt: skip
+
+    kept, with_kept = passes()
+    monkeypatch.setattr(datafits, "_CENTERED_ENTRIES", 0)
+    plain, without = passes()
+    assert kept._centered_t is not None and plain._centered_t is None
+    rtol = 1e-12 if dtype == np.float64 else 2e-5
+    for a, b in zip(with_kept, without, strict=True):
+        assert a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * np.abs(b).max())
+    assert with_kept[0].flags.f_contiguous  # each output's column contiguous
+    np.testing.assert_array_equal(X, X_before)
+
+
 @pytest.mark.parametrize("n", [300, 6_000])  # X_c^T kept below 2**17 entries, not above
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

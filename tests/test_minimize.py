@@ -349,6 +349,30 @@ def test_newton_cg_turns_to_the_hessian_once_its_products_add_up():
     )
 
 
+def test_newton_cg_takes_the_hessians_steps_from_the_start_on_a_small_problem():
+    # up to SMALL_HESSIAN_FLOPS (n d^2) forming the Hessian costs about two
+    # products at most: the table's Newton-CG forms it at every step, no
+    # conjugate gradient, to the objective of conjugate gradient's steps
+    from sklearn_foundations.optimize._minimize import (
+        SMALL_HESSIAN_FLOPS,
+        _hessian_cost,
+    )
+
+    assert _hessian_cost(569, 30) == 0 and 569 * 30**2 <= SMALL_HESSIAN_FLOPS
+    assert _hessian_cost(2_000, 30) > 0
+    datafit = _logistic_problem(n=600, d=20)
+    penalty = WithIntercept(ElasticNet(1e-3, 0.0))
+    theta0 = np.zeros((21, 1))
+    products = _spy_products(datafit)
+    auto = minimize(datafit, penalty, theta0, tol=1e-10)
+    assert auto.method == "newton-cg" and auto.direct and not products
+    cg = minimize(datafit, penalty, theta0, tol=1e-10, direct_after=None)
+    assert not cg.direct and products
+    assert _objective(datafit, penalty, auto.coef) == pytest.approx(
+        _objective(datafit, penalty, cg.coef), rel=1e-13
+    )
+
+
 def test_minimize_path_starts_on_the_hessian_where_the_table_allows():
     datafit = _logistic_problem()
     penalty = WithIntercept(ElasticNet(1e-3, 0.0))
@@ -431,4 +455,4 @@ def test_newton_cg_turns_to_the_hessian_sooner_where_forming_it_runs_on_threads(
     assert _hessian_cost(100_000, 100) == (6 if threads == 1 else 3)
     assert _hessian_cost(10_000, 100) == 6  # n d^2 = 1e8: one thread
     assert _hessian_cost(100_000, 30) == 4  # few columns: one thread, at least 4
-    assert _hessian_cost(None, 100) == 6  # chunked data: no rows to split
+    assert _hessian_cost(None, 100) == 6  # no row count: no rows to split

@@ -516,7 +516,10 @@ class GradientDescentRegressor(
             datafit = QuadraticDatafit(G / W, Q / W, y_mean, C / W, self.fit_intercept)
             datafit.x_mean = x_mean
         else:  # passes: value and gradient (and Hessian) per pass
-            datafit = self._chunked_datafit(chunks, loss, W, x_mean, G, Q.shape[1])
+            rows = sum(r["rows"] for r in reports)
+            datafit = self._chunked_datafit(
+                chunks, loss, W, x_mean, G, Q.shape[1], rows
+            )
         loss.check_y(y_mean[None, :], np.ones(1))  # a positive mean (Poisson)
         start = loss.intercept_start(y_mean[None, :], np.ones(1))
         theta0 = self._initial_theta(
@@ -548,9 +551,9 @@ class GradientDescentRegressor(
         self.n_passes_ = passes + 1
         return self
 
-    def _chunked_datafit(self, chunks, loss, W, x_mean, G, n_targets):
-        """The datafit of a non-quadratic loss on chunks, its metric from the
-        first pass's Gram matrix (its diagonal)."""
+    def _chunked_datafit(self, chunks, loss, W, x_mean, G, n_targets, n_samples):
+        """The datafit of a non-quadratic loss on chunks (``n_samples``
+        rows), its metric from the first pass's Gram matrix (its diagonal)."""
         dtype = chunks.dtype
         D = _positive(np.diag(G) / W, x_mean, dtype)
         metric = np.append(D, 1.0) if self.fit_intercept else D
@@ -558,7 +561,7 @@ class GradientDescentRegressor(
                      dtype=dtype)  # fmt: skip
         return ChunkedDatafit(
             loss, chunks, _regression_datafit, setup, metric=metric, x_mean=x_mean,
-            n_targets=n_targets, fit_intercept=self.fit_intercept,
+            n_targets=n_targets, fit_intercept=self.fit_intercept, n_samples=n_samples,
         )  # fmt: skip
 
     def _check_every_coefficient_moved(self, datafit, theta0, theta, y_rms):

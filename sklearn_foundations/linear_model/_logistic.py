@@ -386,6 +386,7 @@ class LogisticRegression(
         datafit = ChunkedDatafit(
             self._loss(), chunks, _chunk_datafit, setup, metric=metric, x_mean=x_mean,
             n_targets=K, fit_intercept=self.fit_intercept,
+            n_samples=sum(r["rows"] for r in reports),
         )  # fmt: skip
         theta0 = self._initial_theta(chunks.n_features, K, x_mean, dtype)
         result, done = solve(

@@ -72,6 +72,10 @@ NEWTON_CHOLESKY_MAX_FEATURES = 200
 # precondition the next steps (below, forming a Hessian costs about a
 # product: each direct step forms its own)
 NEWTON_REUSE_MIN_FEATURES = 64
+# up to these n d^2 flops forming the Hessian costs at most about two
+# Hessian-vector products (2.8 at 2,000 x 30): Newton-CG takes the formed
+# Hessian's steps from its first iteration
+SMALL_HESSIAN_FLOPS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -457,7 +461,15 @@ def _hessian_cost(n, d):
     splits the rows of a large one), at least 3 then. Measured at 100,000
     x 100: 4-5 products; conjugate gradient there needs 3-6 a step on
     correlated or unscaled features, and turning to the Hessian after 3
-    rather than 6 took a quarter to a third less time."""
+    rather than 6 took a quarter to a third less time. None at all (the
+    formed Hessian's steps from the first iteration) on a small matrix, up
+    to ``SMALL_HESSIAN_FLOPS``: there a product's cost is the interpreter's
+    (30-45 us at 150 x 4 and 569 x 30, against 17 and 70 us for the
+    Hessian), and conjugate gradient's steps are the dearer ones (chunked
+    data give the census's row count: the steps of the same data in
+    memory)."""
+    if n and n * d * d <= SMALL_HESSIAN_FLOPS:
+        return 0
     threads = _dense_threads(n, d) if n else 1
     return max(4, d // 16) if threads == 1 else max(3, d // (16 * threads))
 
