@@ -708,10 +708,12 @@ def _row_parts(X):
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         if hi > lo:
             a, b = X.indptr[lo], X.indptr[hi]
-            block = sp.csr_matrix(
-                (X.data[a:b], X.indices[a:b], X.indptr[lo : hi + 1] - a),
-                shape=(hi - lo, X.shape[1]), copy=False,
-            )  # fmt: skip
+            # the arrays set on an empty matrix: scipy's constructor copies
+            # a view of less than half its array ("pruning" it), which would
+            # copy every block but the largest
+            block = sp.csr_matrix((hi - lo, X.shape[1]), dtype=X.dtype)
+            block.data, block.indices = X.data[a:b], X.indices[a:b]
+            block.indptr = X.indptr[lo : hi + 1] - a
             parts.append((slice(lo, hi), block))
     return parts
 

@@ -108,6 +108,30 @@ def test_gram_operator_matches_explicit_centered_gram(sparse):
     np.testing.assert_allclose(op @ np.eye(7), expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("cores", [2, 3])
+def test_gram_operator_on_row_blocks_that_share_the_arrays(monkeypatch, cores):
+    # a large CSR X runs on blocks of rows, one per core, that share its
+    # arrays: no block is a copy (scipy's constructor copies a view of less
+    # than half its array), and the operator is the centered Gram matrix
+    monkeypatch.setattr(linalg, "_PARALLEL_NNZ", 10)
+    monkeypatch.setattr(linalg, "n_threads", lambda: cores)
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((90, 5)) * (rng.random((90, 5)) < 0.5)
+    Xs = sp.csr_matrix(X)
+    parts = linalg._row_parts(Xs)
+    assert len(parts) == cores
+    for rows, block in parts:
+        assert np.shares_memory(block.data, Xs.data)
+        assert np.shares_memory(block.indices, Xs.indices)
+        np.testing.assert_array_equal(block.toarray(), X[rows])
+    s = rng.uniform(0, 1, 90)
+    c = s @ X / s.sum()
+    expected = (X - c).T @ (s[:, None] * (X - c))
+    op = gram_operator(Xs, s, c)
+    assert op.threads == cores
+    np.testing.assert_allclose(op @ np.eye(5), expected, rtol=1e-12, atol=1e-12)
+
+
 @pytest.fixture(params=[1, 3], ids=["one_thread", "three_ranges"])
 def threads(request, monkeypatch):
     """Dense Gram passes on one range of rows, or on three (uneven) ranges on
