@@ -285,11 +285,19 @@ class LinearDatafit:
         r""":math:`A_\mathcal{W}^\top H A_\mathcal{W}` at predictor ``Z`` (one
         output), :math:`A_\mathcal{W} = [X_c[:, \mathcal{W}], 1]` (the 1 with an
         intercept) and :math:`H = \operatorname{diag}(s_i \ell''(z_i))`: the
-        matrix of a working-set quadratic model, one pass over its columns."""
+        matrix of a working-set quadratic model, one pass over its columns
+        (one matrix product from the kept :math:`A^\top`'s rows, where it
+        is kept)."""
         h = self.curvature(Z)[:, 0]
-        AT = self._centered_transpose() if len(ws) == self.n_features else None
-        if AT is not None:  # B B^T, B = A^T H^{1/2}: one matrix product
-            B = AT * np.sqrt(np.asarray(h, dtype=AT.dtype))
+        AT = self._centered_transpose()
+        if AT is not None:  # B B^T, B = A_W^T H^{1/2}: one matrix product
+            root = np.sqrt(np.asarray(h, dtype=AT.dtype))
+            if len(ws) == self.n_features:
+                B = AT * root
+            else:  # the working set's rows (and the intercept's), a copy
+                d = self.n_features
+                B = AT[np.append(ws, d) if self.fit_intercept else ws]
+                B *= root
             return B @ B.T
         return self.columns(ws).weighted_hessian(h, self.fit_intercept)
 
