@@ -306,18 +306,16 @@ class LinearDatafit:
         intercept), row-major, kept for a small dense ``X`` (at most
         :data:`_CENTERED_ENTRIES` entries: a copy of 1 MB at most, as
         large as one block of :func:`~sklearn_foundations.linalg.gram_matrix`),
-        whose Newton fits form a Hessian of every column at each step and
-        would center ``X`` again for each, and whose passes are then one
-        product each, :math:`A \theta` and :math:`A^\top G` (at 569 x 30,
-        5 us against 15 us centering the product with :math:`X` after); the
-        rows of :math:`A^\top` scale by :math:`\sqrt{h}` along their
-        length and the Hessian with
-        its intercept's row and column is one product (at 455 x 30 the
-        Hessian took 32 us so, against 58 us centering and scaling ``X`` by
-        blocks; at 569 x 30 the row of ones took it from 60 to 39 us,
-        against bordering :math:`X_c^\top H X_c` after; at 8,000 x 100 a
-        fit was slower with the copy: two arrays of 6 MB in the cache).
-        None for other ``X``."""
+        whose Newton fits form a Hessian at each step and would center
+        ``X`` again for each. Every pass is then one product with it:
+        :math:`A \theta` and :math:`A^\top G` (at 569 x 30, 5 us against
+        15 us for the product with ``X`` centered after), and the Hessian
+        :math:`B B^\top` with the rows of :math:`B = A^\top H^{1/2}` scaled
+        along their length, its intercept's row and column included (at
+        455 x 30, 32 us against 58 us centering and scaling ``X`` by
+        blocks; at 569 x 30, 39 us against 60 us bordering :math:`X_c^\top
+        H X_c` after). At 8,000 x 100 a fit was slower with the copy (two
+        arrays of 6 MB in the cache). None for other ``X``."""
         if self._centered_t is None and not self.sparse:
             X = self.X
             if X.size <= _CENTERED_ENTRIES:
@@ -752,7 +750,7 @@ class ColumnView:
 
 
 _ALL = slice(None)  # every row: one range, the datafit's arrays themselves
-_CENTERED_ENTRIES = 1 << 17  # LinearDatafit keeps X_c^T up to these entries
+_CENTERED_ENTRIES = 1 << 17  # LinearDatafit keeps [X_c, 1]^T up to these entries
 
 
 def _bordered(G, column, corner):
