@@ -207,7 +207,7 @@ def test_passes_through_the_kept_transpose_equal_the_centered_products(
     np.testing.assert_array_equal(X, X_before)
 
 
-@pytest.mark.parametrize("n", [300, 6_000])  # X_c^T kept below 2**17 entries, not above
+@pytest.mark.parametrize("n", [300, 6_000])  # [X_c, 1]^T kept below 2**17 entries
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("every", [True, False])
