@@ -268,7 +268,7 @@ def test_model_prox_gradient_solves_the_same_model_as_the_gram_descent(fit_inter
     rows = np.append(ws, f.X.shape[1]) if fit_intercept else ws
     l1, l2 = 0.01, 0.002
     dense = LinearDatafit(f.loss, f.X.toarray(), f.y, f.s, f.x_mean, fit_intercept)
-    by_gram = _prox_newton._model_descent(
+    by_gram, _ = _prox_newton._model_descent(
         dense.columns(ws).weighted_hessian(h, fit_intercept),
         grad[rows, 0], theta[rows, 0], l1, l2, len(ws), 10_000, 1e-14,
     )  # fmt: skip
@@ -328,6 +328,34 @@ def test_prox_newton_is_fast_on_features_of_very_different_scales(sparse):
     assert _objective(f, pen, result.coef) == pytest.approx(
         _objective(f, pen, fits[not sparse].coef), rel=1e-12
     )
+
+
+def test_prox_newton_solves_an_ill_conditioned_model_exactly(monkeypatch):
+    """breast_cancer's correlated columns at a weak L1 penalty: coordinate
+    descent runs out of sweeps on the model from the seventh iteration on,
+    and its inexact steps took 70 iterations; feature-sign search from its
+    point solves the model, in a fifth of them, to the same optimum. With
+    two columns duplicated (a singular active set: the search fails and
+    the sweeps go on from their own point) the optimum is the same."""
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = (X - X.mean(0)) / X.std(0)
+    s = np.full(len(y), 1 / len(y))
+    pen = WithIntercept(L1(1 / (100 * len(y))))  # C = 100
+
+    def fit(A):
+        f = LinearDatafit.from_data(BinomialLogLoss(), A, y[:, None] * 1.0, s, True)
+        r = prox_newton(f, pen, np.zeros((A.shape[1] + 1, 1)), max_iter=500, tol=1e-8)
+        return r, _objective(f, pen, r.coef)
+
+    exact, F = fit(X)
+    assert exact.converged and exact.n_iter <= 25
+    duplicated, F_dup = fit(np.hstack([X, X[:, :2]]))
+    assert duplicated.converged and F_dup == pytest.approx(F, rel=1e-8)  # tol 1e-8
+    monkeypatch.setattr(_prox_newton, "EXACT_MAX_SIZE", 0)  # sweeps alone
+    sweeps, F_sweeps = fit(X)
+    assert sweeps.n_iter > 2 * exact.n_iter and F == pytest.approx(F_sweeps, rel=1e-10)
 
 
 def test_working_set_is_the_support_and_the_worst_violations():

@@ -18,7 +18,15 @@ import numpy as np
 
 from ..penalties import soft_threshold
 from ._newton import _backtrack
+from ._quadratic import signs_search
 from ._result import OptimizeResult, _check_divergence, _Observer, _scale
+
+# coordinate descent's sweeps on a model before its exact solve, on a model
+# of at most EXACT_MAX_SIZE coordinates, in at most EXACT_STEPS feature-sign
+# steps (each a solve of the active set's size)
+EXACT_AFTER = 10
+EXACT_MAX_SIZE = 128
+EXACT_STEPS = 20
 
 
 def prox_newton(
@@ -80,7 +88,10 @@ def prox_newton(
     by more than a tenth of the current optimality in those units (a
     thirtieth for sparse ``X``: one proximal step is a weaker test than a
     sweep), or after ``max_sweeps`` sweeps (dense) or steps (sparse): an
-    inexact solve far from the optimum, an exact one near it. Where the
+    inexact solve far from the optimum, an exact one near it; a dense model
+    that ``EXACT_AFTER`` sweeps do not solve (correlated columns, a weak
+    penalty) is solved by feature-sign search from their point
+    (:func:`_model_descent`). Where the
     objective can no longer resolve the decrease (its change below a few ulps),
     the full step is taken if it lowers the optimality violation. The
     iterations stop when the optimality violation is at most ``tol`` for
@@ -131,7 +142,7 @@ def prox_newton(
         return OptimizeResult(coef=theta, n_iter=0, objective=[], converged=True,
                               optimality=optimality)  # fmt: skip
     observe = _Observer("Newton iteration", callback, verbose)
-    converged, it, step, L = False, 0, 1.0, 1.0
+    converged, it, step, L, exact = False, 0, 1.0, 1.0, True
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
             ws = _working_set(theta[:d, 0], violation[:d], ws_start)
@@ -147,9 +158,9 @@ def prox_newton(
                 hess, g, k = _decoupled(
                     datafit.model_hessian(Z, ws), grad[rows, 0], len(ws)
                 )
-                delta[rows, 0] = _model_descent(
+                delta[rows, 0], exact = _model_descent(
                     hess, g, theta[rows, 0], penalty.l1, penalty.l2, len(ws),
-                    max_sweeps, optimality / 10 * scale[rows],
+                    max_sweeps, optimality / 10 * scale[rows], exact,
                 )  # fmt: skip
                 if k is not None:
                     delta[d, 0] -= k @ delta[ws, 0]
@@ -222,7 +233,7 @@ def _decoupled(hess, grad, n_penalized):
     return hess, grad, k
 
 
-def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol):
+def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol, exact=True):
     r"""Cyclic coordinate descent on the quadratic model of :func:`prox_newton`.
 
     ``u`` is the model's point :math:`w + \delta` and ``q`` its curvature term
@@ -231,11 +242,46 @@ def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol):
     are not penalized. The scalars are Python floats: the loop is one line
     of arithmetic per coordinate plus one vector update per move. ``tol`` holds
     one bound per coordinate on its move in gradient units.
+
+    A model that ``EXACT_AFTER`` sweeps do not solve is ill-conditioned
+    (correlated columns, a weak penalty: coordinate descent crawls along a
+    narrow valley, up to ``max_sweeps`` sweeps for each Newton step): with
+    ``exact``, feature-sign search from the point reached solves it exactly
+    (:func:`_exact_model`, a model of at most ``EXACT_MAX_SIZE``
+    coordinates whose unpenalized ones are decoupled, :func:`_decoupled`).
+    Where it cannot (a singular active set: collinear
+    columns) the sweeps go on from theirs, up to ``max_sweeps`` in all,
+    then :func:`_on_signs`. Returns the step and False where the search
+    was tried and failed (the caller stops trying it).
     """
-    q = np.zeros(hess.shape[0], dtype=hess.dtype)
-    diag, g, u = np.diag(hess).tolist(), grad.tolist(), w.tolist()
+    u, done = _sweeps(hess, grad, w, w.tolist(), l1, l2, n_penalized,
+                      min(EXACT_AFTER, max_sweeps), tol)  # fmt: skip
+    solved, n = True, n_penalized
+    coupled = np.any(hess[:n, n:])  # the intercept not decoupled: sweeps only
+    if not done and exact and len(w) <= EXACT_MAX_SIZE and not coupled:
+        solution, solved = _exact_model(
+            hess, grad, w, np.asarray(u), l1, l2, n_penalized,
+            np.broadcast_to(tol, w.shape), EXACT_STEPS,
+        )  # fmt: skip
+        if solved:  # else its point is dropped: on a singular active set its
+            u, done = solution.tolist(), True  # steps may have run off
+    if not done and max_sweeps > EXACT_AFTER:
+        u, done = _sweeps(hess, grad, w, u, l1, l2, n_penalized,
+                          max_sweeps - EXACT_AFTER, tol)  # fmt: skip
+    if not done:  # the sweeps ran out: solve on the signs
+        u = _on_signs(hess, grad, w, np.asarray(u), l1, l2, n_penalized)
+    return np.asarray(u, dtype=w.dtype) - w, solved  # exact zeros included
+
+
+def _sweeps(hess, grad, w, u, l1, l2, n_penalized, sweeps, tol):
+    """At most ``sweeps`` sweeps of :func:`_model_descent` from the model's
+    point ``u`` (a list, updated); the point and whether a sweep moved no
+    coordinate by more than its bound."""
+    q = hess @ (np.asarray(u, dtype=hess.dtype) - w)  # the curvature term at u
+    diag, g = np.diag(hess).tolist(), grad.tolist()
     bound = np.broadcast_to(tol, w.shape).tolist()
-    for _ in range(max_sweeps):
+    done = False
+    for _ in range(sweeps):
         done = True
         for j, h_jj in enumerate(diag):
             if h_jj <= 0:
@@ -252,9 +298,30 @@ def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol):
                 done = done and abs(new - old) * h_jj <= bound[j]
         if done:
             break
-    else:  # the sweeps ran out (an ill-conditioned model): solve on the signs
-        u = _on_signs(hess, grad, w, np.asarray(u), l1, l2, n_penalized)
-    return np.asarray(u, dtype=w.dtype) - w  # w + delta is u, exact zeros included
+    return u, done
+
+
+def _exact_model(hess, grad, w, u, l1, l2, n_penalized, bound, max_steps):
+    r"""The model's minimizer by feature-sign search from the point ``u`` of
+    coordinate descent (whose signs are nearly right): the penalized
+    coordinates solve :math:`\tfrac12 u^\top (H + \lambda_2 I) u - (H w -
+    g)^\top u + \lambda_1 \|u\|_1`
+    (:func:`~sklearn_foundations.optimize._quadratic.signs_search`, to the
+    violations ``bound`` in gradient units, at most ``max_steps`` steps),
+    then the unpenalized ones (the intercept, decoupled: no curvature
+    shared with the others) take their exact step. Returns the point and
+    whether the search converged."""
+    n = n_penalized
+    H = hess[:n, :n]
+    q = H @ w[:n] - grad[:n] - hess[:n, n:] @ (u[n:] - w[n:])
+    u = u.copy()
+    u[:n], converged = signs_search(
+        H + l2 * np.eye(n, dtype=H.dtype), q, l1, u[:n], bound[:n], 1.0, max_steps
+    )
+    for j in range(n, len(u)):  # the intercept: no coupling left, one step
+        if hess[j, j] > 0:
+            u[j] = w[j] - (grad[j] + hess[j, :n] @ (u[:n] - w[:n])) / hess[j, j]
+    return u, converged
 
 
 def _on_signs(hess, grad, w, u, l1, l2, n_penalized):

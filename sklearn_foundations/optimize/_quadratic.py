@@ -135,14 +135,36 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, callback=None,
     theta = np.array(theta0, dtype=G.dtype)
     if datafit.fit_intercept:  # its gradient is b - mean(y): one exact step
         theta[d] -= datafit.gradient(theta, datafit.linear(theta))[d]
-    w = theta[:d, 0].copy()
-    scale = _scale(datafit)[:d, 0]
-    l1 = penalty.l1
-    (gesv,) = get_lapack_funcs(("gesv",), (H,))  # np.linalg.solve's LU, unwrapped
     observe = _Observer("Feature-sign step", callback, verbose)
+
+    def step(w, F_w):  # one objective value per step (the intercept's: 0)
+        theta[:d, 0] = w
+        return observe(len(observe.objective) + 1, theta.copy(), F_w + c, np.nan, 1.0)
+
+    w, converged = signs_search(
+        H, q, penalty.l1, theta[:d, 0].copy(), _scale(datafit)[:d, 0], tol,
+        max_iter, step,
+    )  # fmt: skip
+    theta[:d, 0] = w
+    return OptimizeResult(
+        coef=theta, n_iter=len(observe.objective), objective=observe.objective,
+        converged=converged, step=1.0, t=len(observe.objective) + 1, stopped=observe.stopped,
+    )  # fmt: skip
+
+
+def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
+    r"""The steps of feature-sign search on :math:`F(w) = \tfrac12 w^\top H w
+    - q^\top w + \lambda_1 \|w\|_1` from ``w`` (see :func:`feature_sign`),
+    at most ``max_iter``: until every violation, in units of ``scale``, is
+    at most ``tol``, or a step no longer lowers :math:`F` in floating point,
+    or the active set's :math:`H_{AA}` is singular; ``on_step(w, F)`` after
+    each step (less :math:`F`'s constant; True stops). Returns ``w`` and
+    whether it converged."""
+    d = len(q)
+    (gesv,) = get_lapack_funcs(("gesv",), (H,))  # np.linalg.solve's LU, unwrapped
     A = np.flatnonzero(w)  # w is zero off A: F and the steps live on A
-    F_w, converged, it = _value(H[A[:, None], A], q[A], l1, w[A]), False, 0
-    for it in range(1, max_iter + 1):  # one objective value per iteration
+    F_w, converged = _value(H[A[:, None], A], q[A], l1, w[A]), False
+    for _ in range(max_iter):
         grad, signs = H @ w - q, np.sign(w)
         active = w != 0
         off = np.abs(grad + l1 * signs)[active] / scale[active]
@@ -164,14 +186,9 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, callback=None,
             break
         w = np.zeros(d, dtype=H.dtype)
         w[A], F_w = v, F_new
-        theta[:d, 0] = w
-        if observe(it, theta.copy(), F_w + c, np.nan, 1.0):  # intercept: 0
+        if on_step is not None and on_step(w, F_w):
             break
-    theta[:d, 0] = w
-    return OptimizeResult(
-        coef=theta, n_iter=len(observe.objective), objective=observe.objective,
-        converged=converged, step=1.0, t=len(observe.objective) + 1, stopped=observe.stopped,
-    )  # fmt: skip
+    return w, converged
 
 
 def _value(H_A, q_A, l1, v):
