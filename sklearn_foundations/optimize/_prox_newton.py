@@ -256,7 +256,7 @@ def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol, exact=Tr
     """
     u, done = _sweeps(hess, grad, w, w.tolist(), l1, l2, n_penalized,
                       min(EXACT_AFTER, max_sweeps), tol)  # fmt: skip
-    solved, n = True, n_penalized
+    solved, n = exact, n_penalized  # False once tried and failed: stays so
     coupled = np.any(hess[:n, n:])  # the intercept not decoupled: sweeps only
     if not done and exact and len(w) <= EXACT_MAX_SIZE and not coupled:
         solution, solved = _exact_model(
