@@ -321,8 +321,8 @@ def minimize(
     -------
     result : OptimizeResult
         With ``result.method`` the method that ran. Under "auto" a
-        feature-sign search that stops short (a singular active set) hands
-        its point to ``"fista"``.
+        feature-sign search that stops short (no step lowers the objective
+        in floating point) hands its point to ``"fista"``.
 
     Raises
     ------
@@ -367,7 +367,7 @@ def minimize(
         method == "auto"
         and name == "feature-sign"
         and not (result.converged or result.stopped)
-    ):  # a singular or stalled active set: FISTA from where it stopped
+    ):  # a stalled search: FISTA from where it stopped
         result = _RUN["fista"](datafit, penalty, result.coef, case, common, options)
         name = "fista"
     result.method = name

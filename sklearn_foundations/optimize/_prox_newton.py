@@ -23,7 +23,9 @@ from ._result import OptimizeResult, _check_divergence, _Observer, _scale
 
 # coordinate descent's sweeps on a model before its exact solve, on a model
 # of at most EXACT_MAX_SIZE coordinates, in at most EXACT_STEPS feature-sign
-# steps (each a solve of the active set's size)
+# steps plus two per coordinate (each a solve of the active set's size; a
+# step adds or drops one coefficient, and on collinear columns the support
+# can change by half the model's size)
 EXACT_AFTER = 10
 EXACT_MAX_SIZE = 128
 EXACT_STEPS = 20
@@ -249,8 +251,9 @@ def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol, exact=Tr
     ``exact``, feature-sign search from the point reached solves it exactly
     (:func:`_exact_model`, a model of at most ``EXACT_MAX_SIZE``
     coordinates whose unpenalized ones are decoupled, :func:`_decoupled`).
-    Where it cannot (a singular active set: collinear
-    columns) the sweeps go on from theirs, up to ``max_sweeps`` in all,
+    Collinear columns (a singular active set) take proximal steps there.
+    Where the search does not converge within its steps its point is
+    dropped and the sweeps go on from theirs, up to ``max_sweeps`` in all,
     then :func:`_on_signs`. Returns the step and False where the search
     was tried and failed (the caller stops trying it).
     """
@@ -261,10 +264,10 @@ def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol, exact=Tr
     if not done and exact and len(w) <= EXACT_MAX_SIZE and not coupled:
         solution, solved = _exact_model(
             hess, grad, w, np.asarray(u), l1, l2, n_penalized,
-            np.broadcast_to(tol, w.shape), EXACT_STEPS,
+            np.broadcast_to(tol, w.shape), EXACT_STEPS + 2 * n_penalized,
         )  # fmt: skip
-        if solved:  # else its point is dropped: on a singular active set its
-            u, done = solution.tolist(), True  # steps may have run off
+        if solved:  # else its point is dropped: a search stopped short
+            u, done = solution.tolist(), True  # may have run off
     if not done and max_sweeps > EXACT_AFTER:
         u, done = _sweeps(hess, grad, w, u, l1, l2, n_penalized,
                           max_sweeps - EXACT_AFTER, tol)  # fmt: skip

@@ -9,6 +9,11 @@ from scipy.linalg.lapack import get_lapack_funcs
 
 from ._result import OptimizeResult, _Observer, _optimality, _scale
 
+# the proximal point's ridge on a singular active set (relative to the
+# largest diagonal entry; at least a thousand ulps, for float32): above
+# rounding, far below any curvature that the Newton step resolves
+PROXIMAL_RIDGE = 1e-10
+
 
 def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, callback=None,
                        verbose=0):  # fmt: skip
@@ -111,10 +116,11 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, callback=None,
     by one gradient step (the gradient in it is :math:`b - \bar{y}`). Violations are measured in units of each column's scale,
     :math:`|\cdot| / \sqrt{G_{jj}}` (the datafit's metric), so that the
     feature added and the stopping test do not depend on the scales of the
-    columns. It stops when the largest violation (``penalty.subdiff_distance``)
-    is at most ``tol``, or, unconverged, when a
-    step no longer lowers :math:`F` in floating point or :math:`H_{AA}` is
-    singular.
+    columns. Where :math:`H_{AA}` is singular (collinear columns) the step is
+    a proximal point's, which runs along a null direction until a
+    coefficient leaves :math:`A`. It stops when the largest violation
+    (``penalty.subdiff_distance``) is at most ``tol``, or, unconverged, when
+    no step lowers :math:`F` in floating point any more.
 
     Examples
     --------
@@ -156,39 +162,87 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
     r"""The steps of feature-sign search on :math:`F(w) = \tfrac12 w^\top H w
     - q^\top w + \lambda_1 \|w\|_1` from ``w`` (see :func:`feature_sign`),
     at most ``max_iter``: until every violation, in units of ``scale``, is
-    at most ``tol``, or a step no longer lowers :math:`F` in floating point,
-    or the active set's :math:`H_{AA}` is singular; ``on_step(w, F)`` after
-    each step (less :math:`F`'s constant; True stops). Returns ``w`` and
-    whether it converged."""
+    at most ``tol``, or a step no longer lowers :math:`F` in floating point;
+    ``on_step(w, F)`` after each step (less :math:`F`'s constant; True
+    stops). Where the active set's :math:`H_{AA}` is singular or nearly so
+    (collinear columns) the step is a proximal point's
+    (:func:`_proximal_step`). Returns ``w`` and whether it converged."""
     d = len(q)
     (gesv,) = get_lapack_funcs(("gesv",), (H,))  # np.linalg.solve's LU, unwrapped
     A = np.flatnonzero(w)  # w is zero off A: F and the steps live on A
     F_w, converged = _value(H[A[:, None], A], q[A], l1, w[A]), False
+    settled = False  # no step on A lowers F: A's part is as good as rounding allows
     for _ in range(max_iter):
         grad, signs = H @ w - q, np.sign(w)
         active = w != 0
         off = np.abs(grad + l1 * signs)[active] / scale[active]
-        if off.size == 0 or off.max() <= tol:  # the signs are right: grow A
+        right = off.size == 0 or off.max() <= tol
+        grow = right or settled
+        if grow:  # the signs are right (or settled): grow A
             violation = (np.abs(grad) - l1) / scale
             violation[active] = 0.0
             j = int(violation.argmax())
             if violation[j] <= tol:
-                converged = True
+                converged = right
                 break
             signs[j], active[j] = -np.sign(grad[j]), True
         A = np.flatnonzero(active)
-        H_A, q_A = H[A[:, None], A], q[A]
-        _, _, target, info = gesv(H_A, q_A - l1 * signs[A])
-        if info != 0:  # a singular active set: no step
-            break
-        v, F_new = _lowest_on_segment(H_A, q_A, l1, w[A], target)
-        if not F_new < F_w:  # no decrease left in floating point
-            break
+        H_A, r_A, w_A, g_A = H[A[:, None], A], q[A] - l1 * signs[A], w[A], grad[A]
+        lu, _, target, info = gesv(H_A, r_A)
+        v, change = w_A, 0.0
+        if info == 0 and _regular(lu, H_A):
+            v, change = _lowest_on_segment(H_A, g_A, l1, w_A, target)
+        if not change < 0:  # a singular active set: a proximal point's step
+            v, change = _proximal_step(gesv, H_A, g_A, r_A, l1, w_A)
+        if not change < 0:  # no decrease left in floating point: on a
+            if grow:  # singular A the violations on it stop at a rounding
+                break  # floor above tol; those off A may still be reduced
+            settled = True
+            continue
+        settled = False
         w = np.zeros(d, dtype=H.dtype)
-        w[A], F_w = v, F_new
+        w[A], F_w = v, F_w + change
         if on_step is not None and on_step(w, F_w):
             break
     return w, converged
+
+
+def _ridge(H_A):
+    """The proximal ridge: ``PROXIMAL_RIDGE`` (at least a thousand ulps of
+    the dtype) times :math:`H_{AA}`'s largest diagonal entry."""
+    relative = max(PROXIMAL_RIDGE, 1000 * float(np.finfo(H_A.dtype).eps))
+    return relative * float(np.max(np.diagonal(H_A), initial=0.0))
+
+
+def _regular(lu, H_A):
+    """Whether the LU factors of :math:`H_{AA}` have no pivot below the
+    proximal ridge (:func:`_ridge`): below it the Newton step's direction
+    along the nearly null directions is rounding's, and differs between two
+    runs on the same data."""
+    return bool(np.abs(np.diagonal(lu)).min() > _ridge(H_A))
+
+
+def _proximal_step(gesv, H_A, grad, r_A, l1, current):
+    r"""The step of :func:`signs_search` where the active set's :math:`H_{AA}`
+    is singular or nearly so (collinear columns; :func:`_regular`), or the
+    Newton step does not lower :math:`F`. The target is then the
+    proximal point :math:`\arg\min_x Q(x) + \tfrac{\epsilon}{2} \|x -
+    x_0\|^2` of the signed quadratic :math:`Q(x) = \tfrac12 x^\top H_{AA} x
+    - r_A^\top x` from the current point :math:`x_0`, :math:`\epsilon`
+    the ridge of :func:`_ridge`: a
+    descent direction of :math:`Q`, far along a null direction on which
+    :math:`Q` slopes, where the segment's search stops at the first
+    coefficient that crosses zero (it leaves the active set). Returns
+    :func:`_lowest_on_segment`'s point and change, or a change of 0 where
+    even that solve fails."""
+    ridge = _ridge(H_A)
+    if not ridge > 0:
+        return current, 0.0
+    shifted = H_A + ridge * np.eye(len(current), dtype=H_A.dtype)
+    _, _, target, info = gesv(shifted, r_A + ridge * current)
+    if info != 0 or not np.all(np.isfinite(target)):
+        return current, 0.0
+    return _lowest_on_segment(H_A, grad, l1, current, target)
 
 
 def _value(H_A, q_A, l1, v):
@@ -198,20 +252,45 @@ def _value(H_A, q_A, l1, v):
     return float(0.5 * v @ (H_A @ v) - q_A @ v + l1 * np.abs(v).sum())
 
 
-def _lowest_on_segment(H_A, q_A, l1, current, target):
-    """The point of lowest :func:`_value`, and that value, among the end
-    ``target`` of the segment from ``current`` (both on the features
-    :math:`A`) and the points where a coefficient crosses zero (set to zero
-    exactly there)."""
-    best, best_F = target, _value(H_A, q_A, l1, target)
-    crossing = (current != 0) & (np.sign(target) != np.sign(current))
-    if not crossing.any():
-        return best, best_F
-    for i in np.flatnonzero(crossing):
-        t = current[i] / (current[i] - target[i])
-        point = current + t * (target - current)
-        point[i] = 0.0
-        value = _value(H_A, q_A, l1, point)
-        if value < best_F:
-            best, best_F = point, value
-    return best, best_F
+def _lowest_on_segment(H_A, grad, l1, current, target):
+    r"""The point of lowest :math:`F`, and :math:`F`'s change from
+    ``current`` to it, among the end ``target`` of the segment from
+    ``current`` (both on the features :math:`A`; ``grad`` is
+    :math:`H_{AA} x - q_A` at ``current``) and the points where a
+    coefficient crosses zero (set to zero exactly there).
+
+    Along the segment :math:`x(t) = x + t\,d`, :math:`d = \text{target} -
+    x`, the change is :math:`t\,\nabla^\top d + \tfrac{t^2}{2} d^\top H_{AA}
+    d + \lambda_1 (\|x(t)\|_1 - \|x\|_1)`: computed as a change (not a
+    difference of two values of :math:`F`, which loses the small decreases
+    near the optimum) and convex in :math:`t`, so the points in the order of
+    :math:`t` fall to the lowest and rise after it: the first whose successor
+    is not lower by more than its rounding is taken, and the points beyond
+    it (far along a nearly null direction, where rounding dominates) are
+    never compared."""
+    step = target - current
+    slope, curvature = float(grad @ step), float(step @ (H_A @ step))
+    crossing = np.flatnonzero((current != 0) & (np.sign(target) != np.sign(current)))
+    if crossing.size == 0:  # the end alone
+        change = slope + 0.5 * curvature + l1 * (abs(target).sum() - abs(current).sum())
+        return target, float(change)
+    t = current[crossing] / (current[crossing] - target[crossing])
+    order = np.argsort(t)
+    t = np.append(t[order], 1.0)
+    norms, norm = np.abs(current + np.outer(t, step)).sum(axis=1), np.abs(current).sum()
+    linear, quadratic = t * slope, 0.5 * t * t * curvature
+    change = linear + quadratic + l1 * (norms - norm)
+    # rounding of each change: a flat piece (a null direction on which the
+    # norm does not change) ends the walk rather than rounding's sign
+    rounding = (
+        16
+        * np.finfo(change.dtype).eps
+        * (abs(linear) + abs(quadratic) + l1 * (norms + norm))
+    )
+    rises = np.flatnonzero(change[1:] >= change[:-1] - rounding[1:])
+    k = int(rises[0]) if rises.size else len(t) - 1
+    if k == len(t) - 1:
+        return target, float(change[k])
+    point = current + t[k] * step
+    point[crossing[order[k]]] = 0.0
+    return point, float(change[k])
