@@ -144,8 +144,9 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, callback=None,
     observe = _Observer("Feature-sign step", callback, verbose)
 
     def step(w, F_w):  # one objective value per step (the intercept's: 0)
-        theta[:d, 0] = w
-        return observe(len(observe.objective) + 1, theta.copy(), F_w + c, np.nan, 1.0)
+        theta[:d, 0] = w  # a copy for a callback's state
+        state = theta if observe.callback is None else theta.copy()
+        return observe(len(observe.objective) + 1, state, F_w + c, np.nan, 1.0)
 
     w, converged = signs_search(
         H, q, penalty.l1, theta[:d, 0].copy(), _scale(datafit)[:d, 0], tol,
@@ -171,12 +172,13 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
     (gesv,) = get_lapack_funcs(("gesv",), (H,))  # np.linalg.solve's LU, unwrapped
     A = np.flatnonzero(w)  # w is zero off A: F and the steps live on A
     F_w, converged = _value(H[A[:, None], A], q[A], l1, w[A]), False
+    ridge = _ridge(H)  # the smallest pivot of a Newton step; the proximal ridge
     settled = False  # no step on A lowers F: A's part is as good as rounding allows
     for _ in range(max_iter):
         grad, signs = H @ w - q, np.sign(w)
         active = w != 0
-        off = np.abs(grad + l1 * signs)[active] / scale[active]
-        right = off.size == 0 or off.max() <= tol
+        off = np.abs(grad + l1 * signs) / scale  # the violations on A
+        right = off.max(where=active, initial=0.0) <= tol
         grow = right or settled
         if grow:  # the signs are right (or settled): grow A
             violation = (np.abs(grad) - l1) / scale
@@ -186,14 +188,14 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
                 converged = right
                 break
             signs[j], active[j] = -np.sign(grad[j]), True
-        A = np.flatnonzero(active)
+        A = active.nonzero()[0]
         H_A, r_A, w_A, g_A = H[A[:, None], A], q[A] - l1 * signs[A], w[A], grad[A]
         lu, _, target, info = gesv(H_A, r_A)
         v, change = w_A, 0.0
-        if info == 0 and _regular(lu, H_A):
+        if info == 0 and np.abs(lu.diagonal()).min() > ridge:  # regular
             v, change = _lowest_on_segment(H_A, g_A, l1, w_A, target)
         if not change < 0:  # a singular active set: a proximal point's step
-            v, change = _proximal_step(gesv, H_A, g_A, r_A, l1, w_A)
+            v, change = _proximal_step(gesv, H_A, g_A, r_A, l1, w_A, ridge)
         if not change < 0:  # no decrease left in floating point: on a
             if grow:  # singular A the violations on it stop at a rounding
                 break  # floor above tol; those off A may still be reduced
@@ -207,24 +209,19 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
     return w, converged
 
 
-def _ridge(H_A):
+def _ridge(H):
     """The proximal ridge: ``PROXIMAL_RIDGE`` (at least a thousand ulps of
-    the dtype) times :math:`H_{AA}`'s largest diagonal entry."""
-    relative = max(PROXIMAL_RIDGE, 1000 * float(np.finfo(H_A.dtype).eps))
-    return relative * float(np.max(np.diagonal(H_A), initial=0.0))
+    the dtype) times :math:`H`'s largest diagonal entry. A Newton step whose
+    LU factors have a pivot below it is not taken: its direction along the
+    nearly null directions is rounding's, and differs between two runs on
+    the same data."""
+    relative = max(PROXIMAL_RIDGE, 1000 * float(np.finfo(H.dtype).eps))
+    return relative * float(np.max(np.diagonal(H), initial=0.0))
 
 
-def _regular(lu, H_A):
-    """Whether the LU factors of :math:`H_{AA}` have no pivot below the
-    proximal ridge (:func:`_ridge`): below it the Newton step's direction
-    along the nearly null directions is rounding's, and differs between two
-    runs on the same data."""
-    return bool(np.abs(np.diagonal(lu)).min() > _ridge(H_A))
-
-
-def _proximal_step(gesv, H_A, grad, r_A, l1, current):
+def _proximal_step(gesv, H_A, grad, r_A, l1, current, ridge):
     r"""The step of :func:`signs_search` where the active set's :math:`H_{AA}`
-    is singular or nearly so (collinear columns; :func:`_regular`), or the
+    is singular or nearly so (collinear columns; :func:`_ridge`), or the
     Newton step does not lower :math:`F`. The target is then the
     proximal point :math:`\arg\min_x Q(x) + \tfrac{\epsilon}{2} \|x -
     x_0\|^2` of the signed quadratic :math:`Q(x) = \tfrac12 x^\top H_{AA} x
@@ -235,7 +232,6 @@ def _proximal_step(gesv, H_A, grad, r_A, l1, current):
     coefficient that crosses zero (it leaves the active set). Returns
     :func:`_lowest_on_segment`'s point and change, or a change of 0 where
     even that solve fails."""
-    ridge = _ridge(H_A)
     if not ridge > 0:
         return current, 0.0
     shifted = H_A + ridge * np.eye(len(current), dtype=H_A.dtype)
@@ -270,10 +266,10 @@ def _lowest_on_segment(H_A, grad, l1, current, target):
     never compared."""
     step = target - current
     slope, curvature = float(grad @ step), float(step @ (H_A @ step))
-    crossing = np.flatnonzero((current != 0) & (np.sign(target) != np.sign(current)))
-    if crossing.size == 0:  # the end alone
-        change = slope + 0.5 * curvature + l1 * (abs(target).sum() - abs(current).sum())
-        return target, float(change)
+    crossing = current * target < 0  # (a coefficient zero at the end: the end)
+    if not crossing.any():  # the end alone; no sign changes: |x(t)| is linear
+        return target, slope + 0.5 * curvature + l1 * float(np.sign(target) @ step)
+    crossing = np.flatnonzero(crossing)
     t = current[crossing] / (current[crossing] - target[crossing])
     order = np.argsort(t)
     t = np.append(t[order], 1.0)
