@@ -12,7 +12,8 @@ interleaved fits, with the spread (min-max) beside. Peers
 that do not install are skipped (``pip install -e ".[bench]"`` installs them).
 
 The problems are today's benchmark problems and others nobody tuned for:
-correlated (Toeplitz) designs, features with different scales and non-zero
+correlated (Toeplitz) designs, collinear columns (make_classification's
+redundant features), features with different scales and non-zero
 means as users pass them without a scaler, and real datasets (breast_cancer,
 diabetes, iris, wine, digits, diamonds, NMES1988). The penalty of the generated problems is a
 fraction of ``alpha_max``, the smallest alpha with all coefficients zero.
@@ -180,6 +181,17 @@ def generated(quick):
         a1 = 0.02 * alpha_max(X, y, 1.0)
         yield Problem(name, X, y, "binary", a1, 1.0)
         yield Problem(name, X, y, "binary", 0.1 * a1, 0.0)
+    # make_classification's redundant features: exact linear combinations of
+    # the informative ones (a singular Hessian), at a weak penalty
+    from sklearn.datasets import make_classification
+
+    n = 20_000 // tenth
+    X, y = make_classification(n, 50, n_informative=20, n_redundant=20, random_state=0)
+    y = y.astype(float)
+    name = f"make_classification {n:,}x50 (20 redundant), binary"
+    a1 = 1e-3 * alpha_max(X, y, 1.0)
+    yield Problem(name, X, y, "binary", a1, 1.0)
+    yield Problem(name, X, y, "binary", 2 * a1, 0.5)
 
 
 def real():
