@@ -423,6 +423,8 @@ def test_lowest_on_segment_is_the_lowest_candidate():
         H, q = B @ B.T, rng.standard_normal(8)
         current, target = rng.standard_normal(8), rng.standard_normal(8)
         current[rng.integers(8)] = 0.0  # a coefficient that just entered
+        if rng.random() < 0.5:  # one that the step takes exactly to zero
+            target[np.flatnonzero(current)[0]] = 0.0
         l1 = rng.uniform(0.1, 2.0)
         point, change = _quadratic._lowest_on_segment(
             H, H @ current - q, l1, current, target
@@ -436,6 +438,14 @@ def test_lowest_on_segment_is_the_lowest_candidate():
         F0 = _quadratic._value(H, q, l1, current)
         np.testing.assert_allclose(point, candidates[int(np.argmin(values))])
         assert change == pytest.approx(min(values) - F0, rel=1e-9, abs=1e-12)
+    # no crossing, a coefficient taken exactly to zero, one that just entered
+    current, target = np.array([1.0, -2.0, 0.5, 0.0]), np.array([0.0, -1.0, 0.7, 0.3])
+    point, change = _quadratic._lowest_on_segment(
+        H[:4, :4], H[:4, :4] @ current - q[:4], l1, current, target
+    )
+    F0, F1 = (_quadratic._value(H[:4, :4], q[:4], l1, v) for v in (current, target))
+    np.testing.assert_array_equal(point, target)
+    assert change == pytest.approx(F1 - F0, rel=1e-9)
 
 
 def test_working_set_is_the_support_and_the_worst_violations():

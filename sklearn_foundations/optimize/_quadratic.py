@@ -267,8 +267,9 @@ def _lowest_on_segment(H_A, grad, l1, current, target):
     step = target - current
     slope, curvature = float(grad @ step), float(step @ (H_A @ step))
     crossing = current * target < 0  # (a coefficient zero at the end: the end)
-    if not crossing.any():  # the end alone; no sign changes: |x(t)| is linear
-        return target, slope + 0.5 * curvature + l1 * float(np.sign(target) @ step)
+    if not crossing.any():  # the end alone; no sign changes: |x(t)| is linear,
+        signs = np.sign(current + target)  # sign(x), or the end's where x is 0
+        return target, slope + 0.5 * curvature + l1 * float(signs @ step)
     crossing = np.flatnonzero(crossing)
     t = current[crossing] / (current[crossing] - target[crossing])
     order = np.argsort(t)
