@@ -10,7 +10,7 @@ from scipy.linalg.lapack import get_lapack_funcs
 from ._result import OptimizeResult, _Observer, _optimality, _scale
 
 # the proximal point's ridge on a singular active set (relative to the
-# largest diagonal entry; at least a thousand ulps, for float32): above
+# largest diagonal entry; at least a hundred ulps, for float32): above
 # rounding, far below any curvature that the Newton step resolves
 PROXIMAL_RIDGE = 1e-10
 
@@ -210,12 +210,12 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
 
 
 def _ridge(H):
-    """The proximal ridge: ``PROXIMAL_RIDGE`` (at least a thousand ulps of
+    """The proximal ridge: ``PROXIMAL_RIDGE`` (at least a hundred ulps of
     the dtype) times :math:`H`'s largest diagonal entry. A Newton step whose
     LU factors have a pivot below it is not taken: its direction along the
     nearly null directions is rounding's, and differs between two runs on
     the same data."""
-    relative = max(PROXIMAL_RIDGE, 1000 * float(np.finfo(H.dtype).eps))
+    relative = max(PROXIMAL_RIDGE, 100 * float(np.finfo(H.dtype).eps))
     return relative * float(np.max(np.diagonal(H), initial=0.0))
 
 
