@@ -33,8 +33,8 @@ def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, callback=None
 
     conjugate gradient on the coefficients of standardized columns, whose
     iterates do not depend on the scales of the columns. The Hessian product
-    is a difference of gradients, :math:`Hp = \nabla F(p) - \nabla F(0)`,
-    one pass over the data. It stops when :math:`\max_j |r_j| / \sqrt{D_j}
+    is the datafit's ``hessian_product`` (the chain rule twice: one pass
+    over the data, given :math:`A p` from the step's ``linear``). It stops when :math:`\max_j |r_j| / \sqrt{D_j}
     \le` ``tol``, the measure of the other solvers.
 
     Examples
@@ -49,14 +49,12 @@ def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, callback=None
     >>> res.n_iter, res.coef.ravel()  # exact in n = 2 steps: G^{-1} 1
     (2, array([0.4, 0.2]))
     """
-    zero = np.zeros_like(theta0)
-    g0 = datafit.gradient(zero, datafit.linear(zero))
-
-    def hessian_product(p, A_p):
-        return datafit.gradient(p, A_p) - g0 + penalty.gradient(p)
-
     theta = theta0
     A = datafit.linear(theta)
+
+    def hessian_product(p, A_p):  # the datafit's constant Hessian: one pass
+        return datafit.hessian_product(A, p, A_p) + penalty.gradient(p)
+
     r = -(datafit.gradient(theta, A) + penalty.gradient(theta))
     scale = _scale(datafit)
     M = (scale**2 + penalty.gradient(np.ones_like(scale))).astype(r.dtype)
