@@ -311,19 +311,20 @@ def _exact_model(hess, grad, w, u, l1, l2, n_penalized, bound, max_steps):
     g)^\top u + \lambda_1 \|u\|_1`
     (:func:`~sklearn_foundations.optimize._quadratic.signs_search`, to the
     violations ``bound`` in gradient units, at most ``max_steps`` steps),
-    then the unpenalized ones (the intercept, decoupled: no curvature
-    shared with the others) take their exact step. Returns the point and
-    whether the search converged."""
+    then the unpenalized ones (the intercept; the caller's model is
+    decoupled, :func:`_decoupled`: no curvature shared with the others)
+    take their exact step. Returns the point and whether the search
+    converged."""
     n = n_penalized
     H = hess[:n, :n]
-    q = H @ w[:n] - grad[:n] - hess[:n, n:] @ (u[n:] - w[n:])
     u = u.copy()
     u[:n], converged = signs_search(
-        H + l2 * np.eye(n, dtype=H.dtype), q, l1, u[:n], bound[:n], 1.0, max_steps
-    )
-    for j in range(n, len(u)):  # the intercept: no coupling left, one step
+        H + l2 * np.eye(n, dtype=H.dtype), H @ w[:n] - grad[:n], l1, u[:n],
+        bound[:n], 1.0, max_steps,
+    )  # fmt: skip
+    for j in range(n, len(u)):  # the intercept: one Newton step on its own
         if hess[j, j] > 0:
-            u[j] = w[j] - (grad[j] + hess[j, :n] @ (u[:n] - w[:n])) / hess[j, j]
+            u[j] = w[j] - grad[j] / hess[j, j]
     return u, converged
 
 
