@@ -21,12 +21,11 @@ from ._newton import _backtrack
 from ._quadratic import signs_search
 from ._result import OptimizeResult, _check_divergence, _Observer, _scale
 
-# coordinate descent's sweeps on a model before its exact solve, on a model
-# of at most EXACT_MAX_SIZE coordinates, in at most EXACT_STEPS feature-sign
-# steps plus two per coordinate (each a solve of the active set's size; a
-# step adds or drops one coefficient, and on collinear columns the support
-# can change by half the model's size)
-EXACT_AFTER = 10
+# a model of at most EXACT_MAX_SIZE coordinates is solved by feature-sign
+# search, in at most EXACT_STEPS steps plus two per coordinate (each a solve
+# of the active set's size; on collinear columns the support can change by
+# half the model's size); a larger one, or one the search leaves unsolved,
+# by coordinate descent's sweeps
 EXACT_MAX_SIZE = 128
 EXACT_STEPS = 20
 
@@ -48,11 +47,13 @@ def prox_newton(
         + \tfrac12 \delta^\top A^\top H A \delta + g(\theta + \delta),
         \qquad H = \operatorname{diag}(s_i \ell''(z_i)),
 
-    for dense ``X`` by cyclic coordinate descent on the small matrix
+    for dense ``X`` on the small matrix
     :math:`A_\mathcal{W}^\top H A_\mathcal{W}`,
     :math:`A_\mathcal{W} = [X_c[:, \mathcal{W}], 1]` (formed once per
-    iteration, :func:`~sklearn_foundations.linalg.gram_matrix`), where each
-    coordinate has the closed form
+    iteration, :func:`~sklearn_foundations.linalg.gram_matrix`): by
+    feature-sign search, exactly, where the model has at most
+    ``EXACT_MAX_SIZE`` coordinates (:func:`_exact_model`), else by cyclic
+    coordinate descent, where each coordinate has the closed form
 
     .. math::
 
@@ -86,13 +87,12 @@ def prox_newton(
     coordinate, always in the model, in the coordinates where it shares no
     curvature with the weights (:func:`_decoupled`; without that, features
     of very different scales couple it to every weight and the iterations
-    run into the thousands). The model solve stops once no coordinate moves
-    by more than a tenth of the current optimality in those units (a
+    run into the thousands). The model solve stops once its violations
+    (feature-sign search) or the moves of its coordinates (coordinate
+    descent) are at most a tenth of the current optimality in those units (a
     thirtieth for sparse ``X``: one proximal step is a weaker test than a
     sweep), or after ``max_sweeps`` sweeps (dense) or steps (sparse): an
-    inexact solve far from the optimum, an exact one near it; a dense model
-    that ``EXACT_AFTER`` sweeps do not solve (correlated columns, a weak
-    penalty) is solved by feature-sign search from their point
+    inexact solve far from the optimum, an exact one near it
     (:func:`_model_descent`). Where the
     objective can no longer resolve the decrease (its change below a few ulps),
     the full step is taken if it lowers the optimality violation. The
@@ -236,50 +236,47 @@ def _decoupled(hess, grad, n_penalized):
 
 
 def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol, exact=True):
-    r"""Cyclic coordinate descent on the quadratic model of :func:`prox_newton`.
+    r"""The step of :func:`prox_newton` on its quadratic model, from ``w``:
+    :math:`\min_u g^\top (u - w) + \tfrac12 (u - w)^\top H (u - w) +
+    \lambda_1 \|u\|_1 + \tfrac{\lambda_2}{2} \|u\|^2`, the penalty on the
+    first ``n_penalized`` coordinates (the rest, the intercept, not
+    penalized). ``tol`` holds one bound per coordinate, in gradient units.
 
-    ``u`` is the model's point :math:`w + \delta` and ``q`` its curvature term
-    :math:`A^\top H A \delta`, so that the partial derivative along ``j`` is
-    ``grad[j] + q[j]``; coordinates from ``n_penalized`` on (the intercept)
-    are not penalized. The scalars are Python floats: the loop is one line
-    of arithmetic per coordinate plus one vector update per move. ``tol`` holds
-    one bound per coordinate on its move in gradient units.
-
-    A model that ``EXACT_AFTER`` sweeps do not solve is ill-conditioned
-    (correlated columns, a weak penalty: coordinate descent crawls along a
-    narrow valley, up to ``max_sweeps`` sweeps for each Newton step): with
-    ``exact``, feature-sign search from the point reached solves it exactly
-    (:func:`_exact_model`, a model of at most ``EXACT_MAX_SIZE``
-    coordinates whose unpenalized ones are decoupled, :func:`_decoupled`).
-    Collinear columns (a singular active set) take proximal steps there.
-    Where the search does not converge within its steps its point is
-    dropped and the sweeps go on from theirs, up to ``max_sweeps`` in all,
-    then :func:`_on_signs`. Returns the step and False where the search
-    was tried and failed (the caller stops trying it).
+    With ``exact``, a model of at most ``EXACT_MAX_SIZE`` coordinates whose
+    unpenalized ones are decoupled (:func:`_decoupled`) is solved by
+    feature-sign search (:func:`_exact_model`): a few linear solves where
+    coordinate descent crawls along a narrow valley (correlated columns, a
+    weak penalty) and one Python step per coordinate and sweep costs more
+    than the model's pass over the data; collinear columns (a singular
+    active set) take proximal steps there. A model that the search does not
+    solve within its steps, or a larger or coupled one, is solved by cyclic
+    coordinate descent (:func:`_sweeps`, at most ``max_sweeps`` sweeps),
+    then :func:`_on_signs` if the sweeps run out. Returns the step and
+    False where the search was tried and failed (the caller stops trying
+    it).
     """
-    u, done = _sweeps(hess, grad, w, w.tolist(), l1, l2, n_penalized,
-                      min(EXACT_AFTER, max_sweeps), tol)  # fmt: skip
-    solved, n = exact, n_penalized  # False once tried and failed: stays so
+    n = n_penalized
     coupled = np.any(hess[:n, n:])  # the intercept not decoupled: sweeps only
-    if not done and exact and len(w) <= EXACT_MAX_SIZE and not coupled:
-        solution, solved = _exact_model(
-            hess, grad, w, np.asarray(u), l1, l2, n_penalized,
-            np.broadcast_to(tol, w.shape), EXACT_STEPS + 2 * n_penalized,
+    if exact and 0 < n and len(w) <= EXACT_MAX_SIZE and not coupled:
+        solution, exact = _exact_model(
+            hess, grad, w, l1, l2, n, np.broadcast_to(tol, w.shape),
+            EXACT_STEPS + 2 * n,
         )  # fmt: skip
-        if solved:  # else its point is dropped: a search stopped short
-            u, done = solution.tolist(), True  # may have run off
-    if not done and max_sweeps > EXACT_AFTER:
-        u, done = _sweeps(hess, grad, w, u, l1, l2, n_penalized,
-                          max_sweeps - EXACT_AFTER, tol)  # fmt: skip
+        if exact:  # else its point is dropped: a search stopped short
+            return solution - w, True  # may have run off
+    u, done = _sweeps(hess, grad, w, w.tolist(), l1, l2, n, max_sweeps, tol)
     if not done:  # the sweeps ran out: solve on the signs
-        u = _on_signs(hess, grad, w, np.asarray(u), l1, l2, n_penalized)
-    return np.asarray(u, dtype=w.dtype) - w, solved  # exact zeros included
+        u = _on_signs(hess, grad, w, np.asarray(u), l1, l2, n)
+    return np.asarray(u, dtype=w.dtype) - w, exact  # exact zeros included
 
 
 def _sweeps(hess, grad, w, u, l1, l2, n_penalized, sweeps, tol):
-    """At most ``sweeps`` sweeps of :func:`_model_descent` from the model's
-    point ``u`` (a list, updated); the point and whether a sweep moved no
-    coordinate by more than its bound."""
+    """At most ``sweeps`` sweeps of cyclic coordinate descent on the model
+    of :func:`_model_descent` from its point ``u`` (a list, updated; ``q``
+    the curvature term :math:`H (u - w)`, so that the partial derivative
+    along ``j`` is ``grad[j] + q[j]``; the scalars are Python floats: one
+    line of arithmetic per coordinate plus one vector update per move); the
+    point and whether a sweep moved no coordinate by more than its bound."""
     q = hess @ (np.asarray(u, dtype=hess.dtype) - w)  # the curvature term at u
     diag, g = np.diag(hess).tolist(), grad.tolist()
     bound = np.broadcast_to(tol, w.shape).tolist()
@@ -304,9 +301,9 @@ def _sweeps(hess, grad, w, u, l1, l2, n_penalized, sweeps, tol):
     return u, done
 
 
-def _exact_model(hess, grad, w, u, l1, l2, n_penalized, bound, max_steps):
-    r"""The model's minimizer by feature-sign search from the point ``u`` of
-    coordinate descent (whose signs are nearly right): the penalized
+def _exact_model(hess, grad, w, l1, l2, n_penalized, bound, max_steps):
+    r"""The model's minimizer by feature-sign search from ``w`` (the
+    current iterate, whose signs are nearly right near the optimum): the penalized
     coordinates solve :math:`\tfrac12 u^\top (H + \lambda_2 I) u - (H w -
     g)^\top u + \lambda_1 \|u\|_1`
     (:func:`~sklearn_foundations.optimize._quadratic.signs_search`, to the
@@ -317,7 +314,7 @@ def _exact_model(hess, grad, w, u, l1, l2, n_penalized, bound, max_steps):
     converged."""
     n = n_penalized
     H = hess[:n, :n]
-    u = u.copy()
+    u = w.copy()
     u[:n], converged = signs_search(
         H + l2 * np.eye(n, dtype=H.dtype), H @ w[:n] - grad[:n], l1, u[:n],
         bound[:n], 1.0, max_steps,

@@ -177,6 +177,8 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
     (collinear columns) the step is a proximal point's
     (:func:`_proximal_step`). Returns ``w`` and whether it converged."""
     d = len(q)
+    if d == 0:
+        return w, True
     (gesv,) = get_lapack_funcs(("gesv",), (H,))  # np.linalg.solve's LU, unwrapped
     A = np.flatnonzero(w)  # w is zero off A: F and the steps live on A
     F_w, converged = _value(H[A[:, None], A], q[A], l1, w[A]), False
