@@ -217,7 +217,7 @@ class GradientDescentRegressor(
         "auto" takes the row of :func:`~sklearn_foundations.optimize.minimize`'s
         table that fits the case (one Newton step, a Cholesky solve, for a
         quadratic on a Gram matrix of at most 200 features and one target;
-        conjugate gradient for other quadratics, feature-sign search on a Gram matrix of at most 200 features, Newton-CG
+        conjugate gradient for other quadratics, feature-sign search on a Gram matrix of at most 500 features, Newton-CG
         for a smooth penalty and a loss with a Hessian (turning to the formed
         Hessian's steps on at most 200 features where conjugate gradient
         needs many products), proximal Newton with

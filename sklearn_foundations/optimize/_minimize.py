@@ -16,7 +16,7 @@ newton-cholesky  the objective is a quadratic on the Gram matrix, one
                  solution, a Cholesky solve of the small matrix
 cg               the objective is a quadratic (squared error, no L1
                  term): conjugate gradient is exact in at most d steps
-feature-sign     the Gram matrix, one target, at most 200 features: an
+feature-sign     the Gram matrix, one target, at most 500 features: an
                  exact active-set method, one small solve per step
 newton-cg        the penalty is smooth and the loss has a Hessian:
                  superlinear, Hessian-vector products; with one target, the
@@ -63,7 +63,9 @@ from ._quadratic import conjugate_gradient, feature_sign
 __all__ = ["AUTO", "METHODS", "Case", "methods_for", "minimize", "unmet_needs"]
 
 # feature-sign search solves one system of the active set's size per step
-FEATURE_SIGN_MAX_FEATURES = 200
+# (a few steps, its features entering in batches); beyond some 500 features
+# a dense solution's solves cost more than FISTA on the Gram matrix
+FEATURE_SIGN_MAX_FEATURES = 500
 # Newton-CG takes the formed Hessian's steps (n d^2 flops in one matrix
 # product, about d / 16 of its memory-bound Hessian-vector products) on at
 # most this many features

@@ -181,7 +181,8 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
         return w, True
     (gesv,) = get_lapack_funcs(("gesv",), (H,))  # np.linalg.solve's LU, unwrapped
     A = np.flatnonzero(w)  # w is zero off A: F and the steps live on A
-    F_w, converged = _value(H[A[:, None], A], q[A], l1, w[A]), False
+    F_w = _value(H[A[:, None], A], q[A], l1, w[A]) if len(A) else 0.0
+    converged = False
     ridge = _ridge(H)  # the smallest pivot of a Newton step; the proximal ridge
     settled = False  # no step on A lowers F: A's part is as good as rounding allows
     most = BATCH_START  # features that may enter A at once
@@ -272,7 +273,7 @@ def _ridge(H):
     nearly null directions is rounding's, and differs between two runs on
     the same data."""
     relative = max(PROXIMAL_RIDGE, 100 * float(np.finfo(H.dtype).eps))
-    return relative * float(np.max(np.diagonal(H), initial=0.0))
+    return relative * float(H.diagonal().max()) if len(H) else 0.0
 
 
 def _proximal_step(gesv, H_A, grad, r_A, l1, current, ridge):
