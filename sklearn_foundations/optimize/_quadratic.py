@@ -227,12 +227,12 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
 
 
 def _violators(violation, tol, most):
-    """The features whose violation exceeds ``tol``, the ``most`` largest
-    first."""
+    """The features whose violation exceeds ``tol``; the ``most`` largest
+    of them where there are more."""
     over = np.flatnonzero(violation > tol)
     if len(over) > most:
         over = over[np.argpartition(-violation[over], most - 1)[:most]]
-    return over[np.argsort(-violation[over], kind="stable")]
+    return over
 
 
 def _signed_solve(gesv, H, q, l1, signs, active, entering, j, ridge):
@@ -273,7 +273,7 @@ def _ridge(H):
     nearly null directions is rounding's, and differs between two runs on
     the same data."""
     relative = max(PROXIMAL_RIDGE, 100 * float(np.finfo(H.dtype).eps))
-    return relative * float(H.diagonal().max()) if len(H) else 0.0
+    return relative * float(H.diagonal().max())
 
 
 def _proximal_step(gesv, H_A, grad, r_A, l1, current, ridge):
