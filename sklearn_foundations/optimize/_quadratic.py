@@ -202,14 +202,14 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
                 break
             entering = _violators(violation, tol, most)
             signs[entering] = -np.sign(grad[entering])
-        A, H_A, r_A, lu, target, info, entered = _signed_solve(
+        A, H_A, r_A, target, regular, entered = _signed_solve(
             gesv, H, q, l1, signs, active, entering, j if grow else None, ridge
         )
         if grow:  # twice as many next time where all entered, else as many
             most = 2 * most if entered == len(entering) else entered
         w_A, g_A = w[A], grad[A]
         v, change = w_A, 0.0
-        if info == 0 and np.abs(lu.diagonal()).min() > ridge:  # regular
+        if regular:  # LU's pivots above the ridge
             v, change = _lowest_on_segment(H_A, g_A, l1, w_A, target)
         if not change < 0:  # a singular active set: a proximal point's step
             v, change = _proximal_step(gesv, H_A, g_A, r_A, l1, w_A, ridge)
@@ -242,8 +242,9 @@ def _signed_solve(gesv, H, q, l1, signs, active, entering, j, ridge):
     every one's sign (then the step to it lowers :math:`F`, as one
     feature's does), else those that keep it, for at most
     ``BATCH_TRIALS`` solves, else the largest violation ``j`` alone (the
-    step of Lee et al.). Returns ``A``, ``H_AA``, the right-hand side,
-    LAPACK's LU, solution and info, and how many features entered."""
+    step of Lee et al.). Returns ``A``, ``H_AA``, the right-hand side, the
+    solution, whether it is regular (LU's pivots above ``ridge``) and how
+    many features entered."""
     for trial in range(BATCH_TRIALS + 1):
         if entering is not None and (trial == BATCH_TRIALS or len(entering) == 0):
             entering = np.array([j])
@@ -253,9 +254,10 @@ def _signed_solve(gesv, H, q, l1, signs, active, entering, j, ridge):
         A = on.nonzero()[0]
         H_A, r_A = H[A[:, None], A], q[A] - l1 * signs[A]
         lu, _, target, info = gesv(H_A, r_A)
+        regular = info == 0 and np.abs(lu.diagonal()).min() > ridge
         if entering is None or len(entering) == 1:
             break
-        if info != 0 or np.abs(lu.diagonal()).min() <= ridge:
+        if not regular:
             entering = entering[:0]  # singular: the one feature's step
             continue
         agree = target[np.searchsorted(A, entering)] * signs[entering] > 0
@@ -263,7 +265,7 @@ def _signed_solve(gesv, H, q, l1, signs, active, entering, j, ridge):
             break
         entering = entering[agree]
     entered = 0 if entering is None else len(entering)
-    return A, H_A, r_A, lu, target, info, entered
+    return A, H_A, r_A, target, regular, entered
 
 
 def _ridge(H):
