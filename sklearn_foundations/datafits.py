@@ -41,8 +41,9 @@ admits:
   ``product(V, AV=None)`` at a fixed ``Z``, the loss's part there computed
   once), ``curvature(Z)`` (the per-sample
   :math:`s_i \ell''(z_i)`) and ``model_hessian(Z, ws)`` (:math:`A_\mathcal{W}^\top
-  H A_\mathcal{W}`, :math:`A_\mathcal{W} = [X_c[:, \mathcal{W}], 1]`): second
-  order, where the loss has one;
+  H A_\mathcal{W}`, :math:`A_\mathcal{W} = [X_c[:, \mathcal{W}], 1]`; with
+  several outputs, of every output's coefficients, ordered as
+  ``theta.ravel()``): second order, where the loss has one;
 - ``metric()``, ``lipschitz(random_state, metric)``, ``sample_lipschitz()``:
   scales and step sizes;
 - ``n_samples``, ``n_features``, ``n_targets``, ``fit_intercept``, ``dtype``,
@@ -287,7 +288,9 @@ class LinearDatafit:
         intercept) and :math:`H = \operatorname{diag}(s_i \ell''(z_i))`: the
         matrix of a working-set quadratic model, one pass over its columns
         (one matrix product from the kept :math:`A^\top`'s rows, where it
-        is kept)."""
+        is kept). With several outputs, :meth:`coupled_hessian`."""
+        if self.n_targets > 1:
+            return self.coupled_hessian(Z, ws)
         h = self.curvature(Z)[:, 0]
         AT = self._centered_transpose()
         if AT is not None:  # B B^T, B = A_W^T H^{1/2}: one matrix product
@@ -300,6 +303,36 @@ class LinearDatafit:
                 B *= root
             return B @ B.T
         return self.columns(ws).weighted_hessian(h, self.fit_intercept)
+
+    def coupled_hessian(self, Z, ws):
+        r"""The Hessian of the coefficients ``ws`` (and the intercepts) of
+        every output, :math:`\sum_i (\operatorname{diag}(d_i) - u_i
+        u_i^\top) \otimes a_i a_i^\top` with :math:`a_i` the row of
+        :math:`A_\mathcal{W}` and ``(D, U)`` the loss's
+        ``curvature_blocks``: a matrix of size ``m k``, ``m`` the rows of
+        ``theta``, ``k`` the outputs, ordered as ``theta.ravel()`` (row, then
+        output). One output's block is :math:`A_\mathcal{W}^\top
+        \operatorname{diag}(D_{:,c}) A_\mathcal{W}`; the rank-one terms are
+        one product :math:`C^\top C`, :math:`C_i = u_i \otimes a_i`, by
+        blocks of rows (at most :data:`_COUPLED_ENTRIES` entries of
+        :math:`C` at a time)."""
+        D, U = self.loss.curvature_blocks(self.y, Z, self.s)
+        view = self.columns(ws)
+        k = D.shape[1]
+        blocks = [view.weighted_hessian(D[:, c], self.fit_intercept) for c in range(k)]
+        m = len(blocks[0])
+        H = np.zeros((m, k, m, k), dtype=blocks[0].dtype)
+        for c, block in enumerate(blocks):
+            H[:, c, :, c] = block
+        H = H.reshape(m * k, m * k)
+        if U is not None:
+            n = self.X.shape[0]
+            rows = max(1, _COUPLED_ENTRIES // (m * k))
+            for lo in range(0, n, rows):
+                A = view.dense_rows(lo, min(lo + rows, n), self.fit_intercept)
+                C = (A[:, :, None] * U[lo : lo + len(A), None, :]).reshape(len(A), -1)
+                H -= C.T @ C
+        return H
 
     def _centered_transpose(self):
         r""":math:`A^\top = [X_c, 1]^\top` (the row of ones with an
@@ -617,9 +650,13 @@ class QuadraticDatafit:
         r"""The Hessian of the coefficients ``ws`` (sorted indices) and the
         intercept, constant: :math:`G_{\mathcal{W}\mathcal{W}}` bordered by
         the intercept's 1 (no cross term: the columns are centered), as
-        :meth:`LinearDatafit.model_hessian`; ``A`` is not read."""
+        :meth:`LinearDatafit.model_hessian`; ``A`` is not read. With several
+        targets, the same block for each, ordered as ``theta.ravel()``: the
+        Kronecker product with the identity."""
         G = self.G[np.ix_(ws, ws)]
-        return _bordered(G, 0.0, 1.0) if self.fit_intercept else G
+        H = _bordered(G, 0.0, 1.0) if self.fit_intercept else G
+        k = self.n_targets
+        return H if k == 1 else np.kron(H, np.eye(k, dtype=H.dtype))
 
     def metric(self):
         """The diagonal of :math:`G` (and 1 for the intercept), as
@@ -684,7 +721,8 @@ class ColumnView:
     :math:`X_c`: ``matvec(u)`` :math:`= X_c[:, \mathcal{W}] u`, ``rmatvec(r)``
     :math:`= X_c[:, \mathcal{W}]^\top r`, ``gram(h)`` :math:`=
     X_c[:, \mathcal{W}]^\top H X_c[:, \mathcal{W}]` (dense) and
-    ``column_squares(h)``, its diagonal. Sparse ``X`` (CSC) is sliced once;
+    ``column_squares(h)``, its diagonal, and ``dense_rows`` (a block of
+    rows, dense). Sparse ``X`` (CSC) is sliced once;
     dense ``X`` is read in place, by column index.
 
     Examples
@@ -742,6 +780,18 @@ class ColumnView:
         X = self._X if self._ws is None else self._X[:, self._ws]
         return column_squares(X, h, self.center, exact=False)
 
+    def dense_rows(self, lo, hi, intercept):
+        """Rows ``lo:hi`` of these centered columns, dense (and a column of
+        ones with ``intercept``)."""
+        X = self._X[lo:hi]
+        X = X if self._ws is None else X[:, self._ws]
+        X = X.toarray() if sp.issparse(X) else np.asarray(X)
+        out = np.empty((hi - lo, X.shape[1] + int(bool(intercept))), dtype=X.dtype)
+        np.subtract(X, self.center, out=out[:, : X.shape[1]])
+        if intercept:
+            out[:, -1] = 1.0
+        return out
+
     def weighted_hessian(self, h, intercept):
         r""":math:`[X_c, 1]^\top H [X_c, 1]` of these columns (without the 1
         and its row and column unless ``intercept``)."""
@@ -751,6 +801,7 @@ class ColumnView:
 
 _ALL = slice(None)  # every row: one range, the datafit's arrays themselves
 _CENTERED_ENTRIES = 1 << 17  # LinearDatafit keeps [X_c, 1]^T up to these entries
+_COUPLED_ENTRIES = 1 << 20  # a block of rows of the coupled Hessian's C (8 MB)
 
 
 def _bordered(G, column, corner):

@@ -101,6 +101,13 @@ class Loss:
         share ``Xw``)."""
         return lambda V: self.hessian_product(y, Xw, s, V)
 
+    def curvature_blocks(self, y, Xw, s):
+        r"""Per sample, the weighted Hessian in the outputs as a diagonal less
+        a rank-one term, :math:`s_i \nabla^2 \ell(z_i) = \operatorname{diag}(d_i)
+        - u_i u_i^\top`: ``(D, U)``, each ``(n_samples, n_targets)``, U None
+        where the outputs do not interact (then D is :meth:`curvature`)."""
+        return self.curvature(y, Xw, s), None
+
 
 class HalfSquaredError(Loss):
     r"""Half squared error :math:`\ell(y, z) = \tfrac12 (z - y)^2`.
@@ -363,6 +370,12 @@ class MultinomialLogLoss(Loss):
         product with ones is zero: the softmax does not see a common shift)."""
         p = _softmax_t(Xw)
         return (p * (1.0 - p) * s).T
+
+    def curvature_blocks(self, y, Xw, s):
+        r""":math:`s_i (\operatorname{diag}(p_i) - p_i p_i^\top)`: ``D`` is
+        :math:`s_i p_i`, ``U`` is :math:`\sqrt{s_i}\, p_i`."""
+        p = _softmax_t(Xw)
+        return (p * s).T, (p * np.sqrt(s)).T
 
     def predict_proba(self, Xw):
         return softmax(Xw, axis=1)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sklearn_foundations import check_gradient
+from sklearn_foundations import check_gradient, datafits
 from sklearn_foundations.datafits import LinearDatafit, QuadraticDatafit, centered_gram
 from sklearn_foundations.losses import (
     BinomialLogLoss,
@@ -240,3 +240,62 @@ def test_model_hessian_is_the_definition(n, fit_intercept, dtype, every):
     )
     np.testing.assert_array_equal(X, X_before)
     assert (f._centered_t is not None) == (X.size <= 1 << 17)
+
+
+@pytest.mark.parametrize("loss", ["multinomial", "squared"])
+@pytest.mark.parametrize("fmt", [None, "csc"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("every", [True, False])
+@pytest.mark.parametrize("entries", [1 << 20, 10_000])  # one block, several
+def test_several_outputs_model_hessian_is_the_gradients_derivative(
+    loss, fmt, fit_intercept, every, entries, monkeypatch
+):
+    r"""With several outputs the formed Hessian (ordered as ``theta.ravel()``,
+    the softmax's classes coupled) is the Hessian-vector product's matrix
+    and the gradient's derivative (central differences), whether its
+    rank-one terms are summed in one block of rows or several."""
+    monkeypatch.setattr(datafits, "_COUPLED_ENTRIES", entries)
+    rng = np.random.default_rng(3)
+    n, d, k = 3_000, 12, 4
+    X = rng.standard_normal((n, d)) * rng.uniform(0.5, 3, d) + 2
+    X = X if fmt is None else sp.csc_matrix(np.where(X > 2.5, X, 0.0))
+    if loss == "multinomial":
+        y = np.eye(k)[rng.integers(0, k, n)]
+        L = MultinomialLogLoss()
+    else:
+        y, L = rng.standard_normal((n, k)), HalfSquaredError()
+    s = rng.uniform(0.5, 2.0, n)
+    s /= s.sum()
+    f = LinearDatafit.from_data(L, X, y, s, fit_intercept)
+    m = d + fit_intercept
+    theta = 0.3 * rng.standard_normal((m, k))
+    Z = f.linear(theta)
+    ws = np.arange(d) if every else np.array([1, 4, 5, 11])
+    H = f.model_hessian(Z, ws)
+    rows = np.append(ws, d) if fit_intercept else ws
+    assert H.shape == (len(rows) * k, len(rows) * k)
+    np.testing.assert_allclose(H, H.T, atol=1e-14)
+    V = np.zeros((m, k))
+    V[rows] = rng.standard_normal((len(rows), k))
+    HV = f.hessian_product(Z, V)[rows]
+    np.testing.assert_allclose(H @ V[rows].ravel(), HV.ravel(), rtol=1e-10, atol=1e-12)
+    eps = 1e-6  # the gradient's change along V, central differences
+    plus, minus = theta + eps * V, theta - eps * V
+    diff = f.gradient(plus, f.linear(plus)) - f.gradient(minus, f.linear(minus))
+    np.testing.assert_allclose(
+        H @ V[rows].ravel(), diff[rows].ravel() / (2 * eps), rtol=1e-6, atol=1e-8
+    )
+
+
+def test_the_gram_form_repeats_its_hessian_for_each_target():
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((50, 3)), rng.standard_normal((50, 2))
+    s = np.full(50, 1 / 50)
+    gram = QuadraticDatafit.from_data(X, Y, s)
+    data = LinearDatafit.from_data(HalfSquaredError(), X, Y, s)
+    theta = np.zeros((4, 2))
+    ws = np.array([0, 2])
+    np.testing.assert_allclose(
+        gram.model_hessian(gram.linear(theta), ws),
+        data.model_hessian(data.linear(theta), ws), rtol=1e-12, atol=1e-14,
+    )  # fmt: skip

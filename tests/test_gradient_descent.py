@@ -90,6 +90,22 @@ def _objective(est, X, y):
     return 0.5 * np.mean(r**2) + a * (rho * np.abs(w).sum() + (1 - rho) / 2 * w @ w)
 
 
+@pytest.mark.parametrize("precompute", [True, False])
+def test_newton_cholesky_with_several_targets_is_one_ridge_step(precompute):
+    # the Hessian of every target's coefficients (the Gram form's repeated,
+    # the data form's formed): the normal equations in one step, as Ridge
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((200, 5)) * [1, 2, 3, 4, 5] + 3, rng.random((200, 3))
+    ridge = Ridge(alpha=0.5 * 200).fit(X, Y)
+    est = GradientDescentRegressor(
+        penalty="l2", alpha=0.5, solver="newton-cholesky", precompute=precompute,
+        tol=1e-12,
+    ).fit(X, Y)  # fmt: skip
+    assert est.n_iter_ == 1
+    np.testing.assert_allclose(est.coef_, ridge.coef_, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(est.intercept_, ridge.intercept_, rtol=1e-12)
+
+
 def test_solvers_reach_the_same_objective(diabetes):
     X, y = diabetes
     common = dict(penalty="elasticnet", alpha=0.05, l1_ratio=0.5)

@@ -161,8 +161,9 @@ class LogisticRegression(
         A method of :func:`~sklearn_foundations.optimize.minimize`'s table.
         "lbfgs": limited-memory BFGS, for a smooth objective (``l1_ratio=0`` or
         ``C=np.inf``). "newton-cholesky": Newton's method, each step a
-        Cholesky solve of the formed Hessian, for a smooth objective with two
-        classes. "newton-cg": truncated Newton, conjugate gradient on
+        Cholesky solve of the formed Hessian, for a smooth objective (with
+        three or more classes the Hessian couples the classes and is solved
+        along the directions the softmax sees, as scikit-learn's). "newton-cg": truncated Newton, conjugate gradient on
         the Newton system with Hessian-vector products, for a smooth
         objective, dense or sparse. "prox-newton" (or "newton"): proximal
         Newton with coordinate descent on the quadratic model over a working

@@ -204,8 +204,8 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
 
 def newton_cholesky(datafit, penalty, theta0, *, max_iter, tol, c1=1e-4,
                     start=None, hessian=None, callback=None, verbose=0):  # fmt: skip
-    r"""Newton's method for a smooth objective :math:`F = f + g` of one
-    output, each step a direct solve of the Newton system.
+    r"""Newton's method for a smooth objective :math:`F = f + g`, each step
+    a direct solve of the Newton system.
 
     The Hessian is formed, one weighted Gram matrix of the data,
 
@@ -228,6 +228,15 @@ def newton_cholesky(datafit, penalty, theta0, *, max_iter, tol, c1=1e-4,
     steps where its conjugate gradient needs more products than forming the
     Hessian costs (``direct_after``).
 
+    With ``k`` outputs the Hessian has ``(d + 1) k`` rows (the datafit's
+    ``model_hessian``: the softmax's blocks couple the classes, the squared
+    error's repeat one Gram matrix), :math:`n d^2 k^2` flops to form. The
+    softmax does not see a common shift of the classes, so the Hessian is
+    singular along the shifts of the rows no penalty pins (the intercepts;
+    every row without an L2 term): the factor is of the Hessian plus a
+    term on those shifts alone, which leaves the step, orthogonal to them,
+    the Newton step (as scikit-learn's symmetric parametrization).
+
     Examples
     --------
     >>> import numpy as np
@@ -244,10 +253,10 @@ def newton_cholesky(datafit, penalty, theta0, *, max_iter, tol, c1=1e-4,
     >>> direct.n_iter <= cg.n_iter, np.allclose(direct.coef, cg.coef, rtol=1e-12)
     (True, True)
     """
-    if penalty.l1 > 0 or datafit.n_targets != 1:
+    if penalty.l1 > 0:
         raise ValueError(
-            "newton_cholesky needs a smooth penalty (l1_ratio=0) and one output; "
-            "use prox_newton or fista for an L1 term, newton_cg for several."
+            "newton_cholesky needs a smooth penalty (l1_ratio=0); use prox_newton "
+            "or fista for an L1 term."
         )
     direction = _Steps(datafit, penalty, 250, direct_after=0, reuse=0, hessian=hessian)
     return _newton(datafit, penalty, theta0, direction, max_iter, tol, c1,
@@ -275,8 +284,15 @@ class _Steps:
         self.every = np.arange(datafit.n_features)
         self.hessian, self.solve = hessian, None  # the last formed; its factor
         # the penalty's part of the Hessian's diagonal, the same at every step
+        # (ordered as theta.ravel(): row, then output)
+        k = datafit.n_targets
         rows = datafit.n_features + int(bool(datafit.fit_intercept))
-        self.diagonal = penalty.gradient(np.ones((rows, 1)))[:, 0]
+        self.diagonal = penalty.gradient(np.ones((rows, k))).ravel()
+        # a loss that does not see a common shift of its outputs (the
+        # softmax): the rows that no penalty pins have that shift as a null
+        # direction of the Hessian
+        shift = k > 1 and getattr(datafit.loss, "shift_invariant", False)
+        self.null = np.flatnonzero(self.diagonal[::k] == 0) if shift else None
         self.spent = 0  # products of the diagonal's conjugate gradient
 
     def __call__(self, Z, grad, precond):
@@ -303,7 +319,7 @@ class _Steps:
         """The step on the last Hessian's factor, or on a new one; None
         where the new Hessian has no factor."""
         if self.solve is None and self.hessian is not None and self.reuse:
-            self.solve = _factor(self.hessian, self.diagonal, precond)
+            self.solve = _factor(self.hessian, self.diagonal, precond, self.null)
         if self.solve is not None and self.reuse:  # CG on the last factor
             delta, Z_delta, solved, _ = _newton_direction(
                 self.datafit,
@@ -317,23 +333,33 @@ class _Steps:
             if solved:
                 return delta, Z_delta
         self.hessian = self.datafit.model_hessian(Z, self.every)
-        self.solve = _factor(self.hessian, self.diagonal, precond)
+        self.solve = _factor(self.hessian, self.diagonal, precond, self.null)
         if self.solve is None:
             return None
         delta = -self.solve(grad)
         return (delta, None) if np.all(np.isfinite(delta)) else None
 
 
-def _factor(hessian, diagonal, precond):
+def _factor(hessian, diagonal, precond, null=None):
     r"""The solve :math:`r \mapsto (\nabla^2 F)^{-1} r` with
     :math:`\nabla^2 F` = ``hessian`` (the datafit's) plus the penalty's
     ``diagonal``, by the Cholesky factor of its scaling to unit diagonal
-    (float64; the result in ``r``'s dtype); None where there is no factor."""
+    (float64; the result in ``r``'s dtype); None where there is no factor.
+    ``r`` is shaped like ``theta``, ``(m, k)``, the Hessian ordered as its
+    ``ravel()``. ``null``: rows whose common shift over the ``k`` outputs
+    the objective does not see (a softmax's unpenalized rows); the scaled
+    matrix gets :math:`\tfrac1k 1 1^\top` on each such row's block, which
+    changes no solution orthogonal to the shifts (the gradient is: the
+    softmax's residuals sum to zero over the outputs) and makes the matrix
+    definite."""
     H = np.array(hessian, dtype=np.float64)
     H.flat[:: len(H) + 1] += diagonal
-    root = np.sqrt(precond[:, 0].astype(np.float64))
+    k = len(H) // len(precond)
+    root = np.repeat(np.sqrt(precond[:, 0].astype(np.float64)), k)
     H /= root
     H /= root[:, None]
+    for row in () if null is None else null:
+        H[row * k : (row + 1) * k, row * k : (row + 1) * k] += 1.0 / k
     # LAPACK's potrf/potrs: scipy's cho_factor/cho_solve wrap the same calls
     # in checks that cost more than the factor of a 31 x 31 matrix
     factor, info = dpotrf(H, lower=0, clean=0, overwrite_a=1)
@@ -341,8 +367,8 @@ def _factor(hessian, diagonal, precond):
         return None
 
     def solve(r):
-        u, _ = dpotrs(factor, r[:, 0].astype(np.float64) / root, lower=0)
-        return (u / root)[:, None].astype(r.dtype)
+        u, _ = dpotrs(factor, r.ravel().astype(np.float64) / root, lower=0)
+        return (u / root).reshape(r.shape).astype(r.dtype)
 
     return solve
 
