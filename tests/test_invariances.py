@@ -315,3 +315,28 @@ def test_a_fixed_random_state_is_deterministic(setting):
         warnings.simplefilter("ignore", ConvergenceWarning)
         second = clone(first).fit(X, y)
     np.testing.assert_array_equal(_output(first, X), _output(second, X))
+
+
+SPARSIFIABLE = [cls for cls in _exported_estimators() if hasattr(cls, "sparsify")]
+
+
+@pytest.mark.parametrize("cls", SPARSIFIABLE, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("fmt", [None, "csr"])
+def test_sparsified_coefficients_give_the_same_outputs(cls, fmt):
+    """``sparsify()`` stores ``coef_`` as CSR with the same values: the same
+    outputs on dense and sparse ``X``; ``densify()`` gives back the fit's
+    array (its shape too); a warm start from a sparsified model works."""
+    X, y = _data(cls)
+    est = _tight(cls(l1_ratio=1.0) if "l1_ratio" in cls().get_params() else cls())
+    est.fit(X, y)
+    dense, out = est.coef_.copy(), _output(est, X)
+    assert est.sparsify() is est and sp.issparse(est.coef_)
+    assert est.coef_.format == "csr"
+    np.testing.assert_array_equal(est.coef_.toarray(), np.atleast_2d(dense))
+    Xt = X if fmt is None else sp.csr_matrix(X)
+    np.testing.assert_allclose(_output(est, Xt), out, rtol=1e-12, atol=1e-14)
+    assert est.densify() is est and not sp.issparse(est.coef_)
+    np.testing.assert_array_equal(est.coef_, dense)
+    est.sparsify().set_params(warm_start=True).fit(X, y)
+    assert not sp.issparse(est.coef_)
+    np.testing.assert_allclose(est.coef_, dense, rtol=1e-6, atol=1e-8)

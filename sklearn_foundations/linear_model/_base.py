@@ -8,11 +8,51 @@ the ``coef_``/``intercept_`` a user sees.
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_is_fitted
 
 from .._callbacks import FitCallbacks, chain
 from ..optimize import methods_for, minimize, unmet_needs
 from ..penalties import ElasticNet, WithIntercept
+
+
+class SparseCoefMixin:
+    """``sparsify()`` and ``densify()`` of scikit-learn's L1 linear models:
+    ``coef_`` as a CSR matrix (less memory for a sparse solution) and back.
+    Predictions read either (:func:`dense_coef`); a warm start densifies."""
+
+    def sparsify(self):
+        """Store ``coef_`` as a CSR matrix (``intercept_`` unchanged).
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self)
+        self.coef_ = sp.csr_matrix(np.atleast_2d(dense_coef(self)))
+        return self
+
+    def densify(self):
+        """Store ``coef_`` as an ndarray again, of the shape the fit gave it.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self)
+        self.coef_ = dense_coef(self)
+        return self
+
+
+def dense_coef(estimator):
+    """``coef_`` as an ndarray: the fit's array, or a sparsified one's values
+    in the fit's shape (a vector for one target of a regressor)."""
+    coef = estimator.coef_
+    if not sp.issparse(coef):
+        return coef
+    coef = coef.toarray()
+    return coef[0] if getattr(estimator, "_y_ndim", 2) == 1 else coef
 
 
 def make_penalty(penalty, alpha, l1_ratio, fit_intercept):

@@ -51,6 +51,8 @@ from ..optimize import (
     Plateau,
 )
 from ._base import (
+    SparseCoefMixin,
+    dense_coef,
     from_centered,
     make_penalty,
     minibatch_lipschitz,
@@ -96,7 +98,8 @@ class RegressorOutputs:
         check_is_fitted(self)
         if is_lazy(X):  # a lazy dask array, block by block
             check_features(self, lazy_chunks(X))
-            k = None if np.ndim(self.coef_) == 1 else self.coef_.shape[0]
+            coef = dense_coef(self)
+            k = None if coef.ndim == 1 else coef.shape[0]
             return lazy_rows(X, self._predict_block, k)
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=_DTYPES, reset=False
@@ -119,7 +122,8 @@ class RegressorOutputs:
         return float(np.mean(scores))
 
     def _predict_block(self, X):
-        return self._loss().inverse_link(np.asarray(X @ self.coef_.T) + self.intercept_)
+        coef = dense_coef(self)
+        return self._loss().inverse_link(np.asarray(X @ coef.T) + self.intercept_)
 
     def score(self, X, y, sample_weight=None):
         r"""The share of the loss explained: :math:`R^2` on the identity link
@@ -152,8 +156,9 @@ class RegressorOutputs:
 
 
 class GradientDescentRegressor(
-    CallbackSupportMixin, RegressorOutputs, RegressorMixin, BaseEstimator
-):
+    CallbackSupportMixin, SparseCoefMixin, RegressorOutputs, RegressorMixin,
+    BaseEstimator,
+):  # fmt: skip
     r"""Linear regression fitted by gradient descent, with L2, L1 or elastic net.
 
     Minimizes, over the coefficients ``w`` and the (unpenalized) intercept ``b``,
@@ -617,10 +622,10 @@ class GradientDescentRegressor(
             return self._partial_fit_chunks(lazy_chunks(X, y, sample_weight))
         first = not hasattr(self, "coef_")
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, first)
-        if not first and y.shape[1] != np.atleast_2d(self.coef_).shape[0]:
+        if not first and y.shape[1] != np.atleast_2d(dense_coef(self)).shape[0]:
             raise ValueError(
                 f"y has {y.shape[1]} targets but the model was fitted with "
-                f"{np.atleast_2d(self.coef_).shape[0]}."
+                f"{np.atleast_2d(dense_coef(self)).shape[0]}."
             )
         if sp.issparse(X):
             X = X.tocsr()
@@ -632,7 +637,7 @@ class GradientDescentRegressor(
             theta0 = self._iterate.astype(X.dtype)  # the last iterate, not the mean
         else:
             theta0 = to_centered(
-                np.atleast_2d(self.coef_).astype(X.dtype),
+                np.atleast_2d(dense_coef(self)).astype(X.dtype),
                 np.atleast_1d(self.intercept_).astype(X.dtype),
                 None,
                 self.fit_intercept,
@@ -747,7 +752,7 @@ class GradientDescentRegressor(
             if intercept_init is not None:
                 intercept = _as_shape(intercept_init, (k,), "intercept_init", dtype)
         elif self.warm_start and hasattr(self, "coef_"):
-            coef = np.atleast_2d(self.coef_).astype(dtype)
+            coef = np.atleast_2d(dense_coef(self)).astype(dtype)
             if coef.shape != (k, d):
                 raise ValueError(
                     f"warm_start=True starts from the previous fit's coef_ of shape "

@@ -38,7 +38,9 @@ from ..linalg import column_squares
 from ..losses import BinomialLogLoss, HalfSquaredError, MultinomialLogLoss
 from ..optimize import METHODS
 from ._base import (
+    SparseCoefMixin,
     class_weights,
+    dense_coef,
     from_centered,
     make_penalty,
     solve,
@@ -116,15 +118,16 @@ class LogisticOutputs:
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=_DTYPES, reset=False
         )
-        return np.asarray(X @ self.coef_.T) + self.intercept_
+        return np.asarray(X @ dense_coef(self).T) + self.intercept_
 
     def _loss(self):
         return BinomialLogLoss() if len(self.classes_) == 2 else MultinomialLogLoss()
 
 
 class LogisticRegression(
-    CallbackSupportMixin, LogisticOutputs, ClassifierMixin, BaseEstimator
-):
+    CallbackSupportMixin, SparseCoefMixin, LogisticOutputs, ClassifierMixin,
+    BaseEstimator,
+):  # fmt: skip
     r"""Logistic regression: the sigmoid for two classes, the softmax for more.
 
     Minimizes scikit-learn's objective over the coefficients ``W`` and the
@@ -426,7 +429,7 @@ class LogisticRegression(
         shape = (n_outputs, n_features)
         if self.warm_start and getattr(self, "coef_", np.empty(0)).shape == shape:
             return to_centered(
-                self.coef_.astype(dtype), self.intercept_.astype(dtype), x_mean,
+                dense_coef(self).astype(dtype), self.intercept_.astype(dtype), x_mean,
                 self.fit_intercept,
             )  # fmt: skip
         return np.zeros((n_features + self.fit_intercept, n_outputs), dtype=dtype)
