@@ -343,3 +343,34 @@ def test_collinear_features_reach_scikit_learns_objective(synthetic, penalty):
         )
 
     assert objective(ours) <= objective(ref) * (1 + 1e-10)
+
+
+@pytest.mark.parametrize(
+    "loss, precompute", [("squared_error", False), ("poisson", False)]
+)  # fmt: skip
+def test_the_start_check_gradient_is_the_solvers_start(loss, precompute, monkeypatch):
+    # the estimator's check of the start (is it optimal? the relative tol)
+    # evaluates the gradient there once; conjugate gradient and Newton begin
+    # from it, no second pass over X for the same point
+    from sklearn_foundations.datafits import LinearDatafit
+
+    calls, gradient = [], LinearDatafit.gradient
+
+    def spied(self, theta, Z):
+        calls.append(theta.copy())
+        return gradient(self, theta, Z)
+
+    monkeypatch.setattr(LinearDatafit, "gradient", spied)
+    rng = np.random.default_rng(0)
+    X = sp.random(300, 20, density=0.3, format="csr", random_state=0)
+    y = rng.poisson(2.0, 300).astype(float)
+    est = GradientDescentRegressor(
+        loss=loss, penalty="l2", alpha=0.01, precompute=precompute, tol=1e-10
+    ).fit(X, y)  # fmt: skip
+    starts = [t for t in calls if not t[:-1].any()]  # theta0: coefficients 0
+    assert len(starts) == 1, f"the start's gradient evaluated {len(starts)} times"
+    ref = GradientDescentRegressor(
+        loss=loss, penalty="l2", alpha=0.01, precompute=precompute, tol=1e-10,
+        solver="lbfgs",
+    ).fit(X, y)  # fmt: skip
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-6, atol=1e-9)

@@ -456,3 +456,22 @@ def test_newton_cg_turns_to_the_hessian_sooner_where_forming_it_runs_on_threads(
     assert _hessian_cost(10_000, 100) == 6  # n d^2 = 1e8: one thread
     assert _hessian_cost(100_000, 30) == 4  # few columns: one thread, at least 4
     assert _hessian_cost(None, 100) == 6  # no row count: no rows to split
+
+
+@pytest.mark.parametrize("method", ["cg", "newton-cg", "feature-sign", "fista", "auto"])
+def test_a_known_start_is_the_same_fit(method):
+    # start=(Z, value, gradient) at theta0: the same iterates as evaluating
+    # it (the methods of TAKES_START), ignored by the others
+    storage = "gram" if method == "feature-sign" else "dense"
+    datafit = _problem("squared", storage, 1)
+    l1 = 0.5 if method in ("feature-sign", "fista") else 0.0
+    penalty = WithIntercept(ElasticNet(0.05, l1))
+    theta0 = np.zeros((6, 1))
+    theta0[-1] = 0.3
+    Z = datafit.linear(theta0)
+    start = (Z, datafit.value(theta0, Z), datafit.gradient(theta0, Z))
+    common = dict(method=method, tol=1e-10, random_state=0)
+    plain = minimize(datafit, penalty, theta0, **common)
+    known = minimize(datafit, penalty, theta0, start=start, **common)
+    assert known.n_iter == plain.n_iter
+    np.testing.assert_array_equal(known.coef, plain.coef)

@@ -577,8 +577,12 @@ class GradientDescentRegressor(
         column that is furthest from optimal (well-scaled fits end below a
         fifth)."""
         penalty = self._penalty()
-        start = _violation(datafit, penalty, theta0, datafit.linear(theta0))
-        end = _violation(datafit, penalty, theta, datafit.linear(theta))
+        start = _violation(
+            datafit, penalty, theta0, datafit.gradient(theta0, datafit.linear(theta0))
+        )
+        end = _violation(
+            datafit, penalty, theta, datafit.gradient(theta, datafit.linear(theta))
+        )
         floor = _rounding_floor(theta.dtype, y_rms)
         if not np.max(end) > max(0.5 * np.max(start), floor):
             return
@@ -796,10 +800,11 @@ class GradientDescentRegressor(
             tol = self._relative_tol(eps, max(abs(initial), eps), True)
         else:
             Z0 = datafit.linear(theta0)
-            start = np.max(_violation(datafit, penalty, theta0, Z0), initial=0.0)
+            f0, g0 = datafit.value_gradient(theta0, Z0)
+            start = np.max(_violation(datafit, penalty, theta0, g0), initial=0.0)
             floor = _rounding_floor(theta0.dtype, y_rms)
             if start <= floor:  # optimal at the start (e.g. a constant y)
-                F0 = datafit.value(theta0, Z0) + penalty.value(theta0)
+                F0 = f0 + penalty.value(theta0)
                 result = OptimizeResult(
                     coef=theta0, n_iter=0, objective=[F0], converged=True,
                     t=t0, optimality=0.0,
@@ -807,6 +812,7 @@ class GradientDescentRegressor(
                 return result, _nothing
             tol = max(self._relative_tol(eps, start, False), floor)
             options["callback"] = monitor and (lambda state: monitor(state.theta))
+            options["start"] = (Z0, f0, g0)  # no second pass to begin
         try:
             return solve(
                 self, datafit, penalty, theta0, method=method, tol=tol,
@@ -963,11 +969,11 @@ def _null_value(loss, y, s):
         return loss.value(y, z, s)
 
 
-def _violation(datafit, penalty, theta, Z):
+def _violation(datafit, penalty, theta, grad):
     r"""Per coefficient (the largest over targets), the optimality violation
     in units of its column's scale, :math:`|\cdot| / \sqrt{D_j}` (see
-    :meth:`~sklearn_foundations.datafits.LinearDatafit.metric`)."""
-    grad = datafit.gradient(theta, Z)
+    :meth:`~sklearn_foundations.datafits.LinearDatafit.metric`), from the
+    datafit's gradient at ``theta``."""
     scale = np.sqrt(datafit.metric())[:, None]
     return (penalty.subdiff_distance(theta, grad) / scale).max(axis=1)
 

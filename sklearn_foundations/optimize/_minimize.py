@@ -207,6 +207,11 @@ METHODS = {
     )
 }  # fmt: skip
 
+# the methods that take ``start``, the datafit's ``(Z, value, gradient)`` at
+# ``theta0`` where the caller has it (no pass to begin); to the others it is
+# not passed
+TAKES_START = frozenset({"cg", "newton-cg", "newton-cholesky"})
+
 # method="auto": the first row whose test holds
 AUTO = (
     ("newton-cholesky",
@@ -316,7 +321,9 @@ def minimize(
     **options
         Passed to the solver: ``step`` for the first-order methods,
         ``random_state`` for the power iteration behind :math:`1/L`, the
-        schedule and batch options of ``"sgd"``.
+        schedule and batch options of ``"sgd"``; ``start``, the datafit's
+        ``(Z, value, gradient)`` at ``theta0``, to the methods of
+        ``TAKES_START`` (the others evaluate it themselves).
 
     Returns
     -------
@@ -356,6 +363,8 @@ def minimize(
             f"one of {methods_for(datafit, penalty)}."
         )
     common = dict(max_iter=max_iter, tol=tol, callback=callback, verbose=verbose)
+    if name not in TAKES_START:  # the others evaluate their start themselves
+        options = {k: v for k, v in options.items() if k != "start"}
     if path and name == "newton-cg" and _direct_steps(case):
         options = {"direct_after": 0, **options}
     # the datafit's passes on the package's threads: BLAS's idle ones, woken

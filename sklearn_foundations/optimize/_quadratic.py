@@ -21,8 +21,8 @@ BATCH_START = 16
 BATCH_TRIALS = 3
 
 
-def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, callback=None,
-                       verbose=0):  # fmt: skip
+def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, start=None,
+                       callback=None, verbose=0):  # fmt: skip
     r"""Conjugate gradient on a quadratic :math:`F(\theta) = \tfrac12 \theta^\top H
     \theta - b^\top \theta + c`, preconditioned by its diagonal.
 
@@ -41,7 +41,9 @@ def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, callback=None
     iterates do not depend on the scales of the columns. The Hessian product
     is the datafit's ``hessian_product`` (the chain rule twice: one pass
     over the data, given :math:`A p` from the step's ``linear``). It stops when :math:`\max_j |r_j| / \sqrt{D_j}
-    \le` ``tol``, the measure of the other solvers.
+    \le` ``tol``, the measure of the other solvers. ``start``: the datafit's
+    ``(A, value, gradient)`` at ``theta0`` where known (no pass to begin), as
+    :func:`~sklearn_foundations.optimize.newton_cg`'s.
 
     Examples
     --------
@@ -56,12 +58,15 @@ def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, callback=None
     (2, array([0.4, 0.2]))
     """
     theta = theta0
-    A = datafit.linear(theta)
+    if start is None:
+        A = datafit.linear(theta)
+        start = (A, None, datafit.gradient(theta, A))
+    A, _, g = start
 
     def hessian_product(p, A_p):  # the datafit's constant Hessian: one pass
         return datafit.hessian_product(A, p, A_p) + penalty.gradient(p)
 
-    r = -(datafit.gradient(theta, A) + penalty.gradient(theta))
+    r = -(g + penalty.gradient(theta))
     scale = _scale(datafit)
     M = (scale**2 + penalty.gradient(np.ones_like(scale))).astype(r.dtype)
     z = r / M
