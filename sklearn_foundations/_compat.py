@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.metadata_routing import _raise_for_params, _routing_enabled
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
+    _check_method_params,
     _check_sample_weight,
     _num_samples,
     assert_all_finite,
@@ -44,6 +45,7 @@ __all__ = [
     "CallbackSupportMixin",
     "Interval",
     "StrOptions",
+    "_check_method_params",
     "_fit_context",
     "_raise_for_params",
     "_routing_enabled",

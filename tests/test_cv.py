@@ -11,6 +11,7 @@ from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNetCV, LassoCV
 from sklearn.linear_model import LogisticRegressionCV as SkLogisticRegressionCV
+from sklearn.metrics import get_scorer
 from sklearn.model_selection import (
     GroupKFold,
     KFold,
@@ -106,6 +107,77 @@ def test_logistic_cv_chooses_scikit_learns_C(
     assert ours.coefs_paths_.shape == theirs.coefs_paths_.shape
     assert ours.scores_.shape == ours.n_iter_.shape == theirs.n_iter_.shape
     np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "newton-cholesky"])
+@pytest.mark.parametrize("dataset", ["breast_cancer", "wine"])
+def test_logistic_cv_solver_runs_every_fit(solver, dataset):
+    """``solver`` runs every fit of the paths and the refit (spied on the
+    table's calls): the scores, C_ and model of "auto" (two or three classes);
+    one that cannot solve an ``l1_ratio`` of the grid, or these classes, is a
+    ValueError in the estimator's terms."""
+    from sklearn_foundations.optimize import _minimize
+
+    loader = load_breast_cancer if dataset == "breast_cancer" else load_wine
+    X, y = loader(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    common = dict(Cs=5, cv=StratifiedKFold(3, shuffle=True, random_state=0),
+                  scoring="neg_log_loss", tol=1e-10, max_iter=1000)  # fmt: skip
+    auto = LogisticRegressionCV(**common).fit(X, y)
+    methods, run = [], _minimize._RUN[solver]
+
+    def spied(*args):
+        methods.append(solver)
+        return run(*args)
+
+    calls = []
+    minimize = _minimize.minimize
+
+    def counted(*args, method="auto", **kwargs):
+        calls.append(method)
+        return minimize(*args, method=method, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_minimize, "_RUN", {**_minimize._RUN, solver: spied})
+        mp.setattr("sklearn_foundations.linear_model._path.minimize", counted)
+        named = LogisticRegressionCV(solver=solver, **common).fit(X, y)
+    assert calls and set(calls) == {solver} and len(methods) == len(calls)
+    # to the tolerance's reach at the weakest penalty (C=1e4, nearly separable)
+    np.testing.assert_allclose(named.scores_, auto.scores_, rtol=1e-5, atol=1e-6)
+    assert named.C_ == auto.C_
+    np.testing.assert_allclose(named.coef_, auto.coef_, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match=f"solver='{solver}' needs a smooth"):
+        LogisticRegressionCV(solver=solver, l1_ratios=(0.0, 1.0), **common).fit(X, y)
+    if dataset == "wine":
+        with pytest.raises(ValueError, match="solver='prox-newton' needs one target"):
+            LogisticRegressionCV(solver="prox-newton", **common).fit(X, y)
+
+
+@pytest.mark.parametrize("scoring", [None, "neg_log_loss"])
+def test_logistic_cv_weighs_its_test_scores_by_the_fits_weights(scoring):
+    """As scikit-learn's LogisticRegressionCV, fit's sample_weight weighs the
+    test folds' scores as well (metadata routing off), and a scorer that
+    requests sample_weight with routing on gets the same, fold by fold."""
+    X, y = _scaled(load_breast_cancer)
+    sw = np.random.default_rng(0).uniform(0.2, 3.0, len(y))
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    common = dict(Cs=np.logspace(-3, 1, 5), cv=cv)
+    ours = LogisticRegressionCV(scoring=scoring, tol=1e-10, max_iter=1000, **common)
+    ours.fit(X, y, sample_weight=sw)
+    theirs = SkLogisticRegressionCV(
+        scoring=scoring, solver="newton-cholesky", tol=1e-12, max_iter=1000,
+        use_legacy_attributes=False, **common,
+    ).fit(X, y, sample_weight=sw)  # fmt: skip
+    np.testing.assert_allclose(ours.scores_, theirs.scores_, rtol=1e-6, atol=1e-8)
+    plain = LogisticRegressionCV(scoring=scoring, tol=1e-10, max_iter=1000, **common)
+    assert not np.allclose(plain.fit(X, y).scores_, ours.scores_)
+    with config_context(enable_metadata_routing=True):
+        scorer = get_scorer(scoring or "accuracy").set_score_request(sample_weight=True)
+        routed = LogisticRegressionCV(
+            scoring=scorer, tol=1e-10, max_iter=1000, **common
+        )
+        routed.fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(routed.scores_, ours.scores_, rtol=1e-12)
 
 
 def test_elastic_net_logistic_cv_chooses_sagas_C_and_l1_ratio():

@@ -155,17 +155,13 @@ def class_weights(class_weight, classes, y_idx, sample_weight):
     return per_class[y_idx].astype(sample_weight.dtype)
 
 
-def solve(estimator, datafit, penalty, theta0, *, fit_data, attributes, **kwargs):
-    """The shared fit path: :func:`~sklearn_foundations.optimize.minimize`
-    with scikit-learn's callbacks on its hook (``fit_data`` the ``(X, y,
-    sample_weight)`` the callbacks see, ``attributes(theta)`` the fitted
-    attributes of an iterate). A ``solver`` that cannot solve the case is a
-    ValueError in the estimator's terms. Returns the result and ``done``, to
-    call once the fitted attributes are set (it ends the callbacks' fit
-    task)."""
-    solver = getattr(estimator, "solver", "auto")
-    missing = unmet_needs(datafit, penalty, kwargs["method"], kwargs.get("step"))
+def check_solver(estimator, datafit, penalty, method, step=None):
+    """A ValueError in the estimator's terms where its ``solver`` (the table's
+    ``method``) cannot solve the case: what it needs, and the solvers that
+    can."""
+    missing = unmet_needs(datafit, penalty, method, step)
     if missing:
+        solver = getattr(estimator, "solver", "auto")
         usable = [
             m for m in methods_for(datafit, penalty)
             if m in type(estimator)._parameter_constraints["solver"][0].options
@@ -174,6 +170,17 @@ def solve(estimator, datafit, penalty, theta0, *, fit_data, attributes, **kwargs
             f"solver={solver!r} needs {' and '.join(missing)} for these data and "
             f"parameters; use solver='auto' or one of {usable}."
         )
+
+
+def solve(estimator, datafit, penalty, theta0, *, fit_data, attributes, **kwargs):
+    """The shared fit path: :func:`~sklearn_foundations.optimize.minimize`
+    with scikit-learn's callbacks on its hook (``fit_data`` the ``(X, y,
+    sample_weight)`` the callbacks see, ``attributes(theta)`` the fitted
+    attributes of an iterate). A ``solver`` that cannot solve the case is a
+    ValueError in the estimator's terms. Returns the result and ``done``, to
+    call once the fitted attributes are set (it ends the callbacks' fit
+    task)."""
+    check_solver(estimator, datafit, penalty, kwargs["method"], kwargs.get("step"))
     X, y, sample_weight = fit_data
     bridge = FitCallbacks.of(
         estimator, X, y, sample_weight, kwargs["max_iter"], attributes, theta0

@@ -29,15 +29,16 @@ from .._compat import (
     BaseEstimator,
     Interval,
     StrOptions,
+    _check_method_params,
     _fit_context,
     _raise_for_params,
     _routing_enabled,
     check_labels,
     check_sample_weight,
 )
-from ._base import class_weights
+from ._base import check_solver, class_weights, make_penalty
 from ._gradient_descent import GradientDescentRegressor, RegressorOutputs
-from ._logistic import LogisticOutputs, LogisticRegression
+from ._logistic import _SOLVERS, LogisticOutputs, LogisticRegression
 from ._path import PathProblem, check_alphas
 from ._scores import classification_scores, regression_scores
 
@@ -50,13 +51,20 @@ class _PathCV:
     """The machinery both cross-validated models share: routing, folds in
     parallel, the choice on the mean score and the refit."""
 
+    # routing off, whether fit's sample_weight weighs the test scores too
+    # (scikit-learn's LogisticRegressionCV does; its regressors do not)
+    _weighted_scores = False
+
     def _routed(self, sample_weight, params):
         """The splitter's and the scorer's parameters: routed when metadata
-        routing is on, else none (and a TypeError for any given)."""
+        routing is on, else none (and an error for any given) but
+        ``sample_weight`` for the scorer where ``_weighted_scores``."""
         if _routing_enabled():
             routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
             return routed.splitter.split, routed.scorer.score
         _raise_for_params(params, self, "fit")
+        if self._weighted_scores and sample_weight is not None:
+            return {}, {"sample_weight": sample_weight}
         return {}, {}
 
     def get_metadata_routing(self):
@@ -317,8 +325,9 @@ class GradientDescentRegressorCV(
                     max_iter=self.max_iter, screening=self.screening,
                     random_state=self.random_state,
                 )  # fmt: skip
+                fold_params = _check_method_params(X, score_params, test)
                 mse, score = self._test_scores(
-                    path, X_test, y[test], sw[test], scorer, score_params, problem
+                    path, X_test, y[test], sw[test], scorer, fold_params, problem
                 )
                 out.append((mse, score, path.coefs, path.intercepts, path.n_iter))
             return [np.array(part) for part in zip(*out, strict=True)]
@@ -441,9 +450,19 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         folds of each fold's best fit, ``C_`` the mean of their Cs.
     screening : bool, default=True
         Fit each C on the strong rule's features, then check the rest.
+    solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "prox-newton", "newton", "fista", "backtracking"}, default="auto"
+        The method of every fit along the paths and of the refit, as
+        :class:`~sklearn_foundations.LogisticRegression`'s ``solver``; one
+        that cannot solve an ``l1_ratio`` of the grid (the smooth methods
+        with an L1 term) or these classes is a ValueError that names the
+        solvers that can.
     random_state : int, RandomState instance or None, default=None
         Seeds the power iteration behind a first-order step.
     verbose : int, default=0
+    use_legacy_attributes : bool, default=False
+        scikit-learn 1.9's switch between its attribute layouts: False, the
+        layout here (the default of scikit-learn 1.10). True, the older
+        layout (dicts per class), is a ValueError.
 
     Attributes
     ----------
@@ -477,6 +496,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
     """
 
     _default_scoring = "accuracy"
+    _weighted_scores = True
     _parameter_constraints = {
         "Cs": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "l1_ratios": ["array-like"],
@@ -489,8 +509,10 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         "n_jobs": [Integral, None],
         "refit": ["boolean"],
         "screening": ["boolean"],
+        "solver": [StrOptions(_SOLVERS)],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "use_legacy_attributes": ["boolean"],
     }
 
     def __init__(
@@ -507,8 +529,10 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         n_jobs=None,
         refit=True,
         screening=True,
+        solver="auto",
         random_state=None,
         verbose=0,
+        use_legacy_attributes=False,
     ):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
@@ -521,13 +545,26 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         self.n_jobs = n_jobs
         self.refit = refit
         self.screening = screening
+        self.solver = solver
         self.random_state = random_state
         self.verbose = verbose
+        self.use_legacy_attributes = use_legacy_attributes
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+    def _method(self):
+        """The table's method of ``solver`` ("newton" is "prox-newton")."""
+        return "prox-newton" if self.solver == "newton" else self.solver
+
+    def _check_solver(self, problem):
+        """``solver`` on every ``l1_ratio`` of the grid, a ValueError in the
+        estimator's terms where it cannot."""
+        for ratio in self.l1_ratios_:
+            penalty = make_penalty("elasticnet", 1.0, ratio, self.fit_intercept)
+            check_solver(self, problem.datafit, penalty, self._method())
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, **params):
@@ -546,6 +583,12 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         -------
         self : LogisticRegressionCV
         """
+        if self.use_legacy_attributes:
+            raise ValueError(
+                "use_legacy_attributes=True (scikit-learn's older layout: C_, "
+                "scores_ and coefs_paths_ per class) is not supported; the "
+                "attributes have the layout of use_legacy_attributes=False."
+            )
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], dtype=_DTYPES)
         check_labels(y)
         classes, y_idx = np.unique(y, return_inverse=True)
@@ -572,18 +615,21 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
             problem = PathProblem.from_data(
                 X[train], y[train], sample_weight=sw[train], **setup
             )
+            self._check_solver(problem)
             alphas = _alphas_of(self.Cs_[order], problem.sample_weight.sum())
             out = []
             for ratio in self.l1_ratios_:
                 path = problem.path(
                     alphas, ratio, tol=self.tol, max_iter=self.max_iter,
                     screening=self.screening, random_state=self.random_state,
+                    method=self._method(),
                 )  # fmt: skip
                 back = np.argsort(order)  # the Cs' own order again
                 coefs, intercepts = path.coefs[back], path.intercepts[back]
                 scores = self._test_scores(
-                    coefs, intercepts, X[test], y[test], scorer, score_params
-                )
+                    coefs, intercepts, X[test], y[test], scorer,
+                    _check_method_params(X, score_params, test),
+                )  # fmt: skip
                 out.append((scores, _dof(coefs, intercepts, self.fit_intercept),
                             path.n_iter[back]))  # fmt: skip
             return [np.array(part) for part in zip(*out, strict=True)]
@@ -595,7 +641,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         self._choose(X, y, sw, setup)
         return self
 
-    def score(self, X, y, sample_weight=None):
+    def score(self, X, y, sample_weight=None, **params):
         """The ``scoring`` of the model on ``X``, ``y`` (accuracy when None),
         as scikit-learn's LogisticRegressionCV scores.
 
@@ -604,11 +650,19 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), default=None
+        **params : dict
+            Parameters of the scorer: only with metadata routing on.
 
         Returns
         -------
         score : float
         """
+        if params and not _routing_enabled():
+            _raise_for_params(params, self, "score")
+        if params:
+            kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+            routed = process_routing(self, "score", **kwargs, **params)
+            return self._scorer()(self, X, y, **routed.scorer.score)
         if self.scoring is None:
             return super().score(X, y, sample_weight)
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
@@ -626,14 +680,16 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         scoring = self.scoring or self._default_scoring
         y_idx = np.searchsorted(self.classes_, y)
         if (
-            not score_params
+            set(score_params) <= {"sample_weight"}
             and isinstance(scoring, str)
             and len(np.unique(y_idx)) == len(self.classes_)
         ):  # the scorer's numbers, without its checks (a class missing from
             n_points, k, d = coefs.shape  # the fold: the scorer says what)
             Z = np.asarray(X @ coefs.reshape(-1, d).T).reshape(-1, n_points, k)
             Z = np.moveaxis(Z, 1, 0) + intercepts[:, None, :]
-            scores = classification_scores(scoring, Z, y_idx, self._loss())
+            scores = classification_scores(
+                scoring, Z, y_idx, self._loss(), score_params.get("sample_weight")
+            )
             if scores is not None:
                 return scores
         model = LogisticRegression()
@@ -661,7 +717,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         alpha = _alphas_of(np.array([self.C_]), full.sample_weight.sum())[0]
         result = full.fit(
             alpha, self.l1_ratio_, tol=self.tol, max_iter=self.max_iter,
-            random_state=self.random_state,
+            random_state=self.random_state, method=self._method(),
         )  # fmt: skip
         coefs, intercepts = full.unpack([result.coef])
         self.coef_, self.intercept_ = coefs[0], intercepts[0]

@@ -524,11 +524,13 @@ class PathProblem:
         return 64 * float(np.finfo(self.datafit.dtype).eps) * self.null_violation()
 
     # ---------------------------------------------------------------- fits
-    def fit(self, alpha, l1_ratio, *, tol, max_iter=1000, random_state=None):
+    def fit(self, alpha, l1_ratio, *, tol, max_iter=1000, random_state=None,
+            method="auto"):  # fmt: skip
         """One fit at ``alpha`` from the start (every coefficient zero): the
         closed form at and above :meth:`alpha_max`, else
-        :func:`~sklearn_foundations.optimize.minimize` on the whole datafit.
-        Returns the :class:`~sklearn_foundations.optimize.OptimizeResult`."""
+        :func:`~sklearn_foundations.optimize.minimize` on the whole datafit
+        (with ``method``, a row of its table). Returns the
+        :class:`~sklearn_foundations.optimize.OptimizeResult`."""
         tol = max(tol, self.rounding_floor())
         penalty = make_penalty(
             "elasticnet", alpha, l1_ratio, self.datafit.fit_intercept
@@ -540,15 +542,16 @@ class PathProblem:
                 coef=theta, n_iter=0, objective=[value], converged=True, optimality=0.0
             )
         return minimize(
-            self.datafit, penalty, self.theta0, tol=tol, max_iter=max_iter,
-            random_state=random_state,
+            self.datafit, penalty, self.theta0, method=method, tol=tol,
+            max_iter=max_iter, random_state=random_state,
         )  # fmt: skip
 
     def path(self, alphas, l1_ratio, *, tol, max_iter=1000, screening=True,
-             random_state=None, theta_start=None):  # fmt: skip
-        """Fit every alpha of ``alphas`` (decreasing), each from the last;
-        ``tol`` absolute, in the estimators' optimality measure (at least
-        :meth:`rounding_floor`)."""
+             random_state=None, theta_start=None, method="auto"):  # fmt: skip
+        """Fit every alpha of ``alphas`` (decreasing), each from the last (by
+        ``method``, a row of :func:`~sklearn_foundations.optimize.minimize`'s
+        table); ``tol`` absolute, in the estimators' optimality measure (at
+        least :meth:`rounding_floor`)."""
         tol = max(tol, self.rounding_floor())
         datafit, fit_intercept = self.datafit, self.datafit.fit_intercept
         d = datafit.n_features
@@ -607,8 +610,9 @@ class PathProblem:
             while True:
                 sub, rows = self._restrict(keep)
                 result = minimize(
-                    sub, penalty, theta[rows], tol=tol, max_iter=max_iter,
-                    random_state=random_state, path=not fitted, **direct, **start,
+                    sub, penalty, theta[rows], method=method, tol=tol,
+                    max_iter=max_iter, random_state=random_state, path=not fitted,
+                    **direct, **start,
                 )  # fmt: skip
                 # Newton's direct steps, once needed, from the next start on
                 handed = direct.get("hessian")

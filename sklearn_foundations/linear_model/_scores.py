@@ -5,8 +5,8 @@ scikit-learn's scorers validate their input on each call (about 10 ms for
 warm-started fit of one path point costs. For the scorers named in
 :data:`CLASSIFICATION` and :data:`REGRESSION` the cross-validated models
 compute the same numbers from the path's predictions directly, as the metric
-functions define them (unweighted: a scorer without routed parameters gets
-no sample weights):
+functions define them (weighted means where the scorer gets sample
+weights: LogisticRegressionCV's fit weights, or routed ones):
 
 .. math::
 
@@ -25,12 +25,12 @@ import numpy as np
 __all__ = ["CLASSIFICATION", "REGRESSION", "classification_scores", "regression_scores"]
 
 
-def _accuracy(Z, y_idx, loss):
+def _accuracy(Z, y_idx, loss, w=None):
     idx = (Z[:, :, 0] > 0).astype(int) if Z.shape[2] == 1 else Z.argmax(axis=2)
-    return np.mean(idx == y_idx, axis=1)
+    return np.average(idx == y_idx, axis=1, weights=w)
 
 
-def _neg_log_loss(Z, y_idx, loss):
+def _neg_log_loss(Z, y_idx, loss, w=None):
     if Z.shape[2] == 1:  # the scorer takes p_1 and forms 1 - p_1 (not p_0)
         p_1 = loss.predict_proba(Z.reshape(-1, 1))[:, 1].reshape(Z.shape[:2])
         P_y = np.where(y_idx == 1, p_1, 1 - p_1)
@@ -41,7 +41,8 @@ def _neg_log_loss(Z, y_idx, loss):
         )[..., 0]
     eps = np.finfo(P_y.dtype).eps
     # float64 as the scorer's floats, in float32 too
-    return np.mean(np.log(np.clip(P_y, eps, 1 - eps)), axis=1).astype(np.float64)
+    log_p = np.log(np.clip(P_y, eps, 1 - eps))
+    return np.average(log_p, axis=1, weights=w).astype(np.float64)
 
 
 def _neg_mean_squared_error(mu, y):
@@ -60,10 +61,11 @@ CLASSIFICATION = {"accuracy": _accuracy, "neg_log_loss": _neg_log_loss}
 REGRESSION = {"neg_mean_squared_error": _neg_mean_squared_error, "r2": _r2}
 
 
-def classification_scores(scoring, Z, y_idx, loss):
+def classification_scores(scoring, Z, y_idx, loss, sample_weight=None):
     r"""The scores of the path's predictors ``Z`` (n_points, n_samples,
     n_outputs) against the class indices ``y_idx``, with the model's ``loss``
-    (its ``predict_proba``); None for a scoring not in the table.
+    (its ``predict_proba``), weighted means with ``sample_weight``; None for
+    a scoring not in the table.
 
     Examples
     --------
@@ -74,7 +76,7 @@ def classification_scores(scoring, Z, y_idx, loss):
     array([1. , 0.5])
     """
     score = CLASSIFICATION.get(scoring)
-    return None if score is None else score(Z, y_idx, loss)
+    return None if score is None else score(Z, y_idx, loss, sample_weight)
 
 
 def regression_scores(scoring, mu, y):
