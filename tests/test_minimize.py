@@ -459,9 +459,11 @@ def test_newton_cg_turns_to_the_hessian_sooner_where_forming_it_runs_on_threads(
 
 
 @pytest.mark.parametrize("method", ["cg", "newton-cg", "feature-sign", "fista", "auto"])
-def test_a_known_start_is_the_same_fit(method):
-    # start=(Z, value, gradient) at theta0: the same iterates as evaluating
-    # it (the methods of TAKES_START), ignored by the others
+@pytest.mark.parametrize("with_value", [True, False])
+def test_a_known_start_is_the_same_fit(method, with_value):
+    # start=(Z, value, gradient) at theta0 (the value None: computed where
+    # needed): the same iterates as evaluating it (the methods of
+    # TAKES_START), ignored by the others
     storage = "gram" if method == "feature-sign" else "dense"
     datafit = _problem("squared", storage, 1)
     l1 = 0.5 if method in ("feature-sign", "fista") else 0.0
@@ -469,7 +471,8 @@ def test_a_known_start_is_the_same_fit(method):
     theta0 = np.zeros((6, 1))
     theta0[-1] = 0.3
     Z = datafit.linear(theta0)
-    start = (Z, datafit.value(theta0, Z), datafit.gradient(theta0, Z))
+    value = datafit.value(theta0, Z) if with_value else None
+    start = (Z, value, datafit.gradient(theta0, Z))
     common = dict(method=method, tol=1e-10, random_state=0)
     plain = minimize(datafit, penalty, theta0, **common)
     known = minimize(datafit, penalty, theta0, start=start, **common)

@@ -800,11 +800,11 @@ class GradientDescentRegressor(
             tol = self._relative_tol(eps, max(abs(initial), eps), True)
         else:
             Z0 = datafit.linear(theta0)
-            f0, g0 = datafit.value_gradient(theta0, Z0)
+            g0 = datafit.gradient(theta0, Z0)
             start = np.max(_violation(datafit, penalty, theta0, g0), initial=0.0)
             floor = _rounding_floor(theta0.dtype, y_rms)
             if start <= floor:  # optimal at the start (e.g. a constant y)
-                F0 = f0 + penalty.value(theta0)
+                F0 = datafit.value(theta0, Z0) + penalty.value(theta0)
                 result = OptimizeResult(
                     coef=theta0, n_iter=0, objective=[F0], converged=True,
                     t=t0, optimality=0.0,
@@ -812,7 +812,8 @@ class GradientDescentRegressor(
                 return result, _nothing
             tol = max(self._relative_tol(eps, start, False), floor)
             options["callback"] = monitor and (lambda state: monitor(state.theta))
-            options["start"] = (Z0, f0, g0)  # no second pass to begin
+            # no second pass to begin (the value, no pass, where a solver asks)
+            options["start"] = (Z0, None, g0)
         try:
             return solve(
                 self, datafit, penalty, theta0, method=method, tol=tol,

@@ -208,8 +208,8 @@ METHODS = {
 }  # fmt: skip
 
 # the methods that take ``start``, the datafit's ``(Z, value, gradient)`` at
-# ``theta0`` where the caller has it (no pass to begin); to the others it is
-# not passed
+# ``theta0`` where the caller has it (no pass to begin; the value may be None,
+# computed where needed); to the others it is not passed
 TAKES_START = frozenset({"cg", "newton-cg", "newton-cholesky"})
 
 # method="auto": the first row whose test holds

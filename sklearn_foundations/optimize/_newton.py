@@ -378,12 +378,13 @@ def _newton(datafit, penalty, theta0, direction, max_iter, tol, c1, callback,
     """The loop of the Newton methods: ``direction(Z, grad, precond)``, Armijo
     backtracking, the stopping test and the floating-point safeguards;
     ``start``: the datafit's ``(Z, value, gradient)`` at ``theta0`` where
-    known (no pass to begin)."""
+    known (no pass to begin; a value of None is computed, no pass either)."""
     theta = np.array(theta0, dtype=np.result_type(theta0, 1.0))
     if start is None:
         Z = datafit.linear(theta)
         start = (Z, datafit.value(theta, Z), datafit.gradient(theta, Z))
     Z, f, g = start
+    f = datafit.value(theta, Z) if f is None else f  # a start without its value
     F = f + penalty.value(theta)
     grad = g + penalty.gradient(theta)
     scale = _scale(datafit)
