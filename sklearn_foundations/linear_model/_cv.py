@@ -626,10 +626,10 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
                 )  # fmt: skip
                 back = np.argsort(order)  # the Cs' own order again
                 coefs, intercepts = path.coefs[back], path.intercepts[back]
+                fold_params = _check_method_params(X, score_params, test)
                 scores = self._test_scores(
-                    coefs, intercepts, X[test], y[test], scorer,
-                    _check_method_params(X, score_params, test),
-                )  # fmt: skip
+                    coefs, intercepts, X[test], y[test], scorer, fold_params
+                )
                 out.append((scores, _dof(coefs, intercepts, self.fit_intercept),
                             path.n_iter[back]))  # fmt: skip
             return [np.array(part) for part in zip(*out, strict=True)]

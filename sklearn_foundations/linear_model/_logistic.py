@@ -166,9 +166,10 @@ class LogisticRegression(
         ``C=np.inf``). "newton-cholesky": Newton's method, each step a
         Cholesky solve of the formed Hessian, for a smooth objective (with
         three or more classes the Hessian couples the classes and is solved
-        along the directions the softmax sees, as scikit-learn's). "newton-cg": truncated Newton, conjugate gradient on
-        the Newton system with Hessian-vector products, for a smooth
-        objective, dense or sparse. "prox-newton" (or "newton"): proximal
+        along the directions the softmax sees, as scikit-learn's).
+        "newton-cg": truncated Newton, conjugate gradient on the Newton
+        system with Hessian-vector products, for a smooth objective, dense or
+        sparse. "prox-newton" (or "newton"): proximal
         Newton with coordinate descent on the quadratic model over a working
         set (the support and the worst optimality violations), every
         penalty, two classes, dense or sparse ``X``.

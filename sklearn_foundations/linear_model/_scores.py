@@ -5,14 +5,14 @@ scikit-learn's scorers validate their input on each call (about 10 ms for
 warm-started fit of one path point costs. For the scorers named in
 :data:`CLASSIFICATION` and :data:`REGRESSION` the cross-validated models
 compute the same numbers from the path's predictions directly, as the metric
-functions define them (weighted means where the scorer gets sample
+functions define them (:math:`w_i = 1` unless the scorer gets sample
 weights: LogisticRegressionCV's fit weights, or routed ones):
 
 .. math::
 
-    \text{accuracy} = \frac{1}{n} \sum_i [\hat y_i = y_i], \qquad
-    \text{neg\_log\_loss} = \frac{1}{n} \sum_i \log \operatorname{clip}(p_{i
-    y_i}, \epsilon, 1 - \epsilon),
+    \text{accuracy} = \frac{\sum_i w_i [\hat y_i = y_i]}{\sum_i w_i}, \qquad
+    \text{neg\_log\_loss} = \frac{\sum_i w_i \log \operatorname{clip}(p_{i
+    y_i}, \epsilon, 1 - \epsilon)}{\sum_i w_i},
 
     \text{neg\_mean\_squared\_error} = -\frac{1}{n} \sum_i (y_i - \mu_i)^2,
     \qquad r^2 = 1 - \frac{\sum_i (y_i - \mu_i)^2}{\sum_i (y_i - \bar y)^2}.
