@@ -657,8 +657,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         -------
         score : float
         """
-        if params and not _routing_enabled():
-            _raise_for_params(params, self, "score")
+        _raise_for_params(params, self, "score")  # routing off: none allowed
         if params:
             kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
             routed = process_routing(self, "score", **kwargs, **params)

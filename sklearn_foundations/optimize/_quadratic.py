@@ -60,8 +60,9 @@ def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, start=None,
     theta = theta0
     if start is None:
         A = datafit.linear(theta)
-        start = (A, None, datafit.gradient(theta, A))
-    A, _, g = start
+        g = datafit.gradient(theta, A)
+    else:
+        A, _, g = start
 
     def hessian_product(p, A_p):  # the datafit's constant Hessian: one pass
         return datafit.hessian_product(A, p, A_p) + penalty.gradient(p)
