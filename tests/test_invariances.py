@@ -27,7 +27,7 @@ from sklearn_foundations._compat import StrOptions
 # the parameters that choose a model's mechanism: every value is a setting
 MECHANISMS = ("solver", "learning_rate", "method", "distribution", "loss", "penalty")
 # full-batch settings only: mini-batch schedules follow their own step rules
-STOCHASTIC = {"learning_rate": {"constant", "invscaling", "adaptive"}}
+STOCHASTIC = {"learning_rate": {"constant", "invscaling", "optimal", "adaptive"}}
 
 
 def _settings():

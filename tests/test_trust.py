@@ -227,7 +227,7 @@ def test_regressor_accepts_what_sgd_regressor_accepts():
     X, y = make_regression(n_samples=60, n_features=3, random_state=0)
     GradientDescentRegressor(loss="huber", epsilon=0.0).fit(X, y)
     GradientDescentRegressor(penalty="l1", l1_ratio=None).fit(X, y)
-    with pytest.raises(ValueError, match="l1_ratio=None"):
+    with pytest.raises(ValueError, match="l1_ratio must be set"):
         GradientDescentRegressor(penalty="elasticnet", l1_ratio=None).fit(X, y)
 
 

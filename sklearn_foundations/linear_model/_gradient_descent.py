@@ -47,6 +47,7 @@ from ..optimize import (
     Constant,
     DivergenceError,
     InverseScaling,
+    Optimal,
     OptimizeResult,
     Plateau,
 )
@@ -229,18 +230,27 @@ class GradientDescentRegressor(
         working sets for an L1 term, else FISTA); a name runs that method, or
         raises a ValueError that says what it needs when it cannot solve the
         case.
-    learning_rate : {"auto", "backtracking", "constant", "invscaling", "adaptive"}, default="auto"
+    learning_rate : {"auto", "backtracking", "constant", "invscaling", "optimal", "adaptive"}, default="auto"
         scikit-learn's SGD meaning. ``"auto"``: the full batch, by ``solver``;
         with ``batch_size``, mini-batches with the decaying step
         :math:`1/(L_b t^{p})`. ``"backtracking"``: full batch, Armijo line
         search starting from ``eta0``. ``"constant"``: ``eta0``.
-        ``"invscaling"``: ``eta0 / t**power_t``. ``"adaptive"``: ``eta0``,
+        ``"invscaling"``: ``eta0 / t**power_t``. ``"optimal"``:
+        ``1 / (alpha * (t0 + t - 1))``, ``t0`` making the first step
+        Bottou's ``alpha ** -0.25`` or the stable step :math:`1/L_b` if
+        smaller (:class:`~sklearn_foundations.optimize.Optimal`; needs
+        ``alpha > 0``).
+        ``"adaptive"``: ``eta0``,
         divided by 5 on each plateau of ``n_iter_no_change`` epochs. Other
         than ``"auto"`` it needs ``solver="auto"``.
     eta0 : float, default=0.01
         Initial learning rate of the non-automatic schedules.
     power_t : float, default=0.25
-        Exponent of the inverse-scaling schedules.
+        Exponent of the inverse-scaling schedules, in ``[0, inf)``.
+
+        .. deprecated:: 0.1
+            Negative values (a step that grows with ``t``) warn and will be an
+            error in a future release.
     batch_size : int or None, default=None
         None: full-batch gradient; an int: mini-batches of that many rows
         (1: stochastic gradient descent).
@@ -272,8 +282,10 @@ class GradientDescentRegressor(
     average : bool or int, default=False
         Mini-batch solvers: return the mean of the iterates (averaged SGD), from
         the first update (True) or once that many samples were seen (an int),
-        scikit-learn's SGD meaning; ``partial_fit`` carries the mean on. The
-        full-batch solvers converge to the optimum itself and ignore it.
+        scikit-learn's SGD meaning; ``partial_fit`` carries the mean on. With
+        the full batch the schedules average too; the solvers
+        (``learning_rate="auto"`` or ``"backtracking"``) converge to the optimum
+        itself and ignore it.
 
     Attributes
     ----------
@@ -325,6 +337,7 @@ class GradientDescentRegressor(
                     "backtracking",
                     "constant",
                     "invscaling",
+                    "optimal",
                     "adaptive",
                 }
             )
@@ -422,6 +435,7 @@ class GradientDescentRegressor(
         -------
         self : GradientDescentRegressor
         """
+        self._warn_negative_power_t()
         if is_lazy(X, y, sample_weight):  # a dask collection: passes over chunks
             return self._fit_chunks(
                 lazy_chunks(X, y, sample_weight), coef_init, intercept_init
@@ -449,8 +463,9 @@ class GradientDescentRegressor(
         if stochastic and self.precompute is True:
             raise ValueError(
                 "precompute=True needs a full-batch solver (batch_size=None, "
-                "learning_rate not 'invscaling' or 'adaptive'); got batch_size="
-                f"{self.batch_size!r}, learning_rate={self.learning_rate!r}."
+                "learning_rate not 'invscaling', 'optimal' or 'adaptive'); got "
+                f"batch_size={self.batch_size!r}, learning_rate="
+                f"{self.learning_rate!r}."
             )
         with deferred_check(defer):
             datafit = make_datafit(
@@ -622,6 +637,12 @@ class GradientDescentRegressor(
         -------
         self : GradientDescentRegressor
         """
+        self._warn_negative_power_t()
+        if self.early_stopping:
+            raise ValueError(
+                "early_stopping should be False with partial_fit: the validation "
+                "set is drawn by fit. Set early_stopping=False, or call fit."
+            )
         if is_lazy(X, y, sample_weight):  # the chunks in order, one at a time
             return self._partial_fit_chunks(lazy_chunks(X, y, sample_weight))
         first = not hasattr(self, "coef_")
@@ -634,16 +655,25 @@ class GradientDescentRegressor(
         if sp.issparse(X):
             X = X.tocsr()
         s = sample_weight / sample_weight.sum()
-        datafit = LinearDatafit(self._loss(), X, y, s, None, self.fit_intercept)
-        if first:
-            theta0 = np.zeros((X.shape[1] + self.fit_intercept, y.shape[1]), X.dtype)
+        # the chunk centered as fit centers its data: k calls on the same
+        # data take the steps of fit with max_iter=k
+        datafit = LinearDatafit.from_data(self._loss(), X, y, s, self.fit_intercept)
+        x_mean = datafit.x_mean
+        if first:  # fit's start: w = 0 and the intercept-only optimum
+            start = datafit.loss.intercept_start(y, s) if self.fit_intercept else None
+            theta0 = to_centered(
+                np.zeros((y.shape[1], X.shape[1]), X.dtype),
+                None if start is None else np.broadcast_to(start, y.shape[1:]),
+                x_mean,
+                self.fit_intercept,
+            ).astype(X.dtype, copy=False)
         elif getattr(self, "_iterate", None) is not None:  # averaging: go on from
-            theta0 = self._iterate.astype(X.dtype)  # the last iterate, not the mean
+            theta0 = self._recentered(self._iterate, x_mean, X)  # the last iterate
         else:
             theta0 = to_centered(
                 np.atleast_2d(dense_coef(self)).astype(X.dtype),
                 np.atleast_1d(self.intercept_).astype(X.dtype),
-                None,
+                x_mean,
                 self.fit_intercept,
             )
         rng = check_random_state(self.random_state)
@@ -661,18 +691,31 @@ class GradientDescentRegressor(
             )  # fmt: skip
             result.t = (1 if first else self.t_) + 1
         else:
+            if not first and getattr(self, "_averaged", None) is not None:
+                mean, count = self._averaged
+                self._averaged = (self._recentered(mean, x_mean, X), count)
             result, done = self._solve(
                 datafit, theta0, rng, True, None, t0=1 if first else self.t_,
                 epochs=1, fit_data=fit_data,
             )  # fmt: skip
         history = [] if first else list(self.loss_curve_)
         n_iter = 0 if first else self.n_iter_
-        self._set_fitted(result, None, X.shape[1], y, history + result.objective)
+        self._set_fitted(result, x_mean, X.shape[1], y, history + result.objective)
         self.n_iter_ = n_iter + result.n_iter
         done()
         return self
 
     # -------------------------------------------------------------- helpers
+    def _warn_negative_power_t(self):
+        if self.power_t < 0:
+            warnings.warn(
+                f"Negative values for `power_t` are deprecated (got {self.power_t}): "
+                "the step eta0 / t**power_t then grows with t. They will raise an "
+                "error in a future release. Use values in the range [0.0, inf).",
+                FutureWarning,
+                stacklevel=3,
+            )
+
     def _validate_fit_data(self, X, y, sample_weight, reset, finite=True):
         """``X``, ``y`` and the weights validated (``X``'s finiteness only with
         ``finite``; else the caller checks it, :func:`check_finite`)."""
@@ -707,10 +750,12 @@ class GradientDescentRegressor(
         return True if "gram" in needs and self._loss().quadratic else "auto"
 
     def _is_stochastic(self):
-        return self.batch_size is not None or self.learning_rate in {
-            "invscaling",
-            "adaptive",
-        }
+        schedule = self.learning_rate not in {"auto", "backtracking"}
+        return (
+            self.batch_size is not None
+            or (schedule and self.learning_rate != "constant")
+            or (schedule and bool(self.average))  # averaged SGD on the full batch
+        )
 
     def _split_validation(self, X, y, sample_weight, rng):
         train, val = train_test_split(
@@ -718,6 +763,7 @@ class GradientDescentRegressor(
             test_size=self.validation_fraction,
             random_state=rng,
         )
+        train, val = np.sort(train), np.sort(val)  # the rows in their order
         if not np.any(sample_weight[val] > 0) or not np.any(sample_weight[train] > 0):
             raise ValueError(
                 "The sample weights for the validation or training set are all "
@@ -776,8 +822,9 @@ class GradientDescentRegressor(
     def _penalty(self):
         if self.penalty == "elasticnet" and self.l1_ratio is None:
             raise ValueError(
-                "l1_ratio=None is accepted only when penalty is not 'elasticnet'; "
-                "give the elastic net's l1_ratio, a number in [0, 1]."
+                "l1_ratio must be set when penalty is 'elasticnet': l1_ratio=None "
+                "is accepted only for the other penalties; give the elastic net's "
+                "l1_ratio, a number in [0, 1]."
             )
         return make_penalty(self.penalty, self.alpha, self.l1_ratio, self.fit_intercept)
 
@@ -855,11 +902,12 @@ class GradientDescentRegressor(
         if self.learning_rate == "auto":
             eta0 = _minibatch_step(datafit, self.batch_size, seed)
         schedule = {
-            "auto": InverseScaling(eta0, self.power_t),
-            "constant": Constant(eta0),
-            "invscaling": InverseScaling(eta0, self.power_t),
-            "adaptive": Adaptive(eta0),
-        }[self.learning_rate]
+            "auto": lambda: InverseScaling(eta0, self.power_t),
+            "constant": lambda: Constant(eta0),
+            "invscaling": lambda: InverseScaling(eta0, self.power_t),
+            "optimal": lambda: self._optimal_rate(datafit, seed),
+            "adaptive": lambda: Adaptive(eta0),
+        }[self.learning_rate]()
         return "sgd", dict(
             schedule=schedule,
             batch_size=self.batch_size or datafit.n_samples,
@@ -870,6 +918,21 @@ class GradientDescentRegressor(
             average=self._average(theta0, t0, datafit.n_samples),
             monitor=monitor,
         )
+
+    def _optimal_rate(self, datafit, seed):
+        """``1 / (alpha * (t0 + t - 1))``, its first step Bottou's typical
+        weight ``alpha ** -0.25`` but no larger than the stable step ``1/L_b``
+        of the mini-batches (where the loss has a Lipschitz constant)."""
+        if self.alpha == 0:
+            raise ValueError(
+                "alpha must be > 0 since learning_rate is 'optimal': its rate "
+                "1 / (alpha * (t0 + t - 1)) divides by alpha. Give a positive alpha "
+                "or another learning_rate."
+            )
+        eta1 = self.alpha**-0.25
+        if datafit.loss.lipschitz is not None:
+            eta1 = min(eta1, _minibatch_step(datafit, self.batch_size, seed))
+        return Optimal(self.alpha, eta1)
 
     def _attributes_of(self, datafit):
         """The fitted attributes of an iterate, for scikit-learn's callbacks."""
@@ -921,9 +984,16 @@ class GradientDescentRegressor(
         self.step_size_ = float(result.step)
 
     def _uncentered(self, theta, x_mean, n_features):
-        """``theta`` in the coordinates of ``partial_fit`` (no centering)."""
+        """``theta`` in the coordinates of the model (no centering), as kept
+        between ``partial_fit`` calls."""
         coef, intercept = from_centered(theta, x_mean, n_features, self.fit_intercept)
         return to_centered(coef, intercept, None, self.fit_intercept)
+
+    def _recentered(self, theta, x_mean, X):
+        """A kept ``theta`` (no centering) in the coordinates of ``X``
+        centered by ``x_mean``, in ``X``'s dtype."""
+        coef, intercept = from_centered(theta, None, X.shape[1], self.fit_intercept)
+        return to_centered(coef, intercept, x_mean, self.fit_intercept).astype(X.dtype)
 
 
 def _passes(result, datafit):
@@ -1005,7 +1075,7 @@ def _minibatch_step(datafit, batch_size, seed):
         raise ValueError(
             f"learning_rate='auto' with mini-batches needs a loss with a Lipschitz "
             f"gradient; {datafit.loss!r} has none. Give learning_rate='constant', "
-            "'invscaling' or 'adaptive' with eta0, or use the full batch "
+            "'invscaling' or 'adaptive' with eta0, 'optimal', or use the full batch "
             "(batch_size=None)."
         )
     L = datafit.lipschitz(random_state=seed)

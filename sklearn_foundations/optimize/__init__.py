@@ -31,7 +31,8 @@ proximal form of :math:`\theta \leftarrow \theta - \eta \nabla J(\theta)`:
   loss with an L2 penalty): gradient steps along conjugate directions, each with
   the exact step, the fastest gradient method there is for that case.
 - :func:`stochastic_gradient`: mini-batches with a learning-rate schedule
-  (:class:`Constant`, :class:`InverseScaling`, :class:`Adaptive`).
+  (:class:`Constant`, :class:`InverseScaling`, :class:`Optimal`,
+  :class:`Adaptive`).
 
 Full-batch solvers stop when the gradient (or the gradient mapping
 :math:`G`, zero exactly at an optimum) measured in the datafit's metric,
@@ -75,7 +76,7 @@ from ._newton import lbfgs, newton_cg, newton_cholesky
 from ._prox_newton import prox_newton
 from ._quadratic import conjugate_gradient, feature_sign
 from ._result import DivergenceError, IterationState, OptimizeResult
-from ._schedules import Adaptive, Constant, InverseScaling, Plateau
+from ._schedules import Adaptive, Constant, InverseScaling, Optimal, Plateau
 
 __all__ = [
     "Adaptive",
@@ -84,6 +85,7 @@ __all__ = [
     "Constant",
     "DivergenceError",
     "InverseScaling",
+    "Optimal",
     "OptimizeResult",
     "conjugate_gradient",
     "Plateau",

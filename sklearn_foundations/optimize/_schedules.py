@@ -1,5 +1,5 @@
 """Learning-rate schedules of stochastic gradient (:class:`Constant`,
-:class:`InverseScaling`, :class:`Adaptive`) and the plateau counter that
+:class:`InverseScaling`, :class:`Optimal`, :class:`Adaptive`) and the plateau counter that
 decides when a schedule is reduced or a fit stops (:class:`Plateau`). Imports
 only numpy."""
 
@@ -71,6 +71,38 @@ class InverseScaling(Constant):
 
     def __call__(self, t):
         return self.eta0 / t**self.power_t
+
+
+class Optimal(Constant):
+    r"""The rate of a strongly convex objective,
+    :math:`\eta_t = 1 / (\alpha (t_0 + t - 1))`.
+
+    ``alpha`` is the strength of the L2 term. An objective that is
+    :math:`\alpha`-strongly convex converges at :math:`O(1/t)` with this rate;
+    :math:`t_0` makes the first step (``t = 1``) the typical weight
+    :math:`\eta_1 = \alpha^{-1/4}` (Bottou's heuristic), unless ``eta1`` is
+    given.
+
+    Examples
+    --------
+    >>> from sklearn_foundations.optimize import Optimal
+    >>> rate = Optimal(alpha=0.0001)
+    >>> rate(1), rate(2) < rate(1)
+    (10.0, True)
+    """
+
+    def __init__(self, alpha, eta1=None):
+        if not alpha > 0:
+            raise ValueError(
+                f"The optimal rate 1 / (alpha * (t0 + t - 1)) needs alpha > 0; got "
+                f"alpha={alpha}. Give a positive alpha or another schedule."
+            )
+        eta1 = alpha**-0.25 if eta1 is None else eta1
+        super().__init__(eta1)
+        self.alpha, self.t0 = alpha, 1.0 / (eta1 * alpha)
+
+    def __call__(self, t):
+        return 1.0 / (self.alpha * (self.t0 + t - 1))
 
 
 class Adaptive(Constant):
