@@ -108,6 +108,33 @@ def test_gram_operator_matches_explicit_centered_gram(sparse):
     np.testing.assert_allclose(op @ np.eye(7), expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("weights", [None, "uniform", "random"])
+@pytest.mark.parametrize("p", [1, 3])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gram_operator_by_cached_row_blocks(monkeypatch, weights, p, dtype):
+    # X^T S (X v) a cached block of rows at a time (the blocks 48 rows here,
+    # the last one short): the centered Gram matrix's product, in the
+    # precision of X and V
+    monkeypatch.setattr(linalg, "_CACHED_ENTRIES", 48 * 7)
+    rng = np.random.default_rng(3)
+    X = (rng.standard_normal((101, 7)) + 3.0).astype(dtype)
+    s = {None: None, "uniform": np.full(101, 0.5), "random": rng.uniform(0, 1, 101)}[
+        weights
+    ]
+    c = X.mean(axis=0)
+    assert linalg._fuses(X, p) and not linalg._fuses(np.asfortranarray(X), p)
+    Xc = X.astype(np.float64) - c
+    S = np.ones(101) if s is None else s
+    V = rng.standard_normal((7, p)).astype(dtype)
+    expected = Xc.T @ (S[:, None] * (Xc @ V))
+    out = gram_operator(X, s, c) @ V
+    assert out.dtype == dtype
+    rtol = 1e-12 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(
+        out, expected, rtol=rtol, atol=rtol * np.abs(expected).max()
+    )
+
+
 @pytest.mark.parametrize("cores", [2, 3])
 def test_gram_operator_on_row_blocks_that_share_the_arrays(monkeypatch, cores):
     # a large CSR X runs on blocks of rows, one per core, that share its
