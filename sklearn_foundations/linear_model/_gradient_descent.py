@@ -625,7 +625,11 @@ class GradientDescentRegressor(
         proximal gradient step on the whole chunk with Armijo's line search,
         starting from the last step size, and so does ``"auto"`` for a loss
         without a Lipschitz constant (Poisson). ``solver`` plays no part: it
-        names the method of ``fit``.
+        names the method of ``fit``. The first call starts where ``fit``
+        starts (zero coefficients, the intercept-only optimum), and each call
+        takes ``fit``'s steps (on ``X`` centered as ``fit`` centers it): ``k``
+        calls on the same data give ``fit`` with ``max_iter=k`` and
+        ``tol=None`` for the schedules. ``early_stopping`` needs ``fit``.
 
         Parameters
         ----------
