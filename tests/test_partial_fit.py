@@ -126,3 +126,13 @@ def test_validation_rows_are_only_held_out(seed):
     plain = GradientDescentRegressor(**params).fit(X[train], y[train])
     np.testing.assert_array_equal(held.coef_, plain.coef_)
     assert held.intercept_ == plain.intercept_
+
+
+def test_optimal_rate_that_diverges_says_its_step():
+    # Poisson's gradient has no Lipschitz constant to cap the first step at
+    X, _ = _data()
+    y = np.exp(X[:, 0])
+    with pytest.raises(
+        ValueError, match=r"learning_rate='optimal' \(its first step 10"
+    ):
+        GradientDescentRegressor(loss="poisson", learning_rate="optimal").fit(X, y)

@@ -872,10 +872,16 @@ class GradientDescentRegressor(
                 attributes=self._attributes_of(datafit), **options,
             )  # fmt: skip
         except DivergenceError as exc:
+            rate = options.get("schedule")
+            setting = (
+                f"learning_rate='optimal' (its first step {rate(1):.3g}, from "
+                f"alpha={self.alpha:g})"
+                if isinstance(rate, Optimal)
+                else f"learning_rate={self.learning_rate!r} with eta0={self.eta0:g}"
+            )
             raise ValueError(
-                f"learning_rate={self.learning_rate!r} with eta0={self.eta0:g} makes "
-                f"the objective diverge: {exc.objective:.3g} at iteration "
-                f"{exc.iteration}, from {exc.initial:.3g}. "
+                f"{setting} makes the objective diverge: {exc.objective:.3g} at "
+                f"iteration {exc.iteration}, from {exc.initial:.3g}. "
                 + _stable_step_hint(datafit)
             ) from exc
 
