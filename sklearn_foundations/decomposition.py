@@ -259,7 +259,14 @@ class PowerIterationPCA(
             check_finite(X, self, mean, total_var)
         self.n_samples_ = n
         self.mean_ = mean
+        k = _subnormal_exponent(X, total_var)
+        if k:  # squares near underflow: the same fit on 2^k X
+            _, cov, total_var = self._covariance(_ldexp(X, k))
         self._fit_covariance(cov, total_var, n, d, X, X.dtype)
+        if k:  # back to X's units (exact, unless they underflow)
+            self.explained_variance_ = np.ldexp(self.explained_variance_, -2 * k)
+            self.singular_values_ = np.ldexp(self.singular_values_, -k)
+            self.noise_variance_ = float(np.ldexp(self.noise_variance_, -2 * k))
         # passes over X: the covariance once, or the mean and each product
         self.n_passes_ = self.n_iter_ + 1 if hasattr(cov, "matvec") else 1
         return self
@@ -621,6 +628,28 @@ def minka_log_evidence(spectrum, rank, n_samples):
         - log_az / 2
         - k / 2 * np.log(n)
     )
+
+
+def _subnormal_exponent(X, total_var):
+    """0, or the ``k`` that brings the largest magnitude of :math:`2^k X` to
+    ``[0.5, 1)`` where the total variance is below the square root of the
+    smallest normal number of ``X``'s dtype: there the squares of ``X``
+    underflow, and the covariance loses its digits (the axes of :math:`2^k X`
+    are those of ``X``, its variances :math:`4^k` times theirs)."""
+    if total_var >= np.sqrt(np.finfo(X.dtype).tiny):
+        return 0
+    values = X.data if sp.issparse(X) else X
+    largest = float(np.max(np.abs(values), initial=0.0))
+    return 0 if largest == 0.0 else -int(np.frexp(largest)[1])
+
+
+def _ldexp(X, k):
+    """:math:`2^k X`, exactly, in ``X``'s dtype and format."""
+    if sp.issparse(X):
+        X = X.copy()
+        X.data = np.ldexp(X.data, np.int32(k))
+        return X
+    return np.ldexp(X, np.int32(k))
 
 
 def _fitted(eigenvalues, eigenvectors, total_var, n, max_rank):

@@ -340,9 +340,9 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
                 classes = np.unique(classes)
             columns = self._resolve_columns(X.shape[1])
             dists = {name: self._make(name, columns[name]) for name in columns}
-        else:
+        else:  # updated copies, kept once every one is updated
             classes, columns = self.classes_, self.distribution_columns_
-            dists = self.distributions_
+            dists = copy.deepcopy(self.distributions_)
         Y = self._weighted_indicator(y, sw, classes, labels)
         parts = {name: _take(X, columns[name]) for name in dists}
         for name, dist in dists.items():
@@ -350,13 +350,12 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
                 parts[name], self._labels(columns[name]), fitting=True,
                 owner=type(self).__name__,
             )  # fmt: skip
+        for name, dist in dists.items():  # statistics that overflow: an error
+            dist.partial_fit(parts[name], Y)
         if reset:
             self.classes_, self.distribution_columns_ = classes, columns
-            self.distributions_ = dists
             self.class_count_ = np.zeros(len(classes))
-        self._dtype = X.dtype
-        for name, dist in dists.items():
-            dist.partial_fit(parts[name], Y)
+        self.distributions_, self._dtype = dists, X.dtype
         self.class_count_ += Y.sum(axis=0)
         self._set_priors()
         self._export_attributes()

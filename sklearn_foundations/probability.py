@@ -375,8 +375,9 @@ class Gaussian(Distribution):
              for v in (self.class_count_, self._mean, self._m2)]  # fmt: skip
         b = [_placed(v, other_rows, n_classes)
              for v in (other.class_count_, other._mean, other._m2)]  # fmt: skip
-        out.class_count_, out._mean, out._m2 = _merge(*a, *b)
-        return out._finalize(dtype)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked after
+            stats = _merge(*a, *b)
+        return out._finalize(stats, dtype)
 
     def __init__(self, var_smoothing=1e-9):
         self.var_smoothing = var_smoothing
@@ -392,18 +393,23 @@ class Gaussian(Distribution):
                 np.zeros((K, d)),
                 np.zeros((K, d)),
             )
-        stats = _class_moments(X, Y)
-        stats = _merge(self.class_count_, self._mean, self._m2, *stats)
-        self.class_count_, self._mean, self._m2 = stats
-        return self._finalize(X.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked after
+            stats = _class_moments(X, Y)
+            stats = _merge(self.class_count_, self._mean, self._m2, *stats)
+        return self._finalize(stats, X.dtype)
 
-    def _finalize(self, dtype=np.float64):
-        """The fitted attributes from the float64 statistics, ``theta_`` and
-        ``var_`` in the data's ``dtype`` (float32 stays float32)."""
-        n, mean, m2 = self.class_count_, self._mean, self._m2
+    def _finalize(self, stats, dtype=np.float64):
+        """The statistics ``stats`` (per class: weight, mean, sum of squared
+        deviations, float64) and the fitted attributes from them, ``theta_``
+        and ``var_`` in the data's ``dtype`` (float32 stays float32); checked
+        first, so that statistics that overflow change nothing."""
+        n, mean, m2 = stats
         total = n.sum()
-        self._center = n @ mean / total if total > 0 else np.zeros(mean.shape[1])
-        total_m2 = m2.sum(axis=0) + n @ (mean - self._center) ** 2
+        center = n @ mean / total if total > 0 else np.zeros(mean.shape[1])
+        with np.errstate(over="ignore", invalid="ignore"):
+            total_m2 = m2.sum(axis=0) + n @ (mean - center) ** 2
+        _check_moments(mean, m2, total_m2)
+        self.class_count_, self._mean, self._m2, self._center = n, mean, m2, center
         var_max = float(np.max(total_m2 / total)) if total > 0 else 0.0
         self.epsilon_ = self.var_smoothing * (var_max if var_max > 0 else 1.0)
         count = np.maximum(n, np.finfo(float).tiny)[:, None]
@@ -441,6 +447,24 @@ class Gaussian(Distribution):
         return out + const
 
 
+def _check_moments(mean, m2, total_m2):
+    """A ValueError that names the feature whose squared deviations overflow
+    float64 (values beyond about 1e154 square past the largest float)."""
+    bad = ~np.isfinite(total_m2)
+    if not bad.any():
+        return
+    j = int(np.flatnonzero(bad)[0])
+    where = np.flatnonzero(~np.isfinite(m2[:, j]))
+    within = f" within class {where[0]}" if where.size else " between the classes"
+    scale = float(np.max(np.abs(mean[:, j])))
+    raise ValueError(
+        f"Feature {j}'s squared deviations{within} overflow float64 (class "
+        f"means up to {scale:.3g} in magnitude): a Normal distribution of "
+        "infinite variance has no density. Divide the feature by a constant "
+        "or scale it (StandardScaler)."
+    )
+
+
 def _class_moments(X, Y):
     """Per class: weight, weighted mean and sum of weighted squared deviations
     from the class's own mean, by two matrix products over ``X``."""
@@ -462,7 +486,8 @@ def _merge(n_a, mean_a, m2_a, n_b, mean_b, m2_b):
     safe = np.where(n != 0, n, 1.0)[:, None]
     delta = mean_b - mean_a
     mean = mean_a + delta * (n_b[:, None] / safe)
-    return n, mean, m2_a + m2_b + delta**2 * (n_a * n_b)[:, None] / safe
+    both = (n_a * n_b)[:, None] / safe  # 0 where a side is empty: no term
+    return n, mean, m2_a + m2_b + np.where(both > 0, delta**2 * both, 0.0)
 
 
 class Bernoulli(_Counts):

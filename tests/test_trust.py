@@ -473,6 +473,56 @@ def test_moments_that_overflow_from_finite_x_are_named():
             est.fit(*args)
 
 
+@pytest.mark.parametrize("dtype, scale", [(np.float64, 1e-160), (np.float64, 1e-300),
+                                          (np.float32, 1e-25)])  # fmt: skip
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("method", ["block", "lanczos"])
+def test_pca_of_values_whose_squares_underflow(dtype, scale, sparse, method):
+    # PCA is scale-equivariant: the axes and the shares of variance of c X
+    # are those of X, its variances c^2 times theirs (0 where c^2 times them
+    # is below the dtype's range), not axes fitted to underflowed squares
+    rng = np.random.default_rng(0)
+    X = (rng.standard_normal((40, 4)) * [3, 2, 1, 0.5] + [0, 1, 2, 3]).astype(dtype)
+    ref = PowerIterationPCA(3, method=method, random_state=0).fit(X)
+    Xs = (X * scale).astype(dtype)
+    est = PowerIterationPCA(3, method=method, random_state=0)
+    est.fit(sp.csr_matrix(Xs) if sparse else Xs)
+    rtol = 1e-10 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(est.components_, ref.components_, atol=rtol)
+    np.testing.assert_allclose(
+        est.explained_variance_ratio_, ref.explained_variance_ratio_, rtol=rtol
+    )
+    expected = ref.explained_variance_.astype(np.float64) * scale**2
+    np.testing.assert_allclose(
+        est.explained_variance_, expected.astype(dtype), rtol=rtol, atol=0
+    )
+    assert est.explained_variance_.dtype == dtype
+
+
+def test_gaussian_naive_bayes_variance_that_overflows_is_named():
+    # squared deviations past float64's range: an error that names the
+    # feature, and a model that stays as it was
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 3))
+    y = (X[:, 0] > 0).astype(int)
+    huge = X * [1.0, 1e200, 1.0]
+    with pytest.raises(ValueError, match="Feature 1's squared deviations within"):
+        NaiveBayesClassifier().fit(huge, y)
+    est = NaiveBayesClassifier()
+    with pytest.raises(ValueError, match="Feature 1"):
+        est.fit(huge, y)
+    assert not hasattr(est, "classes_")
+    est.fit(X, y)
+    before = est.theta_.copy(), est.var_.copy(), est.class_count_.copy()
+    with pytest.raises(ValueError, match="Feature 1"):
+        est.partial_fit(huge, y)
+    for a, b in zip(before, (est.theta_, est.var_, est.class_count_), strict=True):
+        np.testing.assert_array_equal(a, b)
+    means_apart = np.c_[X[:, :1], np.where(y, 1e160, -1e160)]  # var 0 within
+    with pytest.raises(ValueError, match="Feature 1's squared deviations between"):
+        NaiveBayesClassifier(var_smoothing=0.0).fit(means_apart, y)
+
+
 LABELS = [
     np.array([0, 1, 1, 0]),
     np.array([0.0, 1.0, 2.0, 2.0]),
