@@ -230,6 +230,14 @@ class LinearDatafit:
             squares, self.x_mean, self.X.dtype, float(np.sum(self.s)), self.X.shape[0]
         )
         self._metric = np.append(D, 1.0) if self.fit_intercept else D
+        self._underflowed = _underflowed(squares)
+
+    def underflowed(self):
+        """The columns whose centered squares underflow float64 (a positive
+        sum of squares below its smallest normal number): the metric takes
+        them for constant columns."""
+        self.metric()
+        return getattr(self, "_underflowed", np.empty(0, dtype=int))
 
     @property
     def n_samples(self):
@@ -554,6 +562,8 @@ class LinearDatafit:
             self.loss, X, self.y, self.s, self.x_mean, self.fit_intercept
         )
         other._metric = self._metric
+        if hasattr(self, "_underflowed"):
+            other._underflowed = self._underflowed
         return other
 
     def batch(self, idx):
@@ -666,6 +676,11 @@ class QuadraticDatafit:
             D = _positive(np.diag(self.G), self.x_mean, self.G.dtype)
             self._metric = (self.x_mean, np.append(D, 1.0) if self.fit_intercept else D)
         return self._metric[1]
+
+    def underflowed(self):
+        """As :meth:`LinearDatafit.underflowed`, from the diagonal of
+        :math:`G`."""
+        return _underflowed(np.diag(self.G))
 
     @classmethod
     def from_data(cls, X, y, s, fit_intercept=True):
@@ -814,6 +829,13 @@ def _bordered(G, column, corner):
     out[:-1, -1] = out[-1, :-1] = column
     out[-1, -1] = corner
     return out
+
+
+def _underflowed(squares):
+    """Indices of the positive sums of squares below float64's smallest normal
+    number: columns that vary, whose squares underflow."""
+    D = np.asarray(squares, dtype=np.float64)
+    return np.flatnonzero((D > 0) & (D <= np.finfo(np.float64).tiny))
 
 
 def _positive(D, center=None, dtype=np.float64, total=1.0, n_samples=1):

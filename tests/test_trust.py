@@ -6,10 +6,12 @@ import re
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from scipy import stats
 from scipy.special import xlogy
+from sklearn.base import clone, is_regressor
 from sklearn.datasets import load_breast_cancer, make_classification, make_regression
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
@@ -497,6 +499,30 @@ def test_pca_of_values_whose_squares_underflow(dtype, scale, sparse, method):
         est.explained_variance_, expected.astype(dtype), rtol=rtol, atol=0
     )
     assert est.explained_variance_.dtype == dtype
+
+
+@pytest.mark.parametrize("container", ["dense", "sparse", "frame"])
+@pytest.mark.parametrize(
+    "est", [GradientDescentRegressor(penalty=None), LogisticRegression(l1_ratio=1.0)],
+    ids=["regressor", "logistic"],
+)  # fmt: skip
+def test_features_whose_squares_underflow_are_named(container, est):
+    # a column of values near 1e-160 varies, but its squares are below
+    # float64's range: the fit takes it for a constant column (coefficient
+    # 0), which a warning names, rather than a silent different model
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 4)) * [3, 2, 1, 0.5]
+    y = X @ [1.0, 2.0, 3.0, 4.0] + rng.standard_normal(40)
+    y = y if is_regressor(est) else (y > 0).astype(int)
+    X_tiny = X * [1, 1e-160, 1, 1]
+    X_tiny = {"dense": X_tiny, "sparse": sp.csr_matrix(X_tiny),
+              "frame": pd.DataFrame(X_tiny, columns=list("abcd"))}[container]  # fmt: skip
+    name = "b" if container == "frame" else "1"
+    with pytest.warns(UserWarning, match=f"feature\\(s\\) {name} underflow float64"):
+        clone(est).fit(X_tiny, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        clone(est).fit(X * [1, 1e-150, 1, 1], y)  # squares of 1e-300: in range
 
 
 def test_gaussian_naive_bayes_variance_that_overflows_is_named():

@@ -155,6 +155,26 @@ def class_weights(class_weight, classes, y_idx, sample_weight):
     return per_class[y_idx].astype(sample_weight.dtype)
 
 
+def warn_underflow(estimator, datafit):
+    """A UserWarning that names the features whose squares underflow float64
+    (:meth:`~sklearn_foundations.datafits.LinearDatafit.underflowed`): the
+    fit takes them for constant columns and leaves their coefficients at 0."""
+    columns = datafit.underflowed()
+    if not len(columns):
+        return
+    names = getattr(estimator, "feature_names_in_", None)
+    which = ", ".join(str(names[j] if names is not None else j) for j in columns[:5])
+    more = f" and {len(columns) - 5} more" if len(columns) > 5 else ""
+    warnings.warn(
+        f"The squares of feature(s) {which}{more} underflow float64 (values below "
+        "about 1e-154): the fit takes them for constant columns, their "
+        "coefficients 0. Multiply X by a constant or scale the features "
+        "(StandardScaler).",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
 def check_solver(estimator, datafit, penalty, method, step=None):
     """A ValueError in the estimator's terms where its ``solver`` (the table's
     ``method``) cannot solve the case: what it needs, and the solvers that

@@ -60,6 +60,7 @@ from ._base import (
     solve,
     to_centered,
     warn_unconverged,
+    warn_underflow,
 )
 
 _DTYPES = [np.float64, np.float32]
@@ -491,6 +492,7 @@ class GradientDescentRegressor(
             )  # fmt: skip
         elif stochastic and self.tol is not None:
             self._check_every_coefficient_moved(datafit, theta0, result.coef, y_rms)
+        warn_underflow(self, datafit)
         self._set_fitted(result, x_mean, X.shape[1], y, result.objective)
         self.n_passes_ = _passes(result, datafit)
         done()

@@ -46,6 +46,7 @@ from ._base import (
     solve,
     to_centered,
     warn_unconverged,
+    warn_underflow,
 )
 
 _DTYPES = [np.float64, np.float32]
@@ -347,6 +348,7 @@ class LogisticRegression(
         self.n_iter_ = np.array([result.n_iter])
         self.loss_curve_ = result.objective
         self._warn(result, datafit, alpha)
+        warn_underflow(self, datafit)
         self.n_passes_ = result.n_iter + 1  # one gradient per iteration, and the start
         done()
         return self
