@@ -288,9 +288,10 @@ class PowerIterationPCA(
                 "by PowerIterationPCA."
             )
         self._check_rank(n, d)
-        self.mean_, G = stats[1], stats[3]
-        self.n_samples_ = n
+        mean, G = stats[1], stats[3]
         cov = G / (n - 1)
+        _check_chunked_scale(mean, float(np.trace(cov)), cov.dtype)
+        self.mean_, self.n_samples_ = mean, n
         self.n_passes_ = chunks.n_passes
         return self._fit_covariance(cov, float(np.trace(cov)), n, d, None, cov.dtype)
 
@@ -326,6 +327,7 @@ class PowerIterationPCA(
                 "by PowerIterationPCA."
             )
         self._check_rank(n, d)
+        _check_chunked_scale(mean, float(m2.sum() / (n - 1)), chunks.dtype)
         self.mean_, self.n_samples_ = mean, n
 
         def matmat(V):
@@ -641,6 +643,23 @@ def _subnormal_exponent(X, total_var):
     values = X.data if sp.issparse(X) else X
     largest = float(np.max(np.abs(values), initial=0.0))
     return 0 if largest == 0.0 else -int(np.frexp(largest)[1])
+
+
+def _check_chunked_scale(mean, total_var, dtype):
+    """On chunks, where the squares of ``X`` underflow (a variance below the
+    smallest normal number over the epsilon; in memory the fit rescales
+    ``X``, :func:`_subnormal_exponent`, a second pass here): a ValueError that
+    says so, from the variance or, where it is 0, the mean."""
+    info = np.finfo(dtype)
+    limit = float(info.tiny / info.eps)
+    largest = float(np.max(np.abs(mean), initial=0.0))
+    if 0 < total_var < limit or (total_var == 0 and 0 < largest < np.sqrt(limit)):
+        raise ValueError(
+            f"The squares of X underflow {np.dtype(dtype).name} (total variance "
+            f"{total_var:.3g}, means up to {largest:.3g}): the covariance would "
+            "lose its digits. Multiply X by a constant (the principal axes do "
+            "not change; the variances scale by its square) or fit in memory."
+        )
 
 
 def _ldexp(X, k):
