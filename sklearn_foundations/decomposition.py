@@ -263,10 +263,7 @@ class PowerIterationPCA(
         if k:  # squares near underflow: the same fit on 2^k X
             _, cov, total_var = self._covariance(_ldexp(X, k))
         self._fit_covariance(cov, total_var, n, d, X, X.dtype)
-        if k:  # back to X's units (exact, unless they underflow)
-            self.explained_variance_ = np.ldexp(self.explained_variance_, -2 * k)
-            self.singular_values_ = np.ldexp(self.singular_values_, -k)
-            self.noise_variance_ = float(np.ldexp(self.noise_variance_, -2 * k))
+        self._scale_back(k)
         # passes over X: the covariance once, or the mean and each product
         self.n_passes_ = self.n_iter_ + 1 if hasattr(cov, "matvec") else 1
         return self
@@ -290,10 +287,15 @@ class PowerIterationPCA(
         self._check_rank(n, d)
         mean, G = stats[1], stats[3]
         cov = G / (n - 1)
-        _check_chunked_scale(mean, float(np.trace(cov)), cov.dtype)
+        total_var = float(np.trace(cov))
+        _check_chunked_scale(mean, total_var, cov.dtype)
         self.mean_, self.n_samples_ = mean, n
+        k = _variance_exponent(total_var, cov.dtype)  # 4^k C: in range
+        self._fit_covariance(
+            np.ldexp(cov, 2 * k), total_var * 4.0**k, n, d, None, cov.dtype
+        )
         self.n_passes_ = chunks.n_passes
-        return self._fit_covariance(cov, float(np.trace(cov)), n, d, None, cov.dtype)
+        return self._scale_back(k)
 
     def _operator_on_chunks(self, d):
         """Whether the chunked fit keeps the covariance an operator (one pass
@@ -327,18 +329,30 @@ class PowerIterationPCA(
                 "by PowerIterationPCA."
             )
         self._check_rank(n, d)
-        _check_chunked_scale(mean, float(m2.sum() / (n - 1)), chunks.dtype)
+        total_var = float(m2.sum() / (n - 1))
+        _check_chunked_scale(mean, total_var, chunks.dtype)
         self.mean_, self.n_samples_ = mean, n
+        k = _variance_exponent(total_var, chunks.dtype)  # 4^k C: in range
 
         def matmat(V):
             V = np.asarray(V).reshape(d, -1)
-            return chunks.map_reduce(
+            CV = chunks.map_reduce(
                 _covariance_product, operator.add, V=V.astype(chunks.dtype), mean=mean
             ) / (n - 1)
+            return np.ldexp(CV, 2 * k) if k else CV
 
         cov = LinearOperator((d, d), matvec=matmat, matmat=matmat, dtype=chunks.dtype)
-        self._fit_covariance(cov, float(m2.sum() / (n - 1)), n, d, None, chunks.dtype)
+        self._fit_covariance(cov, total_var * 4.0**k, n, d, None, chunks.dtype)
         self.n_passes_ = chunks.n_passes
+        return self._scale_back(k)
+
+    def _scale_back(self, k):
+        """The variances of a fit of :math:`2^k X` in ``X``'s units (exact,
+        unless they underflow)."""
+        if k:
+            self.explained_variance_ = np.ldexp(self.explained_variance_, -2 * k)
+            self.singular_values_ = np.ldexp(self.singular_values_, -k)
+            self.noise_variance_ = float(np.ldexp(self.noise_variance_, -2 * k))
         return self
 
     def _check_rank(self, n, d):
@@ -643,6 +657,15 @@ def _subnormal_exponent(X, total_var):
     values = X.data if sp.issparse(X) else X
     largest = float(np.max(np.abs(values), initial=0.0))
     return 0 if largest == 0.0 else -int(np.frexp(largest)[1])
+
+
+def _variance_exponent(total_var, dtype):
+    """0, or the ``k`` with :math:`4^k` times ``total_var`` in ``[0.25, 1)``
+    where it is below the square root of the smallest normal number: the
+    eigen-solvers' squares of residuals then stay in range."""
+    if not 0 < total_var < np.sqrt(np.finfo(dtype).tiny):
+        return 0
+    return -((int(np.frexp(total_var)[1]) + 1) // 2)
 
 
 def _check_chunked_scale(mean, total_var, dtype):

@@ -247,7 +247,8 @@ def test_scores_are_one_pass_and_inverse_transform_is_lazy():
 def test_pca_on_chunks_whose_squares_underflow_says_so(d):
     # in memory the fit rescales X by a power of two; on chunks that is a
     # second pass, so the squares' underflow is an error, not axes fitted
-    # to zeros (a constant X is a fit of zero variance, no error)
+    # to zeros (a constant X is a fit of zero variance, no error); small
+    # squares in range give the fit of X (the covariance rescaled exactly)
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, d))
     chunks = (10, d)
@@ -255,10 +256,14 @@ def test_pca_on_chunks_whose_squares_underflow_says_so(d):
     for scale in [1e-160, 1e-200]:
         with pytest.raises(ValueError, match="squares of X underflow float64"):
             est.fit(da.from_array(X * scale, chunks=chunks))
-    est.fit(da.from_array(X * 1e-100, chunks=chunks))
     ref = PowerIterationPCA(2, random_state=0).fit(X)
-    np.testing.assert_allclose(
-        est.explained_variance_ratio_, ref.explained_variance_ratio_, rtol=1e-8
-    )
+    for scale in [1e-100, 1e-140]:  # small squares, in range: the same fit
+        est.fit(da.from_array(X * scale, chunks=chunks))
+        np.testing.assert_allclose(
+            est.explained_variance_ratio_, ref.explained_variance_ratio_, rtol=1e-8
+        )
+        np.testing.assert_allclose(
+            est.explained_variance_ / scale**2, ref.explained_variance_, rtol=1e-8
+        )
     const = PowerIterationPCA(2, random_state=0).fit(da.ones((40, 3), chunks=10))
     np.testing.assert_array_equal(const.explained_variance_, 0.0)
