@@ -259,8 +259,8 @@ class PowerIterationPCA(
             check_finite(X, self, mean, total_var)
         self.n_samples_ = n
         self.mean_ = mean
-        k = _subnormal_exponent(X, total_var)
-        if k:  # squares near underflow: the same fit on 2^k X
+        k = _range_exponent(X, total_var)
+        if k:  # squares out of range: the same fit on 2^k X
             _, cov, total_var = self._covariance(_ldexp(X, k))
         self._fit_covariance(cov, total_var, n, d, X, X.dtype)
         self._scale_back(k)
@@ -646,13 +646,15 @@ def minka_log_evidence(spectrum, rank, n_samples):
     )
 
 
-def _subnormal_exponent(X, total_var):
+def _range_exponent(X, total_var):
     """0, or the ``k`` that brings the largest magnitude of :math:`2^k X` to
-    ``[0.5, 1)`` where the total variance is below the square root of the
-    smallest normal number of ``X``'s dtype: there the squares of ``X``
-    underflow, and the covariance loses its digits (the axes of :math:`2^k X`
-    are those of ``X``, its variances :math:`4^k` times theirs)."""
-    if total_var >= np.sqrt(np.finfo(X.dtype).tiny):
+    ``[0.5, 1)`` where the total variance is outside the square roots of the
+    smallest and the largest normal numbers of ``X``'s dtype: below, the
+    squares of ``X`` underflow and the covariance loses its digits; above,
+    the eigen-solvers' squares of products overflow (the axes of :math:`2^k
+    X` are those of ``X``, its variances :math:`4^k` times theirs)."""
+    info = np.finfo(X.dtype)
+    if np.sqrt(info.tiny) <= total_var <= np.sqrt(info.max):
         return 0
     values = X.data if sp.issparse(X) else X
     largest = float(np.max(np.abs(values), initial=0.0))
@@ -661,9 +663,11 @@ def _subnormal_exponent(X, total_var):
 
 def _variance_exponent(total_var, dtype):
     """0, or the ``k`` with :math:`4^k` times ``total_var`` in ``[0.25, 1)``
-    where it is below the square root of the smallest normal number: the
-    eigen-solvers' squares of residuals then stay in range."""
-    if not 0 < total_var < np.sqrt(np.finfo(dtype).tiny):
+    where it is outside the square roots of the smallest and the largest
+    normal numbers: the eigen-solvers' squares of products then stay in
+    range."""
+    info = np.finfo(dtype)
+    if total_var == 0 or np.sqrt(info.tiny) <= total_var <= np.sqrt(info.max):
         return 0
     return -((int(np.frexp(total_var)[1]) + 1) // 2)
 
@@ -671,7 +675,7 @@ def _variance_exponent(total_var, dtype):
 def _check_chunked_scale(mean, total_var, dtype):
     """On chunks, where the squares of ``X`` underflow (a variance below the
     smallest normal number over the epsilon; in memory the fit rescales
-    ``X``, :func:`_subnormal_exponent`, a second pass here): a ValueError that
+    ``X``, :func:`_range_exponent`, a second pass here): a ValueError that
     says so, from the variance or, where it is 0, the mean."""
     info = np.finfo(dtype)
     limit = float(info.tiny / info.eps)

@@ -257,7 +257,7 @@ def test_pca_on_chunks_whose_squares_underflow_says_so(d):
         with pytest.raises(ValueError, match="squares of X underflow float64"):
             est.fit(da.from_array(X * scale, chunks=chunks))
     ref = PowerIterationPCA(2, random_state=0).fit(X)
-    for scale in [1e-100, 1e-140]:  # small squares, in range: the same fit
+    for scale in [1e-100, 1e-140, 1e100]:  # squares in range: the same fit
         est.fit(da.from_array(X * scale, chunks=chunks))
         np.testing.assert_allclose(
             est.explained_variance_ratio_, ref.explained_variance_ratio_, rtol=1e-8

@@ -476,13 +476,16 @@ def test_moments_that_overflow_from_finite_x_are_named():
 
 
 @pytest.mark.parametrize("dtype, scale", [(np.float64, 1e-160), (np.float64, 1e-300),
-                                          (np.float32, 1e-25)])  # fmt: skip
+                                          (np.float64, 1e-100), (np.float64, 1e100),
+                                          (np.float64, 1e150), (np.float32, 1e-25),
+                                          (np.float32, 1e15)])  # fmt: skip
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("method", ["block", "lanczos"])
-def test_pca_of_values_whose_squares_underflow(dtype, scale, sparse, method):
+def test_pca_of_values_whose_squares_leave_the_range(dtype, scale, sparse, method):
     # PCA is scale-equivariant: the axes and the shares of variance of c X
     # are those of X, its variances c^2 times theirs (0 where c^2 times them
-    # is below the dtype's range), not axes fitted to underflowed squares
+    # is below the dtype's range), not axes fitted to underflowed squares or
+    # found by solvers whose squared products overflow
     rng = np.random.default_rng(0)
     X = (rng.standard_normal((40, 4)) * [3, 2, 1, 0.5] + [0, 1, 2, 3]).astype(dtype)
     ref = PowerIterationPCA(3, method=method, random_state=0).fit(X)
