@@ -20,7 +20,9 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_foundations import (
     GradientDescentRegressor,
+    GradientDescentRegressorCV,
     LogisticRegression,
+    LogisticRegressionCV,
     NaiveBayesClassifier,
     PowerIterationPCA,
 )
@@ -506,8 +508,9 @@ def test_pca_of_values_whose_squares_leave_the_range(dtype, scale, sparse, metho
 
 @pytest.mark.parametrize("container", ["dense", "sparse", "frame"])
 @pytest.mark.parametrize(
-    "est", [GradientDescentRegressor(penalty=None), LogisticRegression(l1_ratio=1.0)],
-    ids=["regressor", "logistic"],
+    "est", [GradientDescentRegressor(penalty=None), LogisticRegression(l1_ratio=1.0),
+            GradientDescentRegressorCV(alphas=3, cv=2), LogisticRegressionCV(Cs=2, cv=2)],
+    ids=["regressor", "logistic", "regressor_cv", "logistic_cv"],
 )  # fmt: skip
 def test_features_whose_squares_underflow_are_named(container, est):
     # a column of values near 1e-160 varies, but its squares are below
