@@ -265,7 +265,9 @@ class PowerIterationPCA(
         self._fit_covariance(cov, total_var, n, d, X, X.dtype)
         self._scale_back(k)
         # passes over X: the covariance once, or the mean and each product
+        # (and, rescaled, the largest magnitude and the moments of 2^k X)
         self.n_passes_ = self.n_iter_ + 1 if hasattr(cov, "matvec") else 1
+        self.n_passes_ += 2 if k else 0
         return self
 
     def _fit_chunks(self, chunks):
@@ -292,8 +294,9 @@ class PowerIterationPCA(
         self.mean_, self.n_samples_ = mean, n
         k = _variance_exponent(total_var, cov.dtype)  # 4^k C: in range
         self._fit_covariance(
-            np.ldexp(cov, 2 * k), total_var * 4.0**k, n, d, None, cov.dtype
-        )
+            np.ldexp(cov, 2 * k), float(np.ldexp(total_var, 2 * k)), n, d, None,
+            cov.dtype,
+        )  # fmt: skip
         self.n_passes_ = chunks.n_passes
         return self._scale_back(k)
 
@@ -342,7 +345,8 @@ class PowerIterationPCA(
             return np.ldexp(CV, 2 * k) if k else CV
 
         cov = LinearOperator((d, d), matvec=matmat, matmat=matmat, dtype=chunks.dtype)
-        self._fit_covariance(cov, total_var * 4.0**k, n, d, None, chunks.dtype)
+        total_var = float(np.ldexp(total_var, 2 * k))
+        self._fit_covariance(cov, total_var, n, d, None, chunks.dtype)
         self.n_passes_ = chunks.n_passes
         return self._scale_back(k)
 

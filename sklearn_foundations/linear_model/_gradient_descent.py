@@ -756,11 +756,10 @@ class GradientDescentRegressor(
         return True if "gram" in needs and self._loss().quadratic else "auto"
 
     def _is_stochastic(self):
-        schedule = self.learning_rate not in {"auto", "backtracking"}
         return (
             self.batch_size is not None
-            or (schedule and self.learning_rate != "constant")
-            or (schedule and bool(self.average))  # averaged SGD on the full batch
+            or self.learning_rate in {"invscaling", "optimal", "adaptive"}
+            or (self.learning_rate == "constant" and bool(self.average))  # ASGD
         )
 
     def _split_validation(self, X, y, sample_weight, rng):
@@ -913,13 +912,15 @@ class GradientDescentRegressor(
         eta0 = self.eta0
         if self.learning_rate == "auto":
             eta0 = _minibatch_step(datafit, self.batch_size, seed)
-        schedule = {
-            "auto": lambda: InverseScaling(eta0, self.power_t),
-            "constant": lambda: Constant(eta0),
-            "invscaling": lambda: InverseScaling(eta0, self.power_t),
-            "optimal": lambda: self._optimal_rate(datafit, seed),
-            "adaptive": lambda: Adaptive(eta0),
-        }[self.learning_rate]()
+        if self.learning_rate == "optimal":
+            schedule = self._optimal_rate(datafit, seed)
+        else:
+            schedule = {
+                "auto": InverseScaling(eta0, self.power_t),
+                "constant": Constant(eta0),
+                "invscaling": InverseScaling(eta0, self.power_t),
+                "adaptive": Adaptive(eta0),
+            }[self.learning_rate]
         return "sgd", dict(
             schedule=schedule,
             batch_size=self.batch_size or datafit.n_samples,
