@@ -234,9 +234,9 @@ class LinearDatafit:
 
     def underflowed(self):
         """The columns whose centered squares underflow float64 (a positive
-        sum of squares below its smallest normal number): the metric takes
-        them for constant columns."""
-        self.metric()
+        sum of squares below its smallest normal number), which the metric
+        took for constant columns; none where no metric was computed (no pass
+        for it here)."""
         return getattr(self, "_underflowed", np.empty(0, dtype=int))
 
     @property

@@ -155,11 +155,13 @@ def class_weights(class_weight, classes, y_idx, sample_weight):
     return per_class[y_idx].astype(sample_weight.dtype)
 
 
-def warn_underflow(estimator, datafit):
+def warn_underflow(estimator, datafit, alpha):
     """A UserWarning that names the features whose squares underflow float64
     (:meth:`~sklearn_foundations.datafits.LinearDatafit.underflowed`): the
-    fit takes them for constant columns and leaves their coefficients at 0."""
-    columns = datafit.underflowed()
+    fit takes them for constant columns and leaves their coefficients at 0.
+    Only without a penalty (``alpha`` 0): with one, the coefficient of such
+    a column is 0 (an L1 term) or negligible (L2) at the optimum too."""
+    columns = datafit.underflowed() if alpha == 0 else ()
     if not len(columns):
         return
     names = getattr(estimator, "feature_names_in_", None)

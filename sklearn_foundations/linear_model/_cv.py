@@ -36,7 +36,7 @@ from .._compat import (
     check_labels,
     check_sample_weight,
 )
-from ._base import check_solver, class_weights, make_penalty, warn_underflow
+from ._base import check_solver, class_weights, make_penalty
 from ._gradient_descent import GradientDescentRegressor, RegressorOutputs
 from ._logistic import _SOLVERS, LogisticOutputs, LogisticRegression
 from ._path import PathProblem, check_alphas
@@ -307,7 +307,6 @@ class GradientDescentRegressorCV(
         setup = dict(loss=self.loss, fit_intercept=self.fit_intercept,
                      epsilon=self.epsilon, precompute=self.precompute, validated=True)  # fmt: skip
         full = PathProblem.from_data(X, y, sample_weight=sw, **setup)
-        warn_underflow(self, full.datafit)
         grids = np.array([self._grid(full, r) for r in ratios])
         folds = list(check_cv(self.cv).split(X, y, **split_params))
         scorer = None if self.scoring is None else check_scoring(self, self.scoring)
@@ -714,7 +713,6 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         l1, c = _best(self.scores_, True)
         self.C_, self.l1_ratio_ = float(self.Cs_[c]), float(self.l1_ratios_[l1])
         full = PathProblem.from_data(X, y, sample_weight=sw, **setup)
-        warn_underflow(self, full.datafit)
         alpha = _alphas_of(np.array([self.C_]), full.sample_weight.sum())[0]
         result = full.fit(
             alpha, self.l1_ratio_, tol=self.tol, max_iter=self.max_iter,

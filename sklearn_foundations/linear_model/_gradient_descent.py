@@ -492,7 +492,7 @@ class GradientDescentRegressor(
             )  # fmt: skip
         elif stochastic and self.tol is not None:
             self._check_every_coefficient_moved(datafit, theta0, result.coef, y_rms)
-        warn_underflow(self, datafit)
+        warn_underflow(self, datafit, self.alpha if self.penalty else 0.0)
         self._set_fitted(result, x_mean, X.shape[1], y, result.objective)
         self.n_passes_ = _passes(result, datafit)
         done()

@@ -348,7 +348,7 @@ class LogisticRegression(
         self.n_iter_ = np.array([result.n_iter])
         self.loss_curve_ = result.objective
         self._warn(result, datafit, alpha)
-        warn_underflow(self, datafit)
+        warn_underflow(self, datafit, alpha)
         self.n_passes_ = result.n_iter + 1  # one gradient per iteration, and the start
         done()
         return self
