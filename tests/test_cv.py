@@ -366,3 +366,29 @@ def test_a_column_constant_in_a_fold_does_not_stall_the_path():
         clf = LogisticRegressionCV(Cs=[1e-4], cv=cv, tol=1e-10, scoring="neg_log_loss")
         clf.fit(X, y)
     assert np.all(clf.n_iter_ < 50)
+
+
+@pytest.mark.parametrize("scale", [1e-20, 1e-100, 1e100])
+def test_regressor_cv_grid_follows_the_scale_of_x(scale):
+    # the lasso of c X at c alpha is the lasso of X at alpha; the grid starts
+    # at alpha_max, the largest gradient at the start, which scales with c: a
+    # gradient of 1e-20 is the data's, not a sign of a constant y (the
+    # elastic net's L2 term scales by c^2: another model)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 4)) * [3, 2, 1, 0.5] + 2
+    y = X @ [1.0, 2.0, 3.0, 4.0] + rng.standard_normal(120)
+    params = dict(cv=3, alphas=5, l1_ratio=1.0)
+    ref = GradientDescentRegressorCV(**params).fit(X, y)
+    est = GradientDescentRegressorCV(**params).fit(X * scale, y)
+    np.testing.assert_allclose(est.alphas_, ref.alphas_ * scale, rtol=1e-12)
+    np.testing.assert_allclose(est.predict(X * scale), ref.predict(X), atol=1e-10)
+
+
+def test_regressor_cv_on_constant_y_fits_the_constant():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3)) + 1
+    for value in [0.0, 3.7, 1e10 / 3]:
+        y = np.full(60, value)
+        est = GradientDescentRegressorCV(cv=3, alphas=5).fit(X, y)
+        assert np.max(np.abs(est.coef_)) <= 1e-12
+        np.testing.assert_allclose(est.predict(X), y, rtol=1e-14, atol=0)

@@ -506,7 +506,7 @@ class PathProblem:
         if alphas is not None:
             return check_alphas(alphas)
         top = self.alpha_max(max(l1_ratio, _RIDGE_L1_RATIO))
-        if not top > np.finfo(np.float64).resolution:  # y constant: any alpha
+        if not top > 0:  # no gradient at the start (y constant): any alpha
             return np.full(n_alphas, np.finfo(np.float64).resolution)
         return np.geomspace(top, top * eps, num=n_alphas)
 
