@@ -408,7 +408,7 @@ class Gaussian(Distribution):
         center = n @ mean / total if total > 0 else np.zeros(mean.shape[1])
         with np.errstate(over="ignore", invalid="ignore"):
             total_m2 = m2.sum(axis=0) + n @ (mean - center) ** 2
-        _check_moments(mean, m2, total_m2)
+        _check_moments(n, mean, m2, total_m2)
         self.class_count_, self._mean, self._m2, self._center = n, mean, m2, center
         var_max = float(np.max(total_m2 / total)) if total > 0 else 0.0
         self.epsilon_ = self.var_smoothing * (var_max if var_max > 0 else 1.0)
@@ -447,9 +447,30 @@ class Gaussian(Distribution):
         return out + const
 
 
-def _check_moments(mean, m2, total_m2):
+def _check_moments(n, mean, m2, total_m2):
     """A ValueError that names the feature whose squared deviations overflow
-    float64 (values beyond about 1e154 square past the largest float)."""
+    float64 (values beyond about 1e154 square past the largest float) or
+    underflow it (a variance below 1e4 times the smallest normal number, or
+    0 where the class means of values below about 1e-152 differ: their
+    squares have lost their digits)."""
+    limit = 1e4 * np.finfo(np.float64).tiny
+    seen = mean[n > 0]
+    total = n.sum()
+    var = total_m2 / total if total > 0 else total_m2
+    largest = np.max(np.abs(seen), axis=0, initial=0.0)
+    spread = np.ptp(seen, axis=0) if len(seen) else np.zeros_like(largest)
+    low = ((var > 0) & (var < limit)) | (
+        (var == 0) & (largest < np.sqrt(limit)) & (spread > 1e-8 * largest)
+    )
+    if low.any():
+        j = int(np.flatnonzero(low)[0])
+        raise ValueError(
+            f"Feature {j}'s squared deviations underflow float64 (class means up "
+            f"to {float(largest[j]):.3g} in magnitude, variance {float(var[j]):.3g}):"
+            " the Normal densities would lose their digits. Multiply the feature "
+            "by a constant (the posterior does not change) or scale it "
+            "(StandardScaler)."
+        )
     bad = ~np.isfinite(total_m2)
     if not bad.any():
         return

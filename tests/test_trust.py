@@ -535,6 +535,26 @@ def test_features_whose_squares_underflow_are_named(container, est):
         clone(est).set_params(**penalized).fit(X_tiny, y)
 
 
+def test_gaussian_naive_bayes_variance_that_underflows_is_named():
+    # the posterior of c X is that of X while the squares stay in range; where
+    # they underflow (a NaN or a different posterior before), an error names
+    # the feature; a constant column of tiny values is no such case
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3)) * [1, 2, 3] + [0, 1, 2]
+    y = (X[:, 0] + rng.standard_normal(60) > 0).astype(int)
+    ref = NaiveBayesClassifier().fit(X, y).predict_proba(X)
+    for scale in [1e-150, 1e150]:
+        proba = NaiveBayesClassifier().fit(X * scale, y).predict_proba(X * scale)
+        np.testing.assert_allclose(proba, ref, atol=1e-12)
+    for scale in [1e-160, 1e-200]:
+        with pytest.raises(ValueError, match="Feature 0's squared deviations underf"):
+            NaiveBayesClassifier().fit(X * scale, y)
+    Z = np.c_[X, np.full(60, 1e-200)]
+    np.testing.assert_allclose(
+        NaiveBayesClassifier().fit(Z, y).predict_proba(Z), ref, atol=1e-12
+    )
+
+
 def test_gaussian_naive_bayes_variance_that_overflows_is_named():
     # squared deviations past float64's range: an error that names the
     # feature, and a model that stays as it was
