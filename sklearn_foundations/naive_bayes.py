@@ -229,11 +229,11 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
                 "all sample_weight values are zero."
             )
         if not reset:  # merge into the model so far
-            old = (self.classes_, self.class_count_, self.distributions_, dtype)
+            old = (self.classes_, self._class_count, self.distributions_, dtype)
             state = _merge_states(old, state)
         classes, class_count, dists, _ = state
         self.classes_, self.distribution_columns_ = classes, columns
-        self.distributions_, self.class_count_ = dists, class_count
+        self.distributions_, self._class_count = dists, class_count
         self._dtype = dtype
         self._set_priors()
         self._export_attributes()
@@ -292,7 +292,7 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
         are the same for every class (they cancel in the posterior)."""
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        jll = self.class_log_prior_ + np.zeros((X.shape[0], len(self.classes_)))
+        jll = self._log_prior + np.zeros((X.shape[0], len(self.classes_)))
         for name, dist in self.distributions_.items():
             columns = self.distribution_columns_[name]
             part = _take(X, columns)
@@ -354,9 +354,9 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
             dist.partial_fit(parts[name], Y)
         if reset:
             self.classes_, self.distribution_columns_ = classes, columns
-            self.class_count_ = np.zeros(len(classes))
+            self._class_count = np.zeros(len(classes))
         self.distributions_, self._dtype = dists, X.dtype
-        self.class_count_ += Y.sum(axis=0)
+        self._class_count = self._class_count + Y.sum(axis=0)
         self._set_priors()
         self._export_attributes()
         self.n_passes_ = 1  # the sufficient statistics, in one pass
@@ -396,12 +396,15 @@ class NaiveBayesClassifier(ClassifierMixin, BaseEstimator):
                 )
             prior = priors
         elif self.fit_prior:
-            prior = self.class_count_ / self.class_count_.sum()
+            prior = self._class_count / self._class_count.sum()
         else:
             prior = np.full(K, 1.0 / K)
-        self.class_prior_ = prior
+        # counted in float64; shown in the data's dtype (float32 stays float32)
+        self.class_count_ = self._class_count.astype(self._dtype)
+        self.class_prior_ = prior.astype(self._dtype)
         with np.errstate(divide="ignore"):
-            self.class_log_prior_ = np.log(prior)
+            self._log_prior = np.log(prior)
+        self.class_log_prior_ = self._log_prior.astype(self._dtype)
 
     def _make(self, name, columns):
         alpha = self.alpha

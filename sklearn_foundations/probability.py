@@ -411,9 +411,10 @@ class Gaussian(Distribution):
         _check_moments(n, mean, m2, total_m2)
         self.class_count_, self._mean, self._m2, self._center = n, mean, m2, center
         var_max = float(np.max(total_m2 / total)) if total > 0 else 0.0
-        self.epsilon_ = self.var_smoothing * (var_max if var_max > 0 else 1.0)
+        epsilon = self.var_smoothing * (var_max if var_max > 0 else 1.0)
         count = np.maximum(n, np.finfo(float).tiny)[:, None]
-        self._var = m2 / count + self.epsilon_
+        self._var = m2 / count + epsilon
+        self.epsilon_ = np.dtype(dtype).type(epsilon)
         self.theta_ = mean.astype(dtype)
         self.var_ = self._var.astype(dtype)
         return self

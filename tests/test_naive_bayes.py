@@ -31,6 +31,32 @@ def test_gaussian_matches_gaussian_nb(loader):
     )
 
 
+@pytest.mark.parametrize("distribution", ["gaussian", "bernoulli", "multinomial"])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_fitted_attributes_keep_scikit_learns_dtype(distribution, method):
+    """float32 stays float32 where scikit-learn keeps it: every fitted array of
+    GaussianNB (priors and counts too); the discrete models work in float64."""
+    X, y = load_iris(return_X_y=True)
+    X = X.astype(np.float32)
+    theirs = {
+        "gaussian": GaussianNB,
+        "bernoulli": BernoulliNB,
+        "multinomial": MultinomialNB,
+    }[distribution]()
+    ours = NaiveBayesClassifier(distribution)
+    kwargs = {"classes": np.unique(y)} if method == "partial_fit" else {}
+    getattr(theirs, method)(X, y, **kwargs)
+    getattr(ours, method)(X, y, **kwargs)
+    fitted = [a for a in vars(theirs) if a.endswith("_") and not a.startswith("_")]
+    for attr in fitted:
+        expected = np.asarray(getattr(theirs, attr))
+        got = np.asarray(getattr(ours, attr))
+        assert got.dtype == expected.dtype, attr
+        np.testing.assert_allclose(got, expected, rtol=1e-6, err_msg=attr)
+    for name in ("predict_proba", "predict_joint_log_proba"):
+        assert getattr(ours, name)(X).dtype == getattr(theirs, name)(X).dtype
+
+
 @pytest.mark.parametrize(
     "shift, scale", [(0.0, 1.0), (1e6, 1.0), (0.0, 1e-4), (3e3, 1e-3)]
 )
