@@ -120,6 +120,7 @@ def test_a_method_not_listed_says_what_it_needs(case):
         ("squared", "l2", "gram", 1, "newton-cholesky"),
         ("squared", "l2", "gram", 2, "cg"),
         ("squared", "l1", "gram", 1, "feature-sign"),
+        ("squared", "l1", "gram", 2, "feature-sign"),
         ("squared", "l1", "dense", 1, "prox-newton"),
         ("squared", "l1", "sparse", 2, "fista"),
         ("poisson", "l2", "dense", 1, "newton-cg"),

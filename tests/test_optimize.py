@@ -482,6 +482,34 @@ def test_feature_sign_is_exact_and_monotone(l1_ratio):
     assert _optimality(f, pen, res.coef) <= 1e-12
 
 
+def test_feature_sign_solves_each_target_as_alone():
+    """Several targets share G: each one's search is its own problem's (the
+    same coefficients as a fit of that target alone), and every step of the
+    whole lowers the total objective."""
+    rng = np.random.default_rng(12)
+    X = rng.standard_normal((200, 20)) @ rng.standard_normal((20, 20))
+    Y = X[:, :4] @ rng.standard_normal((4, 3)) + rng.standard_normal((200, 3))
+    s = np.full(200, 1 / 200)
+    pen = WithIntercept(ElasticNet(0.2, 0.7))
+    f = QuadraticDatafit.from_data(X, Y, s, fit_intercept=True)
+    res = optimize.feature_sign(f, pen, np.zeros((21, 3)), max_iter=500, tol=1e-12)
+    assert res.converged and len(res.objective) == res.n_iter
+    assert np.all(np.diff(res.objective[:-1]) <= 0)
+    for t in range(3):
+        alone = QuadraticDatafit.from_data(X, Y[:, [t]], s, fit_intercept=True)
+        one = optimize.feature_sign(
+            alone, pen, np.zeros((21, 1)), max_iter=500, tol=1e-12
+        )
+        np.testing.assert_allclose(
+            res.coef[:, t], one.coef[:, 0], rtol=1e-12, atol=1e-14
+        )
+    np.testing.assert_allclose(
+        res.objective[-1], _objective(f, pen, res.coef), rtol=1e-12
+    )
+    short = optimize.feature_sign(f, pen, np.zeros((21, 3)), max_iter=3, tol=1e-12)
+    assert not short.converged and short.n_iter == 3  # max_iter: steps in all
+
+
 @pytest.mark.parametrize("batch", [False, True], ids=["one feature", "batches"])
 def test_feature_sign_takes_coefficients_back_to_zero(batch, monkeypatch):
     # a correlated design where the first guesses of the signs are wrong:

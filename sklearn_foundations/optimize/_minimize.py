@@ -16,8 +16,8 @@ newton-cholesky  the objective is a quadratic on the Gram matrix, one
                  solution, a Cholesky solve of the small matrix
 cg               the objective is a quadratic (squared error, no L1
                  term): conjugate gradient is exact in at most d steps
-feature-sign     the Gram matrix, one target, at most 500 features: an
-                 exact active-set method, one small solve per step
+feature-sign     the Gram matrix, at most 500 features: an exact
+                 active-set method, one small solve per step (per target)
 newton-cg        the penalty is smooth and the loss has a Hessian:
                  superlinear, Hessian-vector products; with one target, the
                  data and at most 200 features, the formed Hessian's steps
@@ -29,7 +29,7 @@ newton-cg        the penalty is smooth and the loss has a Hessian:
 prox-newton      an L1 term, one target, the data and a loss with a
                  Hessian: working sets, coordinate descent on the model
 fista            every other case (Huber's loss, several targets with an
-                 L1 term, the Gram matrix of many features)
+                 L1 term on the data, the Gram matrix of many features)
 ===============  =======================================================
 
 A method named explicitly that cannot solve the case raises a ValueError
@@ -188,7 +188,7 @@ METHODS = {
     for m in (
         Method("cg", conjugate_gradient, ("quadratic",),
                "preconditioned conjugate gradient, exact steps"),
-        Method("feature-sign", feature_sign, ("gram", "one target"),
+        Method("feature-sign", feature_sign, ("gram",),
                "feature-sign search, an exact active-set method"),
         Method("newton-cholesky", newton_cholesky, ("smooth", "hessian"),
                "Newton's method, a Cholesky solve of the formed Hessian"),
@@ -219,8 +219,7 @@ AUTO = (
      and c.n_features <= NEWTON_CHOLESKY_MAX_FEATURES),
     ("cg", lambda c: c.quadratic and c.smooth),
     ("feature-sign",
-     lambda c: c.gram and c.n_targets == 1
-     and c.n_features <= FEATURE_SIGN_MAX_FEATURES),
+     lambda c: c.gram and c.n_features <= FEATURE_SIGN_MAX_FEATURES),
     ("newton-cg", lambda c: c.smooth and c.newton),
     ("prox-newton", lambda c: c.n_targets == 1 and c.newton and not c.gram),
     ("fista", lambda c: True),

@@ -103,8 +103,10 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, callback=None,
                  verbose=0):  # fmt: skip
     r"""Lasso and elastic net on a Gram matrix, exactly: feature-sign search.
 
-    For one target of a :class:`~sklearn_foundations.datafits.QuadraticDatafit`
-    the objective is, with :math:`H = G + \alpha(1-\rho) I`,
+    For each target of a :class:`~sklearn_foundations.datafits.QuadraticDatafit`
+    (the targets are independent problems that share :math:`G`, searched one
+    after another, ``max_iter`` steps in all) the objective is, with
+    :math:`H = G + \alpha(1-\rho) I`,
 
     .. math::
 
@@ -149,24 +151,37 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, callback=None,
     (array([1., 0.]), 1)
     """
     G, q, c = datafit.gram_form()
-    q = q[:, 0]
-    d = len(q)
+    d, k = q.shape
     H = G + penalty.l2 * np.eye(d, dtype=G.dtype)
     theta = np.array(theta0, dtype=G.dtype)
     if datafit.fit_intercept:  # its gradient is b - mean(y): one exact step
         theta[d] -= datafit.gradient(theta, datafit.linear(theta))[d]
     observe = _Observer("Feature-sign step", callback, verbose)
+    scale = _scale(datafit)[:d, 0]
+    # each target's part of F less the constant (the targets are apart: G is
+    # shared, q is each one's), so that each step reports the whole F
+    F = np.array([_value(H, q[:, t], penalty.l1, theta[:d, t]) for t in range(k)])
 
-    def step(w, F_w):  # one objective value per step (the intercept's: 0)
-        theta[:d, 0] = w  # a copy for a callback's state
-        state = theta if observe.callback is None else theta.copy()
-        return observe(len(observe.objective) + 1, state, F_w + c, np.nan, 1.0)
+    def step_of(t):
+        def step(w, F_w):  # one objective value per step (the intercept's: 0)
+            theta[:d, t], F[t] = w, F_w  # a copy for a callback's state
+            state = theta if observe.callback is None else theta.copy()
+            return observe(len(observe.objective) + 1, state, F.sum() + c, np.nan, 1.0)
 
-    w, converged = signs_search(
-        H, q, penalty.l1, theta[:d, 0].copy(), _scale(datafit)[:d, 0], tol,
-        max_iter, step,
-    )  # fmt: skip
-    theta[:d, 0] = w
+        return step
+
+    converged = True
+    for t in range(k):  # one search per target, max_iter steps in all
+        budget = max_iter - len(observe.objective)
+        w, done = signs_search(
+            H, q[:, t], penalty.l1, theta[:d, t].copy(), scale, tol, budget,
+            step_of(t),
+        )  # fmt: skip
+        theta[:d, t] = w
+        converged = converged and done
+        if observe.stopped or not done:
+            converged = False
+            break
     return OptimizeResult(
         coef=theta, n_iter=len(observe.objective), objective=observe.objective,
         converged=converged, step=1.0, t=len(observe.objective) + 1, stopped=observe.stopped,
