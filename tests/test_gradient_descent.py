@@ -275,6 +275,43 @@ def test_warm_start_and_coef_init_start_where_told(diabetes):
     assert init.n_iter_ < n_cold / 3
 
 
+@pytest.mark.parametrize(
+    "params, sparse",
+    [
+        (dict(penalty="l2", precompute=False), False),  # conjugate gradient
+        (dict(penalty="l1", precompute=True), False),  # feature-sign search
+        (dict(penalty="l1", precompute=False), True),  # proximal Newton
+        (dict(penalty="elasticnet", l1_ratio=0.5, loss="huber"), False),  # FISTA
+        (dict(penalty="l2", loss="poisson"), True),  # Newton-CG
+    ],
+)
+def test_tol_is_relative_to_the_cold_start_whatever_the_start(params, sparse):
+    """``tol`` is measured against the cold start's violation, not the warm
+    start's: a warm start at the optimum returns at once (it ran on, to a
+    tolerance relative to its own tiny violation), and one from a nearby
+    solution stops sooner than a cold fit, on the same criterion."""
+    rng = np.random.default_rng(3)
+    X = rng.uniform(0, 1, (400, 12)) * rng.uniform(0.1, 10, 12)
+    y = rng.poisson(np.exp(X @ rng.normal(0, 0.1, 12)))
+    if sparse:
+        X = sp.csr_matrix(np.where(X > 2, X, 0.0))
+    est = GradientDescentRegressor(alpha=0.01, tol=1e-6, **params).fit(X, y)
+    coef, n_cold = est.coef_.copy(), est.n_iter_
+    assert n_cold >= 1
+    est.set_params(warm_start=True).fit(X, y)
+    assert est.n_iter_ == 0
+    np.testing.assert_array_equal(est.coef_, coef)
+    init = GradientDescentRegressor(alpha=0.01, tol=1e-6, **params)
+    init.fit(X, y, coef_init=coef, intercept_init=est.intercept_)
+    assert init.n_iter_ == 0
+    near = GradientDescentRegressor(alpha=0.011, tol=1e-6, **params).fit(X, y)
+    near.set_params(warm_start=True, alpha=0.01).fit(X, y)
+    assert near.n_iter_ <= n_cold
+    tight = GradientDescentRegressor(alpha=0.01, tol=1e-11, max_iter=10_000, **params)
+    tight.fit(X, y)
+    assert _rel(near.coef_, tight.coef_) < 1e-4
+
+
 def test_early_stopping_stops_on_validation_score(diabetes):
     X, y = diabetes
     # conjugate gradient's iterations (the default solves this ridge in one

@@ -214,7 +214,9 @@ class GradientDescentRegressor(
         (:math:`|g_j| / \sqrt{D_j}`, :math:`D_j` the weighted sum of squares
         of the centered column: the measure does not change when a column is
         rescaled), is at most ``tol`` times the optimality violation at the
-        start.
+        cold start (``w = 0`` with the best intercept), whatever the start: a
+        warm start (``warm_start``, ``coef_init``) already that close to the
+        optimum returns at once (``n_iter_ = 0``).
         Mini-batch: stop when the objective has not decreased by ``tol`` times
         its starting value for ``n_iter_no_change`` epochs. None: no stopping
         test, ``max_iter`` iterations or epochs (stopping earlier only at an
@@ -477,13 +479,14 @@ class GradientDescentRegressor(
         x_mean = datafit.x_mean
         monitor = make_monitor(x_mean) if make_monitor else None
         start = self._loss().intercept_start(y, s) if self.fit_intercept else None
+        shape = (y.shape[1], X.shape[1])
         theta0 = self._initial_theta(
-            (y.shape[1], X.shape[1]), X.dtype, start, x_mean, coef_init, intercept_init
+            shape, X.dtype, start, x_mean, coef_init, intercept_init
         )
         y_rms = float(np.sqrt(s @ (y * y).sum(axis=1)))
         result, done = self._solve(
             datafit, theta0, rng, stochastic, monitor, t0=1, y_rms=y_rms,
-            fit_data=fit_data,
+            fit_data=fit_data, cold=self._cold_theta(shape, X.dtype, start, x_mean),
         )  # fmt: skip
         if not (result.converged or result.stopped) and self.tol is not None:
             warn_unconverged(
@@ -544,15 +547,16 @@ class GradientDescentRegressor(
             )
         loss.check_y(y_mean[None, :], np.ones(1))  # a positive mean (Poisson)
         start = loss.intercept_start(y_mean[None, :], np.ones(1))
+        start = start if self.fit_intercept else None
         theta0 = self._initial_theta(
-            (Q.shape[1], d), chunks.dtype, start if self.fit_intercept else None,
-            x_mean, coef_init, intercept_init,
-        )  # fmt: skip
+            (Q.shape[1], d), chunks.dtype, start, x_mean, coef_init, intercept_init
+        )
         y_rms = float(np.sqrt(max(2 * C / W + float(y_mean @ y_mean), 0.0)))
         rng = check_random_state(self.random_state)
         result, done = self._solve(
             datafit, theta0, rng, False, None, t0=1, y_rms=y_rms,
             fit_data=(None, None, None),
+            cold=self._cold_theta((Q.shape[1], d), chunks.dtype, start, x_mean),
         )  # fmt: skip
         if not (result.converged or result.stopped) and self.tol is not None:
             warn_unconverged(
@@ -815,13 +819,21 @@ class GradientDescentRegressor(
                     f"{k} target(s). Set warm_start=False to fit these data from "
                     "zero."
                 )
-            intercept = np.atleast_1d(self.intercept_).astype(dtype)
+            if hasattr(self, "intercept_"):  # else the best for coef_ (set by hand)
+                intercept = np.atleast_1d(self.intercept_).astype(dtype)
         else:
-            coef = np.zeros((k, d), dtype=dtype)
+            return self._cold_theta(shape, dtype, start, x_mean)
         if intercept is None and self.fit_intercept:  # the best for w = 0, centered
             intercept = (start - (x_mean @ coef.T if x_mean is not None else 0)).astype(
                 dtype
             )
+        return to_centered(coef, intercept, x_mean, self.fit_intercept)
+
+    def _cold_theta(self, shape, dtype, start, x_mean):
+        """The cold start: ``w = 0`` with the intercept-only optimum ``start``
+        (centered), the start of ``tol``'s reference measure."""
+        coef = np.zeros(shape, dtype=dtype)
+        intercept = np.asarray(start, dtype=dtype) if self.fit_intercept else None
         return to_centered(coef, intercept, x_mean, self.fit_intercept)
 
     def _penalty(self):
@@ -835,12 +847,14 @@ class GradientDescentRegressor(
 
     def _solve(
         self, datafit, theta0, rng, stochastic, monitor, t0, epochs=None, y_rms=0.0,
-        fit_data=None,
+        fit_data=None, cold=None,
     ):  # fmt: skip
         """:func:`~sklearn_foundations.linear_model._base.solve` with this
         estimator's recipe: the penalty, the method (``solver`` or
-        ``learning_rate``), ``tol`` relative to the start; a start that is
-        already optimal returns at once. Returns the result and ``done``."""
+        ``learning_rate``), the full batch's ``tol`` relative to the measure at
+        the cold start ``cold`` (where ``theta0`` is another start, a warm
+        one, that measure costs one gradient more); a start that already
+        meets it returns at once. Returns the result and ``done``."""
         penalty = self._penalty()
         max_iter = epochs or self.max_iter
         eps = 10 * np.finfo(theta0.dtype).eps
@@ -853,16 +867,21 @@ class GradientDescentRegressor(
         else:
             Z0 = datafit.linear(theta0)
             g0 = datafit.gradient(theta0, Z0)
-            start = np.max(_violation(datafit, penalty, theta0, g0), initial=0.0)
+            at_start = np.max(_violation(datafit, penalty, theta0, g0), initial=0.0)
+            reference = at_start
+            if cold is not None and not np.array_equal(cold, theta0):
+                g = datafit.gradient(cold, datafit.linear(cold))
+                reference = np.max(_violation(datafit, penalty, cold, g), initial=0.0)
             floor = _rounding_floor(theta0.dtype, y_rms)
-            if start <= floor:  # optimal at the start (e.g. a constant y)
+            tol = max(self._relative_tol(eps, reference, False), floor)
+            if at_start <= floor or (cold is not None and at_start <= tol):
+                # optimal at the start (a constant y; a warm start at the optimum)
                 F0 = datafit.value(theta0, Z0) + penalty.value(theta0)
                 result = OptimizeResult(
                     coef=theta0, n_iter=0, objective=[F0], converged=True,
-                    t=t0, optimality=0.0,
+                    t=t0, optimality=at_start,
                 )  # fmt: skip
                 return result, _nothing
-            tol = max(self._relative_tol(eps, start, False), floor)
             options["callback"] = monitor and (lambda state: monitor(state.theta))
             # no second pass to begin (the value, no pass, where a solver asks)
             options["start"] = (Z0, None, g0)
