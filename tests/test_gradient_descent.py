@@ -9,12 +9,13 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import ElasticNet, Lasso, Ridge
+from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_foundations import GradientDescentRegressor
+from sklearn_foundations.linear_model import _base
 
 TIGHT = dict(tol=1e-12, max_iter=100_000)
 
@@ -222,8 +223,16 @@ def test_max_iter_gives_a_convergence_warning(diabetes):
         GradientDescentRegressor(solver="cg", max_iter=3, tol=1e-12).fit(X, y)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_the_warning_names_float32_rounding_only_for_float32(diabetes, dtype):
+@pytest.mark.parametrize(
+    "dtype, large", [(np.float32, True), (np.float32, False), (np.float64, True)]
+)
+def test_the_warning_names_float32_rounding_only_for_float32(
+    diabetes, dtype, large, monkeypatch
+):
+    """Only float32 data fitted in float32 arithmetic (data above the size
+    up to which float32 data are fitted in float64) hear of its rounding."""
+    if large:  # diabetes stands for data above the limit
+        monkeypatch.setattr(_base, "FLOAT64_MAX_ENTRIES", 0)
     X, y = diabetes
     est = GradientDescentRegressor(
         penalty="elasticnet", alpha=0.01, learning_rate="constant", eta0=0.01,
@@ -232,7 +241,8 @@ def test_the_warning_names_float32_rounding_only_for_float32(diabetes, dtype):
     with pytest.warns(ConvergenceWarning, match="max_iter=300") as record:
         est.fit(X.astype(dtype), y)
     named = any("float64" in str(w.message) for w in record)
-    assert named == (dtype == np.float32)
+    assert named == (dtype == np.float32 and large)
+    assert est.coef_.dtype == dtype
 
 
 def test_verbose_prints_one_line_per_iteration(diabetes, capsys):
@@ -411,3 +421,43 @@ def test_the_start_check_gradient_is_the_solvers_start(loss, precompute, monkeyp
         solver="lbfgs",
     ).fit(X, y)  # fmt: skip
     np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_wide_ridge_and_least_squares_are_scikit_learns(sparse):
+    """More features than samples: the ridge of a small alpha is Ridge's to
+    the default tol's accuracy (it was 22% off), and without a penalty the
+    interpolant of least norm is LinearRegression's (the pseudo-inverse's)."""
+    rng = np.random.default_rng(5)
+    n, d = 50, 200
+    X = rng.standard_normal((n, d)) @ rng.standard_normal((d, d)) + 5
+    y = X @ rng.standard_normal(d) + rng.standard_normal(n)
+    Xf = sp.csr_matrix(X) if sparse else X
+    ridge = Ridge(alpha=n * 1e-3, solver="svd").fit(X, y)
+    ours = GradientDescentRegressor(alpha=1e-3).fit(Xf, y)
+    assert _rel(ours.coef_, ridge.coef_) < 1e-3
+    tight = GradientDescentRegressor(alpha=1e-3, tol=1e-12).fit(Xf, y)
+    assert _rel(tight.coef_, ridge.coef_) < 1e-9
+    assert abs(tight.intercept_ - ridge.intercept_) < 1e-9 * abs(ridge.intercept_)
+    ols = LinearRegression().fit(X, y)
+    none = GradientDescentRegressor(penalty=None, tol=1e-12).fit(Xf, y)
+    assert _rel(none.coef_, ols.coef_) < 1e-9
+    np.testing.assert_allclose(none.predict(Xf), y, rtol=0, atol=1e-9 * np.abs(y).max())
+
+
+@pytest.mark.parametrize("n, d", [(20, 30), (200, 50)])
+def test_small_float32_data_fit_in_float64_arithmetic(n, d):
+    """float32 data of a small size: coefficients in float32, as accurate as
+    float32 can hold them (float32 arithmetic left 1e-4 of their size on a
+    wide ridge, where scikit-learn's float32 solve is within 1e-6)."""
+    rng = np.random.default_rng(6)
+    X = rng.uniform(0, 1, (n, d)) * rng.uniform(0.5, 2, d)
+    y = X @ rng.normal(0, 100, d) + rng.normal(0, 50, n)
+    X32, y32 = X.astype(np.float32), y.astype(np.float32)
+    ref = GradientDescentRegressor(alpha=1e-3, tol=1e-12).fit(
+        X32.astype(np.float64), y32.astype(np.float64)
+    )
+    ours = GradientDescentRegressor(alpha=1e-3, tol=1e-10).fit(X32, y32)
+    assert ours.coef_.dtype == np.float32 and ours.intercept_.dtype == np.float32
+    assert ours.predict(X32).dtype == np.float32
+    assert _rel(ours.coef_, ref.coef_) < 1e-6

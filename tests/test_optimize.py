@@ -578,3 +578,78 @@ def test_fista_centering_the_softmax_rows_reaches_the_optimum_sooner(pen):
     assert centered.objective[-1] == pytest.approx(plain.objective[-1], rel=1e-10)
     np.testing.assert_allclose(pen.center(centered.coef), centered.coef, atol=1e-12)
     assert centered.n_iter < plain.n_iter
+
+
+def _wide_ridge(sparse, n_targets, weights):
+    rng = np.random.default_rng(21)
+    n, d = 40, 120
+    X = rng.standard_normal((n, d)) * rng.uniform(0.1, 10, d) + rng.uniform(-5, 5, d)
+    if sparse:
+        X = sp.csr_matrix(np.where(rng.random((n, d)) < 0.3, X, 0.0))
+    Y = rng.standard_normal((n, n_targets))
+    s = rng.uniform(0, 2, n) if weights else np.ones(n)
+    if weights:
+        s[:5] = 0.0  # rows of zero weight: outside the row space that counts
+    s /= s.sum()
+    return X, Y, s
+
+
+def _closed_form_ridge(X, Y, s, alpha, fit_intercept):
+    r"""The ridge of the mean-form objective by the SVD of the weighted,
+    centered rows, :math:`V \operatorname{diag}(\sigma / (\sigma^2 + \alpha))
+    U^\top`: the least-norm solution for alpha = 0 (the pseudo-inverse's,
+    the centering's zero singular value left out)."""
+    X = X.toarray() if sp.issparse(X) else X
+    x_mean = s @ X if fit_intercept else np.zeros(X.shape[1])
+    y_mean = s @ Y if fit_intercept else np.zeros(Y.shape[1])
+    A = np.sqrt(s)[:, None] * (X - x_mean)
+    B = np.sqrt(s)[:, None] * (Y - y_mean)
+    U, sigma, Vt = np.linalg.svd(A, full_matrices=False)
+    keep = sigma > 1e-10 * sigma[0]
+    factor = sigma[keep] / (sigma[keep] ** 2 + alpha)
+    W = Vt[keep].T @ (factor[:, None] * (U[:, keep].T @ B))
+    return W, y_mean - x_mean @ W
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("n_targets, weights", [(1, False), (3, True)])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("alpha", [1e-2, 1e-8, 0.0])
+def test_unscaled_conjugate_gradient_is_the_ridge_in_the_row_space(
+    sparse, n_targets, weights, fit_intercept, alpha
+):
+    """On wide data conjugate gradient without the columns' scaling reaches
+    the ridge of any alpha (the scaled one, which moves along the null space
+    of X_c, was 22% off at alpha=1e-3 and tol=1e-4), and for alpha = 0 the
+    interpolant of least Euclidean norm (the pseudo-inverse's), as plain
+    gradient descent from zero; every step lowers the objective."""
+    X, Y, s = _wide_ridge(sparse, n_targets, weights)
+    x_mean = np.asarray(X.T @ s).ravel() if fit_intercept else None
+    f = LinearDatafit(HalfSquaredError(), X, Y, s, x_mean, fit_intercept)
+    pen = WithIntercept(L2(alpha)) if fit_intercept else L2(alpha)
+    theta0 = np.zeros((120 + fit_intercept, n_targets))
+    res = optimize.conjugate_gradient(
+        f, pen, theta0, max_iter=500, tol=1e-11, scaled=False
+    )
+    assert res.converged and res.n_iter <= 120  # n = 40 in exact arithmetic
+    W, b = _closed_form_ridge(X, Y, s, alpha, fit_intercept)
+    scale = np.abs(W).max()
+    np.testing.assert_allclose(res.coef[:120], W, rtol=0, atol=1e-8 * scale)
+    if fit_intercept:
+        intercept = res.coef[120] - x_mean @ res.coef[:120]
+        np.testing.assert_allclose(intercept, b, rtol=0, atol=1e-8 * np.abs(b).max())
+    assert np.all(np.diff(res.objective) <= 1e-14 * abs(res.objective[0]))
+    grad = f.gradient(res.coef, f.linear(res.coef)) + pen.gradient(res.coef)
+    assert np.max(np.abs(grad) / np.sqrt(f.metric())[:, None]) <= 1e-9
+
+
+def test_unscaled_conjugate_gradient_is_the_auto_row_on_wide_data_only():
+    X, Y, s = _wide_ridge(False, 1, False)
+    f = LinearDatafit(HalfSquaredError(), X, Y, s, s @ X, fit_intercept=True)
+    pen = WithIntercept(L2(1e-3))
+    res = optimize.minimize(f, pen, np.zeros((121, 1)), tol=1e-8)
+    assert res.method == "cgls"
+    tall = LinearDatafit(
+        HalfSquaredError(), X.T, Y[:1].T.repeat(120, 0), np.full(120, 1 / 120)
+    )
+    assert optimize.minimize(tall, L2(1e-3), np.zeros((40, 1)), tol=1e-8).method == "cg"

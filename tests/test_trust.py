@@ -24,6 +24,7 @@ from sklearn_foundations import (
     NaiveBayesClassifier,
     PowerIterationPCA,
 )
+from sklearn_foundations.linear_model import _base
 
 
 # 1. stopping rules that do not see the scale of a column ---------------------
@@ -463,12 +464,18 @@ def test_a_nan_or_infinity_anywhere_in_x_is_named_without_a_warning(
                     est.fit(*args, **kwargs)
 
 
-def test_moments_that_overflow_from_finite_x_are_named():
+def test_moments_that_overflow_from_finite_x_are_named(monkeypatch):
     # finite float32 values whose squares overflow: a named error, not a
-    # model fitted to infinities
+    # model fitted to infinities (where the fit is in float32 arithmetic:
+    # small float32 data fit in float64, where they do not overflow)
     rng = np.random.default_rng(0)
     X = (rng.standard_normal((100, 3)) * 1e20).astype(np.float32)
     y = rng.standard_normal(100)
+    small = GradientDescentRegressor(penalty=None, tol=1e-10).fit(X, y)
+    wide = GradientDescentRegressor(penalty=None, tol=1e-10).fit(X.astype(float), y)
+    assert small.coef_.dtype == np.float32
+    np.testing.assert_allclose(small.coef_, wide.coef_, rtol=1e-6)
+    monkeypatch.setattr(_base, "FLOAT64_MAX_ENTRIES", 0)  # X stands for large data
     for est, args in ((GradientDescentRegressor(penalty="l2"), (X, y)),
                       (PowerIterationPCA(n_components=2), (X,))):  # fmt: skip
         with pytest.raises(ValueError, match="overflow float32.*Scale the features"):

@@ -54,6 +54,7 @@ from ..optimize import (
 from ._base import (
     SparseCoefMixin,
     dense_coef,
+    float64_arithmetic,
     from_centered,
     make_penalty,
     minibatch_lipschitz,
@@ -221,12 +222,15 @@ class GradientDescentRegressor(
         its starting value for ``n_iter_no_change`` epochs. None: no stopping
         test, ``max_iter`` iterations or epochs (stopping earlier only at an
         exact optimum), and no ``ConvergenceWarning``.
-    solver : {"auto", "cg", "feature-sign", "newton-cholesky", "newton-cg", "lbfgs", "prox-newton", "fista", "backtracking"}, default="auto"
+    solver : {"auto", "cg", "cgls", "feature-sign", "newton-cholesky", "newton-cg", "lbfgs", "prox-newton", "fista", "backtracking"}, default="auto"
         The full-batch method (``learning_rate="auto"``, ``batch_size=None``):
         "auto" takes the row of :func:`~sklearn_foundations.optimize.minimize`'s
         table that fits the case (one Newton step, a Cholesky solve, for a
         quadratic on a Gram matrix of at most 200 features and one target;
-        conjugate gradient for other quadratics, feature-sign search on a Gram matrix of at most 500 features, Newton-CG
+        conjugate gradient for other quadratics (without the columns'
+        scaling, in the row space of ``X``, where there are more features
+        than samples: the minimum-norm solution for ``alpha=0``),
+        feature-sign search on a Gram matrix of at most 500 features, Newton-CG
         for a smooth penalty and a loss with a Hessian (turning to the formed
         Hessian's steps on at most 200 features where conjugate gradient
         needs many products), proximal Newton with
@@ -446,6 +450,8 @@ class GradientDescentRegressor(
         X, y, sample_weight = self._validate_fit_data(
             X, y, sample_weight, True, finite=False
         )
+        dtype = X.dtype  # of the coefficients; small float32 data fit in float64
+        X, y = float64_arithmetic(X, y)
         stochastic = self._is_stochastic()
         # dense X, whose datafit sums moments over all of it (the Gram form,
         # or the column means and squares): the finiteness check from them,
@@ -497,6 +503,8 @@ class GradientDescentRegressor(
             self._check_every_coefficient_moved(datafit, theta0, result.coef, y_rms)
         warn_underflow(self, datafit, self.alpha if self.penalty else 0.0)
         self._set_fitted(result, x_mean, X.shape[1], y, result.objective)
+        self.coef_ = self.coef_.astype(dtype, copy=False)
+        self.intercept_ = np.asarray(self.intercept_, dtype=dtype)[()]
         self.n_passes_ = _passes(result, datafit)
         done()
         return self

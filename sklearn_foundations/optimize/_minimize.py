@@ -14,6 +14,11 @@ method           "auto" picks it when
 newton-cholesky  the objective is a quadratic on the Gram matrix, one
                  target, at most 200 features: one Newton step is the
                  solution, a Cholesky solve of the small matrix
+cgls             the objective is a quadratic on more features than
+                 samples: conjugate gradient without the columns' scaling,
+                 whose iterates stay in the row space of X (the scaled ones
+                 move along X's null space, pulled back by alpha alone; the
+                 least-norm solution for alpha = 0)
 cg               the objective is a quadratic (squared error, no L1
                  term): conjugate gradient is exact in at most d steps
 feature-sign     the Gram matrix, at most 500 features: an exact
@@ -188,6 +193,9 @@ METHODS = {
     for m in (
         Method("cg", conjugate_gradient, ("quadratic",),
                "preconditioned conjugate gradient, exact steps"),
+        Method("cgls", conjugate_gradient, ("quadratic",),
+               "conjugate gradient without the columns' scaling, in the row "
+               "space of X"),
         Method("feature-sign", feature_sign, ("gram",),
                "feature-sign search, an exact active-set method"),
         Method("newton-cholesky", newton_cholesky, ("smooth", "hessian"),
@@ -210,13 +218,16 @@ METHODS = {
 # the methods that take ``start``, the datafit's ``(Z, value, gradient)`` at
 # ``theta0`` where the caller has it (no pass to begin; the value may be None,
 # computed where needed); to the others it is not passed
-TAKES_START = frozenset({"cg", "newton-cg", "newton-cholesky"})
+TAKES_START = frozenset({"cg", "cgls", "newton-cg", "newton-cholesky"})
 
 # method="auto": the first row whose test holds
 AUTO = (
     ("newton-cholesky",
      lambda c: c.quadratic and c.smooth and c.gram and c.n_targets == 1
      and c.n_features <= NEWTON_CHOLESKY_MAX_FEATURES),
+    ("cgls",
+     lambda c: c.quadratic and c.smooth and c.n_samples is not None
+     and c.n_samples < c.n_features),
     ("cg", lambda c: c.quadratic and c.smooth),
     ("feature-sign",
      lambda c: c.gram and c.n_features <= FEATURE_SIGN_MAX_FEATURES),
@@ -450,6 +461,18 @@ def _plain(solver):
     return run
 
 
+def _unscaled(solver):
+    """``solver`` without the columns' scaling (``scaled=False``)."""
+    plain = _plain(solver)
+
+    def run(datafit, penalty, theta0, case, common, options):
+        return plain(
+            datafit, penalty, theta0, case, common, {**options, "scaled": False}
+        )
+
+    return run
+
+
 def _newton_cg(datafit, penalty, theta0, case, common, options):
     """Newton-CG, with the formed Hessian's steps where it can be formed,
     once conjugate gradient has needed more products than forming it costs
@@ -499,6 +522,7 @@ def _sgd(datafit, penalty, theta0, case, common, options):
 
 _RUN = {
     "cg": _plain(conjugate_gradient),
+    "cgls": _unscaled(conjugate_gradient),
     "feature-sign": _plain(feature_sign),
     "newton-cholesky": _plain(newton_cholesky),
     "newton-cg": _newton_cg,

@@ -1,5 +1,6 @@
 r"""Exact solvers of quadratic objectives: :func:`conjugate_gradient` for the
-squared error with an L2 penalty, and :func:`feature_sign` for a lasso or
+squared error with an L2 penalty (scaled by the columns, or not: in the row
+space of ``X``), and :func:`feature_sign` for a lasso or
 elastic net on a Gram matrix (an active-set method that guesses the signs of
 the non-zero coefficients). Imports only numpy and LAPACK's LU solve
 (through scipy)."""
@@ -22,9 +23,10 @@ BATCH_TRIALS = 3
 
 
 def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, start=None,
-                       callback=None, verbose=0):  # fmt: skip
+                       scaled=True, callback=None, verbose=0):  # fmt: skip
     r"""Conjugate gradient on a quadratic :math:`F(\theta) = \tfrac12 \theta^\top H
-    \theta - b^\top \theta + c`, preconditioned by its diagonal.
+    \theta - b^\top \theta + c`, preconditioned by its diagonal (``scaled``)
+    or not.
 
     With the residual :math:`r = -\nabla F(\theta)`, the diagonal
     :math:`M` of :math:`H` (the datafit's metric plus the penalty's curvature)
@@ -38,7 +40,16 @@ def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, start=None,
         p \leftarrow M^{-1} r_{+} + \frac{r_{+}^\top M^{-1} r_{+}}{r^\top M^{-1} r} p,
 
     conjugate gradient on the coefficients of standardized columns, whose
-    iterates do not depend on the scales of the columns. The Hessian product
+    iterates do not depend on the scales of the columns. Unscaled
+    (:math:`M = I`, CGLS with the ridge), the iterates from :math:`w = 0` stay
+    in the row space of :math:`X_c`, where the ridge's minimizer lies
+    (:math:`\alpha w = -X_c^\top S r`), and converge at the rate of
+    :math:`X_c`'s non-zero singular values: on wide data (more features than
+    samples) the scaled iteration also moves along the null space of
+    :math:`X_c`, where only :math:`\alpha` pulls it back (for a small
+    :math:`\alpha`, slowly: a large error in ``w`` under a small gradient),
+    and with :math:`\alpha = 0` the unscaled one reaches the interpolant of
+    least Euclidean norm, as gradient descent from zero does. The Hessian product
     is the datafit's ``hessian_product`` (the chain rule twice: one pass
     over the data, given :math:`A p` from the step's ``linear``). It stops when :math:`\max_j |r_j| / \sqrt{D_j}
     \le` ``tol``, the measure of the other solvers. ``start``: the datafit's
@@ -70,6 +81,8 @@ def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, start=None,
     r = -(g + penalty.gradient(theta))
     scale = _scale(datafit)
     M = (scale**2 + penalty.gradient(np.ones_like(scale))).astype(r.dtype)
+    if not scaled:
+        M = np.ones_like(M)
     z = r / M
     p, rz, step = z, float(np.sum(r * z)), 0.0
     observe = _Observer("Iteration", callback, verbose)
