@@ -50,6 +50,8 @@ admits:
   ``sparse``, ``chunked`` (rows in chunks: no row or column access), ``loss``
   (for its declarations only): what the problem is; ``own_threads``: whether
   its passes run on the package's threads (the solver then holds BLAS on one);
+- ``target(t)``: output ``t`` alone, where the loss treats the outputs apart
+  (a datafit without it is solved for all outputs at once);
 - ``batch(idx)``: rows, for mini-batches; ``by_columns()``: the same datafit
   stored for column slices; ``columns(ws)``: a view of the centered columns
   ``ws`` (:class:`ColumnView`) for working-set models;
@@ -98,7 +100,7 @@ INTERFACE = frozenset(
      "curvature", "model_hessian", "metric", "lipschitz", "sample_lipschitz", "n_samples",
      "n_features", "n_targets", "fit_intercept", "dtype", "sparse", "loss",
      "batch", "by_columns", "columns", "gram_form", "extrapolate", "chunked",
-     "own_threads"}
+     "own_threads", "target"}
 )  # fmt: skip
 VIEW_INTERFACE = frozenset(
     {"size", "matvec", "rmatvec", "gram", "column_squares", "weighted_hessian"}
@@ -562,6 +564,19 @@ class LinearDatafit:
             self.loss, X, self.y, self.s, self.x_mean, self.fit_intercept
         )
         other._metric = self._metric
+        if hasattr(self, "_underflowed"):
+            other._underflowed = self._underflowed
+        return other
+
+    def target(self, t):
+        """The datafit of output ``t`` alone, for a loss that treats the
+        outputs apart (not the softmax): the same ``X``, its metric and
+        stored transpose carried over."""
+        other = LinearDatafit(
+            self.loss, self.X, np.asfortranarray(self.y[:, t : t + 1]), self.s,
+            self.x_mean, self.fit_intercept,
+        )  # fmt: skip
+        other._metric, other._centered_t = self._metric, self._centered_t
         if hasattr(self, "_underflowed"):
             other._underflowed = self._underflowed
         return other

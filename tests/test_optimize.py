@@ -653,3 +653,40 @@ def test_unscaled_conjugate_gradient_is_the_auto_row_on_wide_data_only():
         HalfSquaredError(), X.T, Y[:1].T.repeat(120, 0), np.full(120, 1 / 120)
     )
     assert optimize.minimize(tall, L2(1e-3), np.zeros((40, 1)), tol=1e-8).method == "cg"
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_several_targets_are_solved_each_as_alone(sparse):
+    """Proximal Newton on several targets of a loss that treats them apart:
+    each target's coefficients are those of its fit alone, the objective the
+    sum of the targets' and decreasing, and a callback sees the whole theta
+    and the whole objective."""
+    rng = np.random.default_rng(13)
+    X = rng.standard_normal((120, 40))
+    if sparse:
+        X = sp.csr_matrix(np.where(rng.random((120, 40)) < 0.3, X, 0.0))
+    Y = np.asarray(X @ (rng.standard_normal((40, 3)) * (rng.random((40, 1)) < 0.2)))
+    Y = Y + rng.standard_normal((120, 3))
+    s = np.full(120, 1 / 120)
+    x_mean = np.asarray(X.T @ s).ravel()
+    f = LinearDatafit(HalfSquaredError(), X, Y, s, x_mean, fit_intercept=True)
+    pen = WithIntercept(ElasticNet(0.05, 0.8))
+    theta0 = np.vstack([np.zeros((40, 3)), s @ Y])
+    seen = []
+    res = optimize.minimize(
+        f, pen, theta0, tol=1e-10, callback=lambda st: seen.append(st) and False
+    )
+    assert res.method == "prox-newton" and res.converged
+    for t in range(3):
+        alone = LinearDatafit(HalfSquaredError(), X, Y[:, [t]], s, x_mean, True)
+        one = optimize.minimize(alone, pen, theta0[:, [t]], tol=1e-10)
+        np.testing.assert_allclose(res.coef[:, t], one.coef[:, 0], rtol=0, atol=1e-12)
+    assert len(seen) == res.n_iter == len(res.objective)
+    assert all(st.theta.shape == (41, 3) for st in seen)
+    np.testing.assert_allclose(
+        seen[-1].objective, _objective(f, pen, res.coef), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        res.objective[-1], _objective(f, pen, res.coef), rtol=1e-12
+    )
+    assert np.all(np.diff(res.objective) <= 1e-14)

@@ -31,10 +31,11 @@ newton-cg        the penalty is smooth and the loss has a Hessian:
                  whose conjugate gradient needs more products than forming
                  the Hessian costs (ill-conditioned), or once the fit's
                  products add up to four times that
-prox-newton      an L1 term, one target, the data and a loss with a
-                 Hessian: working sets, coordinate descent on the model
-fista            every other case (Huber's loss, several targets with an
-                 L1 term on the data, the Gram matrix of many features)
+prox-newton      an L1 term, the data and a loss with a Hessian: working
+                 sets, coordinate descent on the model; several targets one
+                 after another where the loss treats them apart
+fista            every other case (Huber's loss, the softmax's classes with
+                 an L1 term, the Gram matrix of many features)
 ===============  =======================================================
 
 A method named explicitly that cannot solve the case raises a ValueError
@@ -54,7 +55,7 @@ datafit's passes run on the package's threads).
 """
 
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -64,6 +65,7 @@ from ._first_order import fista, proximal_gradient, stochastic_gradient
 from ._newton import lbfgs, newton_cg, newton_cholesky
 from ._prox_newton import prox_newton
 from ._quadratic import conjugate_gradient, feature_sign
+from ._result import OptimizeResult
 
 __all__ = ["AUTO", "METHODS", "Case", "methods_for", "minimize", "unmet_needs"]
 
@@ -131,6 +133,7 @@ class Case:
     n_targets: int
     n_features: int
     n_samples: int | None = None
+    apart: bool = False
 
     @classmethod
     def of(cls, datafit, penalty):
@@ -146,6 +149,7 @@ class Case:
             n_targets=datafit.n_targets,
             n_features=datafit.n_features,
             n_samples=datafit.n_samples,
+            apart=not loss.shift_invariant and hasattr(datafit, "target"),
         )
 
 
@@ -161,7 +165,10 @@ NEEDS = {
         "a loss with a continuous second derivative (not Huber's or the "
         "epsilon-insensitive one)",
     ),
-    "one target": (lambda c: c.n_targets == 1, "one target (or two classes)"),
+    "targets apart": (
+        lambda c: c.n_targets == 1 or c.apart,
+        "one target, or a loss that treats the targets apart (not the softmax)",
+    ),
     "gram": (
         lambda c: c.gram,
         "the Gram matrix (the squared error with precompute=True or 'auto')",
@@ -203,7 +210,7 @@ METHODS = {
         Method("newton-cg", newton_cg, ("smooth", "hessian"),
                "truncated Newton with Hessian-vector products"),
         Method("lbfgs", lbfgs, ("smooth",), "limited-memory BFGS"),
-        Method("prox-newton", prox_newton, ("one target", "hessian", "data"),
+        Method("prox-newton", prox_newton, ("targets apart", "hessian", "data"),
                "proximal Newton with working sets"),
         Method("fista", fista, (), "accelerated proximal gradient"),
         Method("backtracking", proximal_gradient, (),
@@ -232,7 +239,8 @@ AUTO = (
     ("feature-sign",
      lambda c: c.gram and c.n_features <= FEATURE_SIGN_MAX_FEATURES),
     ("newton-cg", lambda c: c.smooth and c.newton),
-    ("prox-newton", lambda c: c.n_targets == 1 and c.newton and not c.gram),
+    ("prox-newton",
+     lambda c: (c.n_targets == 1 or c.apart) and c.newton and not c.gram),
     ("fista", lambda c: True),
 )  # fmt: skip
 
@@ -279,7 +287,7 @@ def unmet_needs(datafit, penalty, method, step=None):
     >>> from sklearn_foundations.penalties import L1
     >>> f = LinearDatafit(MultinomialLogLoss(), np.ones((3, 2)), np.eye(3), np.ones(3) / 3)
     >>> unmet_needs(f, L1(0.1), "prox-newton")
-    ['one target (or two classes)']
+    ['one target, or a loss that treats the targets apart (not the softmax)']
     """
     if method == "auto":
         return []
@@ -520,6 +528,51 @@ def _sgd(datafit, penalty, theta0, case, common, options):
     return stochastic_gradient(datafit, penalty, theta0, **common, **own)
 
 
+def _each_target(run):
+    """``run``, a one-target method, on each target alone where there are
+    several (``case.apart``: the datafit's ``target(t)``), the results
+    stacked: the objective the sum of the targets', each at its start until
+    its turn and at its end after it; the callback sees the whole ``theta``."""
+
+    def runner(datafit, penalty, theta0, case, common, options):
+        k = case.n_targets
+        if k == 1:
+            return run(datafit, penalty, theta0, case, common, options)
+        parts = [datafit.target(t) for t in range(k)]
+        theta = np.array(theta0, dtype=np.result_type(theta0, 1.0))
+        F = [_value(p, penalty, theta[:, [t]]) for t, p in enumerate(parts)]
+        objective, results, outer = [], [], common["callback"]
+        for t, part in enumerate(parts):
+
+            def callback(state, t=t):  # the whole theta, the whole objective
+                theta[:, t] = state.theta[:, 0]
+                whole = sum(F[:t]) + state.objective + sum(F[t + 1 :])
+                return outer(replace(state, theta=theta.copy(), objective=whole))
+
+            own = {**common, "callback": callback if outer is not None else None}
+            one = replace(case, n_targets=1)
+            res = run(part, penalty, theta[:, [t]].copy(), one, own, options)
+            objective += [sum(F[:t]) + f + sum(F[t + 1 :]) for f in res.objective]
+            theta[:, t] = res.coef[:, 0]
+            F[t] = res.objective[-1] if res.objective else F[t]
+            results.append(res)
+            if res.stopped:
+                break
+        return OptimizeResult(
+            coef=theta, n_iter=sum(r.n_iter for r in results), objective=objective,
+            converged=all(r.converged for r in results) and len(results) == k,
+            step=results[-1].step, t=sum(r.n_iter for r in results) + 1,
+            optimality=max(r.optimality for r in results),
+            stopped=results[-1].stopped,
+        )  # fmt: skip
+
+    return runner
+
+
+def _value(datafit, penalty, theta):
+    return datafit.value(theta, datafit.linear(theta)) + penalty.value(theta)
+
+
 _RUN = {
     "cg": _plain(conjugate_gradient),
     "cgls": _unscaled(conjugate_gradient),
@@ -527,7 +580,7 @@ _RUN = {
     "newton-cholesky": _plain(newton_cholesky),
     "newton-cg": _newton_cg,
     "lbfgs": _plain(lbfgs),
-    "prox-newton": _plain(prox_newton),
+    "prox-newton": _each_target(_plain(prox_newton)),
     "fista": _fista,
     "backtracking": _proximal_gradient(line_search=True),
     "gradient": _proximal_gradient(line_search=False),
