@@ -882,8 +882,7 @@ class GradientDescentRegressor(
                 reference = np.max(_violation(datafit, penalty, cold, g), initial=0.0)
             floor = _rounding_floor(theta0.dtype, y_rms)
             tol = max(self._relative_tol(eps, reference, False), floor)
-            if at_start <= floor or (cold is not None and at_start <= tol):
-                # optimal at the start (a constant y; a warm start at the optimum)
+            if at_start <= tol:  # a constant y; a warm start at the optimum
                 F0 = datafit.value(theta0, Z0) + penalty.value(theta0)
                 result = OptimizeResult(
                     coef=theta0, n_iter=0, objective=[F0], converged=True,

@@ -56,6 +56,7 @@ datafit's passes run on the package's threads).
 
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 
@@ -469,18 +470,6 @@ def _plain(solver):
     return run
 
 
-def _unscaled(solver):
-    """``solver`` without the columns' scaling (``scaled=False``)."""
-    plain = _plain(solver)
-
-    def run(datafit, penalty, theta0, case, common, options):
-        return plain(
-            datafit, penalty, theta0, case, common, {**options, "scaled": False}
-        )
-
-    return run
-
-
 def _newton_cg(datafit, penalty, theta0, case, common, options):
     """Newton-CG, with the formed Hessian's steps where it can be formed,
     once conjugate gradient has needed more products than forming it costs
@@ -575,7 +564,7 @@ def _value(datafit, penalty, theta):
 
 _RUN = {
     "cg": _plain(conjugate_gradient),
-    "cgls": _unscaled(conjugate_gradient),
+    "cgls": _plain(partial(conjugate_gradient, scaled=False)),
     "feature-sign": _plain(feature_sign),
     "newton-cholesky": _plain(newton_cholesky),
     "newton-cg": _newton_cg,

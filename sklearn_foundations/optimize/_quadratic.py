@@ -183,17 +183,14 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, callback=None,
 
         return step
 
-    converged = True
     for t in range(k):  # one search per target, max_iter steps in all
         budget = max_iter - len(observe.objective)
-        w, done = signs_search(
+        w, converged = signs_search(
             H, q[:, t], penalty.l1, theta[:d, t].copy(), scale, tol, budget,
             step_of(t),
         )  # fmt: skip
         theta[:d, t] = w
-        converged = converged and done
-        if observe.stopped or not done:
-            converged = False
+        if not converged:  # out of steps, stalled or stopped: the rest as they are
             break
     return OptimizeResult(
         coef=theta, n_iter=len(observe.objective), objective=observe.objective,
