@@ -16,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import l1_min_c
 
 from sklearn_foundations import LogisticRegression
+from sklearn_foundations.linear_model import _base
 
 TIGHT = dict(tol=1e-10, max_iter=100_000)
 
@@ -289,14 +290,20 @@ def test_non_convergence_warns():
         LogisticRegression(max_iter=3).fit(X, y)
 
 
-def test_a_tol_below_float32_rounding_is_explained():
-    # the same fit reaches tol=1e-12 on float64 data; on float32 data it
-    # cannot, and the warning says why and what to do
+def test_a_tol_below_float32_rounding_is_explained(monkeypatch):
+    # the same fit reaches tol=1e-12 on float64 data, and on small float32
+    # data (fitted in float64 arithmetic, coefficients in float32); on float32
+    # data fitted in float32 it cannot, and the warning says why and what to do
     X, y = _load("wine")
     params = dict(solver="fista", l1_ratio=1.0, tol=1e-12, max_iter=300)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        LogisticRegression(**params).fit(X, y)
+        ref = LogisticRegression(**params).fit(X, y)
+        small = LogisticRegression(**params).fit(X.astype(np.float32), y)
+    assert small.coef_.dtype == small.intercept_.dtype == np.float32
+    scale = np.abs(ref.coef_).max()
+    np.testing.assert_allclose(small.coef_, ref.coef_, rtol=0, atol=1e-6 * scale)
+    monkeypatch.setattr(_base, "FLOAT64_MAX_ENTRIES", 0)  # wine stands for large data
     with pytest.warns(ConvergenceWarning, match=r"float32.*X\.astype\(np\.float64\)"):
         LogisticRegression(**params).fit(X.astype(np.float32), y)
     with pytest.warns(ConvergenceWarning) as record:  # a loose tol: max_iter's fault

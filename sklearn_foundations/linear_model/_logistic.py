@@ -41,6 +41,7 @@ from ._base import (
     SparseCoefMixin,
     class_weights,
     dense_coef,
+    float64_arithmetic,
     from_centered,
     make_penalty,
     solve,
@@ -307,6 +308,8 @@ class LogisticRegression(
             self, X, y, accept_sparse=["csr", "csc"], dtype=_DTYPES,
             ensure_all_finite=False,
         )  # fmt: skip
+        dtype = X.dtype  # of the coefficients; small float32 data fit in float64
+        (X,) = float64_arithmetic(X)
         # dense X: the finiteness check from the datafit's column moments,
         # no pass of its own (sparse X: now, on its stored values)
         defer = not sp.issparse(X)
@@ -344,7 +347,7 @@ class LogisticRegression(
             fit_data=(X, y, sample_weight), attributes=self._attributes_of(datafit),
         )  # fmt: skip
         for name, value in self._attributes_of(datafit)(result.coef).items():
-            setattr(self, name, value)
+            setattr(self, name, value.astype(dtype, copy=False))
         self.n_iter_ = np.array([result.n_iter])
         self.loss_curve_ = result.objective
         self._warn(result, datafit, alpha)

@@ -168,7 +168,8 @@ NEEDS = {
     ),
     "targets apart": (
         lambda c: c.n_targets == 1 or c.apart,
-        "one target, or a loss that treats the targets apart (not the softmax)",
+        "one target (or two classes), or several that the loss treats apart (not "
+        "the softmax's classes)",
     ),
     "gram": (
         lambda c: c.gram,
@@ -288,7 +289,7 @@ def unmet_needs(datafit, penalty, method, step=None):
     >>> from sklearn_foundations.penalties import L1
     >>> f = LinearDatafit(MultinomialLogLoss(), np.ones((3, 2)), np.eye(3), np.ones(3) / 3)
     >>> unmet_needs(f, L1(0.1), "prox-newton")
-    ['one target, or a loss that treats the targets apart (not the softmax)']
+    ["one target (or two classes), or several that the loss treats apart (not the softmax's classes)"]
     """
     if method == "auto":
         return []
