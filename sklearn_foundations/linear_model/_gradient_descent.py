@@ -485,14 +485,13 @@ class GradientDescentRegressor(
         x_mean = datafit.x_mean
         monitor = make_monitor(x_mean) if make_monitor else None
         start = self._loss().intercept_start(y, s) if self.fit_intercept else None
-        shape = (y.shape[1], X.shape[1])
-        theta0 = self._initial_theta(
-            shape, X.dtype, start, x_mean, coef_init, intercept_init
+        theta0, cold = self._initial_theta(
+            (y.shape[1], X.shape[1]), X.dtype, start, x_mean, coef_init, intercept_init
         )
         y_rms = float(np.sqrt(s @ (y * y).sum(axis=1)))
         result, done = self._solve(
             datafit, theta0, rng, stochastic, monitor, t0=1, y_rms=y_rms,
-            fit_data=fit_data, cold=self._cold_theta(shape, X.dtype, start, x_mean),
+            fit_data=fit_data, cold=cold,
         )  # fmt: skip
         if not (result.converged or result.stopped) and self.tol is not None:
             warn_unconverged(
@@ -556,15 +555,14 @@ class GradientDescentRegressor(
         loss.check_y(y_mean[None, :], np.ones(1))  # a positive mean (Poisson)
         start = loss.intercept_start(y_mean[None, :], np.ones(1))
         start = start if self.fit_intercept else None
-        theta0 = self._initial_theta(
+        theta0, cold = self._initial_theta(
             (Q.shape[1], d), chunks.dtype, start, x_mean, coef_init, intercept_init
         )
         y_rms = float(np.sqrt(max(2 * C / W + float(y_mean @ y_mean), 0.0)))
         rng = check_random_state(self.random_state)
         result, done = self._solve(
             datafit, theta0, rng, False, None, t0=1, y_rms=y_rms,
-            fit_data=(None, None, None),
-            cold=self._cold_theta((Q.shape[1], d), chunks.dtype, start, x_mean),
+            fit_data=(None, None, None), cold=cold,
         )  # fmt: skip
         if not (result.converged or result.stopped) and self.tol is not None:
             warn_unconverged(
@@ -811,7 +809,8 @@ class GradientDescentRegressor(
     def _initial_theta(self, shape, dtype, start, x_mean, coef_init, intercept_init):
         """The start: ``coef_init``/``intercept_init``, the previous fit
         (``warm_start``) or zeros, with the intercept that is best for those
-        coefficients, ``start`` being the intercept-only optimum (centered)."""
+        coefficients, ``start`` being the intercept-only optimum (centered);
+        and the cold start where the start is another (else None)."""
         k, d = shape
         intercept = None
         if coef_init is not None:
@@ -830,12 +829,13 @@ class GradientDescentRegressor(
             if hasattr(self, "intercept_"):  # else the best for coef_ (set by hand)
                 intercept = np.atleast_1d(self.intercept_).astype(dtype)
         else:
-            return self._cold_theta(shape, dtype, start, x_mean)
+            return self._cold_theta(shape, dtype, start, x_mean), None
         if intercept is None and self.fit_intercept:  # the best for w = 0, centered
             intercept = (start - (x_mean @ coef.T if x_mean is not None else 0)).astype(
                 dtype
             )
-        return to_centered(coef, intercept, x_mean, self.fit_intercept)
+        theta0 = to_centered(coef, intercept, x_mean, self.fit_intercept)
+        return theta0, self._cold_theta(shape, dtype, start, x_mean)
 
     def _cold_theta(self, shape, dtype, start, x_mean):
         """The cold start: ``w = 0`` with the intercept-only optimum ``start``
@@ -860,9 +860,9 @@ class GradientDescentRegressor(
         """:func:`~sklearn_foundations.linear_model._base.solve` with this
         estimator's recipe: the penalty, the method (``solver`` or
         ``learning_rate``), the full batch's ``tol`` relative to the measure at
-        the cold start ``cold`` (where ``theta0`` is another start, a warm
-        one, that measure costs one gradient more); a start that already
-        meets it returns at once. Returns the result and ``done``."""
+        the cold start: ``theta0``, or ``cold`` where given (``theta0`` a warm
+        start: one gradient more); a start that already meets it returns at
+        once. Returns the result and ``done``."""
         penalty = self._penalty()
         max_iter = epochs or self.max_iter
         eps = 10 * np.finfo(theta0.dtype).eps
@@ -877,7 +877,7 @@ class GradientDescentRegressor(
             g0 = datafit.gradient(theta0, Z0)
             at_start = np.max(_violation(datafit, penalty, theta0, g0), initial=0.0)
             reference = at_start
-            if cold is not None and not np.array_equal(cold, theta0):
+            if cold is not None:
                 g = datafit.gradient(cold, datafit.linear(cold))
                 reference = np.max(_violation(datafit, penalty, cold, g), initial=0.0)
             floor = _rounding_floor(theta0.dtype, y_rms)

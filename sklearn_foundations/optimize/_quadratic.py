@@ -172,8 +172,11 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, callback=None,
     observe = _Observer("Feature-sign step", callback, verbose)
     scale = _scale(datafit)[:d, 0]
     # each target's part of F less the constant (the targets are apart: G is
-    # shared, q is each one's), so that each step reports the whole F
-    F = np.array([_value(H, q[:, t], penalty.l1, theta[:d, t]) for t in range(k)])
+    # shared, q is each one's), so that each step reports the whole F; the
+    # first target's is set by its first step, before any report
+    F = np.zeros(k)
+    for t in range(1, k):
+        F[t] = _value(H, q[:, t], penalty.l1, theta[:d, t])
 
     def step_of(t):
         def step(w, F_w):  # one objective value per step (the intercept's: 0)
