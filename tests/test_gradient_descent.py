@@ -445,6 +445,47 @@ def test_wide_ridge_and_least_squares_are_scikit_learns(sparse):
     np.testing.assert_allclose(none.predict(Xf), y, rtol=0, atol=1e-9 * np.abs(y).max())
 
 
+def _collinear(rng, n, categories, weights=False):
+    """One-hot columns (collinear with the intercept), three continuous
+    ones and a scaled copy of one: a rank-deficient design."""
+    cat = rng.integers(0, categories, n)
+    Z = rng.standard_normal((n, 3)) * [1.0, 10.0, 0.1] + [0.0, 5.0, -2.0]
+    X = np.column_stack([np.eye(categories)[cat], Z, 3.0 * Z[:, 1]])
+    y = X @ rng.standard_normal(X.shape[1]) + 2.0 + rng.standard_normal(n)
+    s = rng.integers(0, 3, n).astype(float) if weights else None
+    return X, y, s
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("categories, weights", [(4, False), (4, True), (300, False)])
+def test_least_squares_on_collinear_columns_is_least_norm(
+    categories, weights, fit_intercept
+):
+    """Collinear columns without a penalty on the Gram form: the least-norm
+    coefficients, LinearRegression's (the Cholesky factor of the singular
+    Gram matrix exists in rounding and gave one of the many minimizers, 2.4
+    off it); weights with zeros, and up to 500 features."""
+    X, y, s = _collinear(np.random.default_rng(7), 2000, categories, weights)
+    ols = LinearRegression(fit_intercept=fit_intercept).fit(X, y, sample_weight=s)
+    est = GradientDescentRegressor(penalty=None, fit_intercept=fit_intercept)
+    est.fit(X, y, sample_weight=s)
+    assert est.n_iter_ == 1
+    np.testing.assert_allclose(est.coef_, ols.coef_, rtol=0, atol=1e-9)
+    assert est.intercept_ == pytest.approx(ols.intercept_, abs=1e-9)
+
+
+def test_nearly_collinear_columns_keep_their_least_squares():
+    """A column within 1e-3 of another is resolved, not taken as collinear:
+    the least-squares coefficients (unique), LinearRegression's."""
+    rng = np.random.default_rng(8)
+    Z = rng.standard_normal((500, 4))
+    X = np.column_stack([Z, Z[:, 0] + 1e-3 * rng.standard_normal(500)])
+    y = X @ [1.0, 2.0, 3.0, 4.0, 5.0] + rng.standard_normal(500)
+    ols = LinearRegression().fit(X, y)
+    est = GradientDescentRegressor(penalty=None).fit(X, y)
+    np.testing.assert_allclose(est.coef_, ols.coef_, rtol=1e-8)
+
+
 @pytest.mark.parametrize("n, d", [(20, 30), (200, 50)])
 def test_small_float32_data_fit_in_float64_arithmetic(n, d):
     """float32 data of a small size: coefficients in float32, as accurate as

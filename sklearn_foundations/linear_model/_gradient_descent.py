@@ -226,7 +226,8 @@ class GradientDescentRegressor(
         The full-batch method (``learning_rate="auto"``, ``batch_size=None``):
         "auto" takes the row of :func:`~sklearn_foundations.optimize.minimize`'s
         table that fits the case (one Newton step, a Cholesky solve, for a
-        quadratic on a Gram matrix of at most 200 features and one target;
+        quadratic on a Gram matrix of at most 500 features and one target,
+        the least-norm one where collinear columns make it singular;
         conjugate gradient for other quadratics (without the columns'
         scaling, in the row space of ``X``, where there are more features
         than samples: the minimum-norm solution for ``alpha=0``),

@@ -12,8 +12,10 @@ needs (:data:`METHODS`); ``method="auto"`` takes the first row of
 method           "auto" picks it when
 ===============  =======================================================
 newton-cholesky  the objective is a quadratic on the Gram matrix, one
-                 target, at most 200 features: one Newton step is the
-                 solution, a Cholesky solve of the small matrix
+                 target, at most 500 features: one Newton step is the
+                 solution, a Cholesky solve of the small matrix (the
+                 least-norm one where it is singular: collinear columns
+                 without an L2 term)
 cgls             the objective is a quadratic on more features than
                  samples: conjugate gradient without the columns' scaling,
                  whose iterates stay in the row space of X (the scaled ones
@@ -74,6 +76,10 @@ __all__ = ["AUTO", "METHODS", "Case", "methods_for", "minimize", "unmet_needs"]
 # (a few steps, its features entering in batches); beyond some 500 features
 # a dense solution's solves cost more than FISTA on the Gram matrix
 FEATURE_SIGN_MAX_FEATURES = 500
+# a quadratic on the Gram matrix of at most this many features is solved by
+# one Cholesky solve (24 ms for 1,001 rows, as many as 25-40 products of
+# conjugate gradient with the Gram matrix: equal in time at 500 features)
+GRAM_CHOLESKY_MAX_FEATURES = 500
 # Newton-CG takes the formed Hessian's steps (n d^2 flops in one matrix
 # product, about d / 16 of its memory-bound Hessian-vector products) on at
 # most this many features
@@ -233,7 +239,7 @@ TAKES_START = frozenset({"cg", "cgls", "newton-cg", "newton-cholesky"})
 AUTO = (
     ("newton-cholesky",
      lambda c: c.quadratic and c.smooth and c.gram and c.n_targets == 1
-     and c.n_features <= NEWTON_CHOLESKY_MAX_FEATURES),
+     and c.n_features <= GRAM_CHOLESKY_MAX_FEATURES),
     ("cgls",
      lambda c: c.quadratic and c.smooth and c.n_samples is not None
      and c.n_samples < c.n_features),

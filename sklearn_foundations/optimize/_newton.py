@@ -4,13 +4,13 @@ direction from the last gradient differences) and :func:`newton_cg`
 products), :func:`newton_cholesky` (each step a direct solve of the formed
 Hessian, for few features), all with Armijo backtracking (:func:`_backtrack`, shared with
 :func:`~sklearn_foundations.optimize.prox_newton`). Imports only numpy and
-LAPACK's Cholesky factor (through scipy)."""
+LAPACK's Cholesky factors (through numpy and scipy)."""
 
 import math
 from collections import deque
 
 import numpy as np
-from scipy.linalg.lapack import dpotrf, dpotrs
+from scipy.linalg.lapack import dpotrf, dpotrs, dpstrf, dtrtrs
 
 from ._result import OptimizeResult, _Observer, _optimality, _scale
 
@@ -18,6 +18,18 @@ from ._result import OptimizeResult, _Observer, _optimality, _scale
 # times ``direct_after`` products in a fit: forming the Hessian would have
 # paid, and a path's next points keep it
 AMORTIZED = 4
+# a pivot of the Cholesky factor of the Hessian scaled to unit diagonal whose
+# square is below RANK_ULPS * (rows) ulps of the Hessian's dtype: a direction
+# the Hessian does not resolve (collinear columns, exactly or within its
+# rounding, which measured up to 60 rows' ulps on one-hot columns with an
+# intercept); the steps are then the least-norm ones
+RANK_ULPS = 1000
+# above this many rows the Hessian is factored by numpy's LAPACK, below by
+# scipy's (a few microseconds less a call): scipy's BLAS is a library apart
+# from numpy's, whose threads, spinning for a while after numpy's last
+# product, took the cores from its threaded factor (measured 2.6 ms against
+# numpy's 0.6 ms on 201 rows, 101 ms against 2.2 ms on 401)
+NUMPY_FACTOR_MIN_ROWS = 128
 
 
 def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
@@ -219,10 +231,13 @@ def newton_cholesky(datafit, penalty, theta0, *, max_iter, tol, c1=1e-4,
     by the diagonal :math:`D + \nabla^2 g` to unit diagonal, factored
     :math:`L L^\top` (Cholesky) and solved, :math:`\delta = -(\nabla^2
     F)^{-1} \nabla F`; then the Armijo backtracking, the stopping test and
-    the floating-point safeguards of :func:`newton_cg`. Where the factor does
-    not exist (a Hessian singular in floating point: a constant column
-    without an L2 term) the step is :func:`newton_cg`'s, for that iteration
-    and the rest. For few features, where forming the Hessian costs a few
+    the floating-point safeguards of :func:`newton_cg`. Where the Hessian is
+    singular (collinear columns without an L2 term: a pivot below its
+    rounding) the step is the least-norm solution of the Newton system,
+    from the pivoted factor (:func:`_least_norm_solve`): for a quadratic
+    from zero, ``LinearRegression``'s least-norm coefficients. Where the
+    factor does not exist (a NaN) the step is :func:`newton_cg`'s, for that
+    iteration and the rest. For few features, where forming the Hessian costs a few
     Hessian-vector products and conjugate gradient would need many near a
     separable or ill-conditioned optimum: :func:`newton_cg` turns to these
     steps where its conjugate gradient needs more products than forming the
@@ -270,9 +285,9 @@ class _Steps:
     ``hessian``), the formed Hessian's: each step is conjugate gradient
     preconditioned by the Cholesky factor of the last Hessian formed (at most
     ``reuse`` products), and where that has not reached its residual, the
-    Hessian is formed at this iterate and solved directly. A Hessian without
-    a Cholesky factor ends the direct steps (conjugate gradient for the
-    rest). Conjugate gradient on a factor stops too where every residual is
+    Hessian is formed at this iterate and solved directly (least-norm where
+    it is singular). A Hessian without a factor (a NaN) ends the direct
+    steps (conjugate gradient for the rest). Conjugate gradient on a factor stops too where every residual is
     below ``floor`` (the model's gradient after the step, as small as
     ``tol`` asks)."""
 
@@ -341,7 +356,7 @@ class _Steps:
 
 
 def _factor(hessian, diagonal, precond, null=None):
-    r"""The solve :math:`r \mapsto (\nabla^2 F)^{-1} r` with
+    r"""The solve :math:`r \mapsto (\nabla^2 F)^{+} r` with
     :math:`\nabla^2 F` = ``hessian`` (the datafit's) plus the penalty's
     ``diagonal``, by the Cholesky factor of its scaling to unit diagonal
     (float64; the result in ``r``'s dtype); None where there is no factor.
@@ -351,7 +366,14 @@ def _factor(hessian, diagonal, precond, null=None):
     matrix gets :math:`\tfrac1k 1 1^\top` on each such row's block, which
     changes no solution orthogonal to the shifts (the gradient is: the
     softmax's residuals sum to zero over the outputs) and makes the matrix
-    definite."""
+    definite.
+
+    Where a pivot is below the Hessian's rounding (:data:`RANK_ULPS`;
+    collinear columns without an L2 term) the matrix is singular: its
+    solutions differ along its null space, and the factor returned by
+    Cholesky in rounding picks one of them at random, far along it. Then the
+    solve is the least-norm solution (:func:`_least_norm_solve`), the
+    Moore-Penrose inverse's, as ``LinearRegression``'s least squares."""
     H = np.array(hessian, dtype=np.float64)
     H.flat[:: len(H) + 1] += diagonal
     k = len(H) // len(precond)
@@ -360,15 +382,65 @@ def _factor(hessian, diagonal, precond, null=None):
     H /= root[:, None]
     for row in () if null is None else null:
         H[row * k : (row + 1) * k, row * k : (row + 1) * k] += 1.0 / k
-    # LAPACK's potrf/potrs: scipy's cho_factor/cho_solve wrap the same calls
-    # in checks that cost more than the factor of a 31 x 31 matrix
-    factor, info = dpotrf(H, lower=0, clean=0, overwrite_a=1)
-    if info != 0:  # not positive definite (or a NaN)
-        return None
+    floor = RANK_ULPS * len(H) * float(np.finfo(np.asarray(hessian).dtype).eps)
+    factor = _cholesky(H)
+    if factor is None or not np.abs(factor.diagonal()).min() ** 2 > floor:
+        return _least_norm_solve(H, root, floor)  # singular, or not definite
 
     def solve(r):
         u, _ = dpotrs(factor, r.ravel().astype(np.float64) / root, lower=0)
         return (u / root).reshape(r.shape).astype(r.dtype)
+
+    return solve
+
+
+def _cholesky(H):
+    """The upper Cholesky factor of ``H`` in Fortran order (potrs reads it
+    without a copy), or None where there is none: LAPACK's potrf unwrapped
+    (scipy's cho_factor wraps it in checks that cost more than the factor of
+    a 31 x 31 matrix), by numpy above ``NUMPY_FACTOR_MIN_ROWS`` rows."""
+    if len(H) > NUMPY_FACTOR_MIN_ROWS:
+        try:  # numpy's lower factor in C order: the upper one in Fortran's
+            return np.linalg.cholesky(H).T
+        except np.linalg.LinAlgError:
+            return None
+    factor, info = dpotrf(H, lower=0, clean=0, overwrite_a=0)
+    return factor if info == 0 else None
+
+
+def _least_norm_solve(H, root, floor):
+    r"""The least-norm solve of a singular :math:`\nabla^2 F = R H R`
+    (``H`` scaled to unit diagonal by :math:`R` = ``root``, positive
+    semidefinite), or None where ``H`` is not (a negative or NaN pivot).
+
+    The pivoted Cholesky factor :math:`P^\top H P = U^\top U`, :math:`U =
+    [U_1\; U_2]` with :math:`U_1` of the ``rank`` pivots above ``floor``,
+    gives one solution of :math:`H v = c` with :math:`v_2 = 0`,
+    :math:`v_1 = U_1^{-1} U_1^{-\top} c_1`, and the null space,
+    :math:`N = P [-U_1^{-1} U_2;\, I]`. In the coefficients
+    :math:`\delta = R^{-1} v` the least-norm solution is that one less its
+    projection on :math:`R^{-1} N` (an orthonormal basis ``Q`` of it, a QR
+    factor of the small matrix)."""
+    factor, piv, rank, info = dpstrf(H, tol=floor, lower=0)
+    if info < 0 or rank == 0:
+        return None
+    piv = piv - 1  # LAPACK's pivots count from one
+    U1 = np.triu(factor[:rank, :rank])
+    U2 = factor[:rank, rank:]
+    if not np.all(np.isfinite(U1)) or U1.diagonal().min() <= 0:
+        return None
+    null = np.zeros((len(H), len(H) - rank))
+    null[piv[:rank]] = -dtrtrs(U1, U2)[0]
+    null[piv[rank:]] = np.eye(len(H) - rank)
+    Q = np.linalg.qr(null / root[:, None])[0]
+
+    def solve(r):
+        c = (r.ravel().astype(np.float64) / root)[piv[:rank]]
+        v = np.zeros(len(H))
+        v[piv[:rank]] = dpotrs(U1, c, lower=0)[0]
+        delta = v / root
+        delta -= Q @ (Q.T @ delta)
+        return delta.reshape(r.shape).astype(r.dtype)
 
     return solve
 
