@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator as _BaseEstimator
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import (
+    Hidden,
     Interval,
     StrOptions,
     validate_parameter_constraints,
@@ -43,6 +44,7 @@ except ImportError:  # pragma: no cover - older scikit-learn
 __all__ = [
     "BaseEstimator",
     "CallbackSupportMixin",
+    "Hidden",
     "Interval",
     "StrOptions",
     "_check_method_params",

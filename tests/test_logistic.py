@@ -146,6 +146,39 @@ def test_no_penalty_matches_scikit_learn():
     np.testing.assert_allclose(ours.predict_proba(X), sk.predict_proba(X), atol=1e-6)
 
 
+@pytest.mark.parametrize(
+    "penalty, given, C, l1_ratio",
+    [("l1", {}, 1.0, 1.0), ("l2", {}, 1.0, 0.0),
+     ("elasticnet", {"l1_ratio": 0.3}, 1.0, 0.3), (None, {}, np.inf, 0.0)],
+)  # fmt: skip
+def test_deprecated_penalty_is_scikit_learn_19s(penalty, given, C, l1_ratio):
+    """scikit-learn 1.9's deprecated penalty: a FutureWarning (and, as
+    scikit-learn's, a UserWarning where it contradicts l1_ratio), the fit of
+    the C and l1_ratio it stands for."""
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X)[:, :4]
+    with pytest.warns(FutureWarning, match="'penalty' is deprecated"):
+        old = LogisticRegression(penalty=penalty, tol=1e-8, max_iter=500, **given)
+        old.fit(X, y)
+    new = LogisticRegression(C=C, l1_ratio=l1_ratio, tol=1e-8, max_iter=500).fit(X, y)
+    np.testing.assert_array_equal(old.coef_, new.coef_)
+    np.testing.assert_array_equal(old.intercept_, new.intercept_)
+    assert old.get_params()["penalty"] == penalty
+    for params, match in [
+        (dict(penalty="l1", l1_ratio=0.5), "Inconsistent values: penalty='l1'"),
+        (dict(penalty=None, C=2.0, max_iter=500), "ignores C=2.0"),
+    ]:
+        with pytest.warns(FutureWarning), pytest.warns(UserWarning, match=match):
+            LogisticRegression(**params).fit(X, y)
+
+
+def test_n_jobs_has_no_effect_as_in_scikit_learn_19():
+    X, y = load_iris(return_X_y=True)
+    with pytest.warns(FutureWarning, match="'n_jobs' has no effect"):
+        a = LogisticRegression(n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(a.coef_, LogisticRegression().fit(X, y).coef_)
+
+
 def test_balanced_class_weight_equals_sample_weight():
     X, y = _load("wine")
     y_idx = np.searchsorted(np.unique(y), y)

@@ -25,6 +25,7 @@ from .._chunks import (
 from .._compat import (
     BaseEstimator,
     CallbackSupportMixin,
+    Hidden,
     Interval,
     StrOptions,
     _fit_context,
@@ -152,6 +153,11 @@ class LogisticRegression(
 
     Parameters
     ----------
+    penalty : {"l1", "l2", "elasticnet"} or None
+        Deprecated in scikit-learn 1.8, accepted with a ``FutureWarning`` as
+        scikit-learn 1.9 accepts it: "l2" is ``l1_ratio=0``, "l1"
+        ``l1_ratio=1``, "elasticnet" the given ``l1_ratio``, None
+        ``C=np.inf``. Leave it unspecified.
     C : float, default=1.0
         Inverse regularization strength; ``np.inf`` for no penalty.
     l1_ratio : float, default=0.0
@@ -213,6 +219,10 @@ class LogisticRegression(
         Print the objective at each iteration (from the solver's callback
         hook, as ``loss_curve_`` and ``n_iter_``; scikit-learn's callbacks,
         ``set_callbacks``, see every iteration through it too).
+    n_jobs : int or None, default=None
+        No effect, as in scikit-learn 1.9 (deprecated there in 1.8): a
+        ``FutureWarning`` when set. The passes over large data use the
+        package's threads.
 
     Attributes
     ----------
@@ -245,6 +255,11 @@ class LogisticRegression(
     """
 
     _parameter_constraints = {
+        "penalty": [
+            StrOptions({"l1", "l2", "elasticnet"}),
+            None,
+            Hidden(StrOptions({"deprecated"})),
+        ],
         "C": [Interval(Real, 0, np.inf, closed="right")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "fit_intercept": ["boolean"],
@@ -255,11 +270,13 @@ class LogisticRegression(
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "n_jobs": [Integral, None],
     }
 
     def __init__(
         self,
         *,
+        penalty="deprecated",
         C=1.0,
         l1_ratio=0.0,
         fit_intercept=True,
@@ -270,7 +287,9 @@ class LogisticRegression(
         warm_start=False,
         random_state=None,
         verbose=0,
+        n_jobs=None,
     ):
+        self.penalty = penalty
         self.C = C
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
@@ -281,6 +300,7 @@ class LogisticRegression(
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.n_jobs = n_jobs
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -327,8 +347,9 @@ class LogisticRegression(
         if not np.any(sw > 0):
             raise ValueError("class_weight and sample_weight give every sample zero.")
         s = sw / sw.sum()
-        alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * float(sw.sum()))
-        penalty = make_penalty("elasticnet", alpha, self.l1_ratio, self.fit_intercept)
+        C, l1_ratio = self._C_and_l1_ratio()
+        alpha = 0.0 if np.isinf(C) else 1.0 / (C * float(sw.sum()))
+        penalty = make_penalty("elasticnet", alpha, l1_ratio, self.fit_intercept)
 
         self.classes_ = classes
         Y = _encode(y_idx, len(classes), X.dtype)
@@ -355,6 +376,47 @@ class LogisticRegression(
         self.n_passes_ = result.n_iter + 1  # one gradient per iteration, and the start
         done()
         return self
+
+    def _C_and_l1_ratio(self):
+        """``C`` and ``l1_ratio`` as the fit uses them: scikit-learn 1.9's
+        deprecated ``penalty`` (a ``FutureWarning``) sets the L1 share, "l1"
+        1, "l2" 0, "elasticnet" ``l1_ratio``, None no penalty
+        (``C=np.inf``), as scikit-learn's does; ``n_jobs`` has no effect (a
+        ``FutureWarning``, as scikit-learn's)."""
+        if self.n_jobs is not None:
+            warnings.warn(
+                f"'n_jobs' has no effect (deprecated in scikit-learn 1.8); you "
+                f"provided n_jobs={self.n_jobs}: leave it unspecified.",
+                FutureWarning,
+                stacklevel=4,
+            )
+        if self.penalty == "deprecated":
+            return self.C, self.l1_ratio
+        warnings.warn(
+            f"'penalty' is deprecated (scikit-learn 1.8) and will be removed; "
+            f"leave it unspecified and use 'l1_ratio' or 'C' instead: "
+            f"l1_ratio=0 for penalty='l2', l1_ratio=1 for penalty='l1', l1_ratio "
+            f"between 0 and 1 for penalty='elasticnet', C=np.inf for "
+            f"penalty=None (got penalty={self.penalty!r}).",
+            FutureWarning,
+            stacklevel=4,
+        )
+        if self.penalty is None:
+            if self.C != 1.0:
+                warnings.warn(
+                    f"penalty=None ignores C={self.C}: the fit has no penalty.",
+                    stacklevel=4,
+                )
+            return np.inf, 0.0
+        implied = {"l1": 1.0, "l2": 0.0}.get(self.penalty, self.l1_ratio)
+        if implied != self.l1_ratio:
+            warnings.warn(
+                f"Inconsistent values: penalty={self.penalty!r} with "
+                f"l1_ratio={self.l1_ratio}; the fit takes l1_ratio={implied} from "
+                "the deprecated penalty. Use l1_ratio alone.",
+                stacklevel=4,
+            )
+        return self.C, implied
 
     def _fit_chunks(self, chunks):
         """``fit`` on row chunks: a census pass (the classes, their weights,
@@ -388,8 +450,9 @@ class LogisticRegression(
         else:
             metric = np.append(_positive(metric[0], metric[1], dtype), 1.0)
         self.classes_ = classes
-        alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * W)
-        penalty = make_penalty("elasticnet", alpha, self.l1_ratio, self.fit_intercept)
+        C, l1_ratio = self._C_and_l1_ratio()
+        alpha = 0.0 if np.isinf(C) else 1.0 / (C * W)
+        penalty = make_penalty("elasticnet", alpha, l1_ratio, self.fit_intercept)
         K = 1 if len(classes) == 2 else len(classes)
         setup = dict(classes=classes, factors=factors, W=W, loss=self._loss(),
                      x_mean=x_mean, fit_intercept=self.fit_intercept, dtype=dtype)  # fmt: skip
