@@ -157,7 +157,7 @@ def test_deprecated_penalty_is_scikit_learn_19s(penalty, given, C, l1_ratio):
     the C and l1_ratio it stands for."""
     X, y = load_wine(return_X_y=True)
     X = StandardScaler().fit_transform(X)[:, :4]
-    with pytest.warns(FutureWarning, match="'penalty' is deprecated"):
+    with pytest.warns(FutureWarning, match="'penalty' was deprecated"):
         old = LogisticRegression(penalty=penalty, tol=1e-8, max_iter=500, **given)
         old.fit(X, y)
     new = LogisticRegression(C=C, l1_ratio=l1_ratio, tol=1e-8, max_iter=500).fit(X, y)
@@ -165,18 +165,23 @@ def test_deprecated_penalty_is_scikit_learn_19s(penalty, given, C, l1_ratio):
     np.testing.assert_array_equal(old.intercept_, new.intercept_)
     assert old.get_params()["penalty"] == penalty
     for params, match in [
-        (dict(penalty="l1", l1_ratio=0.5), "Inconsistent values: penalty='l1'"),
-        (dict(penalty=None, C=2.0, max_iter=500), "ignores C=2.0"),
+        (dict(penalty="l1", l1_ratio=0.5), "Inconsistent values: penalty=l1"),
+        (dict(penalty=None, C=2.0, max_iter=500), "penalty=None will ignore the C"),
     ]:
         with pytest.warns(FutureWarning), pytest.warns(UserWarning, match=match):
             LogisticRegression(**params).fit(X, y)
 
 
-def test_n_jobs_has_no_effect_as_in_scikit_learn_19():
+def test_n_jobs_and_l1_ratio_none_as_in_scikit_learn_19():
     X, y = load_iris(return_X_y=True)
     with pytest.warns(FutureWarning, match="'n_jobs' has no effect"):
         a = LogisticRegression(n_jobs=2).fit(X, y)
     np.testing.assert_array_equal(a.coef_, LogisticRegression().fit(X, y).coef_)
+    with pytest.warns(FutureWarning, match="'l1_ratio=None' was deprecated"):
+        b = LogisticRegression(l1_ratio=None).fit(X, y)
+    np.testing.assert_array_equal(b.coef_, a.coef_)
+    with pytest.raises(ValueError, match="l1_ratio must be specified"):
+        LogisticRegression(penalty="elasticnet", l1_ratio=None).fit(X, y)
 
 
 def test_balanced_class_weight_equals_sample_weight():

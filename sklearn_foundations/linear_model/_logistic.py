@@ -261,7 +261,7 @@ class LogisticRegression(
             Hidden(StrOptions({"deprecated"})),
         ],
         "C": [Interval(Real, 0, np.inf, closed="right")],
-        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), Hidden(None)],
         "fit_intercept": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "solver": [StrOptions(_SOLVERS)],
@@ -378,44 +378,54 @@ class LogisticRegression(
         return self
 
     def _C_and_l1_ratio(self):
-        """``C`` and ``l1_ratio`` as the fit uses them: scikit-learn 1.9's
-        deprecated ``penalty`` (a ``FutureWarning``) sets the L1 share, "l1"
-        1, "l2" 0, "elasticnet" ``l1_ratio``, None no penalty
-        (``C=np.inf``), as scikit-learn's does; ``n_jobs`` has no effect (a
-        ``FutureWarning``, as scikit-learn's)."""
+        """``C`` and ``l1_ratio`` as the fit uses them, with scikit-learn
+        1.9's deprecations and their warnings (the same words, so that
+        filters written for scikit-learn's catch ours): ``penalty`` sets the
+        L1 share, "l1" 1, "l2" 0, "elasticnet" ``l1_ratio``, None no penalty
+        (``C=np.inf``); ``l1_ratio=None`` is 0; ``n_jobs`` has no effect."""
         if self.n_jobs is not None:
-            warnings.warn(
-                f"'n_jobs' has no effect (deprecated in scikit-learn 1.8); you "
-                f"provided n_jobs={self.n_jobs}: leave it unspecified.",
-                FutureWarning,
-                stacklevel=4,
+            _deprecated(
+                f"'n_jobs' has no effect since 1.8 and will be removed in 1.10. "
+                f"You provided 'n_jobs={self.n_jobs}', please leave it unspecified."
             )
+        l1_ratio = self.l1_ratio
+        if l1_ratio is None and self.penalty == "elasticnet":
+            raise ValueError(
+                "l1_ratio must be specified when penalty is elasticnet: a float "
+                "between 0 and 1, the share of the L1 term."
+            )
+        if l1_ratio is None:
+            _deprecated(
+                "'l1_ratio=None' was deprecated in version 1.8 and will trigger an "
+                "error in 1.10. Use 0<=l1_ratio<=1 instead."
+            )
+            l1_ratio = 0.0
         if self.penalty == "deprecated":
-            return self.C, self.l1_ratio
-        warnings.warn(
-            f"'penalty' is deprecated (scikit-learn 1.8) and will be removed; "
-            f"leave it unspecified and use 'l1_ratio' or 'C' instead: "
-            f"l1_ratio=0 for penalty='l2', l1_ratio=1 for penalty='l1', l1_ratio "
-            f"between 0 and 1 for penalty='elasticnet', C=np.inf for "
-            f"penalty=None (got penalty={self.penalty!r}).",
-            FutureWarning,
-            stacklevel=4,
+            return self.C, l1_ratio
+        _deprecated(
+            "'penalty' was deprecated in version 1.8 and will be removed in 1.10. "
+            "To avoid this warning, leave 'penalty' set to its default value and use "
+            "'l1_ratio' or 'C' instead. Use l1_ratio=0 instead of penalty='l2', "
+            "l1_ratio=1 instead of penalty='l1', l1_ratio set to a float between 0 "
+            "and 1 instead of penalty='elasticnet', and C=np.inf instead of "
+            f"penalty=None (got penalty={self.penalty!r})."
         )
+        if self.penalty != "elasticnet" and 0 < l1_ratio < 1:
+            _warn(
+                "l1_ratio parameter is only used when penalty is 'elasticnet'. "
+                f"Got (penalty={self.penalty})"
+            )
+        implied = {"l1": 1.0, "l2": 0.0, None: 0.0}.get(self.penalty, l1_ratio)
+        if self.penalty in ("l1", "l2") and implied != l1_ratio:
+            _warn(
+                f"Inconsistent values: penalty={self.penalty} with "
+                f"l1_ratio={l1_ratio}. penalty is deprecated. Please use l1_ratio "
+                f"only (the fit takes l1_ratio={implied} from penalty)."
+            )
         if self.penalty is None:
             if self.C != 1.0:
-                warnings.warn(
-                    f"penalty=None ignores C={self.C}: the fit has no penalty.",
-                    stacklevel=4,
-                )
+                _warn("Setting penalty=None will ignore the C and l1_ratio parameters")
             return np.inf, 0.0
-        implied = {"l1": 1.0, "l2": 0.0}.get(self.penalty, self.l1_ratio)
-        if implied != self.l1_ratio:
-            warnings.warn(
-                f"Inconsistent values: penalty={self.penalty!r} with "
-                f"l1_ratio={self.l1_ratio}; the fit takes l1_ratio={implied} from "
-                "the deprecated penalty. Use l1_ratio alone.",
-                stacklevel=4,
-            )
         return self.C, implied
 
     def _fit_chunks(self, chunks):
@@ -521,6 +531,16 @@ class LogisticRegression(
             warn_unconverged(
                 "LogisticRegression", result, self.max_iter, self.tol, datafit.dtype
             )
+
+
+def _deprecated(message):
+    """A ``FutureWarning`` at the caller of ``fit``."""
+    warnings.warn(message, FutureWarning, stacklevel=5)
+
+
+def _warn(message):
+    """A ``UserWarning`` at the caller of ``fit``."""
+    warnings.warn(message, UserWarning, stacklevel=5)
 
 
 def _encode(y_idx, n_classes, dtype):
