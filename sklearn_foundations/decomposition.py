@@ -50,6 +50,7 @@ from ._compat import (
     deferred_check,
 )
 from ._parallel import blas_on_one_thread
+from ._precision import cast_fitted, float64_arithmetic
 from .linalg import (
     block_lanczos,
     column_moments,
@@ -129,7 +130,8 @@ class PowerIterationPCA(
         about the residual over the gap to the next eigenvalue, so the default
         gives scikit-learn's full SVD to ``rtol=1e-7, atol=1e-12`` on
         well-separated spectra, dense or sparse, in float64 (float32 stops at
-        ``100 * eps``).
+        ``100 * eps``; small float32 data, up to 2^20 stored values, are
+        fitted in float64 arithmetic, the attributes returned in float32).
     max_iter : int, default=1000
         Maximum products with the covariance (per component for "deflation").
     n_oversamples : int, default=10
@@ -247,6 +249,8 @@ class PowerIterationPCA(
             self, X, accept_sparse=["csr", "csc"], dtype=_DTYPES, ensure_min_samples=2,
             ensure_all_finite=False,
         )  # fmt: skip
+        dtype = X.dtype  # of the attributes; small float32 data fit in float64
+        (X,) = float64_arithmetic(X)
         n, d = X.shape
         self._check_rank(n, d)
         # dense X: finite where its mean and variances are (no pass of its own)
@@ -268,6 +272,7 @@ class PowerIterationPCA(
         # (and, rescaled, the largest magnitude and the moments of 2^k X)
         self.n_passes_ = self.n_iter_ + 1 if hasattr(cov, "matvec") else 1
         self.n_passes_ += 2 if k else 0
+        cast_fitted(self, dtype)
         return self
 
     def _fit_chunks(self, chunks):
@@ -575,11 +580,13 @@ class PowerIterationPCA(
         k = min(8, max_rank)  # a share of the variance: grow until it is reached
         while True:
             result = top(k)
-            ratio = np.cumsum(result.eigenvalues) / total_var
-            if ratio[-1] > self.n_components or k == max_rank:
-                keep = min(
-                    int(np.searchsorted(ratio, self.n_components, "right")) + 1, k
-                )
+            # the explained_variance_ratio_'s sums, as scikit-learn's; a sum
+            # within rounding of the share has not passed it (two fits from
+            # two random starts differ in the last bits)
+            ratio = np.cumsum(result.eigenvalues / total_var)
+            share = self.n_components + 16 * np.finfo(ratio.dtype).eps
+            if ratio[-1] > share or k == max_rank:
+                keep = min(int(np.searchsorted(ratio, share, "right")) + 1, k)
                 return _truncate(result, keep)
             k = min(2 * k, max_rank)
 

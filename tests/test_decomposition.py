@@ -62,6 +62,20 @@ def test_variance_fraction_picks_the_same_number_of_components(digits, fraction)
     )
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_a_share_equal_to_a_sum_of_ratios_keeps_the_next_component(seed):
+    """n_components equal to a sum of explained_variance_ratio_ has not been
+    passed: the next component is kept, as scikit-learn's (the two fits, from
+    two random starts, differ in the last bits of that sum)."""
+    from sklearn.datasets import load_iris
+
+    X = load_iris().data
+    full = PowerIterationPCA(random_state=seed).fit(X)
+    share = full.explained_variance_ratio_.cumsum()[-2]
+    pca = PowerIterationPCA(share, random_state=seed + 100).fit(X)
+    assert pca.n_components_ == X.shape[1]
+
+
 def test_all_components_by_default(cancer):
     sk = PCA(svd_solver="full").fit(cancer)
     ours = PowerIterationPCA(random_state=0).fit(cancer)
@@ -193,6 +207,26 @@ def test_float32_stays_float32(digits):
     assert pca.transform(digits.astype(np.float32)).dtype == np.float32
     ref = PCA(5, svd_solver="full").fit(digits)
     np.testing.assert_allclose(pca.components_, ref.components_, atol=1e-3)
+
+
+def test_small_float32_data_fit_in_float64_arithmetic():
+    """Small float32 data: the eigenvalues of null directions at float32's
+    rounding of the data (1e-13 here, scikit-learn's float32 SVD 1e-12), not of
+    their covariance (1e-5, above scikit-learn's own tests' threshold for a
+    component that carries variance); the attributes in float32."""
+    rng = np.random.default_rng(42)
+    X = (rng.standard_normal((30, 15)) @ rng.standard_normal((15, 100))).astype(
+        np.float32
+    )
+    ours = PowerIterationPCA(random_state=0).fit(X)
+    ref = PCA(svd_solver="full").fit(X)
+    for name in ["components_", "explained_variance_", "mean_", "singular_values_"]:
+        assert getattr(ours, name).dtype == np.float32, name
+    assert np.all(ours.explained_variance_[15:] < 1e-10)
+    np.testing.assert_allclose(
+        ours.explained_variance_[:15], ref.explained_variance_[:15], rtol=1e-5
+    )
+    assert ours.transform(X).dtype == np.float32
 
 
 def test_fixed_random_state_is_deterministic(digits):

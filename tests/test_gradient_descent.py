@@ -14,8 +14,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_foundations import GradientDescentRegressor
-from sklearn_foundations.linear_model import _base
+from sklearn_foundations import GradientDescentRegressor, _precision
 
 TIGHT = dict(tol=1e-12, max_iter=100_000)
 
@@ -232,7 +231,7 @@ def test_the_warning_names_float32_rounding_only_for_float32(
     """Only float32 data fitted in float32 arithmetic (data above the size
     up to which float32 data are fitted in float64) hear of its rounding."""
     if large:  # diabetes stands for data above the limit
-        monkeypatch.setattr(_base, "FLOAT64_MAX_ENTRIES", 0)
+        monkeypatch.setattr(_precision, "FLOAT64_MAX_ENTRIES", 0)
     X, y = diabetes
     est = GradientDescentRegressor(
         penalty="elasticnet", alpha=0.01, learning_rate="constant", eta0=0.01,

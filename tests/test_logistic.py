@@ -15,8 +15,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import l1_min_c
 
-from sklearn_foundations import LogisticRegression
-from sklearn_foundations.linear_model import _base
+from sklearn_foundations import LogisticRegression, _precision
 
 TIGHT = dict(tol=1e-10, max_iter=100_000)
 
@@ -341,7 +340,9 @@ def test_a_tol_below_float32_rounding_is_explained(monkeypatch):
     assert small.coef_.dtype == small.intercept_.dtype == np.float32
     scale = np.abs(ref.coef_).max()
     np.testing.assert_allclose(small.coef_, ref.coef_, rtol=0, atol=1e-6 * scale)
-    monkeypatch.setattr(_base, "FLOAT64_MAX_ENTRIES", 0)  # wine stands for large data
+    monkeypatch.setattr(
+        _precision, "FLOAT64_MAX_ENTRIES", 0
+    )  # wine stands for large data
     with pytest.warns(ConvergenceWarning, match=r"float32.*X\.astype\(np\.float64\)"):
         LogisticRegression(**params).fit(X.astype(np.float32), y)
     with pytest.warns(ConvergenceWarning) as record:  # a loose tol: max_iter's fault

@@ -23,8 +23,8 @@ from sklearn_foundations import (
     LogisticRegression,
     NaiveBayesClassifier,
     PowerIterationPCA,
+    _precision,
 )
-from sklearn_foundations.linear_model import _base
 
 
 # 1. stopping rules that do not see the scale of a column ---------------------
@@ -475,7 +475,7 @@ def test_moments_that_overflow_from_finite_x_are_named(monkeypatch):
     wide = GradientDescentRegressor(penalty=None, tol=1e-10).fit(X.astype(float), y)
     assert small.coef_.dtype == np.float32
     np.testing.assert_allclose(small.coef_, wide.coef_, rtol=1e-6)
-    monkeypatch.setattr(_base, "FLOAT64_MAX_ENTRIES", 0)  # X stands for large data
+    monkeypatch.setattr(_precision, "FLOAT64_MAX_ENTRIES", 0)  # X stands for large data
     for est, args in ((GradientDescentRegressor(penalty="l2"), (X, y)),
                       (PowerIterationPCA(n_components=2), (X,))):  # fmt: skip
         with pytest.raises(ValueError, match="overflow float32.*Scale the features"):

@@ -80,24 +80,6 @@ def from_centered(theta, x_mean, n_features, fit_intercept):
     return W.T.copy(), b
 
 
-# float32 data of at most this many stored entries are fitted in float64
-# arithmetic (a copy of at most 8 MB), the coefficients returned in float32:
-# float32's rounding floors the optimality at about 1e-5 of the gradient's
-# scale, and the coefficients' error at that times the condition number
-# (1e-4 of their size on a wide ridge where scikit-learn's float32 Cholesky
-# solve is within 1e-6); larger data keep float32's memory and speed
-FLOAT64_MAX_ENTRIES = 1 << 20
-
-
-def float64_arithmetic(X, *arrays):
-    """``X`` and ``arrays`` in float64 where ``X`` is float32 data of at most
-    ``FLOAT64_MAX_ENTRIES`` stored entries, else as they are."""
-    size = X.nnz if sp.issparse(X) else X.size
-    if X.dtype != np.float32 or size > FLOAT64_MAX_ENTRIES:
-        return (X, *arrays)
-    return (X.astype(np.float64), *(np.asarray(a, dtype=np.float64) for a in arrays))
-
-
 def float32_hint(dtype, tol):
     """The end of a ``ConvergenceWarning`` for float32 data and a small ``tol``:
     their rounding (about 1e-7 relative) puts a floor under the optimality a

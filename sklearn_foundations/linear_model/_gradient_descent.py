@@ -33,6 +33,7 @@ from .._compat import (
     check_sample_weight,
     deferred_check,
 )
+from .._precision import float64_arithmetic
 from ..datafits import LinearDatafit, QuadraticDatafit, _positive, make_datafit
 from ..losses import (
     HalfPoissonDeviance,
@@ -54,7 +55,6 @@ from ..optimize import (
 from ._base import (
     SparseCoefMixin,
     dense_coef,
-    float64_arithmetic,
     from_centered,
     make_penalty,
     minibatch_lipschitz,

@@ -34,6 +34,7 @@ from .._compat import (
     check_sample_weight,
     deferred_check,
 )
+from .._precision import float64_arithmetic
 from ..datafits import LinearDatafit, _positive, make_datafit
 from ..linalg import column_squares
 from ..losses import BinomialLogLoss, HalfSquaredError, MultinomialLogLoss
@@ -42,7 +43,6 @@ from ._base import (
     SparseCoefMixin,
     class_weights,
     dense_coef,
-    float64_arithmetic,
     from_centered,
     make_penalty,
     solve,
