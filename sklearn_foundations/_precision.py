@@ -30,10 +30,11 @@ def float64_arithmetic(X, *arrays):
     return (X.astype(np.float64), *(np.asarray(a, dtype=np.float64) for a in arrays))
 
 
-def cast_fitted(estimator, dtype):
-    """The estimator's fitted float arrays (attributes ending in ``_``) in
-    ``dtype``, in place; other attributes as they are."""
+def cast_fitted(estimator, dtype, names=None):
+    """The estimator's fitted float arrays (``names``, or every attribute
+    ending in ``_``) in ``dtype``, in place; other attributes as they are."""
     for name, value in list(vars(estimator).items()):
+        chosen = name.endswith("_") if names is None else name in names
         floating = isinstance(value, np.ndarray) and value.dtype.kind == "f"
-        if name.endswith("_") and floating and value.dtype != dtype:
+        if chosen and floating and value.dtype != dtype:
             setattr(estimator, name, value.astype(dtype))

@@ -392,3 +392,27 @@ def test_regressor_cv_on_constant_y_fits_the_constant():
         est = GradientDescentRegressorCV(cv=3, alphas=5).fit(X, y)
         assert np.max(np.abs(est.coef_)) <= 1e-12
         np.testing.assert_allclose(est.predict(X), y, rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
+def test_small_float32_data_choose_as_their_float64_copy(l1_ratio):
+    """Small float32 data are fitted in float64 arithmetic: the same alpha_ and
+    coefficients (to float32's rounding) as their float64 copy; in float32
+    arithmetic the paths were 6e-6 off and a different alpha_ won."""
+    rng = np.random.default_rng(6)
+    n, d = 60, 40
+    X = (rng.uniform(0, 1, (n, d)) * rng.uniform(0.5, 2, d)).astype(np.float32)
+    y = (X @ rng.normal(0, 100, d) + rng.normal(0, 50, n)).astype(np.float32)
+    X64, y64 = X.astype(np.float64), y.astype(np.float64)
+    ours = GradientDescentRegressorCV(l1_ratio=l1_ratio, tol=1e-8).fit(X, y)
+    ref = GradientDescentRegressorCV(l1_ratio=l1_ratio, tol=1e-8).fit(X64, y64)
+    assert ours.alpha_ == ref.alpha_
+    assert ours.coef_.dtype == ours.coefs_paths_.dtype == np.float32
+    scale = np.abs(ref.coefs_paths_).max()
+    np.testing.assert_allclose(ours.coefs_paths_, ref.coefs_paths_, atol=1e-6 * scale)
+    labels = (y > np.median(y)).astype(int)
+    ours = LogisticRegressionCV(tol=1e-8).fit(X, labels)
+    ref = LogisticRegressionCV(tol=1e-8).fit(X64, labels)
+    assert ours.coef_.dtype == ours.intercept_.dtype == np.float32
+    scale = np.abs(ref.coef_).max()
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-7 * scale)

@@ -36,6 +36,7 @@ from .._compat import (
     check_labels,
     check_sample_weight,
 )
+from .._precision import cast_fitted, float64_arithmetic
 from ._base import check_solver, class_weights, make_penalty
 from ._gradient_descent import GradientDescentRegressor, RegressorOutputs
 from ._logistic import _SOLVERS, LogisticOutputs, LogisticRegression
@@ -45,6 +46,8 @@ from ._scores import classification_scores, regression_scores
 __all__ = ["GradientDescentRegressorCV", "LogisticRegressionCV"]
 
 _DTYPES = [np.float64, np.float32]
+# the fitted arrays in X's dtype (small float32 data fit in float64)
+_COEFFICIENTS = ("coef_", "intercept_", "coefs_paths_", "intercepts_paths_")
 
 
 class _PathCV:
@@ -301,6 +304,8 @@ class GradientDescentRegressorCV(
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], dtype=_DTYPES, y_numeric=True
         )
+        dtype = X.dtype  # of the coefficients; small float32 data fit in float64
+        X, y = float64_arithmetic(X, y)
         sw = check_sample_weight(sample_weight, X, dtype=X.dtype)
         split_params, score_params = self._routed(sample_weight, params)
         ratios = _check_ratios(self.l1_ratio, "l1_ratio")
@@ -344,6 +349,7 @@ class GradientDescentRegressorCV(
         self.coefs_paths_, self.intercepts_paths_ = coefs, intercepts
         self.n_iter_path_ = n_iter
         self._choose(full, ratios, grids)
+        cast_fitted(self, dtype, _COEFFICIENTS)
         return self
 
     def _grid(self, problem, ratio):
@@ -590,6 +596,8 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
                 "attributes have the layout of use_legacy_attributes=False."
             )
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], dtype=_DTYPES)
+        dtype = X.dtype  # of the coefficients; small float32 data fit in float64
+        (X,) = float64_arithmetic(X)
         check_labels(y)
         classes, y_idx = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -639,6 +647,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         )
         self.scores_, self.coefs_paths_, self.n_iter_ = scores, paths, n_iter
         self._choose(X, y, sw, setup)
+        cast_fitted(self, dtype, _COEFFICIENTS)
         return self
 
     def score(self, X, y, sample_weight=None, **params):
