@@ -395,6 +395,11 @@ class ChunkedDatafit:
         # the census's row count: the solver table picks the steps it would
         # for the same rows in memory (None where unknown)
         self.n_samples = n_samples
+        # the rows (their weights are not known without a pass), less one
+        # where centered
+        self.row_rank = (
+            None if n_samples is None else n_samples - int(x_mean is not None)
+        )
         self.x_mean, self.fit_intercept = x_mean, fit_intercept
         self.n_features, self.n_targets = chunks.n_features, n_targets
         self.dtype = chunks.dtype

@@ -46,6 +46,8 @@ admits:
   ``theta.ravel()``): second order, where the loss has one;
 - ``metric()``, ``lipschitz(random_state, metric)``, ``sample_lipschitz()``:
   scales and step sizes;
+- ``row_rank``: a bound on the rank of :math:`X_c` from its rows (those of
+  a non-zero weight, less one where centered; None on the Gram matrix);
 - ``n_samples``, ``n_features``, ``n_targets``, ``fit_intercept``, ``dtype``,
   ``sparse``, ``chunked`` (rows in chunks: no row or column access), ``loss``
   (for its declarations only): what the problem is; ``own_threads``: whether
@@ -100,7 +102,7 @@ INTERFACE = frozenset(
      "curvature", "model_hessian", "metric", "lipschitz", "sample_lipschitz", "n_samples",
      "n_features", "n_targets", "fit_intercept", "dtype", "sparse", "loss",
      "batch", "by_columns", "columns", "gram_form", "extrapolate", "chunked",
-     "own_threads", "target"}
+     "own_threads", "target", "row_rank"}
 )  # fmt: skip
 VIEW_INTERFACE = frozenset(
     {"size", "matvec", "rmatvec", "gram", "column_squares", "weighted_hessian"}
@@ -244,6 +246,16 @@ class LinearDatafit:
     @property
     def n_samples(self):
         return self.X.shape[0]
+
+    @property
+    def row_rank(self):
+        r"""The rows of a non-zero weight, less one where the columns are
+        centered: a bound on :math:`\operatorname{rank}(X_c)` (rows of zero
+        weight do not count; centering removes one dimension)."""
+        if getattr(self, "_row_rank", None) is None:
+            centered = self.x_mean is not None
+            self._row_rank = int(np.count_nonzero(self.s)) - int(centered)
+        return self._row_rank
 
     @property
     def n_features(self):
@@ -622,6 +634,7 @@ class QuadraticDatafit:
         self._metric = None
 
     n_samples = None  # the rows are summed into G: no mini-batches
+    row_rank = None
     sparse = False
     chunked = False
     extrapolate = LinearDatafit.extrapolate

@@ -473,6 +473,35 @@ def test_least_squares_on_collinear_columns_is_least_norm(
     assert est.intercept_ == pytest.approx(ols.intercept_, abs=1e-9)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("shape, zeros, fit_intercept",
+                         [((10, 5), 5, True), ((100, 100), 5, False),
+                          ((60, 60), 0, True)])  # fmt: skip
+def test_rows_of_zero_weight_and_the_intercept_count_against_the_rank(
+    sparse, shape, zeros, fit_intercept
+):
+    """As many rows as features with an intercept, or fewer rows of a
+    non-zero weight than features: the centered data are rank-deficient
+    though not wide; the least-norm solution, LinearRegression's (the
+    scaled conjugate gradient's was 0.01-0.02 off, along the null space), and
+    zero weights are the rows removed."""
+    rng = np.random.RandomState(42)
+    n, d = shape
+    X, y = rng.rand(n, d), rng.rand(n)
+    sw = rng.uniform(0.01, 2, n)
+    sw[n - zeros :] = 0.0
+    y[n - zeros :] *= 1000
+    keep = slice(0, n - zeros)
+    ols = LinearRegression(fit_intercept=fit_intercept)
+    ols.fit(X[keep], y[keep], sample_weight=sw[keep])
+    Xf = sp.csr_matrix(X) if sparse else X
+    est = GradientDescentRegressor(
+        penalty=None, fit_intercept=fit_intercept, tol=1e-10, max_iter=10_000
+    ).fit(Xf, y, sample_weight=sw)
+    scale = np.abs(ols.coef_).max()
+    np.testing.assert_allclose(est.coef_, ols.coef_, rtol=0, atol=1e-7 * scale)
+
+
 def test_nearly_collinear_columns_keep_their_least_squares():
     """A column within 1e-3 of another is resolved, not taken as collinear:
     the least-squares coefficients (unique), LinearRegression's."""

@@ -229,8 +229,9 @@ class GradientDescentRegressor(
         quadratic on a Gram matrix of at most 500 features and one target,
         the least-norm one where collinear columns make it singular;
         conjugate gradient for other quadratics (without the columns'
-        scaling, in the row space of ``X``, where there are more features
-        than samples: the minimum-norm solution for ``alpha=0``),
+        scaling, in the row space of ``X``, where there are at least as many
+        features as rows of a non-zero weight, less one for the intercept:
+        the minimum-norm solution for ``alpha=0``),
         feature-sign search on a Gram matrix of at most 500 features, Newton-CG
         for a smooth penalty and a loss with a Hessian (turning to the formed
         Hessian's steps on at most 200 features where conjugate gradient

@@ -16,8 +16,10 @@ newton-cholesky  the objective is a quadratic on the Gram matrix, one
                  solution, a Cholesky solve of the small matrix (the
                  least-norm one where it is singular: collinear columns
                  without an L2 term)
-cgls             the objective is a quadratic on more features than
-                 samples: conjugate gradient without the columns' scaling,
+cgls             the objective is a quadratic on more features than the
+                 centered rows' rank can reach (rows of a non-zero weight,
+                 less one for the intercept): conjugate gradient without the
+                 columns' scaling,
                  whose iterates stay in the row space of X (the scaled ones
                  move along X's null space, pulled back by alpha alone; the
                  least-norm solution for alpha = 0)
@@ -117,6 +119,10 @@ class Case:
     n_targets, n_features : int
     n_samples : int or None
         Rows of the data (None on the Gram matrix).
+    row_rank : int or None
+        A bound on the rank of the centered data from its rows (the
+        datafit's ``row_rank``: rows of a non-zero weight, less one where
+        centered; None on the Gram matrix).
 
     Examples
     --------
@@ -140,6 +146,7 @@ class Case:
     n_targets: int
     n_features: int
     n_samples: int | None = None
+    row_rank: int | None = None
     apart: bool = False
 
     @classmethod
@@ -156,6 +163,7 @@ class Case:
             n_targets=datafit.n_targets,
             n_features=datafit.n_features,
             n_samples=datafit.n_samples,
+            row_rank=datafit.row_rank,
             apart=not loss.shift_invariant and hasattr(datafit, "target"),
         )
 
@@ -241,8 +249,8 @@ AUTO = (
      lambda c: c.quadratic and c.smooth and c.gram and c.n_targets == 1
      and c.n_features <= GRAM_CHOLESKY_MAX_FEATURES),
     ("cgls",
-     lambda c: c.quadratic and c.smooth and c.n_samples is not None
-     and c.n_samples < c.n_features),
+     lambda c: c.quadratic and c.smooth and c.row_rank is not None
+     and c.row_rank < c.n_features),
     ("cg", lambda c: c.quadratic and c.smooth),
     ("feature-sign",
      lambda c: c.gram and c.n_features <= FEATURE_SIGN_MAX_FEATURES),
