@@ -278,8 +278,8 @@ class GradientDescentRegressor(
         Take the gradient of the squared loss from the Gram matrix
         :math:`X^\top S X`, formed once (O(d^2) per iteration instead of
         O(nd)); "auto" does so for full-batch fits when ``n_samples`` is well
-        above ``n_features``
-        (:func:`~sklearn_foundations.datafits.make_datafit`).
+        above ``n_features``, or at least ``n_features`` for dense data of at
+        most 200 features (:func:`~sklearn_foundations.datafits.gram_pays`).
     random_state : int, RandomState instance or None, default=None
         Seed of shuffling, the validation split and power iteration.
     warm_start : bool, default=False
