@@ -416,3 +416,16 @@ def test_small_float32_data_choose_as_their_float64_copy(l1_ratio):
     assert ours.coef_.dtype == ours.intercept_.dtype == np.float32
     scale = np.abs(ref.coef_).max()
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-7 * scale)
+
+
+def test_logistic_cv_takes_scikit_learn_19s_deprecated_penalty():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    for penalty, l1_ratios in [("l1", (1.0,)), ("l2", (0.0,))]:
+        with pytest.warns(FutureWarning, match="'penalty' was deprecated"):
+            old = LogisticRegressionCV(penalty=penalty, Cs=3).fit(X, y)
+        new = LogisticRegressionCV(l1_ratios=l1_ratios, Cs=3).fit(X, y)
+        np.testing.assert_array_equal(old.coef_, new.coef_)
+        np.testing.assert_array_equal(old.l1_ratios_, l1_ratios)
+    with pytest.raises(ValueError, match="penalty=None leaves no C"):
+        LogisticRegressionCV(penalty=None).fit(X, y)

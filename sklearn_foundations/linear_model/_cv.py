@@ -11,6 +11,7 @@ refitted on all the data there, as scikit-learn's ``ElasticNetCV`` and
 ``LogisticRegressionCV`` do.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -27,6 +28,7 @@ from sklearn.utils.validation import validate_data
 
 from .._compat import (
     BaseEstimator,
+    Hidden,
     Interval,
     StrOptions,
     _check_method_params,
@@ -434,6 +436,11 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         from 1e-4 to 1e4.
     l1_ratios : array-like of float, default=(0.0,)
         The shares :math:`\rho` of L1 to cross-validate (0: L2, 1: L1).
+    penalty : {"l1", "l2", "elasticnet"}
+        Deprecated in scikit-learn 1.8, accepted with a ``FutureWarning`` as
+        scikit-learn 1.9 accepts it: "l2" is ``l1_ratios=(0,)``, "l1"
+        ``l1_ratios=(1,)``, "elasticnet" the given ``l1_ratios``. Leave it
+        unspecified.
     fit_intercept : bool, default=True
     cv : int, cross-validation generator or iterable, default=None
         None: 5-fold ``StratifiedKFold``; an int: that many folds.
@@ -506,6 +513,11 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
     _parameter_constraints = {
         "Cs": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "l1_ratios": ["array-like"],
+        "penalty": [
+            StrOptions({"l1", "l2", "elasticnet"}),
+            None,
+            Hidden(StrOptions({"deprecated"})),
+        ],
         "fit_intercept": ["boolean"],
         "cv": ["cv_object"],
         "scoring": [str, callable, None],
@@ -526,6 +538,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         *,
         Cs=10,
         l1_ratios=(0.0,),
+        penalty="deprecated",
         fit_intercept=True,
         cv=None,
         scoring=None,
@@ -542,6 +555,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
     ):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
+        self.penalty = penalty
         self.fit_intercept = fit_intercept
         self.cv = cv
         self.scoring = scoring
@@ -612,7 +626,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         weights = dict(zip(classes.tolist(), factors.tolist(), strict=True))
         self.classes_ = classes
         self.Cs_ = self._grid()
-        self.l1_ratios_ = _check_ratios(self.l1_ratios, "l1_ratios")
+        self.l1_ratios_ = _check_ratios(self._l1_ratios(), "l1_ratios")
         setup = dict(loss="log_loss", fit_intercept=self.fit_intercept,
                      class_weight=weights, classes=classes, validated=True)  # fmt: skip
         folds = list(check_cv(self.cv, y, classifier=True).split(X, y, **split_params))
@@ -675,6 +689,28 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
             return super().score(X, y, sample_weight)
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
         return get_scorer(self.scoring)(self, X, y, **kwargs)
+
+    def _l1_ratios(self):
+        """``l1_ratios``, or those of scikit-learn 1.9's deprecated
+        ``penalty`` (its ``FutureWarning``, in its words)."""
+        if self.penalty == "deprecated":
+            return self.l1_ratios
+        if self.penalty is None:
+            raise ValueError(
+                "penalty=None leaves no C to cross-validate; fit "
+                "LogisticRegression(C=np.inf) for the unpenalized model."
+            )
+        warnings.warn(
+            "'penalty' was deprecated in version 1.8 and will be removed in 1.10. "
+            "To avoid this warning, leave 'penalty' set to its default value and "
+            "use 'l1_ratios' and 'Cs' instead. Use l1_ratios=(0,) instead of "
+            "penalty='l2', l1_ratios=(1,) instead of penalty='l1', l1_ratios set "
+            "to floats between 0 and 1 instead of penalty='elasticnet', and "
+            f"Cs=(np.inf,) instead of penalty=None (got penalty={self.penalty!r}).",
+            FutureWarning,
+            stacklevel=4,
+        )
+        return {"l1": (1.0,), "l2": (0.0,)}.get(self.penalty, self.l1_ratios)
 
     def _grid(self):
         if isinstance(self.Cs, Integral):
