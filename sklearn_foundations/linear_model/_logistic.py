@@ -415,17 +415,17 @@ class LogisticRegression(
                 "l1_ratio parameter is only used when penalty is 'elasticnet'. "
                 f"Got (penalty={self.penalty})"
             )
-        implied = {"l1": 1.0, "l2": 0.0, None: 0.0}.get(self.penalty, l1_ratio)
-        if self.penalty in ("l1", "l2") and implied != l1_ratio:
+        if self.penalty is None:
+            if self.C != 1.0:
+                _warn("Setting penalty=None will ignore the C and l1_ratio parameters")
+            return np.inf, 0.0
+        implied = {"l1": 1.0, "l2": 0.0}.get(self.penalty, l1_ratio)
+        if implied != l1_ratio:  # "l1" or "l2" against the given l1_ratio
             _warn(
                 f"Inconsistent values: penalty={self.penalty} with "
                 f"l1_ratio={l1_ratio}. penalty is deprecated. Please use l1_ratio "
                 f"only (the fit takes l1_ratio={implied} from penalty)."
             )
-        if self.penalty is None:
-            if self.C != 1.0:
-                _warn("Setting penalty=None will ignore the C and l1_ratio parameters")
-            return np.inf, 0.0
         return self.C, implied
 
     def _fit_chunks(self, chunks):
