@@ -385,3 +385,21 @@ def test_pandas_pipeline_and_grid_search():
     assert grid.best_score_ > 0.95
     scores = cross_val_score(pipe, pd.DataFrame(X), y, cv=3)
     assert scores.mean() > 0.95
+
+
+def test_large_float32_data_keep_their_well_resolved_directions(monkeypatch):
+    """A float32 Hessian (large float32 data) is tested for singular pivots at
+    float64's rounding: a column 5% off another is resolved, not taken for a
+    null direction (at float32's rounding the fit stopped 0.99 off, warned)."""
+    monkeypatch.setattr(_precision, "FLOAT64_MAX_ENTRIES", 0)  # X stands for large data
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((5000, 6))
+    X = np.column_stack([X, X[:, 0] + 0.05 * rng.standard_normal(5000)])
+    y = (X @ [1, -1, 0.5, 0, 0, 0.3, 2.0] + rng.logistic(size=5000) > 0).astype(int)
+    ref = LogisticRegression(C=1e4, tol=1e-10, solver="newton-cholesky").fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = LogisticRegression(C=1e4, solver="newton-cholesky")
+        ours.fit(X.astype(np.float32), y)
+    assert ours.coef_.dtype == np.float32
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-3)
