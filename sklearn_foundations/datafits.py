@@ -207,6 +207,7 @@ class LinearDatafit:
         self._metric = None
         self._n_threads = None
         self._centered_t = None
+        self._row_rank = None
 
     moments = None
 
@@ -262,7 +263,7 @@ class LinearDatafit:
         r"""The rows of a non-zero weight, less one where the columns are
         centered: a bound on :math:`\operatorname{rank}(X_c)` (rows of zero
         weight do not count; centering removes one dimension)."""
-        if getattr(self, "_row_rank", None) is None:
+        if self._row_rank is None:
             centered = self.x_mean is not None
             self._row_rank = int(np.count_nonzero(self.s)) - int(centered)
         return self._row_rank

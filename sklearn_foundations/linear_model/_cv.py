@@ -11,7 +11,6 @@ refitted on all the data there, as scikit-learn's ``ElasticNetCV`` and
 ``LogisticRegressionCV`` do.
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -41,7 +40,7 @@ from .._compat import (
 from .._precision import cast_fitted, float64_arithmetic
 from ._base import check_solver, class_weights, make_penalty
 from ._gradient_descent import GradientDescentRegressor, RegressorOutputs
-from ._logistic import _SOLVERS, LogisticOutputs, LogisticRegression
+from ._logistic import _SOLVERS, LogisticOutputs, LogisticRegression, _deprecated
 from ._path import PathProblem, check_alphas
 from ._scores import classification_scores, regression_scores
 
@@ -700,15 +699,13 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
                 "penalty=None leaves no C to cross-validate; fit "
                 "LogisticRegression(C=np.inf) for the unpenalized model."
             )
-        warnings.warn(
+        _deprecated(
             "'penalty' was deprecated in version 1.8 and will be removed in 1.10. "
             "To avoid this warning, leave 'penalty' set to its default value and "
             "use 'l1_ratios' and 'Cs' instead. Use l1_ratios=(0,) instead of "
             "penalty='l2', l1_ratios=(1,) instead of penalty='l1', l1_ratios set "
             "to floats between 0 and 1 instead of penalty='elasticnet', and "
-            f"Cs=(np.inf,) instead of penalty=None (got penalty={self.penalty!r}).",
-            FutureWarning,
-            stacklevel=4,
+            f"Cs=(np.inf,) instead of penalty=None (got penalty={self.penalty!r})."
         )
         return {"l1": (1.0,), "l2": (0.0,)}.get(self.penalty, self.l1_ratios)
 
