@@ -474,6 +474,30 @@ def test_least_squares_on_collinear_columns_is_least_norm(
 
 
 @pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("n, categories, targets",
+                         [(900, 600, 1), (2000, 300, 2), (3000, 800, 1)])  # fmt: skip
+def test_least_squares_is_least_norm_where_the_data_form_was_chosen(
+    sparse, n, categories, targets
+):
+    """Without a penalty, collinear columns of sizes that took conjugate
+    gradient on the data (dense with fewer than twice as many rows as
+    features, sparse one-hot columns, several targets): the least-norm
+    coefficients, LinearRegression's. Conjugate gradient scaled by the
+    columns gave the least norm of the standardized coefficients instead
+    (up to 2.4 off where a column is a scaled copy of another)."""
+    rng = np.random.default_rng(11)
+    X, y, _ = _collinear(rng, n, categories)
+    if targets == 2:
+        y = np.column_stack([y, X[:, -2] - y + rng.standard_normal(n)])
+    ols = LinearRegression().fit(X, y)
+    est = GradientDescentRegressor(penalty=None)
+    est.fit(sp.csr_matrix(X) if sparse else X, y)
+    scale = np.abs(ols.coef_).max()
+    np.testing.assert_allclose(est.coef_, ols.coef_, rtol=0, atol=1e-9 * scale)
+    np.testing.assert_allclose(est.intercept_, ols.intercept_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("shape, zeros, fit_intercept",
                          [((10, 5), 5, True), ((100, 100), 5, False),
                           ((60, 60), 0, True)])  # fmt: skip

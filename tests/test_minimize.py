@@ -140,6 +140,28 @@ def test_auto_takes_the_documented_row(loss, pen, storage, k, expected):
     assert res.method == expected and res.converged
 
 
+@pytest.mark.parametrize("d, k", [(600, 1), (300, 2)])
+def test_auto_factors_the_gram_matrix_without_a_penalty(d, k):
+    """Without a penalty the Cholesky row takes a Gram matrix past 500
+    features, or several targets (up to 1,000 rows in all): a rank-deficient
+    Gram matrix gets the least-norm minimizer of each target (the
+    pseudo-inverse's), where conjugate gradient would give the least norm of
+    the standardized coefficients; with an L2 term, conjugate gradient."""
+    rng = np.random.default_rng(3)
+    B = rng.standard_normal((d // 2, d)) * rng.uniform(0.1, 10.0, d)
+    G = B.T @ B / d  # rank d / 2, columns of different scales
+    q = G @ rng.standard_normal((d, k))
+    datafit = QuadraticDatafit(G, q, None, 0.0, fit_intercept=False)
+    theta0 = np.zeros((d, k))
+    res = minimize(datafit, ElasticNet(0.0, 0.0), theta0, tol=1e-10)
+    assert res.method == "newton-cholesky"
+    expected = np.linalg.pinv(G, rcond=1e-10, hermitian=True) @ q
+    np.testing.assert_allclose(
+        res.coef, expected, rtol=0, atol=1e-8 * abs(expected).max()
+    )
+    assert minimize(datafit, ElasticNet(1e-3, 0.0), theta0).method == "cg"
+
+
 def test_step_makes_the_constant_step_method_solve_poisson():
     datafit = _problem("poisson", "dense", 1)
     penalty = WithIntercept(ElasticNet(0.05, 0.0))

@@ -279,7 +279,10 @@ class GradientDescentRegressor(
         :math:`X^\top S X`, formed once (O(d^2) per iteration instead of
         O(nd)); "auto" does so for full-batch fits when ``n_samples`` is well
         above ``n_features``, or at least ``n_features`` for dense data of at
-        most 200 features (:func:`~sklearn_foundations.datafits.gram_pays`).
+        most 200 features, and without a penalty up to 1,000 features (its
+        pivoted Cholesky factor gives LinearRegression's least-norm
+        coefficients where columns are collinear;
+        :func:`~sklearn_foundations.datafits.gram_pays`).
     random_state : int, RandomState instance or None, default=None
         Seed of shuffling, the validation split and power iteration.
     warm_start : bool, default=False
@@ -478,10 +481,13 @@ class GradientDescentRegressor(
                 f"batch_size={self.batch_size!r}, learning_rate="
                 f"{self.learning_rate!r}."
             )
+        penalty = self._penalty()
         with deferred_check(defer):
+            least_norm = penalty.l1 == 0 and penalty.l2 == 0
             datafit = make_datafit(
-                self._loss(), X, y, s, self.fit_intercept, self._gram(stochastic)
-            )
+                self._loss(), X, y, s, self.fit_intercept, self._gram(stochastic),
+                least_norm=least_norm,
+            )  # fmt: skip
         if defer:
             check_finite(X, self, *(datafit.moments or ()))
         x_mean = datafit.x_mean

@@ -12,10 +12,11 @@ needs (:data:`METHODS`); ``method="auto"`` takes the first row of
 method           "auto" picks it when
 ===============  =======================================================
 newton-cholesky  the objective is a quadratic on the Gram matrix, one
-                 target, at most 500 features: one Newton step is the
-                 solution, a Cholesky solve of the small matrix (the
-                 least-norm one where it is singular: collinear columns
-                 without an L2 term)
+                 target, at most 500 features (without a penalty, 1,000
+                 over all targets): one Newton step is the solution, a
+                 Cholesky solve of the small matrix (the least-norm one
+                 where it is singular: collinear columns without an L2
+                 term, as LinearRegression)
 cgls             the objective is a quadratic on more features than the
                  centered rows' rank can reach (rows of a non-zero weight,
                  less one for the intercept): conjugate gradient without the
@@ -82,6 +83,11 @@ FEATURE_SIGN_MAX_FEATURES = 500
 # one Cholesky solve (24 ms for 1,001 rows, as many as 25-40 products of
 # conjugate gradient with the Gram matrix: equal in time at 500 features)
 GRAM_CHOLESKY_MAX_FEATURES = 500
+# without a penalty, up to this many rows of the Gram matrix over all targets
+# (one block per target): conjugate gradient, scaled by the columns, would
+# give another minimizer where they are collinear (the least norm of the
+# standardized coefficients), the pivoted factor the least-norm one
+LEAST_NORM_MAX_FEATURES = 1000
 # Newton-CG takes the formed Hessian's steps (n d^2 flops in one matrix
 # product, about d / 16 of its memory-bound Hessian-vector products) on at
 # most this many features
@@ -123,6 +129,9 @@ class Case:
         A bound on the rank of the centered data from its rows (the
         datafit's ``row_rank``: rows of a non-zero weight, less one where
         centered; None on the Gram matrix).
+    least_norm : bool
+        The penalty is zero (no L1 and no L2 term): where the data leave
+        the minimizer not unique, the least-norm one is wanted.
 
     Examples
     --------
@@ -148,6 +157,7 @@ class Case:
     n_samples: int | None = None
     row_rank: int | None = None
     apart: bool = False
+    least_norm: bool = False
 
     @classmethod
     def of(cls, datafit, penalty):
@@ -165,6 +175,7 @@ class Case:
             n_samples=datafit.n_samples,
             row_rank=datafit.row_rank,
             apart=not loss.shift_invariant and hasattr(datafit, "target"),
+            least_norm=penalty.l1 == 0 and getattr(penalty, "l2", None) == 0,
         )
 
 
@@ -246,8 +257,10 @@ TAKES_START = frozenset({"cg", "cgls", "newton-cg", "newton-cholesky"})
 # method="auto": the first row whose test holds
 AUTO = (
     ("newton-cholesky",
-     lambda c: c.quadratic and c.smooth and c.gram and c.n_targets == 1
-     and c.n_features <= GRAM_CHOLESKY_MAX_FEATURES),
+     lambda c: c.quadratic and c.smooth and c.gram
+     and ((c.n_targets == 1 and c.n_features <= GRAM_CHOLESKY_MAX_FEATURES)
+          or (c.least_norm
+              and c.n_targets * c.n_features <= LEAST_NORM_MAX_FEATURES))),
     ("cgls",
      lambda c: c.quadratic and c.smooth and c.row_rank is not None
      and c.row_rank < c.n_features),
