@@ -102,7 +102,8 @@ INTERFACE = frozenset(
      "curvature", "model_hessian", "metric", "lipschitz", "sample_lipschitz", "n_samples",
      "n_features", "n_targets", "fit_intercept", "dtype", "sparse", "loss",
      "batch", "by_columns", "columns", "gram_form", "extrapolate", "chunked",
-     "own_threads", "target", "row_rank"}
+     "own_threads", "target", "row_rank", "kernel_form",
+     "kernel_pays"}
 )  # fmt: skip
 VIEW_INTERFACE = frozenset(
     {"size", "matvec", "rmatvec", "gram", "column_squares", "weighted_hessian"}
@@ -240,6 +241,7 @@ class LinearDatafit:
         self._n_threads = None
         self._centered_t = None
         self._row_rank = None
+        self._kernel = None
 
     moments = None
 
@@ -425,6 +427,58 @@ class LinearDatafit:
                 AT[d:] = 1.0
                 self._centered_t = AT
         return self._centered_t
+
+    @property
+    def kernel_pays(self):
+        r"""Whether the kernel form's matrix, :math:`m^2 d / 2` flops in dense
+        products, costs at most about ten passes of conjugate gradient:
+        always for dense ``X`` (:math:`m/40` passes at most; the solver table
+        takes it up to 1,000 rows), for sparse ``X`` where :math:`m^2 d \le`
+        ``_KERNEL_SPARSE_RATIO`` stored entries (its blocks are made dense)."""
+        if not self.sparse:
+            return True
+        n, d = self.X.shape
+        return n * n * d <= _KERNEL_SPARSE_RATIO * self.X.nnz
+
+    def kernel_form(self):
+        r"""The squared error on few rows in its kernel form: with
+        :math:`B = S^{1/2} X_c` (the rows of a non-zero weight) and
+        :math:`T = S^{1/2} Y_c`, the objective's coefficients are
+        :math:`W = B^\top U` for :math:`(B B^\top + \lambda I) U = T`
+        (the push-through identity), :math:`\lambda` the L2 term. Returns
+        ``(K, T, transpose)``: :math:`K = B B^\top`, an ``m x m`` matrix
+        of the ``m`` weighted rows (float64, kept: a path's fits factor it
+        again with another :math:`\lambda`), :math:`T`, and ``transpose``,
+        :math:`V \mapsto B^\top V` (one pass). Dense columns are centered
+        by blocks of :data:`_KERNEL_BLOCK` entries before their products (no
+        digits lost to a large mean; sparse ones made dense block by block).
+        For the squared error only."""
+        if not isinstance(self.loss, HalfSquaredError):
+            raise ValueError(
+                f"The kernel form is the squared error's; got {self.loss!r}."
+            )
+        if self._kernel is None:
+            rows = np.flatnonzero(self.s)
+            root = np.sqrt(self.s[rows].astype(np.float64))
+            X = self.X[rows]
+            Y = np.asarray(self.y[rows], dtype=np.float64)
+            if self.fit_intercept:
+                Y = Y - self.s @ np.asarray(self.y, dtype=np.float64)
+            K = _kernel_matrix(X, self.x_mean)
+            K *= root[:, None]
+            K *= root
+            self._kernel = (K, root[:, None] * Y, rows, root)
+        K, T, rows, root = self._kernel
+
+        def transpose(V):
+            U = np.zeros((self.X.shape[0], V.shape[1]), dtype=np.float64)
+            U[rows] = root[:, None] * V
+            BU = np.asarray(self.X.T @ U)
+            if self.x_mean is not None:
+                BU -= np.outer(self.x_mean, U.sum(axis=0))
+            return BU
+
+        return K, T, transpose
 
     def by_columns(self):
         """The datafit on ``X`` stored for column slices: a CSC copy of CSR
@@ -886,6 +940,13 @@ class ColumnView:
 
 
 _ALL = slice(None)  # every row: one range, the datafit's arrays themselves
+_KERNEL_BLOCK = 1 << 20  # entries of a block of centered columns (8 MB: 2-4 times
+# the speed of 1 MB blocks, whose products of under 256 columns run slowly)
+# from these m^2 d flops on, the kernel's products run on the package's threads
+_PARALLEL_KERNEL_FLOPS = 1 << 24
+# m^2 d flops per stored entry of sparse X up to which its kernel form pays
+# (a pass of conjugate gradient costs about 60 of them per entry: 10 passes)
+_KERNEL_SPARSE_RATIO = 600
 _CENTERED_ENTRIES = 1 << 17  # LinearDatafit keeps [X_c, 1]^T up to these entries
 _COUPLED_ENTRIES = 1 << 20  # a block of rows of the coupled Hessian's C (8 MB)
 
@@ -974,3 +1035,32 @@ def _centered_moments(X, y, s, x_mean=None, y_mean=None, chunk_size=None):
     Sy = s[:, None] * y_c
     q = np.asarray(X.T @ Sy) - np.outer(x_mean, Sy.sum(axis=0))
     return x_mean, G, q, y_mean, c
+
+
+def _kernel_matrix(X, center):
+    r""":math:`X_c X_c^\top` (float64, dense), :math:`X_c = X - 1 c^\top`
+    (``center`` None: ``X``): the columns by blocks of
+    :data:`_KERNEL_BLOCK` entries, each centered (no digits lost to a large
+    mean; sparse ones made dense, from CSC) and its product summed; the
+    columns split over the package's threads, each summing its own matrix
+    with BLAS on one thread (a solver holds BLAS there, see
+    :func:`~sklearn_foundations._parallel.blas_on_one_thread`)."""
+    n, d = X.shape
+    if sp.issparse(X):
+        X = X.tocsc()
+    width = max(1, _KERNEL_BLOCK // max(n, 1))
+
+    def part(lo, hi):
+        K = np.zeros((n, n))
+        for j in range(lo, hi, width):
+            end = min(j + width, hi)
+            block = X[:, j:end]
+            B = block.toarray() if sp.issparse(block) else np.array(block)
+            B = B.astype(np.float64, copy=False)
+            if center is not None:
+                B -= center[j:end]
+            K += B @ B.T
+        return K
+
+    threads = n_threads() if n * n * d >= _PARALLEL_KERNEL_FLOPS else 1
+    return sum(map_row_ranges(part, d, threads))

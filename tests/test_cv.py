@@ -429,3 +429,26 @@ def test_logistic_cv_takes_scikit_learn_19s_deprecated_penalty():
         np.testing.assert_array_equal(old.l1_ratios_, l1_ratios)
     with pytest.raises(ValueError, match="penalty=None leaves no C"):
         LogisticRegressionCV(penalty=None).fit(X, y)
+
+
+def test_wide_ridge_path_points_are_ridges_closed_form():
+    """A ridge path on fewer rows than features (each point one solve of the
+    fold's kernel form, the kernel matrix kept along the path): every point
+    of every fold is scikit-learn's Ridge on that fold, to rounding; on
+    correlated columns conjugate gradient at the default tol left the
+    coefficients far from it."""
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(2)
+    n, d = 60, 300
+    X = rng.standard_normal((n, 20)) @ rng.standard_normal((20, d))
+    X += 0.1 * rng.standard_normal((n, d)) + 3.0
+    y = X @ rng.standard_normal(d) + rng.standard_normal(n)
+    cv = KFold(3)
+    est = GradientDescentRegressorCV(l1_ratio=0.0, alphas=5, cv=cv).fit(X, y)
+    for f, (train, _) in enumerate(cv.split(X)):
+        for a, alpha in enumerate(est.alphas_):
+            ref = Ridge(alpha=alpha * len(train)).fit(X[train], y[train])
+            coef = est.coefs_paths_[f, 0, a]
+            scale = np.abs(ref.coef_).max()
+            np.testing.assert_allclose(coef, ref.coef_, rtol=0, atol=1e-9 * scale)

@@ -162,6 +162,70 @@ def test_auto_factors_the_gram_matrix_without_a_penalty(d, k):
     assert minimize(datafit, ElasticNet(1e-3, 0.0), theta0).method == "cg"
 
 
+def _wide(sparse, k, rng):
+    """A wide squared-error datafit: 40 rows (5 of zero weight), 120
+    columns of different scales and non-zero means."""
+    n, d = 40, 120
+    X = rng.standard_normal((n, d)) * rng.uniform(0.1, 10.0, d) + 3.0
+    if sparse:
+        X[rng.random((n, d)) < 0.6] = 0.0
+        X = sp.csr_matrix(X)
+    y = np.asarray(X @ rng.standard_normal((d, k))) + rng.standard_normal((n, k))
+    s = rng.uniform(0.5, 2.0, n)
+    s[:5] = 0.0
+    s /= s.sum()
+    x_mean = np.asarray(X.T @ s).ravel()
+    datafit = LinearDatafit(LOSSES["squared"](), X, y, s, x_mean, fit_intercept=True)
+    return datafit, np.asarray(X[5:].todense() if sparse else X[5:]), y[5:], s[5:]
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("k", [1, 2])
+@pytest.mark.parametrize("l2", [0.0, 1e-6, 0.1])
+def test_auto_solves_a_wide_quadratic_in_its_kernel_form(sparse, k, l2):
+    """Fewer rows than features: one solve of the rows' kernel matrix, the
+    ridge's closed form to rounding whatever ``tol`` (conjugate gradient
+    stops at ``tol``: far from it under a small L2 term), and for no
+    penalty the least-norm interpolant, the pseudo-inverse's; rows of zero
+    weight left out."""
+    datafit, X, y, s = _wide(sparse, k, np.random.default_rng(4))
+    penalty = WithIntercept(ElasticNet(l2, 0.0))
+    theta0 = np.zeros((X.shape[1] + 1, k))
+    res = minimize(datafit, penalty, theta0, tol=1e-4)
+    assert res.method == "kernel-cholesky" and res.converged and res.n_iter == 1
+    m = np.average(X, axis=0, weights=s)
+    B = np.sqrt(s)[:, None] * (X - m)
+    T = np.sqrt(s)[:, None] * (y - s @ y / s.sum())
+    U, sigma, Vt = np.linalg.svd(B, full_matrices=False)  # the closed form
+    keep = sigma > 1e-10 * sigma[0]
+    shrink = sigma[keep] / (sigma[keep] ** 2 + l2)
+    W = Vt[keep].T @ (shrink[:, None] * (U[:, keep].T @ T))
+    np.testing.assert_allclose(res.coef[:-1], W, rtol=0, atol=1e-10 * abs(W).max())
+    np.testing.assert_allclose(res.coef[-1], s @ y / s.sum(), rtol=1e-12)
+
+
+def test_a_kernel_solve_short_of_tol_goes_on_with_cgls():
+    """Under "auto" a kernel solve that does not meet ``tol`` (here 0)
+    hands its point to conjugate gradient in the row space."""
+    datafit, X, *_ = _wide(False, 1, np.random.default_rng(5))
+    penalty = WithIntercept(ElasticNet(0.1, 0.0))
+    theta0 = np.zeros((X.shape[1] + 1, 1))
+    direct = minimize(datafit, penalty, theta0, method="kernel-cholesky", tol=0.0)
+    assert direct.method == "kernel-cholesky" and not direct.converged
+    res = minimize(datafit, penalty, theta0, tol=0.0, max_iter=3)
+    assert res.method == "cgls"
+    np.testing.assert_allclose(res.coef, direct.coef, rtol=1e-9, atol=1e-12)
+
+
+def test_the_kernel_form_is_the_squared_errors():
+    datafit = _problem("poisson", "dense", 1)
+    with pytest.raises(ValueError, match="kernel form is the squared error's"):
+        datafit.kernel_form()
+    penalty = WithIntercept(ElasticNet(0.1, 0.0))
+    with pytest.raises(ValueError, match="method='kernel-cholesky' needs a quadratic"):
+        minimize(datafit, penalty, np.zeros((6, 1)), method="kernel-cholesky")
+
+
 def test_step_makes_the_constant_step_method_solve_poisson():
     datafit = _problem("poisson", "dense", 1)
     penalty = WithIntercept(ElasticNet(0.05, 0.0))

@@ -643,10 +643,20 @@ def test_unscaled_conjugate_gradient_is_the_ridge_in_the_row_space(
     assert np.max(np.abs(grad) / np.sqrt(f.metric())[:, None]) <= 1e-9
 
 
-def test_unscaled_conjugate_gradient_is_the_auto_row_on_wide_data_only():
+def test_the_row_space_methods_are_the_auto_rows_on_wide_data_only():
+    """Wide data: the kernel form where it pays (dense, or sparse dense
+    enough), else conjugate gradient in the row space; tall data: scaled
+    conjugate gradient."""
     X, Y, s = _wide_ridge(False, 1, False)
     f = LinearDatafit(HalfSquaredError(), X, Y, s, s @ X, fit_intercept=True)
     pen = WithIntercept(L2(1e-3))
+    res = optimize.minimize(f, pen, np.zeros((121, 1)), tol=1e-8)
+    assert res.method == "kernel-cholesky"
+    rng = np.random.default_rng(3)
+    very_sparse = sp.random(40, 120, density=0.02, random_state=rng, format="csr")
+    x_mean = np.asarray(very_sparse.T @ s).ravel()
+    f = LinearDatafit(HalfSquaredError(), very_sparse, Y, s, x_mean, fit_intercept=True)
+    assert not f.kernel_pays
     res = optimize.minimize(f, pen, np.zeros((121, 1)), tol=1e-8)
     assert res.method == "cgls"
     tall = LinearDatafit(

@@ -222,16 +222,18 @@ class GradientDescentRegressor(
         its starting value for ``n_iter_no_change`` epochs. None: no stopping
         test, ``max_iter`` iterations or epochs (stopping earlier only at an
         exact optimum), and no ``ConvergenceWarning``.
-    solver : {"auto", "cg", "cgls", "feature-sign", "newton-cholesky", "newton-cg", "lbfgs", "prox-newton", "fista", "backtracking"}, default="auto"
+    solver : {"auto", "cg", "kernel-cholesky", "cgls", "feature-sign", "newton-cholesky", "newton-cg", "lbfgs", "prox-newton", "fista", "backtracking"}, default="auto"
         The full-batch method (``learning_rate="auto"``, ``batch_size=None``):
         "auto" takes the row of :func:`~sklearn_foundations.optimize.minimize`'s
         table that fits the case (one Newton step, a Cholesky solve, for a
         quadratic on a Gram matrix of at most 500 features and one target,
-        the least-norm one where collinear columns make it singular;
-        conjugate gradient for other quadratics (without the columns'
-        scaling, in the row space of ``X``, where there are at least as many
-        features as rows of a non-zero weight, less one for the intercept:
-        the minimum-norm solution for ``alpha=0``),
+        or without a penalty 1,000, the least-norm one where collinear
+        columns make it singular; where there are at least as many features
+        as rows of a non-zero weight, less one for the intercept, one
+        Cholesky solve of the rows' kernel matrix on at most 1,000 rows,
+        else conjugate gradient without the columns' scaling, in the row
+        space of ``X``: the minimum-norm solution for ``alpha=0``;
+        conjugate gradient for other quadratics),
         feature-sign search on a Gram matrix of at most 500 features, Newton-CG
         for a smooth penalty and a loss with a Hessian (turning to the formed
         Hessian's steps on at most 200 features where conjugate gradient

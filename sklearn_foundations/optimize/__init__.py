@@ -27,6 +27,9 @@ proximal form of :math:`\theta \leftarrow \theta - \eta \nabla J(\theta)`:
   (sparse ``X``).
 - :func:`feature_sign`: a lasso or elastic net on a Gram matrix, exactly, by
   guessing the signs of the non-zero coefficients (an active-set method).
+- :func:`kernel_cholesky`: the squared error with an L2 penalty (or none) on
+  fewer rows than features, exactly: one Cholesky solve of the rows' kernel
+  matrix.
 - :func:`conjugate_gradient`: full batch, for a quadratic objective (squared
   loss with an L2 penalty): gradient steps along conjugate directions, each with
   the exact step, the fastest gradient method there is for that case.
@@ -56,7 +59,7 @@ storage, shape) and picks the method from its table.
 One module per family of solvers: ``_first_order`` (:func:`fista`,
 :func:`proximal_gradient`, :func:`stochastic_gradient`), ``_newton``
 (:func:`lbfgs`, :func:`newton_cg`, :func:`newton_cholesky`), ``_prox_newton``, ``_quadratic``
-(:func:`conjugate_gradient`, :func:`feature_sign`), with the result record in
+(:func:`conjugate_gradient`, :func:`kernel_cholesky`, :func:`feature_sign`), with the result record in
 ``_result`` and the schedules in ``_schedules``. They import only numpy/scipy
 and, for :func:`prox_newton`, the package's ``linalg`` (Gram matrix) and
 ``penalties`` (soft-thresholding).
@@ -74,7 +77,7 @@ from ._minimize import (  # noqa: F401 (the tables, not in __all__)
 )
 from ._newton import lbfgs, newton_cg, newton_cholesky
 from ._prox_newton import prox_newton
-from ._quadratic import conjugate_gradient, feature_sign
+from ._quadratic import conjugate_gradient, feature_sign, kernel_cholesky
 from ._result import DivergenceError, IterationState, OptimizeResult
 from ._schedules import Adaptive, Constant, InverseScaling, Optimal, Plateau
 
@@ -90,6 +93,7 @@ __all__ = [
     "conjugate_gradient",
     "Plateau",
     "feature_sign",
+    "kernel_cholesky",
     "fista",
     "lbfgs",
     "methods_for",

@@ -17,6 +17,13 @@ newton-cholesky  the objective is a quadratic on the Gram matrix, one
                  Cholesky solve of the small matrix (the least-norm one
                  where it is singular: collinear columns without an L2
                  term, as LinearRegression)
+kernel-cholesky  the objective is a quadratic on the data (in memory), at
+                 most 1,000 rows (sparse: dense enough, ``kernel_pays``),
+                 more features than the centered rows'
+                 rank can reach: one Cholesky solve of the rows' kernel
+                 matrix (push-through identity), exact, the least-norm
+                 interpolant for alpha = 0; where rounding leaves it short
+                 of ``tol``, cgls from its point
 cgls             the objective is a quadratic on more features than the
                  centered rows' rank can reach (rows of a non-zero weight,
                  less one for the intercept): conjugate gradient without the
@@ -70,7 +77,7 @@ from ..linalg import _dense_threads
 from ._first_order import fista, proximal_gradient, stochastic_gradient
 from ._newton import lbfgs, newton_cg, newton_cholesky
 from ._prox_newton import prox_newton
-from ._quadratic import conjugate_gradient, feature_sign
+from ._quadratic import conjugate_gradient, feature_sign, kernel_cholesky
 from ._result import OptimizeResult
 
 __all__ = ["AUTO", "METHODS", "Case", "methods_for", "minimize", "unmet_needs"]
@@ -88,6 +95,11 @@ GRAM_CHOLESKY_MAX_FEATURES = 500
 # give another minimizer where they are collinear (the least norm of the
 # standardized coefficients), the pivoted factor the least-norm one
 LEAST_NORM_MAX_FEATURES = 1000
+# a quadratic on wide data of at most this many rows is solved in its kernel
+# form: forming the rows' kernel costs m^2 d flops in matrix products (at
+# 1,000 rows about as much as 30-50 memory-bound passes of conjugate
+# gradient), its factor m^3 / 3
+KERNEL_MAX_ROWS = 1000
 # Newton-CG takes the formed Hessian's steps (n d^2 flops in one matrix
 # product, about d / 16 of its memory-bound Hessian-vector products) on at
 # most this many features
@@ -132,6 +144,10 @@ class Case:
     least_norm : bool
         The penalty is zero (no L1 and no L2 term): where the data leave
         the minimizer not unique, the least-norm one is wanted.
+    kernel : bool
+        The datafit gives the squared error's kernel form (``kernel_form``:
+        the data in memory) and it pays (``kernel_pays``: dense data, or
+        sparse data dense enough).
 
     Examples
     --------
@@ -158,6 +174,7 @@ class Case:
     row_rank: int | None = None
     apart: bool = False
     least_norm: bool = False
+    kernel: bool = False
 
     @classmethod
     def of(cls, datafit, penalty):
@@ -176,6 +193,8 @@ class Case:
             row_rank=datafit.row_rank,
             apart=not loss.shift_invariant and hasattr(datafit, "target"),
             least_norm=penalty.l1 == 0 and getattr(penalty, "l2", None) == 0,
+            kernel=bool(loss.quadratic)
+            and bool(getattr(datafit, "kernel_pays", False)),
         )
 
 
@@ -205,6 +224,11 @@ NEEDS = {
         lambda c: not c.chunked,
         "the data in memory, not in chunks (it reads rows or columns)",
     ),
+    "kernel": (
+        lambda c: c.kernel and not c.chunked,
+        "the squared error's kernel form on the data in memory (a datafit "
+        "with kernel_form)",
+    ),
     "lipschitz": (
         lambda c: c.lipschitz,
         "a step (step=) for a loss without a Lipschitz constant (Poisson)",
@@ -227,6 +251,8 @@ METHODS = {
     for m in (
         Method("cg", conjugate_gradient, ("quadratic",),
                "preconditioned conjugate gradient, exact steps"),
+        Method("kernel-cholesky", kernel_cholesky, ("quadratic", "kernel"),
+               "one Cholesky solve of the rows' kernel matrix, exact"),
         Method("cgls", conjugate_gradient, ("quadratic",),
                "conjugate gradient without the columns' scaling, in the row "
                "space of X"),
@@ -253,6 +279,10 @@ METHODS = {
 # ``theta0`` where the caller has it (no pass to begin; the value may be None,
 # computed where needed); to the others it is not passed
 TAKES_START = frozenset({"cg", "cgls", "newton-cg", "newton-cholesky"})
+# under "auto", a method whose point falls short of ``tol`` hands it on: a
+# stalled feature-sign search to FISTA, a kernel solve that rounding left
+# short to conjugate gradient in the row space (its ``state`` the start)
+HAND_ON = {"feature-sign": "fista", "kernel-cholesky": "cgls"}
 
 # method="auto": the first row whose test holds
 AUTO = (
@@ -261,6 +291,10 @@ AUTO = (
      and ((c.n_targets == 1 and c.n_features <= GRAM_CHOLESKY_MAX_FEATURES)
           or (c.least_norm
               and c.n_targets * c.n_features <= LEAST_NORM_MAX_FEATURES))),
+    ("kernel-cholesky",
+     lambda c: c.quadratic and c.smooth and c.kernel and not c.chunked
+     and c.row_rank is not None and c.row_rank < c.n_features
+     and c.n_samples <= KERNEL_MAX_ROWS),
     ("cgls",
      lambda c: c.quadratic and c.smooth and c.row_rank is not None
      and c.row_rank < c.n_features),
@@ -377,7 +411,8 @@ def minimize(
     result : OptimizeResult
         With ``result.method`` the method that ran. Under "auto" a
         feature-sign search that stops short (no step lowers the objective
-        in floating point) hands its point to ``"fista"``.
+        in floating point) hands its point to ``"fista"``, a kernel solve
+        that rounding left short of ``tol`` to ``"cgls"`` (:data:`HAND_ON`).
 
     Raises
     ------
@@ -422,11 +457,13 @@ def minimize(
         result = _RUN[name](datafit, penalty, theta0, case, common, options)
     if (
         method == "auto"
-        and name == "feature-sign"
+        and name in HAND_ON
         and not (result.converged or result.stopped)
-    ):  # a stalled search: FISTA from where it stopped
-        result = _RUN["fista"](datafit, penalty, result.coef, case, common, options)
-        name = "fista"
+    ):
+        name = HAND_ON[name]  # from where it stopped
+        if name in TAKES_START and result.state is not None:
+            options = {**options, "start": result.state}
+        result = _RUN[name](datafit, penalty, result.coef, case, common, options)
     result.method = name
     return result
 
@@ -592,6 +629,7 @@ def _value(datafit, penalty, theta):
 
 _RUN = {
     "cg": _plain(conjugate_gradient),
+    "kernel-cholesky": _plain(kernel_cholesky),
     "cgls": _plain(partial(conjugate_gradient, scaled=False)),
     "feature-sign": _plain(feature_sign),
     "newton-cholesky": _plain(newton_cholesky),

@@ -1,13 +1,16 @@
 r"""Exact solvers of quadratic objectives: :func:`conjugate_gradient` for the
 squared error with an L2 penalty (scaled by the columns, or not: in the row
-space of ``X``), and :func:`feature_sign` for a lasso or
+space of ``X``), :func:`kernel_cholesky` for it on few rows (one solve of
+the kernel form), and :func:`feature_sign` for a lasso or
 elastic net on a Gram matrix (an active-set method that guesses the signs of
-the non-zero coefficients). Imports only numpy and LAPACK's LU solve
-(through scipy)."""
+the non-zero coefficients). Imports only numpy, LAPACK's LU solve
+(through scipy) and the Newton module's factor (Cholesky, least-norm where
+singular)."""
 
 import numpy as np
 from scipy.linalg.lapack import get_lapack_funcs
 
+from ._newton import _factor
 from ._result import OptimizeResult, _Observer, _optimality, _scale
 
 # the proximal point's ridge on a singular active set (relative to the
@@ -109,6 +112,75 @@ def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, start=None,
         coef=theta, n_iter=len(observe.objective), objective=observe.objective,
         converged=converged, step=step, t=len(observe.objective) + 1, optimality=optimality,
         stopped=observe.stopped,
+    )  # fmt: skip
+
+
+def kernel_cholesky(datafit, penalty, theta0, *, max_iter, tol, start=None,
+                    callback=None, verbose=0):  # fmt: skip
+    r"""Ridge and least squares on fewer rows than features, exactly: one
+    Cholesky solve of the kernel form.
+
+    With :math:`B = S^{1/2} X_c` and :math:`T = S^{1/2} Y_c` (the
+    datafit's ``kernel_form()``) the objective :math:`\tfrac12 \|T - B
+    W\|^2 + \tfrac{\lambda}{2} \|W\|^2` (:math:`\lambda` the penalty's L2
+    term) is minimized by
+
+    .. math::
+
+        W = B^\top U, \qquad (B B^\top + \lambda I)\, U = T,
+
+    the push-through identity :math:`(B^\top B + \lambda I)^{-1} B^\top =
+    B^\top (B B^\top + \lambda I)^{-1}`: an ``m x m`` system for ``m``
+    rows instead of one of the features' size, factored once for every
+    target. For :math:`\lambda = 0` the factor of the singular
+    :math:`B B^\top` (centering removes a dimension) is the pivoted one, and
+    :math:`W = B^+ T`, the interpolant of least norm (LinearRegression's).
+    The intercept, decoupled by centering, is set by one gradient step.
+    Conjugate gradient reaches the same point only to ``tol``, at the rate of
+    the smallest singular values of :math:`B` (a small :math:`\lambda`: a
+    large error in :math:`W` under a small gradient). Reports its one step
+    and whether the optimality (measured as the other solvers') is at most
+    ``tol``: rounding on a matrix near singular may leave it above (the
+    table then goes on with conjugate gradient from there). ``start`` and
+    ``max_iter`` are not read.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.datafits import LinearDatafit
+    >>> from sklearn_foundations.losses import HalfSquaredError
+    >>> from sklearn_foundations.optimize import kernel_cholesky
+    >>> from sklearn_foundations.penalties import L2
+    >>> X, y = np.array([[1.0, 1.0, 0.0]]), np.array([[2.0]])
+    >>> f = LinearDatafit(HalfSquaredError(), X, y, np.ones(1))
+    >>> res = kernel_cholesky(f, L2(0.0), np.zeros((3, 1)), max_iter=1, tol=1e-12)
+    >>> res.coef.ravel(), res.converged  # the least-norm w with x w = 2
+    (array([1., 1., 0.]), True)
+    """
+    K, T, transpose = datafit.kernel_form()
+    l2 = penalty.l2
+    diagonal = K.diagonal() + l2
+    precond = np.where(diagonal > 0, diagonal, 1.0)[:, None]
+    solve = _factor(K, l2, precond)
+    d, k = datafit.n_features, T.shape[1]
+    theta = np.zeros_like(theta0)
+    if solve is not None and len(K):
+        U = np.column_stack([solve(T[:, [t]])[:, 0] for t in range(k)])
+        theta[:d] = transpose(U)
+    A = datafit.linear(theta)
+    g = datafit.gradient(theta, A)
+    if datafit.fit_intercept:  # its gradient is b - mean(y): one exact step
+        theta[d] = -g[d]
+        A += theta[d]
+        g[d] = 0.0
+    observe = _Observer("Kernel solve", callback, verbose)
+    value = datafit.value(theta, A)
+    optimality = _optimality(g + penalty.gradient(theta), _scale(datafit))
+    observe(1, theta, value + penalty.value(theta), optimality, 1.0)
+    return OptimizeResult(
+        coef=theta, n_iter=1, objective=observe.objective,
+        converged=optimality <= tol, step=1.0, t=2, optimality=optimality,
+        stopped=observe.stopped, state=(A, value, g),
     )  # fmt: skip
 
 
