@@ -116,26 +116,31 @@ VIEW_INTERFACE = frozenset(
 # Cholesky solve is exact (the least-norm solution where duplicated rows or
 # collinear columns leave it singular)
 SMALL_GRAM_FEATURES = 200
-# an objective without a penalty takes the Gram form up to this many features
-# wherever the rows reach them (n >= d): its pivoted Cholesky factor gives the
-# least-norm minimizer where the columns are collinear, as LinearRegression;
-# conjugate gradient on the data, scaled by the columns, gives another one
-# (the least norm of the standardized coefficients)
-LEAST_NORM_GRAM_FEATURES = 1000
-# a sparse Gram matrix of at most this many products per stored entry
-# (sum_i k_i^2 / nnz, k_i the entries of row i: one-hot rows make one)
+# a smooth quadratic (ridge, least squares) on dense data takes the Gram form
+# up to this many features from as many rows as features on: the solver table
+# factors it (exact), where conjugate gradient on the data stops at tol (at
+# the default, ridge coefficients 0.3-1% off, and 100-190 iterations on
+# correlated columns; 1.2-1.7 times the time on iid columns, 0.3-0.8 on
+# correlated ones, 600-1,000 features)
+EXACT_GRAM_FEATURES = 1000
+# without a penalty, sparse data take it too where the matrix costs at most
+# this many products per stored entry (sum_i k_i^2 / nnz, k_i the entries of
+# row i: one-hot rows make one): its pivoted factor gives the least-norm
+# minimizer on collinear columns, as LinearRegression
 SPARSE_LEAST_NORM_PRODUCTS = 32
 
 
-def make_datafit(loss, X, y, s, fit_intercept=True, gram="auto", least_norm=False):
+def make_datafit(
+    loss, X, y, s, fit_intercept=True, gram="auto", smooth=False, least_norm=False
+):
     """The datafit of ``loss`` on ``X``, ``y`` (2-D) with weights ``s``
     summing to one, centered when ``fit_intercept``.
 
     ``gram``: True for the Gram form (:class:`QuadraticDatafit`, a quadratic
     loss only), False for products with ``X`` (:class:`LinearDatafit`),
     "auto" for the Gram form where the loss is quadratic and it pays
-    (:func:`gram_pays`; ``least_norm`` for an objective without a penalty,
-    whose minimizer is the least-norm one).
+    (:func:`gram_pays`, told whether the penalty is ``smooth``, no L1 term,
+    and whether it is zero, ``least_norm``).
 
     Examples
     --------
@@ -154,32 +159,36 @@ def make_datafit(loss, X, y, s, fit_intercept=True, gram="auto", least_norm=Fals
             f"error; got {loss!r}. Use precompute='auto' or False."
         )
     if gram is True or (
-        gram == "auto" and loss.quadratic and gram_pays(X, least_norm=least_norm)
+        gram == "auto"
+        and loss.quadratic
+        and gram_pays(X, smooth=smooth or least_norm, least_norm=least_norm)
     ):
         return QuadraticDatafit.from_data(X, y, s, fit_intercept)
     return LinearDatafit.from_data(loss, X, y, s, fit_intercept)
 
 
-def gram_pays(X, least_norm=False):
+def gram_pays(X, smooth=False, least_norm=False):
     r"""Whether one pass to form :math:`X^\top S X` beats the passes of a
     solver on ``X``: ``n >= 2d``, and dense ``d <= 1000`` (one BLAS pass, syrk,
     beats many memory-bound ones) or sparse with :math:`d^2 \le` nnz and at
     most 64 entries per row (a Gram step must beat two sparse products);
     dense with ``d <= SMALL_GRAM_FEATURES`` from ``n >= d`` on.
 
-    With ``least_norm`` (an objective without a penalty: the solver table
-    factors its Gram matrix, pivoted, for the least-norm minimizer) also
-    from ``n >= d`` up to ``LEAST_NORM_GRAM_FEATURES`` features, sparse
-    ones where the matrix costs at most ``SPARSE_LEAST_NORM_PRODUCTS``
-    products per stored entry."""
+    For a ``smooth`` penalty (no L1 term: the solver table then factors the
+    Gram matrix, exact) dense data from ``n >= d`` up to
+    ``EXACT_GRAM_FEATURES`` features; without a penalty (``least_norm``: the
+    pivoted factor's least-norm minimizer) sparse data too, where the matrix
+    costs at most ``SPARSE_LEAST_NORM_PRODUCTS`` products per stored
+    entry."""
     n, d = X.shape
-    if least_norm and n >= d and d <= LEAST_NORM_GRAM_FEATURES:
+    if smooth and n >= d and d <= EXACT_GRAM_FEATURES:
         if not sp.issparse(X):
             return True
-        row_sizes = _row_sizes(X).astype(np.float64)
-        products = float(row_sizes @ row_sizes)
-        if products <= SPARSE_LEAST_NORM_PRODUCTS * max(X.nnz, 1):
-            return True
+        if least_norm:
+            row_sizes = _row_sizes(X).astype(np.float64)
+            products = float(row_sizes @ row_sizes)
+            if products <= SPARSE_LEAST_NORM_PRODUCTS * max(X.nnz, 1):
+                return True
     small = not sp.issparse(X) and d <= SMALL_GRAM_FEATURES and n >= d
     if n < 2 * d and not small:
         return False

@@ -226,9 +226,8 @@ class GradientDescentRegressor(
         The full-batch method (``learning_rate="auto"``, ``batch_size=None``):
         "auto" takes the row of :func:`~sklearn_foundations.optimize.minimize`'s
         table that fits the case (one Newton step, a Cholesky solve, for a
-        quadratic on a Gram matrix of at most 500 features and one target,
-        or without a penalty 1,000, the least-norm one where collinear
-        columns make it singular; where there are at least as many features
+        quadratic on a Gram matrix of at most 1,000 features over all
+        targets, the least-norm one where collinear columns make it singular; where there are at least as many features
         as rows of a non-zero weight, less one for the intercept, one
         Cholesky solve of the rows' kernel matrix on at most 1,000 rows,
         else conjugate gradient without the columns' scaling, in the row
@@ -281,9 +280,10 @@ class GradientDescentRegressor(
         :math:`X^\top S X`, formed once (O(d^2) per iteration instead of
         O(nd)); "auto" does so for full-batch fits when ``n_samples`` is well
         above ``n_features``, or at least ``n_features`` for dense data of at
-        most 200 features, and without a penalty up to 1,000 features (its
-        pivoted Cholesky factor gives LinearRegression's least-norm
-        coefficients where columns are collinear;
+        most 200 features, and of at most 1,000 without an L1 term (its
+        Cholesky solve is exact; without a penalty the pivoted factor gives
+        LinearRegression's least-norm coefficients where columns are
+        collinear, sparse data included;
         :func:`~sklearn_foundations.datafits.gram_pays`).
     random_state : int, RandomState instance or None, default=None
         Seed of shuffling, the validation split and power iteration.
@@ -485,10 +485,10 @@ class GradientDescentRegressor(
             )
         penalty = self._penalty()
         with deferred_check(defer):
-            least_norm = penalty.l1 == 0 and penalty.l2 == 0
+            smooth = penalty.l1 == 0
             datafit = make_datafit(
                 self._loss(), X, y, s, self.fit_intercept, self._gram(stochastic),
-                least_norm=least_norm,
+                smooth=smooth, least_norm=smooth and penalty.l2 == 0,
             )  # fmt: skip
         if defer:
             check_finite(X, self, *(datafit.moments or ()))

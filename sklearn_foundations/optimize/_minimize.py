@@ -11,12 +11,12 @@ needs (:data:`METHODS`); ``method="auto"`` takes the first row of
 ===============  =======================================================
 method           "auto" picks it when
 ===============  =======================================================
-newton-cholesky  the objective is a quadratic on the Gram matrix, one
-                 target, at most 500 features (without a penalty, 1,000
-                 over all targets): one Newton step is the solution, a
-                 Cholesky solve of the small matrix (the least-norm one
-                 where it is singular: collinear columns without an L2
-                 term, as LinearRegression)
+newton-cholesky  the objective is a quadratic on the Gram matrix, at most
+                 1,000 features over all targets (one block per target):
+                 one Newton step is the solution, a Cholesky solve of the
+                 small matrix, exact (the least-norm one where it is
+                 singular: collinear columns without an L2 term, as
+                 LinearRegression)
 kernel-cholesky  the objective is a quadratic on the data (in memory), at
                  most 1,000 rows (sparse: dense enough, ``kernel_pays``),
                  more features than the centered rows'
@@ -86,15 +86,14 @@ __all__ = ["AUTO", "METHODS", "Case", "methods_for", "minimize", "unmet_needs"]
 # (a few steps, its features entering in batches); beyond some 500 features
 # a dense solution's solves cost more than FISTA on the Gram matrix
 FEATURE_SIGN_MAX_FEATURES = 500
-# a quadratic on the Gram matrix of at most this many features is solved by
-# one Cholesky solve (24 ms for 1,001 rows, as many as 25-40 products of
-# conjugate gradient with the Gram matrix: equal in time at 500 features)
-GRAM_CHOLESKY_MAX_FEATURES = 500
-# without a penalty, up to this many rows of the Gram matrix over all targets
-# (one block per target): conjugate gradient, scaled by the columns, would
-# give another minimizer where they are collinear (the least norm of the
-# standardized coefficients), the pivoted factor the least-norm one
-LEAST_NORM_MAX_FEATURES = 1000
+# a quadratic on the Gram matrix of at most this many rows (features times
+# targets: one block per target) is solved by one Cholesky solve, exact (24 ms
+# for 1,001 rows, as many as 25-40 products of conjugate gradient with the
+# Gram matrix, whose default tol left ridge coefficients 0.1-1% off on
+# correlated columns, and without a penalty another minimizer on collinear
+# ones: the least norm of the standardized coefficients, not the pivoted
+# factor's least-norm one)
+GRAM_CHOLESKY_MAX_FEATURES = 1000
 # a quadratic on wide data of at most this many rows is solved in its kernel
 # form: forming the rows' kernel costs m^2 d flops in matrix products (at
 # 1,000 rows about as much as 30-50 memory-bound passes of conjugate
@@ -141,9 +140,6 @@ class Case:
         A bound on the rank of the centered data from its rows (the
         datafit's ``row_rank``: rows of a non-zero weight, less one where
         centered; None on the Gram matrix).
-    least_norm : bool
-        The penalty is zero (no L1 and no L2 term): where the data leave
-        the minimizer not unique, the least-norm one is wanted.
     kernel : bool
         The datafit gives the squared error's kernel form (``kernel_form``:
         the data in memory) and it pays (``kernel_pays``: dense data, or
@@ -173,7 +169,6 @@ class Case:
     n_samples: int | None = None
     row_rank: int | None = None
     apart: bool = False
-    least_norm: bool = False
     kernel: bool = False
 
     @classmethod
@@ -192,7 +187,6 @@ class Case:
             n_samples=datafit.n_samples,
             row_rank=datafit.row_rank,
             apart=not loss.shift_invariant and hasattr(datafit, "target"),
-            least_norm=penalty.l1 == 0 and getattr(penalty, "l2", None) == 0,
             kernel=bool(loss.quadratic)
             and bool(getattr(datafit, "kernel_pays", False)),
         )
@@ -288,9 +282,7 @@ HAND_ON = {"feature-sign": "fista", "kernel-cholesky": "cgls"}
 AUTO = (
     ("newton-cholesky",
      lambda c: c.quadratic and c.smooth and c.gram
-     and ((c.n_targets == 1 and c.n_features <= GRAM_CHOLESKY_MAX_FEATURES)
-          or (c.least_norm
-              and c.n_targets * c.n_features <= LEAST_NORM_MAX_FEATURES))),
+     and c.n_targets * c.n_features <= GRAM_CHOLESKY_MAX_FEATURES),
     ("kernel-cholesky",
      lambda c: c.quadratic and c.smooth and c.kernel and not c.chunked
      and c.row_rank is not None and c.row_rank < c.n_features
