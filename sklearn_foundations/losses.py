@@ -430,9 +430,10 @@ class HalfPoissonDeviance(Loss):
         if np.any(y < 0):
             i = int(np.flatnonzero((y < 0).any(axis=1))[0])
             raise ValueError(
-                f"Some value(s) of y are out of the valid range of the Poisson "
-                f"loss, y >= 0: y[{i}] = {y[i].tolist()}. Poisson regression "
-                "models counts; use loss='squared_error' for signed targets."
+                f"Some value(s) of y are out of the valid range of the loss "
+                f"(Poisson's: y >= 0): y[{i}] = {y[i].tolist()}. Poisson "
+                "regression models counts; use loss='squared_error' for signed "
+                "targets."
             )
         if not np.all(s @ y > 0):
             raise ValueError(

@@ -117,7 +117,10 @@ def test_counts_are_validated_with_a_clear_error():
     X, y, _ = _counts(n=50)
     bad = y.copy()
     bad[7] = -1.0
-    with pytest.raises(ValueError, match=r"y >= 0: y\[7\] = \[-1.0\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"valid range of the loss \(Poisson's: y >= 0\): y\[7\] = \[-1.0\]",
+    ):
         GradientDescentRegressor(loss="poisson").fit(X, bad)
     with pytest.raises(ValueError, match="positive"):
         GradientDescentRegressor(loss="poisson").fit(X, np.zeros_like(y))
