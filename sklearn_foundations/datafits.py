@@ -439,11 +439,12 @@ class LinearDatafit:
 
     @property
     def kernel_pays(self):
-        r"""Whether the kernel form's matrix, :math:`m^2 d / 2` flops in dense
-        products, costs at most about ten passes of conjugate gradient:
-        always for dense ``X`` (:math:`m/40` passes at most; the solver table
-        takes it up to 1,000 rows), for sparse ``X`` where :math:`m^2 d \le`
-        ``_KERNEL_SPARSE_RATIO`` stored entries (its blocks are made dense)."""
+        r"""Whether the kernel form pays, its matrix :math:`m^2 d / 2` flops in
+        dense products: for dense ``X`` always (about :math:`m / 40` passes
+        of conjugate gradient, which stops at ``tol``; the solver table takes
+        it up to 1,000 rows), for sparse ``X`` where :math:`m^2 d \le`
+        ``_KERNEL_SPARSE_RATIO`` stored entries (about ten passes: its
+        blocks are made dense)."""
         if not self.sparse:
             return True
         n, d = self.X.shape
@@ -469,7 +470,7 @@ class LinearDatafit:
         if self._kernel is None:
             rows = np.flatnonzero(self.s)
             root = np.sqrt(self.s[rows].astype(np.float64))
-            X = self.X[rows]
+            X = self.X if len(rows) == self.X.shape[0] else self.X[rows]
             Y = np.asarray(self.y[rows], dtype=np.float64)
             if self.fit_intercept:
                 Y = Y - self.s @ np.asarray(self.y, dtype=np.float64)
@@ -1064,8 +1065,10 @@ def _kernel_matrix(X, center):
         for j in range(lo, hi, width):
             end = min(j + width, hi)
             block = X[:, j:end]
-            B = block.toarray() if sp.issparse(block) else np.array(block)
-            B = B.astype(np.float64, copy=False)
+            if sp.issparse(block):
+                B = block.toarray().astype(np.float64, copy=False)
+            else:
+                B = np.array(block, dtype=np.float64)  # a copy to center
             if center is not None:
                 B -= center[j:end]
             K += B @ B.T

@@ -441,6 +441,8 @@ def test_wide_ridge_and_least_squares_are_scikit_learns(sparse):
     assert abs(ours.intercept_ - ridge.intercept_) < 1e-10 * abs(ridge.intercept_)
     tight = GradientDescentRegressor(alpha=1e-3, tol=1e-12, solver="cgls").fit(Xf, y)
     assert _rel(tight.coef_, ridge.coef_) < 1e-9
+    named = GradientDescentRegressor(alpha=1e-3, solver="kernel-cholesky").fit(Xf, y)
+    assert named.n_iter_ == 1 and _rel(named.coef_, ridge.coef_) < 1e-10
     ols = LinearRegression().fit(X, y)
     none = GradientDescentRegressor(penalty=None).fit(Xf, y)
     assert _rel(none.coef_, ols.coef_) < 1e-9

@@ -224,13 +224,17 @@ def test_a_kernel_solve_short_of_tol_goes_on_with_cgls():
     np.testing.assert_allclose(res.coef, direct.coef, rtol=1e-9, atol=1e-12)
 
 
-def test_the_kernel_form_is_the_squared_errors():
+def test_the_kernel_form_is_the_squared_errors_on_few_rows():
     datafit = _problem("poisson", "dense", 1)
     with pytest.raises(ValueError, match="kernel form is the squared error's"):
         datafit.kernel_form()
     penalty = WithIntercept(ElasticNet(0.1, 0.0))
     with pytest.raises(ValueError, match="method='kernel-cholesky' needs a quadratic"):
         minimize(datafit, penalty, np.zeros((6, 1)), method="kernel-cholesky")
+    X = np.random.default_rng(0).standard_normal((1001, 3))
+    tall = LinearDatafit(LOSSES["squared"](), X, X[:, :1], np.full(1001, 1 / 1001))
+    with pytest.raises(ValueError, match="at most 1000 rows"):
+        minimize(tall, ElasticNet(0.1, 0.0), np.zeros((3, 1)), method="kernel-cholesky")
 
 
 def test_step_makes_the_constant_step_method_solve_poisson():

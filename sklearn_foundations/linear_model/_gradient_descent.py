@@ -227,12 +227,13 @@ class GradientDescentRegressor(
         "auto" takes the row of :func:`~sklearn_foundations.optimize.minimize`'s
         table that fits the case (one Newton step, a Cholesky solve, for a
         quadratic on a Gram matrix of at most 1,000 features over all
-        targets, the least-norm one where collinear columns make it singular; where there are at least as many features
-        as rows of a non-zero weight, less one for the intercept, one
-        Cholesky solve of the rows' kernel matrix on at most 1,000 rows,
-        else conjugate gradient without the columns' scaling, in the row
-        space of ``X``: the minimum-norm solution for ``alpha=0``;
-        conjugate gradient for other quadratics),
+        targets, the least-norm one where collinear columns make it
+        singular; where there are at least as many features as rows of a
+        non-zero weight, less one for the intercept, one Cholesky solve of
+        the rows' kernel matrix on at most 1,000 rows, else conjugate
+        gradient without the columns' scaling, in the row space of ``X``:
+        the minimum-norm solution for ``alpha=0``; conjugate gradient for
+        other quadratics),
         feature-sign search on a Gram matrix of at most 500 features, Newton-CG
         for a smooth penalty and a loss with a Hessian (turning to the formed
         Hessian's steps on at most 200 features where conjugate gradient
@@ -484,8 +485,8 @@ class GradientDescentRegressor(
                 f"{self.learning_rate!r}."
             )
         penalty = self._penalty()
+        smooth = penalty.l1 == 0  # an exact Cholesky solve where it pays
         with deferred_check(defer):
-            smooth = penalty.l1 == 0
             datafit = make_datafit(
                 self._loss(), X, y, s, self.fit_intercept, self._gram(stochastic),
                 smooth=smooth, least_norm=smooth and penalty.l2 == 0,

@@ -95,9 +95,9 @@ FEATURE_SIGN_MAX_FEATURES = 500
 # factor's least-norm one)
 GRAM_CHOLESKY_MAX_FEATURES = 1000
 # a quadratic on wide data of at most this many rows is solved in its kernel
-# form: forming the rows' kernel costs m^2 d flops in matrix products (at
-# 1,000 rows about as much as 30-50 memory-bound passes of conjugate
-# gradient), its factor m^3 / 3
+# form, exact: forming the rows' kernel costs m^2 d / 2 flops in matrix
+# products (measured, about m / 40 memory-bound passes of conjugate gradient:
+# 25 at 1,000 rows), its factor m^3 / 3
 KERNEL_MAX_ROWS = 1000
 # Newton-CG takes the formed Hessian's steps (n d^2 flops in one matrix
 # product, about d / 16 of its memory-bound Hessian-vector products) on at
@@ -219,9 +219,10 @@ NEEDS = {
         "the data in memory, not in chunks (it reads rows or columns)",
     ),
     "kernel": (
-        lambda c: c.kernel and not c.chunked,
-        "the squared error's kernel form on the data in memory (a datafit "
-        "with kernel_form)",
+        lambda c: c.kernel and not c.chunked and (c.n_samples or 0) <= KERNEL_MAX_ROWS,
+        "the squared error's kernel form: the data in memory, at most "
+        f"{KERNEL_MAX_ROWS} rows (its matrix is rows x rows), dense or sparse "
+        "enough to pay (a datafit's kernel_pays)",
     ),
     "lipschitz": (
         lambda c: c.lipschitz,
@@ -245,7 +246,7 @@ METHODS = {
     for m in (
         Method("cg", conjugate_gradient, ("quadratic",),
                "preconditioned conjugate gradient, exact steps"),
-        Method("kernel-cholesky", kernel_cholesky, ("quadratic", "kernel"),
+        Method("kernel-cholesky", kernel_cholesky, ("quadratic", "data", "kernel"),
                "one Cholesky solve of the rows' kernel matrix, exact"),
         Method("cgls", conjugate_gradient, ("quadratic",),
                "conjugate gradient without the columns' scaling, in the row "
@@ -284,9 +285,8 @@ AUTO = (
      lambda c: c.quadratic and c.smooth and c.gram
      and c.n_targets * c.n_features <= GRAM_CHOLESKY_MAX_FEATURES),
     ("kernel-cholesky",
-     lambda c: c.quadratic and c.smooth and c.kernel and not c.chunked
-     and c.row_rank is not None and c.row_rank < c.n_features
-     and c.n_samples <= KERNEL_MAX_ROWS),
+     lambda c: NEEDS["kernel"][0](c) and c.quadratic and c.smooth
+     and c.row_rank is not None and c.row_rank < c.n_features),
     ("cgls",
      lambda c: c.quadratic and c.smooth and c.row_rank is not None
      and c.row_rank < c.n_features),
