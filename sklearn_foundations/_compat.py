@@ -6,12 +6,14 @@ change when they move. The callback API (``sklearn.callback``, public from
 scikit-learn 1.9) comes through here too, with a stand-in for older versions.
 """
 
+import inspect
 from contextlib import nullcontext
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator as _BaseEstimator
 from sklearn.base import _fit_context
+from sklearn.metrics import make_scorer
 from sklearn.utils._param_validation import (
     Hidden,
     Interval,
@@ -55,6 +57,7 @@ __all__ = [
     "check_labels",
     "check_sample_weight",
     "deferred_check",
+    "scorer_with_labels",
 ]
 
 
@@ -171,3 +174,28 @@ def deferred_check(defer):
     """Where a fit checks ``X`` from its moments (:func:`check_finite`), the
     context that keeps a NaN or infinity from warning on its way into them."""
     return np.errstate(invalid="ignore", over="ignore") if defer else nullcontext()
+
+
+def scorer_with_labels(scorer, classes):
+    """``scorer`` told every class, as scikit-learn's LogisticRegressionCV
+    tells it on each fold: where its metric takes ``labels`` (the log loss,
+    the Brier score, F1 and its kin), a scorer of the same metric with
+    ``labels=classes`` (and ``pos_label``, the last class, for two), so that
+    a test fold without some class still scores against all of them. Any
+    other scorer is returned as it is. Reads the private fields of
+    scikit-learn's scorer objects (``_score_func``, ``_sign``,
+    ``_response_method``, ``_kwargs``)."""
+    func = getattr(scorer, "_score_func", None)
+    if func is None:
+        return scorer
+    names = inspect.signature(func).parameters
+    if "labels" not in names:
+        return scorer
+    kwargs = {"labels": classes}
+    if len(classes) <= 2 and "pos_label" in names:
+        kwargs["pos_label"] = classes[-1]
+    kwargs.update(getattr(scorer, "_kwargs", {}))  # the user's own come first
+    return make_scorer(
+        func, greater_is_better=scorer._sign == 1,
+        response_method=scorer._response_method, **kwargs,
+    )  # fmt: skip

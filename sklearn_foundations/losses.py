@@ -236,6 +236,14 @@ class SquaredEpsilonInsensitive(Loss):
         return 2.0 * s[:, None] * (np.abs(Xw - y) > self.epsilon) * V
 
 
+_SHARE_FLOOR = np.finfo(np.float64).eps
+
+
+def _clip_share(mu, high):
+    """Class shares kept in ``[eps, high]`` (``eps`` the float64 spacing at 1)."""
+    return np.clip(mu, _SHARE_FLOOR, high)
+
+
 class BinomialLogLoss(Loss):
     r"""Cross-entropy of the sigmoid, for labels :math:`y \in \{0, 1\}`.
 
@@ -267,6 +275,13 @@ class BinomialLogLoss(Loss):
     def link(self, mu):
         """The logit :math:`\\log(\\mu / (1 - \\mu))`."""
         return logit(mu)
+
+    def intercept_start(self, y, s):
+        """The logit of the weighted share of class 1, the share kept in
+        :math:`[\\epsilon, 1 - \\epsilon]`: where one class has no weight
+        the optimum is :math:`\\pm\\infty`, and the start is the finite
+        intercept whose probability the arithmetic still resolves."""
+        return logit(_clip_share(s @ y, 1.0 - _SHARE_FLOOR))
 
     def inverse_link(self, Xw):
         """The sigmoid, ``expit``."""
@@ -337,6 +352,13 @@ class MultinomialLogLoss(Loss):
         """:math:`\\log \\mu`, centered (the softmax's inverse up to a shift)."""
         z = np.log(mu)
         return z - z.mean(axis=-1, keepdims=True)
+
+    def intercept_start(self, y, s):
+        """The centered log of the weighted class shares, a share without
+        weight raised to :math:`\\epsilon` (its optimum is
+        :math:`-\\infty`; this finite start predicts it with the smallest
+        probability the arithmetic still resolves)."""
+        return self.link(_clip_share(s @ y, 1.0))
 
     def inverse_link(self, Xw):
         """The softmax of each row."""

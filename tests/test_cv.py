@@ -23,6 +23,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_foundations.linear_model import (
     GradientDescentRegressorCV,
+    LogisticRegression,
     LogisticRegressionCV,
 )
 
@@ -260,11 +261,36 @@ def test_a_scorer_replaces_the_mean_squared_error():
     np.testing.assert_allclose(reg.mse_path_, mse.mse_path_)
 
 
-def test_a_fold_without_a_class_is_a_clear_error():
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_a_fold_without_a_class_is_fitted_and_scored_as_scikit_learns(n_classes):
+    # sorted labels and KFold: training parts without a class, test parts of
+    # classes their fit never saw; scikit-learn fits and scores them
     X, y = _scaled(load_wine)
-    order = np.argsort(y)
-    with pytest.raises(ValueError, match="no weight in class"):
-        LogisticRegressionCV(Cs=2, cv=KFold(3)).fit(X[order], y[order])
+    keep = y < n_classes
+    order = np.argsort(y[keep], kind="stable")
+    X, y = X[keep][order], np.array(["a", "b", "c"])[y[keep][order]]
+    params = dict(Cs=np.logspace(-3, 2, 6), cv=KFold(n_classes), l1_ratios=(0.0,),
+                  scoring="neg_brier_score", use_legacy_attributes=False)  # fmt: skip
+    with pytest.warns(UserWarning, match="no sample in the training part"):
+        ours = LogisticRegressionCV(tol=1e-10, **params).fit(X, y)
+    ref = SkLogisticRegressionCV(tol=1e-10, max_iter=10_000, **params).fit(X, y)
+    assert ours.C_ == ref.C_
+    np.testing.assert_allclose(ours.scores_, ref.scores_, rtol=1e-6, atol=1e-6)
+    # each score is the metric, over every class, of the fold's own fit
+    scorer = get_scorer("neg_brier_score")
+    folds = list(KFold(n_classes).split(X))
+    assert any(set(y[train]) < set(ours.classes_) for train, _ in folds)
+    for i, (train, test) in enumerate(folds):
+        model = LogisticRegression().fit(X, y)
+        model.coef_ = ours.coefs_paths_[i, 0, 2, :, :-1]
+        model.intercept_ = ours.coefs_paths_[i, 0, 2, :, -1]
+        kwargs = dict(labels=ours.classes_)
+        if n_classes == 2:
+            kwargs["pos_label"] = "b"
+        expected = -scorer._score_func(y[test], model.predict_proba(X[test]), **kwargs)
+        np.testing.assert_allclose(ours.scores_[i, 0, 2], expected, rtol=1e-12)
+        seen = np.isin(ours.classes_, y[train])
+        assert np.all(model.predict_proba(X[train])[:, ~seen] < 1e-12)
 
 
 def test_poisson_cv_scores_by_the_deviance_when_asked():
@@ -310,14 +336,18 @@ def test_logistic_path_scores_are_the_scorers(scoring, case):
     def make(scoring):
         return LogisticRegressionCV(Cs=[1e-2, 1.0, 1e4], cv=cv, scoring=scoring)
 
-    if case == "missing" and scoring == "neg_log_loss":  # the scorer's own error
-        with pytest.raises(ValueError, match="different number of classes"):
-            make(scoring).fit(X, y)
-        return
     named, called = _named_and_called(make, scoring, X, y)
     np.testing.assert_allclose(named.scores_, called.scores_, rtol=1e-13, atol=1e-15)
     assert named.scores_.dtype == called.scores_.dtype
     assert named.C_ == called.C_
+    if case == "missing" and scoring == "neg_log_loss":  # over every class, as
+        from sklearn.metrics import log_loss  # scikit-learn's folds score
+
+        (train, test), point = cv[0], named.coefs_paths_[0, 0, 1]
+        Z = X[test] @ point[:, :-1].T + point[:, -1]
+        proba = np.exp(Z - np.logaddexp.reduce(Z, axis=1, keepdims=True))
+        expected = -log_loss(y[test], proba, labels=named.classes_)
+        np.testing.assert_allclose(named.scores_[0, 0, 1], expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("scoring", ["neg_mean_squared_error", "r2"])

@@ -11,6 +11,7 @@ refitted on all the data there, as scikit-learn's ``ElasticNetCV`` and
 ``LogisticRegressionCV`` do.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -36,6 +37,7 @@ from .._compat import (
     _routing_enabled,
     check_labels,
     check_sample_weight,
+    scorer_with_labels,
 )
 from .._precision import cast_fitted, float64_arithmetic
 from ._base import check_solver, class_weights, make_penalty
@@ -629,6 +631,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         setup = dict(loss="log_loss", fit_intercept=self.fit_intercept,
                      class_weight=weights, classes=classes, validated=True)  # fmt: skip
         folds = list(check_cv(self.cv, y, classifier=True).split(X, y, **split_params))
+        _warn_missing_classes(folds, classes, y_idx, sw)
         scorer = check_scoring(self, self.scoring or self._default_scoring)
         order = np.argsort(self.Cs_, kind="stable")  # increasing C: decreasing alpha
 
@@ -735,6 +738,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
                 return scores
         model = LogisticRegression()
         model.classes_, model.n_features_in_ = self.classes_, X.shape[1]
+        scorer = scorer_with_labels(scorer, self.classes_)
         scores = []
         for coef, intercept in zip(coefs, intercepts, strict=True):
             model.coef_, model.intercept_ = coef, intercept
@@ -769,6 +773,28 @@ def _alphas_of(Cs, total_weight):
     r""":math:`\alpha = 1 / (C \sum_i s_i)` (0 for :math:`C = \infty`)."""
     with np.errstate(divide="ignore"):
         return np.where(np.isinf(Cs), 0.0, 1.0 / (Cs * float(total_weight)))
+
+
+def _warn_missing_classes(folds, classes, y_idx, sw):
+    """A ``UserWarning`` naming the folds whose training part has no weight
+    in some class: each is fitted all the same (as scikit-learn fits it), the
+    class's probability driven to the smallest the arithmetic resolves."""
+    lost = {}
+    for i, (train, _) in enumerate(folds):
+        totals = np.bincount(y_idx[train], weights=sw[train], minlength=len(classes))
+        for label in classes[totals <= 0].tolist():
+            lost.setdefault(label, []).append(i)
+    if lost:
+        warnings.warn(
+            f"Some classes have no sample in the training part of a fold "
+            f"(class: folds {lost}): those fits predict them with a probability "
+            "near 0 (without them the intercept's optimum is -inf), and the "
+            "folds' test scores measure a model that never saw them. Use a "
+            "stratified splitter (cv=None or an int is StratifiedKFold) or "
+            "shuffle the rows.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _dof(coefs, intercepts, fit_intercept):

@@ -372,8 +372,11 @@ class PathProblem:
     ):  # fmt: skip
         """Validate ``X``, ``y`` and the weights (unless ``validated``) and
         build the datafit of ``loss``; for ``"log_loss"``, ``classes`` are
-        the labels to encode against (those of ``y`` by default), each of
-        which must have a positive weight."""
+        the labels to encode against (those of ``y`` by default). A class
+        without weight (one a cross-validation fold left out) is fitted all
+        the same, as scikit-learn fits it: its intercept's optimum is
+        :math:`-\\infty`, and the fit starts where the model gives it the
+        probability :math:`\\epsilon` (``missing`` lists them)."""
         classification = loss == "log_loss"
         if not validated:
             X = check_array(X, accept_sparse=["csr", "csc"], dtype=_DTYPES)
@@ -393,17 +396,11 @@ class PathProblem:
                 )
             sw = sw * class_weights(class_weight, classes, y_idx, sw)
             totals = np.bincount(y_idx, weights=sw, minlength=len(classes))
-            if not np.all(totals > 0):
-                missing = classes[totals <= 0].tolist()
-                raise ValueError(
-                    f"The training data have no weight in class(es) {missing}: a "
-                    "class the model must predict is missing from a fit. Use a "
-                    "stratified splitter (StratifiedKFold) or fewer folds."
-                )
+            missing = classes[totals <= 0]  # start finite, as the loss says
             Y = _encode(y_idx, len(classes), X.dtype)
             loss_obj = BinomialLogLoss() if len(classes) == 2 else MultinomialLogLoss()
         else:
-            classes = None
+            classes = missing = None
             Y = np.asarray(y, dtype=X.dtype).reshape(X.shape[0], -1)
             if not np.all(np.isfinite(Y)):
                 raise ValueError("y contains NaN or infinity; remove those rows.")
@@ -423,7 +420,11 @@ class PathProblem:
         theta0 = np.zeros((X.shape[1] + fit_intercept, Y.shape[1]), dtype=X.dtype)
         if fit_intercept:
             theta0[-1] = _intercept_only(loss_obj, Y, s)
-        return cls(datafit, X, loss, theta0, classes, sw)
+        problem = cls(datafit, X, loss, theta0, classes, sw)
+        problem.missing = missing
+        return problem
+
+    missing = None  # the classes without weight (their intercepts start finite)
 
     def without(self, X, y, sample_weight):
         """The problem of the squared error on the Gram form with the rows
