@@ -343,7 +343,7 @@ def test_logistic_path_scores_are_the_scorers(scoring, case):
     if case == "missing" and scoring == "neg_log_loss":  # over every class, as
         from sklearn.metrics import log_loss  # scikit-learn's folds score
 
-        (train, test), point = cv[0], named.coefs_paths_[0, 0, 1]
+        test, point = cv[0][1], named.coefs_paths_[0, 0, 1]
         Z = X[test] @ point[:, :-1].T + point[:, -1]
         proba = np.exp(Z - np.logaddexp.reduce(Z, axis=1, keepdims=True))
         expected = -log_loss(y[test], proba, labels=named.classes_)
@@ -482,3 +482,64 @@ def test_wide_ridge_path_points_are_ridges_closed_form():
             coef = est.coefs_paths_[f, 0, a]
             scale = np.abs(ref.coef_).max()
             np.testing.assert_allclose(coef, ref.coef_, rtol=0, atol=1e-9 * scale)
+
+
+@pytest.mark.parametrize("load", [_binary_wine, lambda: _scaled(load_wine)])
+@pytest.mark.parametrize("l1_ratios", [None, (0.0, 1.0)])
+def test_logistic_cv_legacy_attributes_are_scikit_learns_layout(load, l1_ratios):
+    X, y = load()
+    params = dict(Cs=3, cv=3, l1_ratios=l1_ratios, scoring="neg_log_loss", tol=1e-8)
+
+    def fit(**more):
+        if l1_ratios is not None:
+            return LogisticRegressionCV(**params, **more).fit(X, y)
+        with pytest.warns(FutureWarning, match="'l1_ratios=None' was deprecated"):
+            return LogisticRegressionCV(**params, **more).fit(X, y)
+
+    new, old = fit(), fit(use_legacy_attributes=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter(
+            "ignore", (FutureWarning, ConvergenceWarning, UserWarning)
+        )
+        ref = SkLogisticRegressionCV(
+            use_legacy_attributes=True, solver="saga", max_iter=10, **params
+        ).fit(X, y)
+    assert set(old.coefs_paths_) == set(ref.coefs_paths_)
+    assert set(old.scores_) == set(ref.scores_)
+    for key in ref.coefs_paths_:
+        assert old.coefs_paths_[key].shape == ref.coefs_paths_[key].shape
+        assert old.scores_[key].shape == ref.scores_[key].shape
+    for name in ["n_iter_", "C_", "l1_ratio_"]:
+        assert getattr(old, name).shape == getattr(ref, name).shape, name
+    # the same numbers, moved: paths per class, Cs before l1_ratios
+    np.testing.assert_array_equal(old.coef_, new.coef_)
+    for k, key in enumerate(old.coefs_paths_):
+        moved = new.coefs_paths_[:, :, :, k].swapaxes(1, 2)
+        np.testing.assert_array_equal(
+            old.coefs_paths_[key], moved.squeeze(axis=2) if l1_ratios is None else moved
+        )
+        np.testing.assert_array_equal(
+            old.scores_[key].reshape(3, 3, -1), new.scores_.swapaxes(1, 2)
+        )
+    assert np.all(old.C_ == new.C_) and np.all(old.l1_ratio_ == new.l1_ratio_)
+
+
+def test_logistic_cv_score_routes_sample_weight_only_where_asked():
+    X, y = _scaled(load_breast_cancer)
+    w = np.where(y == 1, 3.0, 1.0)
+    with config_context(enable_metadata_routing=True):
+        asked = get_scorer("accuracy").set_score_request(sample_weight=True)
+        unasked = get_scorer("accuracy").set_score_request(sample_weight=False)
+        weighted = LogisticRegressionCV(Cs=2, scoring=asked).fit(X, y, sample_weight=w)
+        plain = LogisticRegressionCV(Cs=2, scoring=unasked).fit(X, y, sample_weight=w)
+        hits = weighted.predict(X) == y
+        assert weighted.score(X, y, sample_weight=w) == pytest.approx(
+            np.average(hits, weights=w)
+        )
+        with pytest.raises(TypeError, match="not routed to any object"):
+            plain.score(X, y, sample_weight=w)
+        assert plain.score(X, y) == pytest.approx(np.mean(plain.predict(X) == y))
+        # fit's own sample_weight weighs the fits, asked for or not by the scorer
+        unweighted = LogisticRegressionCV(Cs=2, scoring=unasked).fit(X, y)
+        assert not np.allclose(plain.coef_, unweighted.coef_)
+    assert LogisticRegressionCV()._get_scorer()._score_func.__name__ == "accuracy_score"

@@ -19,6 +19,7 @@ from joblib import Parallel, delayed
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import check_scoring, get_scorer
 from sklearn.model_selection import check_cv
+from sklearn.utils import metadata_routing
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
@@ -81,19 +82,25 @@ class _PathCV:
         -------
         routing : MetadataRouter
         """
+        scoring = MethodMapping().add(caller="fit", callee="score")
+        if self._scores_by_scoring:
+            scoring = scoring.add(caller="score", callee="score")
         return (
             MetadataRouter(owner=self)
+            .add_self_request(self)  # fit's own sample_weight
             .add(
                 splitter=check_cv(self.cv),
                 method_mapping=MethodMapping().add(caller="fit", callee="split"),
             )
-            .add(
-                scorer=self._scorer(),
-                method_mapping=MethodMapping().add(caller="fit", callee="score"),
-            )
+            .add(scorer=self._get_scorer(), method_mapping=scoring)
         )
 
-    def _scorer(self):
+    # whether ``score`` is the ``scoring`` (LogisticRegressionCV's) rather
+    # than the mixin's metric
+    _scores_by_scoring = False
+
+    def _get_scorer(self):
+        """The scorer of ``scoring`` (scikit-learn's name for it)."""
         return get_scorer(self.scoring or self._default_scoring)
 
     def _run_folds(self, folds, fit_fold):
@@ -437,6 +444,8 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         from 1e-4 to 1e4.
     l1_ratios : array-like of float, default=(0.0,)
         The shares :math:`\rho` of L1 to cross-validate (0: L2, 1: L1).
+        None, deprecated in scikit-learn 1.8 (a ``FutureWarning``), is
+        ``(0,)``.
     penalty : {"l1", "l2", "elasticnet"}
         Deprecated in scikit-learn 1.8, accepted with a ``FutureWarning`` as
         scikit-learn 1.9 accepts it: "l2" is ``l1_ratios=(0,)``, "l1"
@@ -475,8 +484,13 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
     verbose : int, default=0
     use_legacy_attributes : bool, default=False
         scikit-learn 1.9's switch between its attribute layouts: False, the
-        layout here (the default of scikit-learn 1.10). True, the older
-        layout (dicts per class), is a ValueError.
+        layout below (the default of scikit-learn 1.10); True, its older
+        layout: ``coefs_paths_`` and ``scores_`` dicts keyed by class (the
+        second class alone for two) of shapes (n_folds, n_cs, n_l1_ratios,
+        n_dof) and (n_folds, n_cs, n_l1_ratios), ``n_iter_`` of shape (1,
+        n_folds, n_cs, n_l1_ratios), ``C_`` and ``l1_ratio_`` arrays of one
+        value per key (the ``n_l1_ratios`` axis dropped for the deprecated
+        ``l1_ratios=None``).
 
     Attributes
     ----------
@@ -511,9 +525,12 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
 
     _default_scoring = "accuracy"
     _weighted_scores = True
+    _scores_by_scoring = True
+    # score's sample_weight is the scorer's to ask for (routing on)
+    __metadata_request__score = {"sample_weight": metadata_routing.UNUSED}
     _parameter_constraints = {
         "Cs": [Interval(Integral, 1, None, closed="left"), "array-like"],
-        "l1_ratios": ["array-like"],
+        "l1_ratios": ["array-like", Hidden(None)],
         "penalty": [
             StrOptions({"l1", "l2", "elasticnet"}),
             None,
@@ -604,12 +621,6 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         -------
         self : LogisticRegressionCV
         """
-        if self.use_legacy_attributes:
-            raise ValueError(
-                "use_legacy_attributes=True (scikit-learn's older layout: C_, "
-                "scores_ and coefs_paths_ per class) is not supported; the "
-                "attributes have the layout of use_legacy_attributes=False."
-            )
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], dtype=_DTYPES)
         dtype = X.dtype  # of the coefficients; small float32 data fit in float64
         (X,) = float64_arithmetic(X)
@@ -664,7 +675,28 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         self.scores_, self.coefs_paths_, self.n_iter_ = scores, paths, n_iter
         self._choose(X, y, sw, setup)
         cast_fitted(self, dtype, _COEFFICIENTS)
+        if self.use_legacy_attributes:
+            self._legacy_layout()
         return self
+
+    def _legacy_layout(self):
+        """The attributes in scikit-learn 1.9's ``use_legacy_attributes=True``
+        layout: ``coefs_paths_`` and ``scores_`` dicts keyed by class (the
+        second class alone for two), paths (n_folds, n_cs, n_l1_ratios,
+        n_dof), scores (n_folds, n_cs, n_l1_ratios), ``n_iter_`` (1, n_folds,
+        n_cs, n_l1_ratios), ``C_`` and ``l1_ratio_`` repeated per key; the
+        ``n_l1_ratios`` axis dropped for the deprecated ``l1_ratios=None``."""
+        keys = self.classes_[1:] if len(self.classes_) == 2 else self.classes_
+        paths = np.moveaxis(self.coefs_paths_, 3, 0).swapaxes(2, 3)
+        scores = self.scores_.swapaxes(1, 2)
+        n_iter = self.n_iter_.swapaxes(1, 2)[None]
+        if self.l1_ratios is None:
+            paths, scores, n_iter = paths[..., 0, :], scores[..., 0], n_iter[..., 0]
+        self.coefs_paths_ = dict(zip(keys, paths, strict=True))
+        self.scores_ = {key: scores.copy() for key in keys}
+        self.n_iter_ = n_iter
+        self.C_ = np.full(len(keys), self.C_)
+        self.l1_ratio_ = np.full(len(keys), self.l1_ratio_)
 
     def score(self, X, y, sample_weight=None, **params):
         """The ``scoring`` of the model on ``X``, ``y`` (accuracy when None),
@@ -683,19 +715,24 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         score : float
         """
         _raise_for_params(params, self, "score")  # routing off: none allowed
-        if params:
-            kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
-            routed = process_routing(self, "score", **kwargs, **params)
-            return self._scorer()(self, X, y, **routed.scorer.score)
-        if self.scoring is None:
-            return super().score(X, y, sample_weight)
-        kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
-        return get_scorer(self.scoring)(self, X, y, **kwargs)
+        if sample_weight is not None:
+            params["sample_weight"] = sample_weight
+        if _routing_enabled():  # sample_weight too, where the scorer asks
+            params = process_routing(self, "score", **params).scorer.score
+        return self._get_scorer()(self, X, y, **params)
 
     def _l1_ratios(self):
         """``l1_ratios``, or those of scikit-learn 1.9's deprecated
-        ``penalty`` (its ``FutureWarning``, in its words)."""
+        ``penalty`` or ``l1_ratios=None`` (its ``FutureWarning``, in its
+        words)."""
         if self.penalty == "deprecated":
+            if self.l1_ratios is None:
+                _deprecated(
+                    "'l1_ratios=None' was deprecated in version 1.8 and will "
+                    "trigger an error in 1.10. Use an array-like with values in "
+                    "[0, 1] instead (None is l1_ratios=(0,))."
+                )
+                return (0.0,)
             return self.l1_ratios
         if self.penalty is None:
             raise ValueError(
@@ -710,7 +747,13 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
             "to floats between 0 and 1 instead of penalty='elasticnet', and "
             f"Cs=(np.inf,) instead of penalty=None (got penalty={self.penalty!r})."
         )
-        return {"l1": (1.0,), "l2": (0.0,)}.get(self.penalty, self.l1_ratios)
+        ratios = {"l1": (1.0,), "l2": (0.0,)}.get(self.penalty, self.l1_ratios)
+        if ratios is None:
+            raise ValueError(
+                "penalty='elasticnet' needs l1_ratios: an array-like of numbers "
+                "in [0, 1]; got l1_ratios=None."
+            )
+        return ratios
 
     def _grid(self):
         if isinstance(self.Cs, Integral):
