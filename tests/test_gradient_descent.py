@@ -65,6 +65,47 @@ def test_sparse_and_dense_give_the_same_coef(synthetic, penalty):
             )
 
 
+def _small_coupled(kind):
+    """Few rows, strongly coupled columns: one row of scaled columns, binary
+    columns on five rows, twenty rows of rank two."""
+    rng = np.random.default_rng(3)
+    if kind == "one row":
+        X = rng.standard_normal((1, 120)) * 10.0 ** rng.uniform(-4, 4, 120)
+    elif kind == "binary":
+        X = (rng.standard_normal((5, 30)) > 0.8).astype(float)
+    else:
+        X = rng.standard_normal((20, 2)) @ rng.standard_normal((2, 30))
+    y = X @ rng.standard_normal(X.shape[1]) + rng.standard_normal(len(X)) + 5
+    return X, y, rng.uniform(0.5, 3.0, len(X))
+
+
+@pytest.mark.parametrize("kind", ["one row", "binary", "rank two"])
+@pytest.mark.parametrize("penalty", ["elasticnet", "l1"])
+def test_small_coupled_sparse_data_fit_as_their_dense_copy(kind, penalty):
+    # proximal Newton's sparse model solve crawled here: thousands of
+    # iterations, and at the default tol an objective up to 35 times the
+    # optimum's; the dense solvers are exact
+    X, y, sw = _small_coupled(kind)
+
+    def objective(est):
+        r = y - X @ est.coef_ - est.intercept_
+        w = est.coef_
+        return 0.5 * sw @ r**2 / sw.sum() + 1e-3 * (
+            0.5 * np.abs(w).sum() + 0.25 * w @ w
+            if penalty == "elasticnet"
+            else np.abs(w).sum()
+        )
+
+    est = GradientDescentRegressor(penalty=penalty, alpha=1e-3, l1_ratio=0.5)
+    dense = est.fit(X, y, sample_weight=sw)
+    coef, value = dense.coef_.copy(), objective(dense)
+    for fmt in (sp.csr_matrix, sp.csc_matrix):
+        fitted = est.fit(fmt(X), y, sample_weight=sw)
+        assert fitted.n_iter_ <= 20
+        assert objective(fitted) <= value * (1 + 1e-12)
+        np.testing.assert_allclose(fitted.coef_, coef, rtol=1e-10, atol=1e-12)
+
+
 def test_ridge_alpha_scales_with_the_sum_of_weights(synthetic):
     X, y = synthetic
     sw = np.random.default_rng(0).uniform(0.5, 3, len(y))

@@ -48,6 +48,7 @@ from ..datafits import (
     LinearDatafit,
     QuadraticDatafit,
     _centered_moments,
+    fits_dense,
     make_datafit,
 )
 from ..losses import (
@@ -413,8 +414,8 @@ class PathProblem:
             )
         s = sw / sw.sum()
         loss_obj.check_y(Y, s)
-        if sp.issparse(X):
-            X = X.tocsc()  # the screened fits slice columns
+        if sp.issparse(X):  # the screened fits slice columns; a small one
+            X = X.toarray() if fits_dense(X) else X.tocsc()  # as make_datafit
         gram = precompute if loss_obj.quadratic else False
         datafit = make_datafit(loss_obj, X, Y, s, fit_intercept, gram=gram)
         theta0 = np.zeros((X.shape[1] + fit_intercept, Y.shape[1]), dtype=X.dtype)
