@@ -377,7 +377,7 @@ class PathProblem:
         without weight (one a cross-validation fold left out) is fitted all
         the same, as scikit-learn fits it: its intercept's optimum is
         :math:`-\\infty`, and the fit starts where the model gives it the
-        probability :math:`\\epsilon` (``missing`` lists them)."""
+        probability :math:`\\epsilon` (the loss's ``intercept_start``)."""
         classification = loss == "log_loss"
         if not validated:
             X = check_array(X, accept_sparse=["csr", "csc"], dtype=_DTYPES)
@@ -396,12 +396,10 @@ class PathProblem:
                     f"but the data contains only one class: {classes[0]!r}."
                 )
             sw = sw * class_weights(class_weight, classes, y_idx, sw)
-            totals = np.bincount(y_idx, weights=sw, minlength=len(classes))
-            missing = classes[totals <= 0]  # start finite, as the loss says
             Y = _encode(y_idx, len(classes), X.dtype)
             loss_obj = BinomialLogLoss() if len(classes) == 2 else MultinomialLogLoss()
         else:
-            classes = missing = None
+            classes = None
             Y = np.asarray(y, dtype=X.dtype).reshape(X.shape[0], -1)
             if not np.all(np.isfinite(Y)):
                 raise ValueError("y contains NaN or infinity; remove those rows.")
@@ -421,11 +419,7 @@ class PathProblem:
         theta0 = np.zeros((X.shape[1] + fit_intercept, Y.shape[1]), dtype=X.dtype)
         if fit_intercept:
             theta0[-1] = _intercept_only(loss_obj, Y, s)
-        problem = cls(datafit, X, loss, theta0, classes, sw)
-        problem.missing = missing
-        return problem
-
-    missing = None  # the classes without weight (their intercepts start finite)
+        return cls(datafit, X, loss, theta0, classes, sw)
 
     def without(self, X, y, sample_weight):
         """The problem of the squared error on the Gram form with the rows
