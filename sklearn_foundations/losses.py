@@ -236,12 +236,7 @@ class SquaredEpsilonInsensitive(Loss):
         return 2.0 * s[:, None] * (np.abs(Xw - y) > self.epsilon) * V
 
 
-_SHARE_FLOOR = np.finfo(np.float64).eps
-
-
-def _clip_share(mu, high):
-    """Class shares kept in ``[eps, high]`` (``eps`` the float64 spacing at 1)."""
-    return np.clip(mu, _SHARE_FLOOR, high)
+_SHARE_FLOOR = np.finfo(np.float64).eps  # the least class share a start gives
 
 
 class BinomialLogLoss(Loss):
@@ -281,7 +276,7 @@ class BinomialLogLoss(Loss):
         :math:`[\\epsilon, 1 - \\epsilon]`: where one class has no weight
         the optimum is :math:`\\pm\\infty`, and the start is the finite
         intercept whose probability the arithmetic still resolves."""
-        return logit(_clip_share(s @ y, 1.0 - _SHARE_FLOOR))
+        return logit(np.clip(s @ y, _SHARE_FLOOR, 1.0 - _SHARE_FLOOR))
 
     def inverse_link(self, Xw):
         """The sigmoid, ``expit``."""
@@ -358,7 +353,7 @@ class MultinomialLogLoss(Loss):
         weight raised to :math:`\\epsilon` (its optimum is
         :math:`-\\infty`; this finite start predicts it with the smallest
         probability the arithmetic still resolves)."""
-        return self.link(_clip_share(s @ y, 1.0))
+        return self.link(np.maximum(s @ y, _SHARE_FLOOR))
 
     def inverse_link(self, Xw):
         """The softmax of each row."""
