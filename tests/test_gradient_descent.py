@@ -623,3 +623,62 @@ def test_small_float32_data_fit_in_float64_arithmetic(n, d):
     assert ours.coef_.dtype == np.float32 and ours.intercept_.dtype == np.float32
     assert ours.predict(X32).dtype == np.float32
     assert _rel(ours.coef_, ref.coef_) < 1e-6
+
+
+def _wide_scaled(seed, n, d, decades):
+    """Fewer rows than columns, of scales 10^-decades to 10^decades and
+    non-zero means, as users pass them without a scaler."""
+    rng = np.random.default_rng(seed)
+    scales = np.logspace(-decades, decades, d)[rng.permutation(d)]
+    X = rng.standard_normal((n, d)) * scales + 3 * rng.standard_normal(d)
+    signal = (X[:, :5] / np.abs(X[:, :5]).mean(0)) @ rng.standard_normal(5)
+    return X, 100 * (signal + rng.standard_normal(n))
+
+
+@pytest.mark.parametrize(
+    "seed, n, d, decades",
+    [(0, 5, 30, 4), (1, 5, 30, 4), (2, 8, 60, 4), (3, 10, 1000, 3)],
+)
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_wide_columns_of_very_different_scales_reach_the_optimum(
+    seed, n, d, decades, l1_ratio
+):
+    """Proximal Newton's model on wide data of scales 1e-4 to 1e4: feature-sign
+    search called every active set with a small column singular (its pivots
+    against a ridge relative to the largest column), or stopped where an
+    entering feature's step went uphill, and the fit fell back to coordinate
+    descent, which crawls on a model of more columns than rows: at tol 1e-8
+    the first three problems ran out of 200 iterations with a warning on 33
+    of 34 seeds, and 10 x 1,000 took 23 iterations of 100 sweeps each. The
+    search now solves in the columns' own units and takes the entering
+    feature's own exact step where the walk does not descend."""
+    X, y = _wide_scaled(seed, n, d, decades)
+    alpha = 1e-3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = GradientDescentRegressor(
+            penalty="elasticnet", alpha=alpha, l1_ratio=l1_ratio, tol=1e-8,
+            max_iter=200,
+        ).fit(X, y)  # fmt: skip
+    assert ours.n_iter_ <= 15
+    # optimal in the columns' units: the violations at most 1e-6 of the
+    # cold start's (tol 1e-8, relative to those)
+    w, Xc, yc = ours.coef_, X - X.mean(0), y - y.mean()
+    unit = np.sqrt(np.mean(Xc**2, axis=0))
+    g = -Xc.T @ (yc - Xc @ w) / n + alpha * (1 - l1_ratio) * w
+    l1 = alpha * l1_ratio
+    on = np.abs(g + l1 * np.sign(w))
+    violation = np.where(w != 0, on, np.maximum(np.abs(g) - l1, 0.0)) / unit
+    cold = np.maximum(np.abs(Xc.T @ yc / n) - l1, 0.0) / unit
+    assert violation.max() <= 1e-6 * cold.max()
+    with warnings.catch_warnings():  # a bound: scikit-learn's after 10,000 sweeps
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ref = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-12, max_iter=10_000)
+        ref.fit(X, y)
+
+    def objective(est):
+        r, w = y - X @ est.coef_ - est.intercept_, est.coef_
+        penalty = l1_ratio * np.abs(w).sum() + (1 - l1_ratio) / 2 * (w**2).sum()
+        return 0.5 * np.mean(r**2) + alpha * penalty
+
+    assert objective(ours) <= objective(ref) * (1 + 1e-9)

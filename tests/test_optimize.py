@@ -230,8 +230,8 @@ def test_prox_newton_with_small_working_sets_matches_fista(sparse, loss, monkeyp
     sizes = []
     real = _prox_newton._working_set
 
-    def spy(w, violation, size_min):
-        ws = real(w, violation, size_min)
+    def spy(w, violation, size_min, quarter_max=None):
+        ws = real(w, violation, size_min, quarter_max)
         sizes.append(len(ws))
         return ws
 
@@ -459,6 +459,13 @@ def test_working_set_is_the_support_and_the_worst_violations():
     np.testing.assert_array_equal(
         _prox_newton._working_set(w, violation, 10), [0, 1, 3, 4, 5, 6]
     )
+    # a quarter of 4,000 violators, at most 500 of them: the support beside
+    many = np.random.default_rng(0).uniform(0.1, 1.0, 4000)
+    w = np.zeros(4000)
+    w[:30] = 1.0
+    assert len(_prox_newton._working_set(w, many, 10)) == 1000
+    ws = _prox_newton._working_set(w, many, 10, quarter_max=500)
+    assert len(ws) == 500 and set(range(30)) <= set(ws)
 
 
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5])

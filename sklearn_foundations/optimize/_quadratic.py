@@ -13,8 +13,8 @@ from scipy.linalg.lapack import get_lapack_funcs
 from ._newton import _factor
 from ._result import OptimizeResult, _Observer, _optimality, _scale
 
-# the proximal point's ridge on a singular active set (relative to the
-# largest diagonal entry; at least a hundred ulps, for float32): above
+# the proximal point's ridge on a singular active set (relative to each
+# column's diagonal entry; at least a hundred ulps, for float32): above
 # rounding, far below any curvature that the Newton step resolves
 PROXIMAL_RIDGE = 1e-10
 # features entering feature-sign's active set at once: the largest
@@ -279,9 +279,12 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
     at most ``max_iter``: until every violation, in units of ``scale``, is
     at most ``tol``, or a step no longer lowers :math:`F` in floating point;
     ``on_step(w, F)`` after each step (less :math:`F`'s constant; True
-    stops). Where the active set's :math:`H_{AA}` is singular or nearly so
-    (collinear columns) the step is a proximal point's
-    (:func:`_proximal_step`). Returns ``w`` and whether it converged."""
+    stops). The solves are equilibrated (:func:`_equilibrated_solve`: the
+    columns' scales do not make an active set singular). Where the active
+    set's :math:`H_{AA}` is singular or nearly so (collinear columns) the
+    step is a proximal point's (:func:`_proximal_step`); where neither walk
+    lowers :math:`F` as a feature enters, that feature's own exact step
+    (:func:`_coordinate_step`). Returns ``w`` and whether it converged."""
     d = len(q)
     if d == 0:
         return w, True
@@ -319,6 +322,8 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
             v, change = _lowest_on_segment(H_A, g_A, l1, w_A, target)
         if not change < 0:  # a singular active set: a proximal point's step
             v, change = _proximal_step(gesv, H_A, g_A, r_A, l1, w_A, ridge)
+        if not change < 0 and grow:  # the largest violation's own exact step
+            A, v, change = _coordinate_step(H, grad, l1, w, j)
         if not change < 0:  # no decrease left in floating point: on a
             if grow:  # singular A the violations on it stop at a rounding
                 break  # floor above tol; those off A may still be reduced
@@ -330,6 +335,23 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
         if on_step is not None and on_step(w, F_w):
             break
     return w, converged
+
+
+def _coordinate_step(H, grad, l1, w, j):
+    r"""The exact minimization of :math:`F` along the zero coefficient
+    ``j`` alone, :math:`w_j = -\operatorname{sign}(g_j) (|g_j| - \lambda_1)
+    / H_{jj}`, which lowers :math:`F` by :math:`(|g_j| - \lambda_1)^2 / (2
+    H_{jj})`: the step of :func:`signs_search` where the signed solve's
+    walk does not (an ill-conditioned active set, the entering feature's
+    target of the wrong sign). Returns the active set with ``j``, the point
+    on it and the change."""
+    excess = abs(float(grad[j])) - l1
+    if not (excess > 0 and H[j, j] > 0):
+        return np.flatnonzero(w), w[w != 0], 0.0
+    A = np.union1d(np.flatnonzero(w), [j])
+    v = w[A]
+    v[np.searchsorted(A, j)] = -np.sign(grad[j]) * excess / H[j, j]
+    return A, v, -(excess**2) / (2 * float(H[j, j]))
 
 
 def _violators(violation, tol, most):
@@ -349,8 +371,8 @@ def _signed_solve(gesv, H, q, l1, signs, active, entering, j, ridge):
     feature's does), else those that keep it, for at most
     ``BATCH_TRIALS`` solves, else the largest violation ``j`` alone (the
     step of Lee et al.). Returns ``A``, ``H_AA``, the right-hand side, the
-    solution, whether it is regular (LU's pivots above ``ridge``) and how
-    many features entered."""
+    solution, whether it is regular (:func:`_equilibrated_solve`'s pivots
+    above ``ridge``) and how many features entered."""
     for trial in range(BATCH_TRIALS + 1):
         if entering is not None and (trial == BATCH_TRIALS or len(entering) == 0):
             entering = np.array([j])
@@ -359,8 +381,7 @@ def _signed_solve(gesv, H, q, l1, signs, active, entering, j, ridge):
             on[entering] = True
         A = on.nonzero()[0]
         H_A, r_A = H[A[:, None], A], q[A] - l1 * signs[A]
-        lu, _, target, info = gesv(H_A, r_A)
-        regular = info == 0 and np.abs(lu.diagonal()).min() > ridge
+        target, regular = _equilibrated_solve(gesv, H_A, r_A, ridge)
         if entering is None or len(entering) == 1:
             break
         if not regular:
@@ -374,14 +395,28 @@ def _signed_solve(gesv, H, q, l1, signs, active, entering, j, ridge):
     return A, H_A, r_A, target, regular, entered
 
 
+def _equilibrated_solve(gesv, H_A, r_A, ridge):
+    r"""The solution of :math:`H_{AA} x = r_A` by LU of the equilibrated
+    :math:`S H_{AA} S`, :math:`S = \operatorname{diag}(H_{AA})^{-1/2}`
+    (unit diagonal), and whether it is regular: every pivot above the
+    relative ``ridge``. Measured in the columns' own units, so that a column
+    a thousand times smaller than another is as regular as it (raw pivots
+    against a ridge relative to the largest diagonal entry called every
+    active set with columns of very different scales singular)."""
+    diag = H_A.diagonal()
+    S = 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0))
+    lu, _, target, info = gesv(H_A * S * S[:, None], r_A * S)
+    regular = info == 0 and np.abs(lu.diagonal()).min() > ridge
+    return target * S, regular
+
+
 def _ridge(H):
-    """The proximal ridge: ``PROXIMAL_RIDGE`` (at least a hundred ulps of
-    the dtype) times :math:`H`'s largest diagonal entry. A Newton step whose
-    LU factors have a pivot below it is not taken: its direction along the
-    nearly null directions is rounding's, and differs between two runs on
-    the same data."""
-    relative = max(PROXIMAL_RIDGE, 100 * float(np.finfo(H.dtype).eps))
-    return relative * float(H.diagonal().max())
+    """The proximal ridge, relative to each column's diagonal entry:
+    ``PROXIMAL_RIDGE``, at least a hundred ulps of the dtype. A Newton step
+    whose equilibrated LU factors have a pivot below it is not taken: its
+    direction along the nearly null directions is rounding's, and differs
+    between two runs on the same data."""
+    return max(PROXIMAL_RIDGE, 100 * float(np.finfo(H.dtype).eps))
 
 
 def _proximal_step(gesv, H_A, grad, r_A, l1, current, ridge):
@@ -389,9 +424,10 @@ def _proximal_step(gesv, H_A, grad, r_A, l1, current, ridge):
     is singular or nearly so (collinear columns; :func:`_ridge`), or the
     Newton step does not lower :math:`F`. The target is then the
     proximal point :math:`\arg\min_x Q(x) + \tfrac{\epsilon}{2} \|x -
-    x_0\|^2` of the signed quadratic :math:`Q(x) = \tfrac12 x^\top H_{AA} x
+    x_0\|_D^2` of the signed quadratic :math:`Q(x) = \tfrac12 x^\top H_{AA} x
     - r_A^\top x` from the current point :math:`x_0`, :math:`\epsilon`
-    the ridge of :func:`_ridge`: a
+    the ridge of :func:`_ridge` and :math:`D` the diagonal of
+    :math:`H_{AA}` (each column's own scale): a
     descent direction of :math:`Q`, far along a null direction on which
     :math:`Q` slopes, where the segment's search stops at the first
     coefficient that crosses zero (it leaves the active set). Returns
@@ -399,8 +435,9 @@ def _proximal_step(gesv, H_A, grad, r_A, l1, current, ridge):
     even that solve fails."""
     if not ridge > 0:
         return current, 0.0
-    shifted = H_A + ridge * np.eye(len(current), dtype=H_A.dtype)
-    _, _, target, info = gesv(shifted, r_A + ridge * current)
+    eps = ridge * np.where(H_A.diagonal() > 0, H_A.diagonal(), 1.0)  # relative
+    shifted = H_A + np.diag(eps)
+    _, _, target, info = gesv(shifted, r_A + eps * current)
     if info != 0 or not np.all(np.isfinite(target)):
         return current, 0.0
     return _lowest_on_segment(H_A, grad, l1, current, target)
