@@ -414,6 +414,34 @@ def test_signs_search_leaves_a_singular_active_set():
     assert np.max(np.abs(H @ w - q)) <= l1 + 1e-12  # optimal off and on A
 
 
+def test_coordinate_step_is_the_exact_minimum_along_its_coordinate():
+    """The entering feature's own step (the search's fallback where its walk
+    goes uphill): its change is F's, and no other point on that coordinate
+    is lower."""
+    rng = np.random.default_rng(4)
+    B = rng.standard_normal((6, 6))
+    H, q, l1 = B @ B.T, 3 * rng.standard_normal(6), 0.5
+    w = np.array([0.7, 0.0, -0.2, 0.0, 0.0, 1.1])
+    grad = H @ w - q
+    j = int(np.argmax(np.where(w == 0, np.abs(grad), 0.0)))
+    assert abs(grad[j]) > l1
+    A, v, change = _quadratic._coordinate_step(H, grad, l1, w, j)
+    point = np.zeros(6)
+    point[A] = v
+    np.testing.assert_array_equal(
+        np.flatnonzero(point != 0), np.union1d(np.flatnonzero(w), [j])
+    )
+
+    def F(x):
+        return _quadratic._value(H, q, l1, x)
+
+    assert change == pytest.approx(F(point) - F(w), rel=1e-12) and change < 0
+    for t in (0.9, 1.1, -1.0):
+        other = point.copy()
+        other[j] *= t
+        assert F(other) > F(point)
+
+
 def test_lowest_on_segment_is_the_lowest_candidate():
     """The segment's point and change (computed as a change along the
     segment) equal the lowest of the candidates' values computed directly."""
