@@ -405,7 +405,7 @@ def _equilibrated_solve(gesv, H_A, r_A, ridge):
     active set with columns of very different scales singular)."""
     diag = H_A.diagonal()
     S = 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0))
-    lu, _, target, info = gesv(H_A * S * S[:, None], r_A * S)
+    lu, _, target, info = gesv(H_A * S * S[:, None], r_A * S, 1, 1)  # temporaries
     regular = info == 0 and np.abs(lu.diagonal()).min() > ridge
     return target * S, regular
 
