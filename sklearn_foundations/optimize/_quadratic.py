@@ -293,6 +293,8 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
     F_w = _value(H[A[:, None], A], q[A], l1, w[A]) if len(A) else 0.0
     converged = False
     ridge = _ridge(H)  # the smallest pivot of a Newton step; the proximal ridge
+    diag = H.diagonal()  # the equilibration of every solve (its scales once)
+    S = 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0))
     settled = False  # no step on A lowers F: A's part is as good as rounding allows
     most = BATCH_START  # features that may enter A at once
     for _ in range(max_iter):
@@ -312,7 +314,7 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
             entering = _violators(violation, tol, most)
             signs[entering] = -np.sign(grad[entering])
         A, H_A, r_A, target, regular, entered = _signed_solve(
-            gesv, H, q, l1, signs, active, entering, j if grow else None, ridge
+            gesv, H, q, l1, signs, active, entering, j if grow else None, ridge, S
         )
         if grow:  # twice as many next time where all entered, else as many
             most = 2 * most if entered == len(entering) else entered
@@ -321,7 +323,7 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
         if regular:  # LU's pivots above the ridge
             v, change = _lowest_on_segment(H_A, g_A, l1, w_A, target)
         if not change < 0:  # a singular active set: a proximal point's step
-            v, change = _proximal_step(gesv, H_A, g_A, r_A, l1, w_A, ridge)
+            v, change = _proximal_step(gesv, H_A, g_A, r_A, l1, w_A, ridge / S[A] ** 2)
         if not change < 0 and grow:  # the largest violation's own exact step
             A, v, change = _coordinate_step(H, grad, l1, w, j)
         if not change < 0:  # no decrease left in floating point: on a
@@ -363,7 +365,7 @@ def _violators(violation, tol, most):
     return over
 
 
-def _signed_solve(gesv, H, q, l1, signs, active, entering, j, ridge):
+def _signed_solve(gesv, H, q, l1, signs, active, entering, j, ridge, S):
     r"""The active set :math:`A` and the solve of its signed quadratic,
     :math:`H_{AA} x = q_A - \lambda_1 \sigma_A`, with the features
     ``entering`` added to ``active``: all of them where the solution keeps
@@ -372,7 +374,8 @@ def _signed_solve(gesv, H, q, l1, signs, active, entering, j, ridge):
     ``BATCH_TRIALS`` solves, else the largest violation ``j`` alone (the
     step of Lee et al.). Returns ``A``, ``H_AA``, the right-hand side, the
     solution, whether it is regular (:func:`_equilibrated_solve`'s pivots
-    above ``ridge``) and how many features entered."""
+    above ``ridge``, the solves equilibrated by ``S``) and how many features
+    entered."""
     for trial in range(BATCH_TRIALS + 1):
         if entering is not None and (trial == BATCH_TRIALS or len(entering) == 0):
             entering = np.array([j])
@@ -381,7 +384,7 @@ def _signed_solve(gesv, H, q, l1, signs, active, entering, j, ridge):
             on[entering] = True
         A = on.nonzero()[0]
         H_A, r_A = H[A[:, None], A], q[A] - l1 * signs[A]
-        target, regular = _equilibrated_solve(gesv, H_A, r_A, ridge)
+        target, regular = _equilibrated_solve(gesv, H_A, r_A, ridge, S[A])
         if entering is None or len(entering) == 1:
             break
         if not regular:
@@ -395,16 +398,14 @@ def _signed_solve(gesv, H, q, l1, signs, active, entering, j, ridge):
     return A, H_A, r_A, target, regular, entered
 
 
-def _equilibrated_solve(gesv, H_A, r_A, ridge):
+def _equilibrated_solve(gesv, H_A, r_A, ridge, S):
     r"""The solution of :math:`H_{AA} x = r_A` by LU of the equilibrated
-    :math:`S H_{AA} S`, :math:`S = \operatorname{diag}(H_{AA})^{-1/2}`
+    :math:`S H_{AA} S`, ``S`` :math:`= \operatorname{diag}(H_{AA})^{-1/2}`
     (unit diagonal), and whether it is regular: every pivot above the
     relative ``ridge``. Measured in the columns' own units, so that a column
     a thousand times smaller than another is as regular as it (raw pivots
     against a ridge relative to the largest diagonal entry called every
     active set with columns of very different scales singular)."""
-    diag = H_A.diagonal()
-    S = 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0))
     lu, _, target, info = gesv(H_A * S * S[:, None], r_A * S, 1, 1)  # temporaries
     regular = info == 0 and np.abs(lu.diagonal()).min() > ridge
     return target * S, regular
@@ -419,7 +420,7 @@ def _ridge(H):
     return max(PROXIMAL_RIDGE, 100 * float(np.finfo(H.dtype).eps))
 
 
-def _proximal_step(gesv, H_A, grad, r_A, l1, current, ridge):
+def _proximal_step(gesv, H_A, grad, r_A, l1, current, eps):
     r"""The step of :func:`signs_search` where the active set's :math:`H_{AA}`
     is singular or nearly so (collinear columns; :func:`_ridge`), or the
     Newton step does not lower :math:`F`. The target is then the
@@ -427,15 +428,14 @@ def _proximal_step(gesv, H_A, grad, r_A, l1, current, ridge):
     x_0\|_D^2` of the signed quadratic :math:`Q(x) = \tfrac12 x^\top H_{AA} x
     - r_A^\top x` from the current point :math:`x_0`, :math:`\epsilon`
     the ridge of :func:`_ridge` and :math:`D` the diagonal of
-    :math:`H_{AA}` (each column's own scale): a
+    :math:`H_{AA}` (each column's own scale; ``eps`` is :math:`\epsilon D`): a
     descent direction of :math:`Q`, far along a null direction on which
     :math:`Q` slopes, where the segment's search stops at the first
     coefficient that crosses zero (it leaves the active set). Returns
     :func:`_lowest_on_segment`'s point and change, or a change of 0 where
     even that solve fails."""
-    if not ridge > 0:
+    if not np.all(eps > 0):
         return current, 0.0
-    eps = ridge * np.where(H_A.diagonal() > 0, H_A.diagonal(), 1.0)  # relative
     shifted = H_A + np.diag(eps)
     _, _, target, info = gesv(shifted, r_A + eps * current)
     if info != 0 or not np.all(np.isfinite(target)):
