@@ -9,9 +9,11 @@ SGDRegressor, which does not reach 1e-6, runs at its default ``tol=1e-3``.
 
     python benchmarks/bench_regression.py            # the README's table
     python benchmarks/bench_regression.py --quick    # smaller problems
+    python benchmarks/bench_regression.py --only wide  # the problems matching
 """
 
 import argparse
+import re
 import warnings
 
 import numpy as np
@@ -50,11 +52,19 @@ def problems(quick):
     Xd, yd = load_diabetes(return_X_y=True)
     Xd = StandardScaler().fit_transform(Xd)
     yield "diabetes 442x10", Xd, yd, [("l2", 0.1), ("l1", 0.1), ("elasticnet", 0.1)]
+    # fewer rows than features, correlated columns (Toeplitz, rho 0.8): an
+    # elastic net of a small l1_ratio has more non-zeros than rows
+    rng = np.random.default_rng(2)
+    n, d = 100, 2_000
+    Xw = rng.standard_normal((n, d))
+    for j in range(1, d):
+        Xw[:, j] = 0.8 * Xw[:, j - 1] + 0.6 * Xw[:, j]
+    yw = Xw[:, :20] @ rng.standard_normal(20) + rng.standard_normal(n)
+    yield f"wide {n}x{d:,}", Xw, yw, [("l1", 0.05), ("elasticnet", 0.1, 0.1)]
 
 
-def candidates(penalty, alpha, n, is_sparse):
+def candidates(penalty, alpha, n, is_sparse, l1_ratio):
     """(library, name, factory(tol), tolerances to sweep or None if direct)."""
-    l1_ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": 0.5}[penalty]
 
     def ours(tol):
         return GradientDescentRegressor(
@@ -103,8 +113,7 @@ def candidates(penalty, alpha, n, is_sparse):
             yield "sklearn", f"ElasticNet(precompute={pre})", enet, TOLS
 
 
-def bench(name, X, y, penalty, alpha, target, repeats):
-    l1_ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": 0.5}[penalty]
+def bench(name, X, y, penalty, alpha, l1_ratio, target, repeats):
     ref = GradientDescentRegressor(
         penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, tol=1e-14, max_iter=200_000
     ).fit(X, y)
@@ -112,7 +121,7 @@ def bench(name, X, y, penalty, alpha, target, repeats):
     def J(est):
         return objective(est, X, y, alpha, l1_ratio)
 
-    cands = candidates(penalty, alpha, X.shape[0], sp.issparse(X))
+    cands = candidates(penalty, alpha, X.shape[0], sp.issparse(X), l1_ratio)
     chosen = sweep(cands, J, J(ref), X, y, target)
     return chosen, time_chosen(chosen, X, y, repeats)
 
@@ -122,12 +131,21 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--target", type=float, default=1e-6)
+    parser.add_argument("--only", default="", help="problems whose name matches")
     args = parser.parse_args()
     header = True
     for name, X, y, settings in problems(args.quick):
-        for penalty, alpha in settings:
-            chosen, times = bench(name, X, y, penalty, alpha, args.target, args.repeats)
-            print_rows(name, f"{penalty} (alpha={alpha:g})", chosen, times, header)
+        if not re.search(args.only, name):
+            continue
+        for penalty, alpha, *rest in settings:  # (l1_ratio: 0.5 for elasticnet)
+            l1_ratio = rest[0] if rest else {"l2": 0.0, "l1": 1.0}.get(penalty, 0.5)
+            chosen, times = bench(
+                name, X, y, penalty, alpha, l1_ratio, args.target, args.repeats
+            )
+            ratio = f", l1_ratio={l1_ratio:g}" if rest else ""
+            print_rows(
+                name, f"{penalty} (alpha={alpha:g}{ratio})", chosen, times, header
+            )
             header = False
 
 

@@ -58,7 +58,9 @@ admits:
   stored for column slices; ``columns(ws)``: a view of the centered columns
   ``ws`` (:class:`ColumnView`) for working-set models;
 - ``gram_form()``: :math:`(G, q, c)` where the datafit is a quadratic on the
-  Gram matrix, else None.
+  Gram matrix, else None; for the squared error on data in memory,
+  ``kernel_form()`` (the rows' kernel matrix) and, on dense ``X``,
+  ``factor_form()`` (the weighted centered rows: the Gram matrix's factor).
 
 :func:`make_datafit` picks the storage: the Gram matrix for a quadratic loss
 where one pass to form it beats the passes of the solver. This module imports
@@ -102,7 +104,7 @@ INTERFACE = frozenset(
      "curvature", "model_hessian", "metric", "lipschitz", "sample_lipschitz", "n_samples",
      "n_features", "n_targets", "fit_intercept", "dtype", "sparse", "loss",
      "batch", "by_columns", "columns", "gram_form", "extrapolate", "chunked",
-     "own_threads", "target", "row_rank", "kernel_form",
+     "own_threads", "target", "row_rank", "kernel_form", "factor_form",
      "kernel_pays"}
 )  # fmt: skip
 VIEW_INTERFACE = frozenset(
@@ -516,6 +518,31 @@ class LinearDatafit:
             return BU
 
         return K, T, transpose
+
+    def factor_form(self):
+        r"""The squared error as :math:`\tfrac12 \|T - B W\|^2` (the
+        intercept's part apart), :math:`B = S^{1/2} X_c` and :math:`T =
+        S^{1/2} Y_c` over the rows of a non-zero weight: ``(B, T)``, dense
+        float64 arrays (a centered copy of the rows). For dense ``X`` and the
+        squared error only: where ``X`` has fewer rows than columns,
+        :math:`B` is the factor of the Gram matrix that feature-sign search
+        keeps (:class:`~sklearn_foundations.optimize._quadratic.LowRank`)."""
+        if not isinstance(self.loss, HalfSquaredError) or self.sparse:
+            raise ValueError(
+                "The factor form is the squared error's on dense X; got "
+                f"{self.loss!r} on {'sparse' if self.sparse else 'dense'} X."
+            )
+        rows = np.flatnonzero(self.s)
+        root = np.sqrt(self.s[rows].astype(np.float64))[:, None]
+        X = self.X if len(rows) == self.X.shape[0] else self.X[rows]
+        B = np.array(X, dtype=np.float64)  # a copy, centered then weighted
+        if self.x_mean is not None:
+            B -= np.asarray(self.x_mean, dtype=np.float64)
+        B *= root
+        Y = np.asarray(self.y[rows], dtype=np.float64)
+        if self.fit_intercept:
+            Y = Y - self.s @ np.asarray(self.y, dtype=np.float64)
+        return B, root * Y
 
     def by_columns(self):
         """The datafit on ``X`` stored for column slices: a CSC copy of CSR

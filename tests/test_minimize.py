@@ -40,7 +40,7 @@ STORAGES = ["dense", "sparse", "gram"]
 
 def _problem(loss_name, storage, n_targets, seed=0):
     rng = np.random.default_rng(seed)
-    n, d = 80, 5
+    n, d = (20, 60) if storage == "wide" else (80, 5)  # wide: dense, n < d
     X = rng.standard_normal((n, d))
     X[rng.random((n, d)) < 0.3] = 0.0  # zeros, so that CSR is sparse
     w = rng.standard_normal((d, n_targets))
@@ -122,6 +122,9 @@ def test_a_method_not_listed_says_what_it_needs(case):
         ("squared", "l1", "gram", 1, "feature-sign"),
         ("squared", "l1", "gram", 2, "feature-sign"),
         ("squared", "l1", "dense", 1, "prox-newton"),
+        ("squared", "l1", "wide", 1, "feature-sign"),
+        ("squared", "elasticnet", "wide", 2, "feature-sign"),
+        ("binomial", "l1", "wide", 1, "prox-newton"),
         ("squared", "l1", "sparse", 2, "prox-newton"),
         ("huber", "l1", "dense", 2, "fista"),
         ("poisson", "l2", "dense", 1, "newton-cg"),

@@ -234,7 +234,9 @@ class GradientDescentRegressor(
         gradient without the columns' scaling, in the row space of ``X``:
         the minimum-norm solution for ``alpha=0``; conjugate gradient for
         other quadratics),
-        feature-sign search on a Gram matrix of at most 500 features, Newton-CG
+        feature-sign search on a Gram matrix of at most 500 features or,
+        for an L1 term on dense data of at most 300 rows and more features,
+        on the rows' factor (the Gram matrix never formed), Newton-CG
         for a smooth penalty and a loss with a Hessian (turning to the formed
         Hessian's steps on at most 200 features where conjugate gradient
         needs many products), proximal Newton with

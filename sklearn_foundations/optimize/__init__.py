@@ -25,7 +25,8 @@ proximal form of :math:`\theta \leftarrow \theta - \eta \nabla J(\theta)`:
   over the support and the worst optimality violations solved by coordinate
   descent (dense ``X``) or by proximal gradient in the model's diagonal metric
   (sparse ``X``).
-- :func:`feature_sign`: a lasso or elastic net on a Gram matrix, exactly, by
+- :func:`feature_sign`: a lasso or elastic net on a Gram matrix (or, on
+  fewer rows than features, on the rows' factor of it), exactly, by
   guessing the signs of the non-zero coefficients (an active-set method).
 - :func:`kernel_cholesky`: the squared error with an L2 penalty (or none) on
   fewer rows than features, exactly: one Cholesky solve of the rows' kernel
