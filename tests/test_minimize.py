@@ -582,3 +582,18 @@ def test_a_known_start_is_the_same_fit(method, with_value):
     known = minimize(datafit, penalty, theta0, start=start, **common)
     assert known.n_iter == plain.n_iter
     np.testing.assert_array_equal(known.coef, plain.coef)
+
+
+def test_the_rows_factor_is_taken_up_to_its_size(monkeypatch):
+    """Wide dense data take feature-sign search on the rows' factor, a
+    float64 copy of the rows: beyond FACTOR_MAX_ENTRIES entries proximal
+    Newton, which copies no more than its working sets' columns."""
+    from sklearn_foundations.optimize import _minimize
+
+    datafit = _problem("squared", "wide", 1)  # 20 x 60
+    penalty = WithIntercept(ElasticNet(0.05, 0.5))
+    theta0 = np.zeros((61, 1))
+    assert minimize(datafit, penalty, theta0, tol=1e-8).method == "feature-sign"
+    monkeypatch.setattr(_minimize, "FACTOR_MAX_ENTRIES", 20 * 60 - 1)
+    res = minimize(datafit, penalty, theta0, tol=1e-8)
+    assert res.method == "prox-newton" and res.converged

@@ -34,10 +34,10 @@ cgls             the objective is a quadratic on more features than the
 cg               the objective is a quadratic (squared error, no L1
                  term): conjugate gradient is exact in at most d steps
 feature-sign     the Gram matrix, at most 500 features, or the squared
-                 error on dense data of at most 300 rows and more features
-                 than the centered rows' rank (the Gram matrix kept as the
-                 rows' factor): an exact active-set method, one small
-                 solve per step (per target)
+                 error on dense data of at most 300 rows, more features
+                 than the centered rows' rank and 2**25 entries (the Gram
+                 matrix kept as the rows' factor, a copy): an exact
+                 active-set method, one small solve per step (per target)
 newton-cg        the penalty is smooth and the loss has a Hessian:
                  superlinear, Hessian-vector products; with one target, the
                  data and at most 200 features, the formed Hessian's steps
@@ -98,6 +98,10 @@ FEATURE_SIGN_MAX_FEATURES = 500
 # tenth of the penalty 2.5x quicker; even at 300 rows; at 500 rows slower
 # on half the problems (the searches' solves of 500-750 features)
 FEATURE_SIGN_MAX_ROWS = 300
+# the rows' factor is a centered float64 copy of X: at most this many entries
+# (256 MB; 300 rows of 110,000 features), beyond which proximal Newton, which
+# copies no more than its working sets' columns
+FACTOR_MAX_ENTRIES = 2**25
 # a quadratic on the Gram matrix of at most this many rows (features times
 # targets: one block per target) is solved by one Cholesky solve, exact (24 ms
 # for 1,001 rows, as many as 25-40 products of conjugate gradient with the
@@ -308,7 +312,8 @@ AUTO = (
      lambda c: c.gram and c.n_features <= FEATURE_SIGN_MAX_FEATURES),
     ("feature-sign",
      lambda c: not c.gram and NEEDS["gram"][0](c) and c.row_rank is not None
-     and c.row_rank < c.n_features and (c.n_samples or 0) <= FEATURE_SIGN_MAX_ROWS),
+     and c.row_rank < c.n_features and (c.n_samples or 0) <= FEATURE_SIGN_MAX_ROWS
+     and (c.n_samples or 0) * c.n_features <= FACTOR_MAX_ENTRIES),
     ("newton-cg", lambda c: c.smooth and c.newton),
     ("prox-newton",
      lambda c: (c.n_targets == 1 or c.apart) and c.newton and not c.gram),
