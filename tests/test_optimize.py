@@ -766,14 +766,21 @@ def test_low_rank_blocks_products_and_solves_are_the_dense_ones(e):
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5, 0.1])
-def test_feature_sign_on_the_rows_factor_is_the_gram_forms(fit_intercept, l1_ratio):
+def test_feature_sign_on_the_rows_factor_is_the_gram_forms(
+    fit_intercept, l1_ratio, monkeypatch
+):
     """On fewer rows than features, feature-sign search keeps the Gram
     matrix as the rows' factor (LowRank; Woodbury's solves beyond twice the
     rows): the same optimum as the search on the formed Gram matrix, for
     two targets, sample weights with zeros among them, an intercept or
     none."""
+    solves = []
+    woodbury = _quadratic.LowRank.solve
+    monkeypatch.setattr(
+        _quadratic.LowRank, "solve", lambda *a: solves.append(1) or woodbury(*a)
+    )
     rng = np.random.default_rng(4)
-    n, d = 40, 300
+    n, d = 40, 400  # m d^2 over GRAM_FORM_FLOPS: the factor kept
     X = rng.standard_normal((n, d)) * rng.uniform(0.5, 2, d) + rng.standard_normal(d)
     Y = X[:, :8] @ rng.standard_normal((8, 2)) + rng.standard_normal((n, 2))
     s = rng.uniform(0.5, 2.0, n) * (rng.random(n) < 0.9)
@@ -792,7 +799,8 @@ def test_feature_sign_on_the_rows_factor_is_the_gram_forms(fit_intercept, l1_rat
     if fit_intercept:  # the datafits' intercepts: of centered X, of X
         np.testing.assert_allclose(res.coef[d], s @ Y, rtol=1e-12)
     np.testing.assert_allclose(res.objective[-1], ref.objective[-1], rtol=1e-10)
-    assert np.count_nonzero(res.coef[:d, 0]) > (n if l1_ratio < 1 else 0)
+    assert np.count_nonzero(res.coef[:d, 0]) > (2 * n if l1_ratio < 0.5 else 0)
+    assert len(solves) > 0 or l1_ratio > 0.1  # Woodbury's, on over 2 n features
 
 
 def test_feature_sign_drops_the_reversed_features_at_once(monkeypatch):
