@@ -93,10 +93,11 @@ FEATURE_SIGN_MAX_FEATURES = 500
 # on the rows' factor (a LowRank Gram matrix, never formed; Woodbury's
 # solves for an active set larger than twice the rows) up to this many rows.
 # Measured against proximal Newton (whose working-set models form their
-# Gram blocks at each iteration): 100 x 2,000 elastic nets with 600-900
-# non-zeros 0.6-1.3 s (its models' sweeps) -> 15-50 ms, 100 x 3,000 at a
-# tenth of the penalty 2.5x quicker; even at 300 rows; at 500 rows slower
-# on half the problems (the searches' solves of 500-750 features)
+# Gram blocks at each iteration, and over 500 coordinates crawl in
+# sweeps): 100 x 2,000 elastic nets with 600-900 non-zeros 0.3-0.65 s ->
+# 17-42 ms, 100 x 3,000 at a tenth of the penalty 2.5x quicker; even at
+# 300 rows; at 500 rows slower on half the problems (the searches' solves
+# of 500-750 features)
 FEATURE_SIGN_MAX_ROWS = 300
 # the rows' factor is a centered float64 copy of X: at most this many entries
 # (256 MB; 300 rows of 110,000 features), beyond which proximal Newton, which

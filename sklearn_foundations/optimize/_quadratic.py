@@ -521,8 +521,8 @@ def _equilibrated_solve(gesv, H_A, r_A, ridge, S):
     a thousand times smaller than another is as regular as it (raw pivots
     against a ridge relative to the largest diagonal entry called every
     active set with columns of very different scales singular). A
-    :class:`LowRank` block of more coordinates than rows is solved by
-    Woodbury's identity (:meth:`LowRank.solve`), regular where its diagonal
+    :class:`LowRank` block of more than twice as many coordinates as rows
+    is solved by Woodbury's identity (:meth:`LowRank.solve`), regular where its diagonal
     shift is above the ridge in every column's units."""
     if isinstance(H_A, LowRank):
         if H_A.woodbury:
@@ -627,7 +627,7 @@ class LowRank:
 
     @property
     def woodbury(self):
-        """Whether a solve takes Woodbury's identity: more than twice as many
+        r"""Whether a solve takes Woodbury's identity: more than twice as many
         coordinates as rows (its :math:`2 m^2 |A| + \tfrac23 m^3` flops
         against the LU's :math:`\tfrac23 |A|^3`)."""
         return 2 * self._rows < len(self.e)
@@ -650,8 +650,8 @@ class LowRank:
         return LowRank(None, self.e[A], root, columns)
 
     def dense(self):
-        """The block as a dense matrix (kept): from the root's Gram entries
-        where it keeps them, else :math:`B^\\top B`; plus the shift."""
+        r"""The block as a dense matrix (kept): from the root's Gram entries
+        where it keeps them, else :math:`B^\top B`; plus the shift."""
         if self._dense is None:
             H = None if self._root is None else self._root._gram_block(self._columns)
             if H is None:
