@@ -192,6 +192,16 @@ def generated(quick):
     a1 = 1e-3 * alpha_max(X, y, 1.0)
     yield Problem(name, X, y, "binary", a1, 1.0)
     yield Problem(name, X, y, "binary", 2 * a1, 0.5)
+    # fewer rows than features (as in genomics), correlated columns (its own
+    # generator: the problems above keep their data); the elastic net of a
+    # small l1_ratio has more non-zeros than rows. Not scaled by --quick.
+    wide = np.random.default_rng(3)
+    n, d = 100, 2_000
+    X = toeplitz(wide, n, d, 0.8)
+    y = _regression(wide, X)
+    name = f"dense wide Toeplitz rho=0.8 {n}x{d:,}"
+    yield Problem(name, X, y, "squared", 0.05 * alpha_max(X, y, 1.0), 1.0)
+    yield Problem(name, X, y, "squared", 0.05 * alpha_max(X, y, 0.1), 0.1)
 
 
 def real():
