@@ -543,3 +543,26 @@ def test_logistic_cv_score_routes_sample_weight_only_where_asked():
         unweighted = LogisticRegressionCV(Cs=2, scoring=unasked).fit(X, y)
         assert not np.allclose(plain.coef_, unweighted.coef_)
     assert LogisticRegressionCV()._get_scorer()._score_func.__name__ == "accuracy_score"
+
+
+def test_wide_elastic_net_cv_chooses_scikit_learns_alpha_and_l1_ratio():
+    """Fewer rows than features (each fold's fits take feature-sign search
+    on the rows' factor, warm-started along the path; an elastic net of a
+    small l1_ratio has more non-zeros than rows): the same errors along
+    the path and the same choice as scikit-learn's ElasticNetCV."""
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((40, 500)) * rng.uniform(0.5, 2.0, 500) + 1.0
+    y = X[:, :8] @ rng.standard_normal(8) + rng.standard_normal(40)
+    cv = KFold(3, shuffle=True, random_state=0)
+    ratios = [0.1, 0.5, 1.0]
+    ours = GradientDescentRegressorCV(l1_ratio=ratios, alphas=12, cv=cv, tol=1e-10)
+    theirs = ElasticNetCV(l1_ratio=ratios, alphas=12, cv=cv, tol=1e-13,
+                          max_iter=200_000)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X, y), theirs.fit(X, y)
+    np.testing.assert_allclose(ours.alphas_, theirs.alphas_, rtol=1e-12)
+    np.testing.assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-5)
+    assert ours.alpha_ == pytest.approx(theirs.alpha_, rel=1e-12)
+    assert ours.l1_ratio_ == theirs.l1_ratio_
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-5, atol=1e-7)
