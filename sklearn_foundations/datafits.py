@@ -43,7 +43,8 @@ admits:
   :math:`s_i \ell''(z_i)`) and ``model_hessian(Z, ws)`` (:math:`A_\mathcal{W}^\top
   H A_\mathcal{W}`, :math:`A_\mathcal{W} = [X_c[:, \mathcal{W}], 1]`; with
   several outputs, of every output's coefficients, ordered as
-  ``theta.ravel()``): second order, where the loss has one;
+  ``theta.ravel()``) or, on dense in-memory data, its factor
+  ``model_factor(Z, ws)``: second order, where the loss has one;
 - ``metric()``, ``lipschitz(random_state, metric)``, ``sample_lipschitz()``:
   scales and step sizes;
 - ``row_rank``: a bound on the rank of :math:`X_c` from its rows (those of
@@ -105,6 +106,7 @@ INTERFACE = frozenset(
      "n_features", "n_targets", "fit_intercept", "dtype", "sparse", "loss",
      "batch", "by_columns", "columns", "gram_form", "extrapolate", "chunked",
      "own_threads", "target", "row_rank", "kernel_form", "factor_form",
+     "model_factor",
      "kernel_pays"}
 )  # fmt: skip
 VIEW_INTERFACE = frozenset(
@@ -408,6 +410,22 @@ class LinearDatafit:
                 B *= root
             return B @ B.T
         return self.columns(ws).weighted_hessian(h, self.fit_intercept)
+
+    def model_factor(self, Z, ws):
+        r"""The factor :math:`B = H^{1/2} A_\mathcal{W}` of
+        :meth:`model_hessian`'s matrix (:math:`B^\top B`), one output, dense
+        ``X``: the working set's centered columns, and the intercept's column
+        of ones, scaled by the root of each row's curvature, ``n x (|W| +
+        1)`` in float64 (a copy). Where the model has more coordinates than
+        ``X`` has rows its matrix is of low rank, and its factor is what
+        feature-sign search keeps
+        (:class:`~sklearn_foundations.optimize._quadratic.LowRank`)."""
+        h = np.asarray(self.curvature(Z)[:, 0], dtype=np.float64)
+        n = self.X.shape[0]
+        B = self.columns(ws).dense_rows(0, n, self.fit_intercept)
+        B = B.astype(np.float64, copy=False)
+        B *= np.sqrt(np.maximum(h, 0.0))[:, None]
+        return B
 
     def coupled_hessian(self, Z, ws):
         r"""The Hessian of the coefficients ``ws`` (and the intercepts) of

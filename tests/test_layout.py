@@ -136,5 +136,5 @@ def test_the_datafit_interface_is_what_the_datafits_offer():
             # split by target: its solvers take every target on one G)
             missing -= {"curvature", "batch", "by_columns", "columns",
                         "sample_lipschitz", "target", "kernel_form", "factor_form",
-                        "kernel_pays"}  # fmt: skip
+                        "model_factor", "kernel_pays"}  # fmt: skip
         assert not missing, (cls.__name__, missing)

@@ -5,7 +5,8 @@ descent on a small Gram matrix (dense ``X``) or by accelerated proximal
 gradient in the model's diagonal metric (sparse ``X``). The data are reached
 through the datafit's interface alone: ``model_hessian(Z, ws)`` for the
 model's matrix :math:`A_\mathcal{W}^\top H A_\mathcal{W}` (one pass over
-the working set's columns; one pass over chunked data), and for sparse
+the working set's columns; one pass over chunked data) or, for a model of
+more coordinates than rows, ``model_factor(Z, ws)`` (its factor), and for sparse
 ``X`` ``curvature`` and ``columns(ws)`` (products with the working set's
 centered columns) and ``by_columns`` for storage that slices columns. Imports only numpy, the package's ``penalties``
 (soft-thresholding) and the standard library's thread pool (a CSR-to-CSC
@@ -18,7 +19,7 @@ import numpy as np
 
 from ..penalties import soft_threshold
 from ._newton import _backtrack
-from ._quadratic import signs_search
+from ._quadratic import LowRank, signs_search
 from ._result import OptimizeResult, _check_divergence, _Observer, _scale
 
 # a model of at most EXACT_MAX_SIZE coordinates is solved by feature-sign
@@ -57,8 +58,11 @@ def prox_newton(
     :math:`A_\mathcal{W} = [X_c[:, \mathcal{W}], 1]` (formed once per
     iteration, :func:`~sklearn_foundations.linalg.gram_matrix`): by
     feature-sign search, exactly, where the model has at most
-    ``EXACT_MAX_SIZE`` coordinates (:func:`_exact_model`), else by cyclic
-    coordinate descent, where each coordinate has the closed form
+    ``EXACT_MAX_SIZE`` coordinates (:func:`_exact_model`) or, a larger
+    one on dense data of fewer rows than its coordinates, from its factor
+    (``model_factor``, a matrix of low rank: :func:`_factored_model`),
+    else by cyclic coordinate descent, where each coordinate has the
+    closed form
 
     .. math::
 
@@ -166,13 +170,25 @@ def prox_newton(
                     penalty.l1, penalty.l2, max_sweeps, optimality / 30 * scale[rows], L,
                 )  # fmt: skip
             else:
-                hess, g, k = _decoupled(
-                    datafit.model_hessian(Z, ws), grad[rows, 0], len(ws)
-                )
-                delta[rows, 0], exact = _model_descent(
-                    hess, g, theta[rows, 0], penalty.l1, penalty.l2, len(ws),
-                    max_sweeps, optimality / 10 * scale[rows], exact,
-                )  # fmt: skip
+                step = None
+                if exact and _low_rank(datafit, len(ws)):  # the model's factor
+                    B, g, k = _decoupled_factor(
+                        datafit.model_factor(Z, ws), grad[rows, 0], len(ws)
+                    )
+                    step = _factored_model(
+                        B, g, theta[rows, 0], penalty.l1, penalty.l2, len(ws),
+                        optimality / 10 * scale[rows],
+                    )  # fmt: skip
+                if step is not None:
+                    delta[rows, 0] = step
+                else:
+                    hess, g, k = _decoupled(
+                        datafit.model_hessian(Z, ws), grad[rows, 0], len(ws)
+                    )
+                    delta[rows, 0], exact = _model_descent(
+                        hess, g, theta[rows, 0], penalty.l1, penalty.l2, len(ws),
+                        max_sweeps, optimality / 10 * scale[rows], exact,
+                    )  # fmt: skip
                 if k is not None:
                     delta[d, 0] -= k @ delta[ws, 0]
                 X_delta = datafit.linear(delta)
@@ -229,6 +245,67 @@ def _working_set(w, violation, size_min, quarter_max=None):
     score[support] = np.inf
     top = np.argpartition(-score, size)[:size]
     return np.sort(top[score[top] > 0])
+
+
+def _low_rank(datafit, size):
+    """Whether a working set of ``size`` features takes the model's factor:
+    more than ``EXACT_MAX_SIZE`` of them (the formed model's largest exact
+    solve) over fewer rows, on dense data in memory."""
+    return (
+        size > EXACT_MAX_SIZE
+        and not datafit.sparse
+        and not datafit.chunked
+        and datafit.n_samples < size
+    )
+
+
+def _decoupled_factor(B, grad, n_penalized):
+    r""":func:`_decoupled` on the model's factor ``B`` (its last column the
+    intercept's, :math:`b = H^{1/2} 1`): the weights' columns projected off
+    it, :math:`B_w - b k^\top`, :math:`k = B_w^\top b / b^\top b` (whose
+    product is the Schur complement :math:`H_{ww} - k H_{bw}`), and the
+    gradient :math:`g_w - k g_b`. Returns those (with the intercept's
+    column last, unchanged) and ``k`` (None without an intercept or
+    without curvature on it)."""
+    n = n_penalized
+    if B.shape[1] == n:
+        return B, grad, None
+    b = B[:, n]
+    bb = float(b @ b)
+    if not bb > 0:
+        return B, grad, None
+    k = (B[:, :n].T @ b) / bb
+    B = B.copy()
+    B[:, :n] -= np.outer(b, k)
+    grad = np.concatenate([grad[:n] - k * grad[n], grad[n:]])
+    return B, grad, k
+
+
+def _factored_model(B, grad, w, l1, l2, n_penalized, tol):
+    r"""The step of :func:`prox_newton` on a model of more coordinates than
+    rows, from its decoupled factor ``B`` (:func:`_decoupled_factor`):
+    feature-sign search on :math:`B_w^\top B_w + \lambda_2 I` kept as the
+    factor (:class:`~sklearn_foundations.optimize._quadratic.LowRank`:
+    Woodbury's solves over more than twice the rows), where coordinate
+    descent's sweeps crawl (a 100 x 5,000 elastic-net logistic regression
+    took 80 iterations, 3 s, at ``tol=1e-10``), then the intercept's own
+    Newton step. Returns the step, or None where the search stops short
+    (the caller then solves the formed model)."""
+    n = n_penalized
+    B_w = B[:, :n]
+    u = w.copy()
+    q = B_w.T @ (B_w @ w[:n]) - grad[:n]
+    bound = np.broadcast_to(tol, w.shape)
+    u[:n], converged = signs_search(
+        LowRank(B_w, l2), q, l1, u[:n], bound[:n], 1.0, EXACT_STEPS + 2 * n
+    )
+    if not converged:
+        return None
+    if B.shape[1] > n:  # the intercept: one Newton step on its own
+        bb = float(B[:, n] @ B[:, n])
+        if bb > 0:
+            u[n] = w[n] - grad[n] / bb
+    return u - w
 
 
 def _decoupled(hess, grad, n_penalized):
