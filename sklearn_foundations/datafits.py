@@ -515,16 +515,11 @@ class LinearDatafit:
                 f"The kernel form is the squared error's; got {self.loss!r}."
             )
         if self._kernel is None:
-            rows = np.flatnonzero(self.s)
-            root = np.sqrt(self.s[rows].astype(np.float64))
-            X = self.X if len(rows) == self.X.shape[0] else self.X[rows]
-            Y = np.asarray(self.y[rows], dtype=np.float64)
-            if self.fit_intercept:
-                Y = Y - self.s @ np.asarray(self.y, dtype=np.float64)
+            rows, root, X, T = self._weighted_rows()
             K = _kernel_matrix(X, self.x_mean)
             K *= root[:, None]
             K *= root
-            self._kernel = (K, root[:, None] * Y, rows, root)
+            self._kernel = (K, T, rows, root)
         K, T, rows, root = self._kernel
 
         def transpose(V):
@@ -550,17 +545,25 @@ class LinearDatafit:
                 "The factor form is the squared error's on dense X; got "
                 f"{self.loss!r} on {'sparse' if self.sparse else 'dense'} X."
             )
-        rows = np.flatnonzero(self.s)
-        root = np.sqrt(self.s[rows].astype(np.float64))[:, None]
-        X = self.X if len(rows) == self.X.shape[0] else self.X[rows]
+        _, root, X, T = self._weighted_rows()
         B = np.array(X, dtype=np.float64)  # a copy, centered then weighted
         if self.x_mean is not None:
             B -= np.asarray(self.x_mean, dtype=np.float64)
-        B *= root
+        B *= root[:, None]
+        return B, T
+
+    def _weighted_rows(self):
+        r"""What the kernel and factor forms share: the rows of a non-zero
+        weight, the roots of their weights, those rows of ``X`` and
+        :math:`T = S^{1/2} Y_c` (float64; :math:`Y` centered by its
+        weighted mean where there is an intercept)."""
+        rows = np.flatnonzero(self.s)
+        root = np.sqrt(self.s[rows].astype(np.float64))
+        X = self.X if len(rows) == self.X.shape[0] else self.X[rows]
         Y = np.asarray(self.y[rows], dtype=np.float64)
         if self.fit_intercept:
             Y = Y - self.s @ np.asarray(self.y, dtype=np.float64)
-        return B, root * Y
+        return rows, root, X, root[:, None] * Y
 
     def by_columns(self):
         """The datafit on ``X`` stored for column slices: a CSC copy of CSR

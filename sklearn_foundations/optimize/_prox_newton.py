@@ -6,7 +6,8 @@ gradient in the model's diagonal metric (sparse ``X``). The data are reached
 through the datafit's interface alone: ``model_hessian(Z, ws)`` for the
 model's matrix :math:`A_\mathcal{W}^\top H A_\mathcal{W}` (one pass over
 the working set's columns; one pass over chunked data) or, for a model of
-more coordinates than rows, ``model_factor(Z, ws)`` (its factor), and for sparse
+over ``EXACT_MAX_SIZE`` coordinates and at least ``LOW_RANK_RATIO`` times
+as many as rows, ``model_factor(Z, ws)`` (its factor), and for sparse
 ``X`` ``curvature`` and ``columns(ws)`` (products with the working set's
 centered columns) and ``by_columns`` for storage that slices columns. Imports only numpy, the package's ``penalties``
 (soft-thresholding) and the standard library's thread pool (a CSR-to-CSC
@@ -67,7 +68,7 @@ def prox_newton(
     iteration, :func:`~sklearn_foundations.linalg.gram_matrix`): by
     feature-sign search, exactly, where the model has at most
     ``EXACT_MAX_SIZE`` coordinates (:func:`_exact_model`) or, a larger
-    one on dense data of fewer rows than its coordinates, from its factor
+    one on dense data of a quarter as many rows or fewer, from its factor
     (``model_factor``, a matrix of low rank: :func:`_factored_model`),
     else by cyclic coordinate descent, where each coordinate has the
     closed form
@@ -178,25 +179,10 @@ def prox_newton(
                     penalty.l1, penalty.l2, max_sweeps, optimality / 30 * scale[rows], L,
                 )  # fmt: skip
             else:
-                step = None
-                if exact and _low_rank(datafit, len(ws)):  # the model's factor
-                    B, g, k = _decoupled_factor(
-                        datafit.model_factor(Z, ws), grad[rows, 0], len(ws)
-                    )
-                    step = _factored_model(
-                        B, g, theta[rows, 0], penalty.l1, penalty.l2, len(ws),
-                        optimality / 10 * scale[rows],
-                    )  # fmt: skip
-                if step is not None:
-                    delta[rows, 0] = step
-                else:
-                    hess, g, k = _decoupled(
-                        datafit.model_hessian(Z, ws), grad[rows, 0], len(ws)
-                    )
-                    delta[rows, 0], exact = _model_descent(
-                        hess, g, theta[rows, 0], penalty.l1, penalty.l2, len(ws),
-                        max_sweeps, optimality / 10 * scale[rows], exact,
-                    )  # fmt: skip
+                delta[rows, 0], k, exact = _dense_model_step(
+                    datafit, penalty, Z, ws, grad[rows, 0], theta[rows, 0],
+                    max_sweeps, optimality / 10 * scale[rows], exact,
+                )  # fmt: skip
                 if k is not None:
                     delta[d, 0] -= k @ delta[ws, 0]
                 X_delta = datafit.linear(delta)
@@ -253,6 +239,26 @@ def _working_set(w, violation, size_min, quarter_max=None):
     score[support] = np.inf
     top = np.argpartition(-score, size)[:size]
     return np.sort(top[score[top] > 0])
+
+
+def _dense_model_step(datafit, penalty, Z, ws, grad, w, max_sweeps, tol, exact):
+    r"""The step of :func:`prox_newton` on dense data's model over the
+    working set ``ws`` (``grad`` and ``w`` its rows of the gradient and the
+    iterate): from the model's factor where it is of low rank
+    (:func:`_low_rank`, :func:`_factored_model`), else, or where that
+    search stops short, from its formed matrix (:func:`_model_descent`).
+    Returns the step in the decoupled coordinates, the intercept's ``k``
+    that maps it back (:func:`_decoupled`) and whether the exact search
+    may still be tried."""
+    n, l1, l2 = len(ws), penalty.l1, penalty.l2
+    if exact and _low_rank(datafit, n):
+        B, g, k = _decoupled_factor(datafit.model_factor(Z, ws), grad, n)
+        step = _factored_model(B, g, w, l1, l2, n, tol)
+        if step is not None:
+            return step, k, exact
+    hess, g, k = _decoupled(datafit.model_hessian(Z, ws), grad, n)
+    step, exact = _model_descent(hess, g, w, l1, l2, n, max_sweeps, tol, exact)
+    return step, k, exact
 
 
 def _low_rank(datafit, size):
