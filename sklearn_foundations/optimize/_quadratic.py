@@ -663,24 +663,30 @@ class LowRank:
     def _gram_block(self, A):
         r""":math:`B_A^\top B_A` from the kept Gram entries of the features
         seen so far, the new ones' entries computed once (:math:`m |new|
-        |seen|` flops); None beyond ``GRAM_CACHE_MAX`` features seen."""
+        |seen|` flops; the buffers grow by doubling, not by a copy at each
+        entering batch); None beyond ``GRAM_CACHE_MAX`` features seen."""
         if self._where is None:
             self._where = np.full(self.B.shape[1], -1)
             self._seen = np.empty(0, dtype=int)
             self._gram = np.empty((0, 0), dtype=self.dtype)
             self._B_seen = np.empty((self._rows, 0), dtype=self.dtype)
         new = A[self._where[A] < 0]
-        if len(self._seen) + len(new) > GRAM_CACHE_MAX:
+        k, n = len(self._seen), len(new)
+        if k + n > GRAM_CACHE_MAX:
             return None
-        if len(new):
+        if n:
+            if k + n > len(self._gram):  # grow the buffers: twice, at least
+                size = min(max(2 * len(self._gram), k + n, 64), GRAM_CACHE_MAX)
+                gram = np.empty((size, size), dtype=self.dtype)
+                gram[:k, :k] = self._gram[:k, :k]
+                B_seen = np.empty((self._rows, size), dtype=self.dtype)
+                B_seen[:, :k] = self._B_seen[:, :k]
+                self._gram, self._B_seen = gram, B_seen
             B_new = self.B[:, new]
-            k, n = len(self._seen), len(new)
-            gram = np.empty((k + n, k + n), dtype=self.dtype)
-            gram[:k, :k] = self._gram
-            cross = B_new.T @ self._B_seen
-            gram[k:, :k], gram[:k, k:] = cross, cross.T
-            gram[k:, k:] = B_new.T @ B_new
-            self._gram, self._B_seen = gram, np.hstack([self._B_seen, B_new])
+            cross = B_new.T @ self._B_seen[:, :k]
+            self._gram[k : k + n, :k], self._gram[:k, k : k + n] = cross, cross.T
+            self._gram[k : k + n, k : k + n] = B_new.T @ B_new
+            self._B_seen[:, k : k + n] = B_new
             self._where[new] = np.arange(k, k + n)
             self._seen = np.append(self._seen, new)
         at = self._where[A]
