@@ -252,8 +252,8 @@ def _dense_model_step(datafit, penalty, Z, ws, grad, w, max_sweeps, tol, exact):
     may still be tried."""
     n, l1, l2 = len(ws), penalty.l1, penalty.l2
     if exact and _low_rank(datafit, n):
-        B, g, k = _decoupled_factor(datafit.model_factor(Z, ws), grad, n)
-        step = _factored_model(B, g, w, l1, l2, n, tol)
+        B_w, g, k, bb = _decoupled_factor(datafit.model_factor(Z, ws), grad, n)
+        step = _factored_model(B_w, bb, g, w, l1, l2, n, tol)
         if step is not None:
             return step, k, exact
     hess, g, k = _decoupled(datafit.model_hessian(Z, ws), grad, n)
@@ -279,26 +279,26 @@ def _decoupled_factor(B, grad, n_penalized):
     intercept's, :math:`b = H^{1/2} 1`): the weights' columns projected off
     it, :math:`B_w - b k^\top`, :math:`k = B_w^\top b / b^\top b` (whose
     product is the Schur complement :math:`H_{ww} - k H_{bw}`), and the
-    gradient :math:`g_w - k g_b`. Returns those (with the intercept's
-    column last, unchanged) and ``k`` (None without an intercept or
-    without curvature on it)."""
+    gradient :math:`g_w - k g_b`. Returns the weights' columns (a new
+    array), the gradient, ``k`` and the intercept's curvature :math:`b^\top
+    b` (both None without an intercept; ``k`` None without curvature on
+    it)."""
     n = n_penalized
     if B.shape[1] == n:
-        return B, grad, None
+        return B, grad, None, None
     b = B[:, n]
     bb = float(b @ b)
     if not bb > 0:
-        return B, grad, None
+        return B[:, :n], grad, None, bb
     k = (B[:, :n].T @ b) / bb
-    B = B.copy()
-    B[:, :n] -= np.outer(b, k)
     grad = np.concatenate([grad[:n] - k * grad[n], grad[n:]])
-    return B, grad, k
+    return B[:, :n] - np.outer(b, k), grad, k, bb
 
 
-def _factored_model(B, grad, w, l1, l2, n_penalized, tol):
+def _factored_model(B_w, bb, grad, w, l1, l2, n_penalized, tol):
     r"""The step of :func:`prox_newton` on a model of more coordinates than
-    rows, from its decoupled factor ``B`` (:func:`_decoupled_factor`):
+    rows, from its decoupled factor ``B_w`` and the intercept's curvature
+    ``bb`` (:func:`_decoupled_factor`):
     feature-sign search on :math:`B_w^\top B_w + \lambda_2 I` kept as the
     factor (:class:`~sklearn_foundations.optimize._quadratic.LowRank`:
     Woodbury's solves over more than twice the rows), where coordinate
@@ -307,7 +307,6 @@ def _factored_model(B, grad, w, l1, l2, n_penalized, tol):
     Newton step. Returns the step, or None where the search stops short
     (the caller then solves the formed model)."""
     n = n_penalized
-    B_w = B[:, :n]
     u = w.copy()
     q = B_w.T @ (B_w @ w[:n]) - grad[:n]
     bound = np.broadcast_to(tol, w.shape)
@@ -316,10 +315,8 @@ def _factored_model(B, grad, w, l1, l2, n_penalized, tol):
     )
     if not converged:
         return None
-    if B.shape[1] > n:  # the intercept: one Newton step on its own
-        bb = float(B[:, n] @ B[:, n])
-        if bb > 0:
-            u[n] = w[n] - grad[n] / bb
+    if bb is not None and bb > 0:  # the intercept: one Newton step on its own
+        u[n] = w[n] - grad[n] / bb
     return u - w
 
 

@@ -617,6 +617,7 @@ class LowRank:
         self._rows = (B if B is not None else root.B).shape[0]
         self._diagonal = self._dense = None
         self._seen = self._where = self._gram = self._B_seen = None  # the root's
+        self._last_block = None  # the root's: the block asked last
 
     @property
     def B(self):
@@ -644,10 +645,16 @@ class LowRank:
 
     def block(self, A):
         """The block :math:`H_{AA}` (``A`` sorted indices), never formed
-        until a solve or a product asks for it."""
+        until a solve or a product asks for it; the last one asked again
+        where the features are the same (a search's step reads its active
+        set's block for the gradient, the solve and the walk)."""
         root = self if self._root is None else self._root
         columns = A if self._columns is None else self._columns[A]
-        return LowRank(None, self.e[A], root, columns)
+        last = root._last_block
+        if last is not None and np.array_equal(last._columns, columns):
+            return last
+        root._last_block = LowRank(None, self.e[A], root, columns)
+        return root._last_block
 
     def dense(self):
         r"""The block as a dense matrix (kept): from the root's Gram entries
