@@ -123,7 +123,7 @@ def test_a_method_not_listed_says_what_it_needs(case):
         ("squared", "l1", "gram", 2, "feature-sign"),
         ("squared", "l1", "dense", 1, "prox-newton"),
         ("squared", "l1", "wide", 1, "feature-sign"),
-        ("squared", "elasticnet", "wide", 2, "feature-sign"),
+        ("squared", "elasticnet", "wide", 2, "dual-newton"),
         ("binomial", "l1", "wide", 1, "prox-newton"),
         ("squared", "l1", "sparse", 2, "prox-newton"),
         ("huber", "l1", "dense", 2, "fista"),
@@ -584,16 +584,48 @@ def test_a_known_start_is_the_same_fit(method, with_value):
     np.testing.assert_array_equal(known.coef, plain.coef)
 
 
-def test_the_rows_factor_is_taken_up_to_its_size(monkeypatch):
-    """Wide dense data take feature-sign search on the rows' factor, a
-    float64 copy of the rows: beyond FACTOR_MAX_ENTRIES entries proximal
-    Newton, which copies no more than its working sets' columns."""
+@pytest.mark.parametrize(
+    "l1_ratio, method", [(1.0, "feature-sign"), (0.5, "dual-newton")]
+)
+def test_the_rows_factor_is_taken_up_to_its_size(monkeypatch, l1_ratio, method):
+    """Wide dense data take feature-sign search (the lasso) or dual Newton
+    (an elastic net) on the rows' factor, a float64 copy of the rows: beyond
+    FACTOR_MAX_ENTRIES entries proximal Newton, which copies no more than its
+    working sets' columns."""
     from sklearn_foundations.optimize import _minimize
 
     datafit = _problem("squared", "wide", 1)  # 20 x 60
-    penalty = WithIntercept(ElasticNet(0.05, 0.5))
+    penalty = WithIntercept(ElasticNet(0.05, l1_ratio))
     theta0 = np.zeros((61, 1))
-    assert minimize(datafit, penalty, theta0, tol=1e-8).method == "feature-sign"
+    assert minimize(datafit, penalty, theta0, tol=1e-8).method == method
     monkeypatch.setattr(_minimize, "FACTOR_MAX_ENTRIES", 20 * 60 - 1)
     res = minimize(datafit, penalty, theta0, tol=1e-8)
     assert res.method == "prox-newton" and res.converged
+
+
+@pytest.mark.parametrize(
+    "rows, l1_ratio, expected",
+    [
+        (20, 0.99, "dual-newton"),  # few rows: even near the lasso
+        (20, 1.0, "feature-sign"),  # the lasso: no dual of this form
+        (30, 0.9, "dual-newton"),  # more rows: an L2 share of at least 0.1
+        (30, 0.99, "prox-newton"),  # near the lasso: the primal's working sets
+        (41, 0.5, "prox-newton"),  # beyond DUAL_NEWTON_MAX_ROWS
+    ],
+)
+def test_dual_newton_takes_wide_elastic_nets(monkeypatch, rows, l1_ratio, expected):
+    """Dual Newton's row of the table, its limits scaled down: wide dense
+    data, an L2 term, at most DUAL_NEWTON_MAX_ROWS rows; above
+    FEATURE_SIGN_MAX_ROWS an L2 share of at least DUAL_NEWTON_MIN_L2_SHARE."""
+    from sklearn_foundations.optimize import _minimize
+
+    monkeypatch.setattr(_minimize, "FEATURE_SIGN_MAX_ROWS", 25)
+    monkeypatch.setattr(_minimize, "DUAL_NEWTON_MAX_ROWS", 40)
+    rng = np.random.default_rng(rows)
+    X = rng.standard_normal((rows, 60))
+    y = X @ rng.standard_normal((60, 1)) + rng.standard_normal((rows, 1))
+    s = np.full(rows, 1.0 / rows)
+    datafit = LinearDatafit(HalfSquaredError(), X, y, s, s @ X, fit_intercept=True)
+    penalty = WithIntercept(ElasticNet(0.05, l1_ratio))
+    res = minimize(datafit, penalty, np.zeros((61, 1)), tol=1e-8)
+    assert res.method == expected and res.converged

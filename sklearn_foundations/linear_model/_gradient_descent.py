@@ -222,7 +222,7 @@ class GradientDescentRegressor(
         its starting value for ``n_iter_no_change`` epochs. None: no stopping
         test, ``max_iter`` iterations or epochs (stopping earlier only at an
         exact optimum), and no ``ConvergenceWarning``.
-    solver : {"auto", "cg", "kernel-cholesky", "cgls", "feature-sign", "newton-cholesky", "newton-cg", "lbfgs", "prox-newton", "fista", "backtracking"}, default="auto"
+    solver : {"auto", "cg", "kernel-cholesky", "cgls", "feature-sign", "dual-newton", "newton-cholesky", "newton-cg", "lbfgs", "prox-newton", "fista", "backtracking"}, default="auto"
         The full-batch method (``learning_rate="auto"``, ``batch_size=None``):
         "auto" takes the row of :func:`~sklearn_foundations.optimize.minimize`'s
         table that fits the case (one Newton step, a Cholesky solve, for a
@@ -236,7 +236,11 @@ class GradientDescentRegressor(
         other quadratics),
         feature-sign search on a Gram matrix of at most 500 features or,
         for an L1 term on dense data of at most 300 rows and more features,
-        on the rows' factor (the Gram matrix never formed), Newton-CG
+        on the rows' factor (the Gram matrix never formed), semismooth
+        Newton on the dual for an elastic net (``l1_ratio < 1``) on dense
+        data of more features than rows (at most 1,000; above 300,
+        ``l1_ratio`` at most 0.9), whose systems are of the rows' size
+        however many coefficients are non-zero, Newton-CG
         for a smooth penalty and a loss with a Hessian (turning to the formed
         Hessian's steps on at most 200 features where conjugate gradient
         needs many products), proximal Newton with

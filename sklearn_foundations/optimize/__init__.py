@@ -60,12 +60,14 @@ storage, shape) and picks the method from its table.
 One module per family of solvers: ``_first_order`` (:func:`fista`,
 :func:`proximal_gradient`, :func:`stochastic_gradient`), ``_newton``
 (:func:`lbfgs`, :func:`newton_cg`, :func:`newton_cholesky`), ``_prox_newton``, ``_quadratic``
-(:func:`conjugate_gradient`, :func:`kernel_cholesky`, :func:`feature_sign`), with the result record in
+(:func:`conjugate_gradient`, :func:`kernel_cholesky`, :func:`feature_sign`),
+``_dual_newton`` (:func:`dual_newton`), with the result record in
 ``_result`` and the schedules in ``_schedules``. They import only numpy/scipy
 and, for :func:`prox_newton`, the package's ``linalg`` (Gram matrix) and
 ``penalties`` (soft-thresholding).
 """
 
+from ._dual_newton import dual_newton
 from ._first_order import fista, proximal_gradient, stochastic_gradient
 from ._minimize import (  # noqa: F401 (the tables, not in __all__)
     AUTO,
@@ -88,6 +90,7 @@ __all__ = [
     "IterationState",
     "Constant",
     "DivergenceError",
+    "dual_newton",
     "InverseScaling",
     "Optimal",
     "OptimizeResult",

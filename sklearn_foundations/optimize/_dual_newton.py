@@ -1,0 +1,262 @@
+r"""The elastic net on wide data by semismooth Newton on its dual:
+:func:`dual_newton`. A Newton system of the rows' size, however many of
+the features are non-zero. Imports only numpy."""
+
+import numpy as np
+
+from ._result import OptimizeResult, _Observer, _scale
+
+# Armijo's sufficient decrease and the shortest step tried
+ARMIJO = 1e-4
+MIN_STEP = 1e-10
+
+
+def dual_newton(datafit, penalty, theta0, *, max_iter, tol, callback=None,
+                verbose=0):  # fmt: skip
+    r"""The squared error with an elastic net (an L2 term: ``l1_ratio < 1``)
+    by semismooth Newton on the dual, exactly.
+
+    With the rows' factor :math:`B = S^{1/2} X_c` (``m x d``) and targets
+    :math:`T = S^{1/2} y_c` (``datafit.factor_form()``; the intercept,
+    decoupled by centering, set by one exact step), the objective of each
+    target is, with :math:`\lambda_1 = \alpha\rho` and :math:`\lambda_2 =
+    \alpha(1-\rho) > 0`,
+
+    .. math::
+
+        F(w) = \tfrac12 \|T - B w\|^2 + \lambda_1 \|w\|_1
+               + \tfrac{\lambda_2}{2} \|w\|^2.
+
+    Its dual variable is the residual :math:`r = T - B w`; the coefficients
+    are a function of it, :math:`w(r) = S_{\lambda_1}(B^\top r) /
+    \lambda_2` (soft-thresholding), and the optimal :math:`r` minimizes the
+    strongly convex, once differentiable
+
+    .. math::
+
+        \phi(r) = \tfrac12 \|r\|^2 - T^\top r
+                  + \tfrac{1}{2\lambda_2} \|S_{\lambda_1}(B^\top r)\|^2,
+        \qquad \nabla\phi(r) = r - (T - B\,w(r)),
+
+    whose gradient is the gap between the residual and the residual of
+    :math:`w(r)`. Newton's step solves :math:`(I + B_A B_A^\top /
+    \lambda_2)\,\Delta = -\nabla\phi`, :math:`A` the features with
+    :math:`|B_j^\top r| > \lambda_1` (the non-zero coefficients of
+    :math:`w(r)`): a system of the rows' size (by Woodbury's identity one of
+    :math:`|A|`'s where that is smaller), so that a solution with more
+    non-zero coefficients than rows costs no more per step. Armijo's line
+    search on :math:`\phi` (the change computed as a change) makes it
+    global; :math:`\nabla\phi` is piecewise linear, and once :math:`A` is
+    the solution's the step is exact: a few steps (Li, Sun and Toh's
+    semismooth Newton, 2018, without their augmented Lagrangian, which
+    the L2 term makes unneeded). It stops when the largest violation of
+    :math:`w(r)`'s optimality in the primal (``penalty``'s subdifferential,
+    in units of each column's scale, the datafit's metric) is at most
+    ``tol``, or, unconverged, where no step lowers :math:`\phi` in
+    floating point any more.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.datafits import LinearDatafit
+    >>> from sklearn_foundations.losses import HalfSquaredError
+    >>> from sklearn_foundations.optimize import dual_newton
+    >>> from sklearn_foundations.penalties import ElasticNet
+    >>> X = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
+    >>> y = np.array([[2.0], [1.0]])
+    >>> f = LinearDatafit(HalfSquaredError(), X, y, np.full(2, 0.5),
+    ...                   fit_intercept=False)
+    >>> res = dual_newton(f, ElasticNet(0.2, 0.5), np.zeros((3, 1)),
+    ...                   max_iter=10, tol=1e-12)
+    >>> res.coef.ravel().round(6), res.converged
+    (array([0.707317, 0.      , 0.95122 ]), True)
+    """
+    B, T = datafit.factor_form()
+    l1, l2 = float(penalty.l1), float(penalty.l2)
+    if not l2 > 0:
+        raise ValueError(
+            "dual_newton needs an L2 term (alpha * (1 - l1_ratio) > 0); got "
+            f"l1_ratio={1 - l2 / (l1 + l2) if l1 + l2 else 1.0:g}."
+        )
+    d, k = B.shape[1], T.shape[1]
+    theta = np.array(theta0, dtype=np.float64)
+    if datafit.fit_intercept:  # its gradient is b - mean(y): one exact step
+        theta[d] -= datafit.gradient(theta, datafit.linear(theta))[d]
+    scale = _scale(datafit)[:d, 0]
+    observe = _Observer("Dual Newton step", callback, verbose)
+    F = np.array([_primal(B, T[:, t], l1, l2, theta[:d, t]) for t in range(k)])
+
+    def step_of(t):
+        def step(w, F_w):  # the whole objective after each target's step
+            theta[:d, t], F[t] = w, F_w
+            state = theta if observe.callback is None else theta.copy()
+            return observe(len(observe.objective) + 1, state, F.sum(), np.nan, 1.0)
+
+        return step
+
+    system = _NewtonSystem(B, l2)  # shared by the targets' searches
+    converged = True
+    for t in range(k):  # one search per target, max_iter steps in all
+        budget = max_iter - len(observe.objective)
+        w, converged = _dual_search(
+            B, T[:, t], l1, l2, theta[:d, t], scale, tol, budget, step_of(t), system
+        )
+        theta[:d, t] = w
+        if not converged or observe.stopped:
+            break
+    return OptimizeResult(
+        coef=theta.astype(datafit.dtype, copy=False), n_iter=len(observe.objective),
+        objective=observe.objective, converged=converged, step=1.0,
+        t=len(observe.objective) + 1, stopped=observe.stopped,
+    )  # fmt: skip
+
+
+def _primal(B, T, l1, l2, w):
+    r""":math:`F(w)`: the target's part of the objective."""
+    residual = T - B @ w
+    return float(0.5 * residual @ residual + l1 * np.abs(w).sum() + 0.5 * l2 * w @ w)
+
+
+def _dual_search(B, T, l1, l2, w0, scale, tol, max_iter, on_step, system):
+    r"""The steps of :func:`dual_newton` on one target from the primal
+    point ``w0`` (the dual start its residual), at most ``max_iter``;
+    ``on_step(w, F)`` after each (True stops). Returns :math:`w(r)` and
+    whether it met ``tol``."""
+    r = T - B @ w0
+    c = B.T @ r
+    A, B_A, z, w, residual = _point(B, T, c, l1, l2)
+    for step in range(max_iter + 1):
+        grad = r - residual  # the dual gradient: r less w's residual
+        if _violation(B, c, z, grad, l1, scale) <= tol:
+            return w, True
+        if step == max_iter:
+            break
+        delta = -system.solve(A, grad)
+        dc = B.T @ delta
+        t = _armijo(r, c, T, delta, dc, float(grad @ delta), l1, l2)
+        if t is None:  # no decrease left in floating point
+            break
+        r, c = r + t * delta, c + t * dc
+        A, B_A, z, w, residual = _point(B, T, c, l1, l2)
+        F_w = residual @ residual / 2 + l1 * np.abs(w).sum() + l2 / 2 * (w @ w)
+        if on_step(w, float(F_w)):
+            break
+    return w, False
+
+
+def _point(B, T, c, l1, l2):
+    r"""What the search reads at the dual point with :math:`B^\top r =`
+    ``c``: the non-zero coefficients :math:`A` of :math:`w(r)` and their
+    columns :math:`B_A`, :math:`z = \lambda_2 w(r)`, :math:`w(r)` and its
+    residual :math:`T - B_A w_A`."""
+    z = _soft(c, l1)
+    A = np.flatnonzero(z)
+    B_A = B[:, A]
+    w = z / l2
+    return A, B_A, z, w, T - B_A @ w[A]
+
+
+def _soft(c, l1):
+    r""":math:`S_{\lambda_1}(c) = \operatorname{sign}(c) \max(|c| -
+    \lambda_1, 0)`."""
+    return np.sign(c) * np.maximum(np.abs(c) - l1, 0.0)
+
+
+def _violation(B, c, z, grad, l1, scale):
+    r"""The largest violation of the primal optimality of :math:`w =
+    z/\lambda_2` in units of ``scale``. Its gradient is :math:`-B^\top (T -
+    Bw) + \lambda_2 w = z - c + B^\top \nabla\phi` (``c`` :math:`=
+    B^\top r`): on the non-zero coefficients, where :math:`z - c =
+    -\lambda_1 \operatorname{sign}(w)`, the violation is
+    :math:`|B_j^\top \nabla\phi|`."""
+    g = z - c + B.T @ grad
+    off = np.where(z != 0, np.abs(g + l1 * np.sign(z)), np.maximum(np.abs(g) - l1, 0))
+    return float(np.max(off / scale, initial=0.0))
+
+
+class _NewtonSystem:
+    r"""The solves :math:`(I + B_A B_A^\top / \lambda_2)^{-1} v` of one
+    fit's active sets, each system formed from the last one's where that
+    costs less. On at most as many features as rows by Woodbury's identity,
+    :math:`v - B_A M^{-1} B_A^\top v` with :math:`M = \lambda_2 I +
+    B_A^\top B_A`, whose entries of the features kept from the last such
+    system are copied (the new features' rows cost :math:`m |new| |A|`
+    flops); on more, the rows' system :math:`V = I + B_A B_A^\top /
+    \lambda_2`, updated by the features that entered and left (:math:`m^2`
+    flops each). Either is formed anew (:math:`m |A|^2 / 2` or :math:`m^2
+    |A| / 2`) where more than half of it changed."""
+
+    def __init__(self, B, l2):
+        self.B, self.l2 = B, l2
+        self.features = None  # (A, M) of the last features' system
+        self.rows = None  # (A, V) of the last rows' system
+
+    def solve(self, A, v):
+        if len(A) == 0:
+            return v.copy()
+        if len(A) <= self.B.shape[0]:
+            B_A = self.B[:, A]
+            M = self._features_system(A, B_A)
+            return v - B_A @ np.linalg.solve(M, B_A.T @ v)
+        return np.linalg.solve(self._rows_system(A), v)
+
+    def _features_system(self, A, B_A):
+        if self.features is not None:
+            last, M_last = self.features
+            kept = np.isin(A, last, assume_unique=True)
+            new = np.flatnonzero(~kept)
+            if 2 * len(new) <= len(A):
+                M = np.empty((len(A), len(A)))
+                at = np.searchsorted(last, A[kept])
+                M[np.ix_(kept, kept)] = M_last[np.ix_(at, at)]
+                G = B_A[:, new].T @ B_A  # the new features' rows
+                G[np.arange(len(new)), new] += self.l2
+                M[new], M[:, new] = G, G.T
+                self.features = (A, M)
+                return M
+        M = B_A.T @ B_A
+        M[np.diag_indices_from(M)] += self.l2
+        self.features = (A, M)
+        return M
+
+    def _rows_system(self, A):
+        if self.rows is not None:
+            last, V = self.rows
+            entered = np.setdiff1d(A, last, assume_unique=True)
+            left = np.setdiff1d(last, A, assume_unique=True)
+            if 2 * (len(entered) + len(left)) <= len(A):
+                for cols, sign in ((entered, 1.0), (left, -1.0)):
+                    if len(cols):
+                        C = self.B[:, cols] * (1.0 / np.sqrt(self.l2))
+                        V += sign * (C @ C.T)
+                self.rows = (A, V)
+                return V
+        C = self.B[:, A] * (1.0 / np.sqrt(self.l2))
+        V = C @ C.T  # the symmetric product: half the flops
+        V[np.diag_indices_from(V)] += 1.0
+        self.rows = (A, V)
+        return V
+
+
+def _armijo(r, c, T, delta, dc, slope, l1, l2):
+    r"""The step along ``delta`` that Armijo's test accepts, from 1, halved:
+    :math:`\phi(r + t\Delta) - \phi(r) \le` ``ARMIJO`` :math:`t\,\nabla\phi^\top
+    \Delta`, the change computed as a change (the decrease near the optimum
+    is far below :math:`\phi`'s rounding); :math:`B^\top(r + t\Delta) = c +
+    t\,` ``dc`` costs no product. None where no step down to ``MIN_STEP``
+    passes, or the slope is not negative."""
+    if not slope < 0:
+        return None
+    s = np.maximum(np.abs(c) - l1, 0.0)
+    linear, quadratic = float((r - T) @ delta), float(delta @ delta)
+    t = 1.0
+    while t >= MIN_STEP:
+        s_t = np.maximum(np.abs(c + t * dc) - l1, 0.0)
+        change = (
+            t * linear + 0.5 * t * t * quadratic
+            + float((s_t - s) @ (s_t + s)) / (2 * l2)
+        )  # fmt: skip
+        if change <= ARMIJO * t * slope:
+            return t
+        t *= 0.5
+    return None

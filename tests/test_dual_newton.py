@@ -1,0 +1,157 @@
+"""Dual Newton (semismooth Newton on the elastic net's dual): the same fit
+as scikit-learn's coordinate descent on wide and tall data, weighted rows,
+several targets, float32 and warm starts; its Newton systems, updated from
+the last active set's, equal the ones formed anew."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import ElasticNet as SkElasticNet
+
+from sklearn_foundations import GradientDescentRegressor
+from sklearn_foundations.datafits import LinearDatafit
+from sklearn_foundations.losses import HalfSquaredError
+from sklearn_foundations.optimize import dual_newton
+from sklearn_foundations.optimize._dual_newton import _NewtonSystem
+from sklearn_foundations.penalties import ElasticNet
+
+
+def _data(n, d, k=1, seed=0):
+    """Correlated columns of different scales and non-zero means."""
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((n, d))
+    X = (Z + 0.7 * np.roll(Z, 1, axis=1)) * rng.uniform(0.2, 5.0, d) + 2.0
+    w = (
+        rng.standard_normal((d, k))
+        * (rng.random((d, k)) < 0.2)
+        / X.std(axis=0)[:, None]
+    )
+    y = X @ w + 0.5 * rng.standard_normal((n, k))
+    return X, y[:, 0] if k == 1 else y
+
+
+def _objective(X, y, coef, intercept, alpha, l1_ratio, s=None):
+    s = np.full(len(y), 1.0 / len(y)) if s is None else s / s.sum()
+    W = np.reshape(coef, (-1, X.shape[1]))
+    R = np.reshape(y, (len(y), -1)) - X @ W.T - intercept
+    penalty = l1_ratio * np.abs(W).sum() + (1 - l1_ratio) / 2 * (W**2).sum()
+    return 0.5 * s @ (R**2).sum(axis=1) + alpha * penalty
+
+
+def _alpha(X, y, l1_ratio, fraction):
+    yc = np.reshape(y, (len(y), -1))[:, 0]
+    grad = (X - X.mean(axis=0)).T @ (yc - yc.mean()) / len(yc)
+    return fraction * np.abs(grad).max() / l1_ratio
+
+
+@pytest.mark.parametrize("shape", [(30, 200), (120, 40)], ids=["wide", "tall"])
+@pytest.mark.parametrize("l1_ratio", [0.1, 0.5, 0.9, 0.99])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_dual_newton_matches_coordinate_descent(shape, l1_ratio, fit_intercept):
+    X, y = _data(*shape, seed=int(100 * l1_ratio))
+    alpha = _alpha(X, y, l1_ratio, 0.05)
+    ours = GradientDescentRegressor(
+        penalty="elasticnet", alpha=alpha, l1_ratio=l1_ratio, solver="dual-newton",
+        fit_intercept=fit_intercept, tol=1e-10, max_iter=1000,
+    ).fit(X, y)  # fmt: skip
+    ref = SkElasticNet(
+        alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept, tol=1e-14,
+        max_iter=1_000_000,
+    ).fit(X, y)  # fmt: skip
+    F = _objective(X, y, ours.coef_, ours.intercept_, alpha, l1_ratio)
+    F_ref = _objective(X, y, ref.coef_, ref.intercept_, alpha, l1_ratio)
+    assert F - F_ref <= 1e-12 * F_ref
+    scale = np.abs(ref.coef_ * X.std(axis=0)).max()
+    np.testing.assert_allclose(
+        ours.coef_ * X.std(axis=0), ref.coef_ * X.std(axis=0), atol=1e-6 * scale
+    )
+    np.testing.assert_array_equal(ours.coef_ != 0, ref.coef_ != 0)
+
+
+def test_dual_newton_weights_rows_and_leaves_out_zero_weights():
+    X, y = _data(40, 150, seed=1)
+    s = np.random.default_rng(1).uniform(0.5, 2.0, 40)
+    s[:6] = 0.0
+    alpha = _alpha(X, y, 0.5, 0.05)
+    kw = dict(penalty="elasticnet", alpha=alpha, l1_ratio=0.5, tol=1e-10)
+    ours = GradientDescentRegressor(solver="dual-newton", **kw).fit(X, y, s)
+    ref = SkElasticNet(alpha=alpha, l1_ratio=0.5, tol=1e-14, max_iter=10**6)
+    ref.fit(X, y, sample_weight=s)
+    F = _objective(X, y, ours.coef_, ours.intercept_, alpha, 0.5, s)
+    F_ref = _objective(X, y, ref.coef_, ref.intercept_, alpha, 0.5, s)
+    assert F - F_ref <= 1e-12 * F_ref
+    dropped = GradientDescentRegressor(solver="dual-newton", **kw).fit(
+        X[6:], y[6:], s[6:]
+    )
+    np.testing.assert_allclose(ours.coef_, dropped.coef_, rtol=1e-9, atol=1e-12)
+
+
+def test_dual_newton_fits_each_target():
+    X, Y = _data(30, 120, k=3, seed=2)
+    alpha = _alpha(X, Y, 0.5, 0.05)
+    ours = GradientDescentRegressor(
+        penalty="elasticnet", alpha=alpha, l1_ratio=0.5, solver="dual-newton", tol=1e-10
+    ).fit(X, Y)
+    for t in range(3):
+        ref = SkElasticNet(alpha=alpha, l1_ratio=0.5, tol=1e-14, max_iter=10**6)
+        ref.fit(X, Y[:, t])
+        F = _objective(X, Y[:, t], ours.coef_[t], ours.intercept_[t], alpha, 0.5)
+        F_ref = _objective(X, Y[:, t], ref.coef_, ref.intercept_, alpha, 0.5)
+        assert F - F_ref <= 1e-12 * F_ref
+
+
+def test_dual_newton_keeps_float32_and_agrees_with_float64():
+    X, y = _data(30, 200, seed=3)
+    alpha = _alpha(X, y, 0.5, 0.05)
+    kw = dict(penalty="elasticnet", alpha=alpha, l1_ratio=0.5, solver="dual-newton")
+    est32 = GradientDescentRegressor(tol=1e-6, **kw).fit(X.astype(np.float32), y)
+    est64 = GradientDescentRegressor(tol=1e-6, **kw).fit(X, y)
+    assert est32.coef_.dtype == np.float32
+    scale = np.abs(est64.coef_).max()
+    np.testing.assert_allclose(est32.coef_, est64.coef_, atol=1e-4 * scale)
+
+
+def test_dual_newton_from_a_warm_start_takes_a_step_or_none():
+    """Started at its own solution the search stops at once; from the
+    solution of a nearby alpha it takes a few steps to the same fit as
+    from zero."""
+    X, y = _data(30, 200, seed=4)
+    alpha = _alpha(X, y, 0.5, 0.05)
+    kw = dict(penalty="elasticnet", l1_ratio=0.5, solver="dual-newton", tol=1e-10)
+    cold = GradientDescentRegressor(alpha=alpha, **kw).fit(X, y)
+    again = GradientDescentRegressor(alpha=alpha, **kw)
+    again.fit(X, y, coef_init=cold.coef_, intercept_init=cold.intercept_)
+    assert again.n_iter_ == 0
+    near = GradientDescentRegressor(alpha=1.2 * alpha, **kw).fit(X, y)
+    warm = GradientDescentRegressor(alpha=alpha, **kw)
+    warm.fit(X, y, coef_init=near.coef_, intercept_init=near.intercept_)
+    assert warm.n_iter_ <= cold.n_iter_
+    np.testing.assert_allclose(warm.coef_, cold.coef_, rtol=1e-8, atol=1e-10)
+
+
+def test_dual_newton_needs_an_l2_term():
+    X, y = _data(20, 50, seed=5)
+    s = np.full(20, 1 / 20)
+    f = LinearDatafit(HalfSquaredError(), X, y[:, None], s, s @ X, fit_intercept=False)
+    with pytest.raises(ValueError, match="needs an L2 term"):
+        dual_newton(f, ElasticNet(0.1, 1.0), np.zeros((50, 1)), max_iter=10, tol=1e-8)
+
+
+def test_newton_systems_updated_from_the_last_equal_the_formed_ones():
+    """A sequence of active sets that grow, shrink and cross the rows' count
+    (the features' system below it, the rows' above): each solve equals
+    :math:`(I + B_A B_A^T / \\lambda_2)^{-1} v` formed anew."""
+    rng = np.random.default_rng(6)
+    m, d, l2 = 20, 80, 0.3
+    B = rng.standard_normal((m, d)) * rng.uniform(0.1, 3.0, d)
+    system = _NewtonSystem(B, l2)
+    A = np.sort(rng.choice(d, 12, replace=False))
+    # (size, kept): most kept (the system updated), or few (formed anew)
+    steps = [(14, 11), (16, 13), (9, 4), (18, 9), (30, 10), (32, 28), (29, 28),
+             (40, 15), (38, 33), (19, 10), (0, 0), (17, 0), (60, 17), (62, 55)]  # fmt: skip
+    for size, kept in steps:
+        keep = rng.choice(A, kept, replace=False)
+        rest = np.setdiff1d(np.arange(d), keep)
+        A = np.sort(np.r_[keep, rng.choice(rest, size - len(keep), replace=False)])
+        v = rng.standard_normal(m)
+        expected = np.linalg.solve(np.eye(m) + B[:, A] @ B[:, A].T / l2, v)
+        np.testing.assert_allclose(system.solve(A, v), expected, rtol=1e-10, atol=1e-12)
