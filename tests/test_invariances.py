@@ -139,9 +139,13 @@ def test_rescaling_columns_changes_no_prediction(setting, scale, columns):
     est = _unpenalized(clone(base))
     factor = np.ones(X.shape[1])
     factor[0 if columns == "one" else slice(None)] = scale
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        reference = _output(clone(est).fit(X, y), X)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            reference = _output(clone(est).fit(X, y), X)
+    except ValueError as exc:  # a named solver that needs a penalty says so
+        assert "needs an L2 term" in str(exc)
+        return
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
