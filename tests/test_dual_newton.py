@@ -11,7 +11,7 @@ from sklearn_foundations import GradientDescentRegressor
 from sklearn_foundations.datafits import LinearDatafit
 from sklearn_foundations.losses import HalfSquaredError
 from sklearn_foundations.optimize import dual_newton
-from sklearn_foundations.optimize._dual_newton import _NewtonSystem
+from sklearn_foundations.optimize._dual_newton import _NewtonSystem, _ray_minimum
 from sklearn_foundations.penalties import ElasticNet
 
 
@@ -155,3 +155,22 @@ def test_newton_systems_updated_from_the_last_equal_the_formed_ones():
         v = rng.standard_normal(m)
         expected = np.linalg.solve(np.eye(m) + B[:, A] @ B[:, A].T / l2, v)
         np.testing.assert_allclose(system.solve(A, v), expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("l1", [0.0, 0.5, 5.0, 1e3])
+def test_the_cold_start_is_the_lowest_point_on_the_ray(l1):
+    """The dual start of a cold search, :math:`\\gamma T`, is the lowest
+    :math:`\\phi` on the ray to :math:`T` (a fine grid finds none lower)."""
+    rng = np.random.default_rng(7)
+    B, T, l2 = rng.standard_normal((15, 40)), rng.standard_normal(15), 0.7
+    c = B.T @ T
+
+    def phi(gamma):  # at each of the points gamma
+        s = np.maximum(np.abs(np.outer(gamma, c)) - l1, 0.0)
+        TT = T @ T
+        return 0.5 * gamma**2 * TT - gamma * TT + (s * s).sum(axis=1) / (2 * l2)
+
+    gamma = _ray_minimum(T @ T, c, l1, l2)
+    lowest = phi(np.array([gamma]))[0]
+    assert 0 < gamma <= 1
+    assert lowest <= phi(np.linspace(0.0, 1.0, 20_001)).min() + 1e-12 * abs(lowest)

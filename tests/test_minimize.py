@@ -606,17 +606,18 @@ def test_the_rows_factor_is_taken_up_to_its_size(monkeypatch, l1_ratio, method):
 @pytest.mark.parametrize(
     "rows, l1_ratio, expected",
     [
-        (20, 0.99, "dual-newton"),  # few rows: even near the lasso
+        (20, 0.9, "dual-newton"),  # an L2 share of at least 0.1
+        (20, 0.99, "feature-sign"),  # near the lasso: the primal's active sets
         (20, 1.0, "feature-sign"),  # the lasso: no dual of this form
-        (30, 0.9, "dual-newton"),  # more rows: an L2 share of at least 0.1
-        (30, 0.99, "prox-newton"),  # near the lasso: the primal's working sets
+        (30, 0.5, "dual-newton"),
+        (30, 0.99, "prox-newton"),  # above FEATURE_SIGN_MAX_ROWS
         (41, 0.5, "prox-newton"),  # beyond DUAL_NEWTON_MAX_ROWS
     ],
 )
 def test_dual_newton_takes_wide_elastic_nets(monkeypatch, rows, l1_ratio, expected):
     """Dual Newton's row of the table, its limits scaled down: wide dense
-    data, an L2 term, at most DUAL_NEWTON_MAX_ROWS rows; above
-    FEATURE_SIGN_MAX_ROWS an L2 share of at least DUAL_NEWTON_MIN_L2_SHARE."""
+    data, an L2 term of at least DUAL_NEWTON_MIN_L2_SHARE of the penalty, at
+    most DUAL_NEWTON_MAX_ROWS rows."""
     from sklearn_foundations.optimize import _minimize
 
     monkeypatch.setattr(_minimize, "FEATURE_SIGN_MAX_ROWS", 25)

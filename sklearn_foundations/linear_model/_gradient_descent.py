@@ -237,9 +237,9 @@ class GradientDescentRegressor(
         feature-sign search on a Gram matrix of at most 500 features or,
         for an L1 term on dense data of at most 300 rows and more features,
         on the rows' factor (the Gram matrix never formed), semismooth
-        Newton on the dual for an elastic net (``l1_ratio < 1``) on dense
-        data of more features than rows (at most 1,000; above 300,
-        ``l1_ratio`` at most 0.9), whose systems are of the rows' size
+        Newton on the dual for an elastic net (``l1_ratio`` at most 0.9) on
+        dense data of more features than rows (at most 1,000), whose
+        systems are of the rows' size
         however many coefficients are non-zero, Newton-CG
         for a smooth penalty and a loss with a Hessian (turning to the formed
         Hessian's steps on at most 200 features where conjugate gradient

@@ -124,6 +124,9 @@ def _dual_search(B, T, l1, l2, w0, scale, tol, max_iter, on_step, system):
     whether it met ``tol``."""
     r = T - B @ w0
     c = B.T @ r
+    if not w0.any():  # cold: a point on the ray to T (see _cold_start)
+        gamma = _cold_start(T @ T, c, l1, l2, len(T))
+        r, c = gamma * r, gamma * c
     A, B_A, z, w, residual = _point(B, T, c, l1, l2)
     for step in range(max_iter + 1):
         grad = r - residual  # the dual gradient: r less w's residual
@@ -142,6 +145,48 @@ def _dual_search(B, T, l1, l2, w0, scale, tol, max_iter, on_step, system):
         if on_step(w, float(F_w)):
             break
     return w, False
+
+
+def _cold_start(TT, c, l1, l2, m):
+    r"""The dual start :math:`\gamma T` of a cold search (:math:`w = 0`,
+    ``c`` :math:`= B^\top T`): at :math:`T` every feature whose coefficient
+    could be non-zero is active, and Newton's steps shrink that set with
+    full steps (its curvature at least the solution's); from a point of
+    fewer, they overshoot and backtrack (measured: 5 steps from :math:`T`,
+    20 from the lowest point on the ray, on 200 x 1,000 unscaled columns).
+    But the first system is the largest: of more features active than
+    rows, its :math:`m^2 |A|` dominate. So the start is :math:`T` where at
+    most ``m`` features are active there; else the point of the ray where
+    ``m`` are, or beyond it the lowest :math:`\phi` on the ray
+    (:func:`_ray_minimum`), whichever comes later (1,000 x 5,000, 161
+    non-zero coefficients: 2,452 active at :math:`T`, 130 -> 46 ms)."""
+    magnitude = np.abs(c)
+    if np.count_nonzero(magnitude > l1) <= m:
+        return 1.0
+    outside = -np.partition(-magnitude, m)[m]  # the (m + 1)-th largest
+    return max(_ray_minimum(TT, c, l1, l2), min(1.0, l1 / outside))
+
+
+def _ray_minimum(TT, c, l1, l2):
+    r""":math:`\gamma \in (0, 1]` of the lowest :math:`\phi(\gamma T)`
+    (``c`` :math:`= B^\top T`, ``TT`` :math:`= \|T\|^2`): the root of the
+    increasing, piecewise linear :math:`\psi'(\gamma) = (\gamma - 1)
+    \|T\|^2 + S_{\lambda_1}(\gamma c)^\top c / \lambda_2`, by Newton's
+    steps kept in a bracket (the dual start of a cold search: fewer
+    features active than at :math:`T`, whose first system is the
+    largest)."""
+    lo, hi, gamma = 0.0, 1.0, 1.0
+    for _ in range(50):
+        s = _soft(gamma * c, l1)
+        slope = (gamma - 1.0) * TT + (s @ c) / l2
+        if slope == 0:
+            return gamma
+        lo, hi = (lo, gamma) if slope > 0 else (gamma, hi)
+        if hi - lo <= 1e-12 * hi:
+            break
+        step = gamma - slope / (TT + (c[s != 0] @ c[s != 0]) / l2)
+        gamma = step if lo < step < hi else 0.5 * (lo + hi)
+    return gamma
 
 
 def _point(B, T, c, l1, l2):

@@ -33,10 +33,10 @@ cgls             the objective is a quadratic on more features than the
                  least-norm solution for alpha = 0)
 cg               the objective is a quadratic (squared error, no L1
                  term): conjugate gradient is exact in at most d steps
-dual-newton      the squared error with an L1 and an L2 term on dense data
-                 in memory, more features than the centered rows' rank, at
-                 most 1,000 rows (above 300, an L2 share of at least 0.1:
-                 ``l1_ratio`` at most 0.9) and 2**25 entries (before
+dual-newton      the squared error with an L1 and an L2 term of at least a
+                 tenth of the penalty (``l1_ratio`` at most 0.9) on dense
+                 data in memory, more features than the centered rows'
+                 rank, at most 1,000 rows and 2**25 entries (before
                  feature-sign's factor row, after its Gram row):
                  semismooth Newton on the dual, one system of the rows'
                  size per step however many coefficients are non-zero
@@ -121,11 +121,11 @@ FACTOR_MAX_ENTRIES = 2**25
 # non-zeros at l1_ratio 0.9: 1.6x slower); beyond, its m^3 solves and m^2 |A|
 # systems cost as much as the primal methods' (1,500 x 3,000: 0.6-1.7x)
 DUAL_NEWTON_MAX_ROWS = 1000
-# ... and above FEATURE_SIGN_MAX_ROWS rows where the L2 term is at least this
-# share of the penalty (l1_ratio at most 0.9): near the lasso its steps are
-# many (13-55 at 500 x 2,000, l1_ratio 0.99) and proximal Newton's working
-# sets small (1.3-3.5x quicker there); on fewer rows it is the quicker even
-# there (0.99: 100 x 2,000 1.6-3.6x, 50 x 500 1.3-3.9x)
+# ... where the L2 term is at least this share of the penalty (l1_ratio at
+# most 0.9): near the lasso its steps are many (13-55 at 500 x 2,000,
+# l1_ratio 0.99; 100-170 on 200 x 1,000 columns of scales 0.01-100, where
+# feature-sign search is 2.4x quicker) and the primal methods' active sets
+# small
 DUAL_NEWTON_MIN_L2_SHARE = 0.1
 # a quadratic on the Gram matrix of at most this many rows (features times
 # targets: one block per target) is solved by one Cholesky solve, exact (24 ms
@@ -359,9 +359,8 @@ AUTO = (
      lambda c: c.gram and c.n_features <= FEATURE_SIGN_MAX_FEATURES),
     ("dual-newton",
      lambda c: not c.gram and NEEDS["gram"][0](c) and not c.smooth
-     and c.l2_share > 0 and _wide(c) and (c.n_samples or 0) <= DUAL_NEWTON_MAX_ROWS
-     and ((c.n_samples or 0) <= FEATURE_SIGN_MAX_ROWS
-          or c.l2_share >= DUAL_NEWTON_MIN_L2_SHARE - 1e-12)),  # 1 - 0.9: rounded
+     and _wide(c) and (c.n_samples or 0) <= DUAL_NEWTON_MAX_ROWS
+     and c.l2_share >= DUAL_NEWTON_MIN_L2_SHARE - 1e-12),  # 1 - 0.9: rounded
     ("feature-sign",
      lambda c: not c.gram and NEEDS["gram"][0](c) and c.row_rank is not None
      and c.row_rank < c.n_features and (c.n_samples or 0) <= FEATURE_SIGN_MAX_ROWS
