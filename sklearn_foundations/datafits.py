@@ -536,7 +536,8 @@ class LinearDatafit:
         r"""The squared error as :math:`\tfrac12 \|T - B W\|^2` (the
         intercept's part apart), :math:`B = S^{1/2} X_c` and :math:`T =
         S^{1/2} Y_c` over the rows of a non-zero weight: ``(B, T)``, dense
-        float64 arrays (a centered copy of the rows). For dense ``X`` and the
+        float64 arrays (a centered copy of the rows, ``B`` stored by columns:
+        the solvers take its blocks of columns). For dense ``X`` and the
         squared error only: where ``X`` has fewer rows than columns,
         :math:`B` is the factor of the Gram matrix that feature-sign search
         keeps (:class:`~sklearn_foundations.optimize._quadratic.LowRank`)."""
@@ -546,7 +547,8 @@ class LinearDatafit:
                 f"{self.loss!r} on {'sparse' if self.sparse else 'dense'} X."
             )
         _, root, X, T = self._weighted_rows()
-        B = np.array(X, dtype=np.float64)  # a copy, centered then weighted
+        # a copy, centered then weighted; by columns, whose blocks the solvers take
+        B = np.array(X, dtype=np.float64, order="F")
         if self.x_mean is not None:
             B -= np.asarray(self.x_mean, dtype=np.float64)
         B *= root[:, None]
