@@ -61,6 +61,16 @@ def problems(quick):
         Xw[:, j] = 0.8 * Xw[:, j - 1] + 0.6 * Xw[:, j]
     yw = Xw[:, :20] @ rng.standard_normal(20) + rng.standard_normal(n)
     yield f"wide {n}x{d:,}", Xw, yw, [("l1", 0.05), ("elasticnet", 0.1, 0.1)]
+    # five times the rows (its own generator): elastic nets with about as many
+    # non-zeros as rows (l1_ratio 0.5) and more (0.1)
+    rng = np.random.default_rng(5)
+    n = 500
+    Xm = rng.standard_normal((n, d))
+    for j in range(1, d):
+        Xm[:, j] = 0.8 * Xm[:, j - 1] + 0.6 * Xm[:, j]
+    ym = Xm[:, :20] @ rng.standard_normal(20) + rng.standard_normal(n)
+    settings = [("elasticnet", 0.02, 0.5), ("elasticnet", 0.1, 0.1)]
+    yield f"wide {n}x{d:,}", Xm, ym, settings
 
 
 def candidates(penalty, alpha, n, is_sparse, l1_ratio):
