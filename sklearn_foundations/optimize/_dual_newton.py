@@ -127,7 +127,7 @@ def _dual_search(B, T, l1, l2, w0, scale, tol, max_iter, on_step, system):
     if not w0.any():  # cold: a point on the ray to T (see _cold_start)
         gamma = _cold_start(T @ T, c, l1, l2, len(T))
         r, c = gamma * r, gamma * c
-    A, B_A, z, w, residual = _point(B, T, c, l1, l2)
+    A, z, w, residual = _point(B, T, c, l1, l2)
     for step in range(max_iter + 1):
         grad = r - residual  # the dual gradient: r less w's residual
         if _violation(B, c, z, grad, l1, scale) <= tol:
@@ -140,7 +140,7 @@ def _dual_search(B, T, l1, l2, w0, scale, tol, max_iter, on_step, system):
         if t is None:  # no decrease left in floating point
             break
         r, c = r + t * delta, c + t * dc
-        A, B_A, z, w, residual = _point(B, T, c, l1, l2)
+        A, z, w, residual = _point(B, T, c, l1, l2)
         F_w = residual @ residual / 2 + l1 * np.abs(w).sum() + l2 / 2 * (w @ w)
         if on_step(w, float(F_w)):
             break
@@ -185,20 +185,23 @@ def _ray_minimum(TT, c, l1, l2):
         if hi - lo <= 1e-12 * hi:
             break
         step = gamma - slope / (TT + (c[s != 0] @ c[s != 0]) / l2)
+        if abs(step - gamma) <= 1e-12 * gamma:  # Newton's steps at the root
+            return step
         gamma = step if lo < step < hi else 0.5 * (lo + hi)
     return gamma
 
 
 def _point(B, T, c, l1, l2):
     r"""What the search reads at the dual point with :math:`B^\top r =`
-    ``c``: the non-zero coefficients :math:`A` of :math:`w(r)` and their
-    columns :math:`B_A`, :math:`z = \lambda_2 w(r)`, :math:`w(r)` and its
-    residual :math:`T - B_A w_A`."""
+    ``c``: the non-zero coefficients :math:`A` of :math:`w(r)`, :math:`z =
+    \lambda_2 w(r)`, :math:`w(r)` and its residual :math:`T - B_A w_A`
+    (from the columns :math:`A`, or, where they are more than a quarter of
+    them, the whole product: no copy of the columns)."""
     z = _soft(c, l1)
     A = np.flatnonzero(z)
-    B_A = B[:, A]
     w = z / l2
-    return A, B_A, z, w, T - B_A @ w[A]
+    Bw = B[:, A] @ w[A] if 4 * len(A) <= len(w) else B @ w
+    return A, z, w, T - Bw
 
 
 def _soft(c, l1):
@@ -235,6 +238,7 @@ class _NewtonSystem:
         self.B, self.l2 = B, l2
         self.features = None  # (A, M) of the last features' system
         self.rows = None  # (A, V) of the last rows' system
+        self.on = None  # its features, as a mask
 
     def solve(self, A, v):
         if len(A) == 0:
@@ -265,19 +269,23 @@ class _NewtonSystem:
         return M
 
     def _rows_system(self, A):
+        on = np.zeros(self.B.shape[1], dtype=bool)
+        on[A] = True
         if self.rows is not None:
             last, V = self.rows
-            entered = np.setdiff1d(A, last, assume_unique=True)
-            left = np.setdiff1d(last, A, assume_unique=True)
+            entered, left = A[~self.on[A]], last[~on[last]]
+            self.on = on
             if 2 * (len(entered) + len(left)) <= len(A):
                 for cols, sign in ((entered, 1.0), (left, -1.0)):
                     if len(cols):
-                        C = self.B[:, cols] * (1.0 / np.sqrt(self.l2))
-                        V += sign * (C @ C.T)
+                        C = self.B[:, cols]
+                        V += (sign / self.l2) * (C @ C.T)
                 self.rows = (A, V)
                 return V
-        C = self.B[:, A] * (1.0 / np.sqrt(self.l2))
+        self.on = on  # the last rows' system's features, as a mask
+        C = self.B[:, A]
         V = C @ C.T  # the symmetric product: half the flops
+        V *= 1.0 / self.l2
         V[np.diag_indices_from(V)] += 1.0
         self.rows = (A, V)
         return V
