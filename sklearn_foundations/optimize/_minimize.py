@@ -115,10 +115,10 @@ FACTOR_MAX_ENTRIES = 2**25
 # semismooth Newton on the dual, whose systems are of the rows' size however
 # many coefficients are non-zero, up to this many rows. Measured against the
 # primal methods (feature-sign search on the factor, proximal Newton), whose
-# solves grow with the non-zero coefficients: 100-500 x 2,000 and 500 x
-# 10,000, l1_ratio 0.1-0.9, 2-10x quicker (500 x 2,000, 1,842 non-zeros:
-# 340 -> 28 ms); at 1,000 x 5,000 2-29x, but for a sparse solution (997
-# non-zeros at l1_ratio 0.9: 1.6x slower); beyond, its m^3 solves and m^2 |A|
+# solves grow with the non-zero coefficients, on 36 problems of 100-1,000
+# rows: 1.0-37x quicker (500 x 2,000, 1,842 non-zeros: 326 -> 20 ms;
+# 1,000 x 5,000, 4,597: 5.0 s -> 135 ms), but for two sparse solutions at
+# l1_ratio 0.9 (1.2x and 1.7x slower); beyond, its m^3 solves and m^2 |A|
 # systems cost as much as the primal methods' (1,500 x 3,000: 0.6-1.7x)
 DUAL_NEWTON_MAX_ROWS = 1000
 # ... where the L2 term is at least this share of the penalty (l1_ratio at
