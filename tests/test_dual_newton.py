@@ -170,7 +170,26 @@ def test_the_cold_start_is_the_lowest_point_on_the_ray(l1):
         TT = T @ T
         return 0.5 * gamma**2 * TT - gamma * TT + (s * s).sum(axis=1) / (2 * l2)
 
-    gamma = _ray_minimum(T @ T, c, l1, l2)
+    gamma = _ray_minimum(T @ T, T @ T, c, l1, l2)
     lowest = phi(np.array([gamma]))[0]
     assert 0 < gamma <= 1
     assert lowest <= phi(np.linspace(0.0, 1.0, 20_001)).min() + 1e-12 * abs(lowest)
+
+
+def test_a_warm_search_starts_at_the_lowest_point_on_its_ray():
+    """A warm start's dual point is the lowest on the ray through its
+    residual: no lower point on a fine grid of the ray."""
+    rng = np.random.default_rng(8)
+    B, T, l1, l2 = rng.standard_normal((15, 40)), rng.standard_normal(15), 0.8, 0.3
+    r = T - B @ (0.05 * rng.standard_normal(40) * (rng.random(40) < 0.3))
+    c = B.T @ r
+
+    def phi(gamma):
+        s = np.maximum(np.abs(np.outer(gamma, c)) - l1, 0.0)
+        return (
+            0.5 * gamma**2 * (r @ r) - gamma * (T @ r) + (s * s).sum(axis=1) / (2 * l2)
+        )
+
+    gamma = _ray_minimum(r @ r, T @ r, c, l1, l2)
+    lowest = phi(np.array([gamma]))[0]
+    assert lowest <= phi(np.linspace(0.0, 5.0, 50_001)).min() + 1e-12 * abs(lowest)

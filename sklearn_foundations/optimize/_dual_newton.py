@@ -126,7 +126,9 @@ def _dual_search(B, T, l1, l2, w0, scale, tol, max_iter, on_step, system):
     c = B.T @ r
     if not w0.any():  # cold: a point on the ray to T (see _cold_start)
         gamma = _cold_start(T @ T, c, l1, l2, len(T))
-        r, c = gamma * r, gamma * c
+    else:  # warm: the lowest point on the ray through w0's residual
+        gamma = _ray_minimum(r @ r, T @ r, c, l1, l2)
+    r, c = gamma * r, gamma * c
     A, z, w, residual = _point(B, T, c, l1, l2)
     for step in range(max_iter + 1):
         grad = r - residual  # the dual gradient: r less w's residual
@@ -164,30 +166,33 @@ def _cold_start(TT, c, l1, l2, m):
     if np.count_nonzero(magnitude > l1) <= m:
         return 1.0
     outside = -np.partition(-magnitude, m)[m]  # the (m + 1)-th largest
-    return max(_ray_minimum(TT, c, l1, l2), min(1.0, l1 / outside))
+    return max(_ray_minimum(TT, TT, c, l1, l2), min(1.0, l1 / outside))
 
 
-def _ray_minimum(TT, c, l1, l2):
-    r""":math:`\gamma \in (0, 1]` of the lowest :math:`\phi(\gamma T)`
-    (``c`` :math:`= B^\top T`, ``TT`` :math:`= \|T\|^2`): the root of the
-    increasing, piecewise linear :math:`\psi'(\gamma) = (\gamma - 1)
-    \|T\|^2 + S_{\lambda_1}(\gamma c)^\top c / \lambda_2`, by Newton's
-    steps kept in a bracket (the dual start of a cold search: fewer
-    features active than at :math:`T`, whose first system is the
-    largest)."""
-    lo, hi, gamma = 0.0, 1.0, 1.0
-    for _ in range(50):
+def _ray_minimum(rr, Tr, c, l1, l2):
+    r""":math:`\gamma > 0` of the lowest :math:`\phi(\gamma r)` on the ray
+    through a dual point :math:`r` (``c`` :math:`= B^\top r`, ``rr``
+    :math:`= \|r\|^2`, ``Tr`` :math:`= T^\top r`): the root of the
+    increasing, convex, piecewise linear :math:`\psi'(\gamma) = \gamma
+    \|r\|^2 - T^\top r + S_{\lambda_1}(\gamma c)^\top c / \lambda_2`, by
+    Newton's steps kept in a bracket; 1 where the ray does not descend from
+    0 (:math:`T^\top r \le 0`)."""
+    if not Tr > 0:
+        return 1.0
+    lo, hi, gamma = 0.0, np.inf, 1.0
+    for _ in range(60):
         s = _soft(gamma * c, l1)
-        slope = (gamma - 1.0) * TT + (s @ c) / l2
+        slope = gamma * rr - Tr + (s @ c) / l2
         if slope == 0:
             return gamma
         lo, hi = (lo, gamma) if slope > 0 else (gamma, hi)
         if hi - lo <= 1e-12 * hi:
             break
-        step = gamma - slope / (TT + (c[s != 0] @ c[s != 0]) / l2)
+        step = gamma - slope / (rr + (c[s != 0] @ c[s != 0]) / l2)
         if abs(step - gamma) <= 1e-12 * gamma:  # Newton's steps at the root
             return step
-        gamma = step if lo < step < hi else 0.5 * (lo + hi)
+        inside = lo < step < hi
+        gamma = step if inside else (0.5 * (lo + hi) if hi < np.inf else 2 * gamma)
     return gamma
 
 
