@@ -193,3 +193,18 @@ def test_a_warm_search_starts_at_the_lowest_point_on_its_ray():
     gamma = _ray_minimum(r @ r, T @ r, c, l1, l2)
     lowest = phi(np.array([gamma]))[0]
     assert lowest <= phi(np.linspace(0.0, 5.0, 50_001)).min() + 1e-12 * abs(lowest)
+
+
+def test_dual_newton_out_of_steps_keeps_a_target_at_its_start():
+    """A target whose search gets no step left (the first took the budget:
+    here none, its zero target optimal at once) stays at its start, not at
+    the start's dual image."""
+    X, Y = _data(30, 120, k=2, seed=9)
+    Y[:, 0] = 0.0
+    s = np.full(30, 1 / 30)
+    f = LinearDatafit(HalfSquaredError(), X, Y, s, s @ X, fit_intercept=False)
+    theta0 = np.zeros((120, 2))
+    theta0[:, 1] = 0.01 * np.random.default_rng(9).standard_normal(120)
+    res = dual_newton(f, ElasticNet(0.5, 0.5), theta0, max_iter=0, tol=1e-12)
+    assert not res.converged and res.n_iter == 0
+    np.testing.assert_array_equal(res.coef, theta0)

@@ -134,8 +134,8 @@ def _dual_search(B, T, l1, l2, w0, scale, tol, max_iter, on_step, system):
         grad = r - residual  # the dual gradient: r less w's residual
         if _violation(B, c, z, grad, l1, scale) <= tol:
             return w, True
-        if step == max_iter:
-            break
+        if step == max_iter:  # out of steps: where none was taken, the start
+            return (w if step else w0), False
         delta = -system.solve(A, grad)
         dc = B.T @ delta
         t = _armijo(r, c, T, delta, dc, float(grad @ delta), l1, l2)
