@@ -1,9 +1,11 @@
 r"""The elastic net on wide data by semismooth Newton on its dual:
 :func:`dual_newton`. A Newton system of the rows' size, however many of
-the features are non-zero. Imports only numpy."""
+the features are non-zero. Imports only numpy and the package's
+``penalties`` (soft-thresholding)."""
 
 import numpy as np
 
+from ..penalties import soft_threshold
 from ._result import OptimizeResult, _Observer, _scale
 
 # Armijo's sufficient decrease and the shortest step tried
@@ -113,8 +115,12 @@ def dual_newton(datafit, penalty, theta0, *, max_iter, tol, callback=None,
 
 def _primal(B, T, l1, l2, w):
     r""":math:`F(w)`: the target's part of the objective."""
-    residual = T - B @ w
-    return float(0.5 * residual @ residual + l1 * np.abs(w).sum() + 0.5 * l2 * w @ w)
+    return _value(T - B @ w, w, l1, l2)
+
+
+def _value(residual, w, l1, l2):
+    r""":math:`F(w)` from its residual :math:`T - B w`."""
+    return float(residual @ residual / 2 + l1 * np.abs(w).sum() + l2 / 2 * (w @ w))
 
 
 def _dual_search(B, T, l1, l2, w0, scale, tol, max_iter, on_step, system):
@@ -143,8 +149,7 @@ def _dual_search(B, T, l1, l2, w0, scale, tol, max_iter, on_step, system):
             break
         r, c = r + t * delta, c + t * dc
         A, z, w, residual = _point(B, T, c, l1, l2)
-        F_w = residual @ residual / 2 + l1 * np.abs(w).sum() + l2 / 2 * (w @ w)
-        if on_step(w, float(F_w)):
+        if on_step(w, _value(residual, w, l1, l2)):
             break
     return w, False
 
@@ -181,7 +186,7 @@ def _ray_minimum(rr, Tr, c, l1, l2):
         return 1.0
     lo, hi, gamma = 0.0, np.inf, 1.0
     for _ in range(60):
-        s = _soft(gamma * c, l1)
+        s = soft_threshold(gamma * c, l1)
         slope = gamma * rr - Tr + (s @ c) / l2
         if slope == 0:
             return gamma
@@ -202,17 +207,11 @@ def _point(B, T, c, l1, l2):
     \lambda_2 w(r)`, :math:`w(r)` and its residual :math:`T - B_A w_A`
     (from the columns :math:`A`, or, where they are more than a quarter of
     them, the whole product: no copy of the columns)."""
-    z = _soft(c, l1)
+    z = soft_threshold(c, l1)
     A = np.flatnonzero(z)
     w = z / l2
     Bw = B[:, A] @ w[A] if 4 * len(A) <= len(w) else B @ w
     return A, z, w, T - Bw
-
-
-def _soft(c, l1):
-    r""":math:`S_{\lambda_1}(c) = \operatorname{sign}(c) \max(|c| -
-    \lambda_1, 0)`."""
-    return np.sign(c) * np.maximum(np.abs(c) - l1, 0.0)
 
 
 def _violation(B, c, z, grad, l1, scale):
