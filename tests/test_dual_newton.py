@@ -208,3 +208,36 @@ def test_dual_newton_out_of_steps_keeps_a_target_at_its_start():
     res = dual_newton(f, ElasticNet(0.5, 0.5), theta0, max_iter=0, tol=1e-12)
     assert not res.converged and res.n_iter == 0
     np.testing.assert_array_equal(res.coef, theta0)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e10, 1e20])
+def test_auto_leaves_a_negligible_ridge_to_the_primal_methods(scale):
+    """Columns scaled by ``scale`` with alpha from alpha_max (the fits of a
+    grid search over rescaled data): the L2 term shrinks against the
+    columns' curvature, dual Newton's systems grow ill-conditioned, and
+    below ``DUAL_NEWTON_MIN_L2_SCALE`` the table takes feature-sign search,
+    which is exact there; each fit agrees with coordinate descent."""
+    from sklearn_foundations.linear_model import _base
+
+    X, y = _data(30, 100, seed=10)
+    X = X * scale
+    alpha = _alpha(X, y, 0.5, 0.1)
+    methods = []
+    original = _base.minimize
+
+    def spy(*args, **kwargs):
+        result = original(*args, **kwargs)
+        methods.append(result.method)
+        return result
+
+    est = GradientDescentRegressor(
+        penalty="elasticnet", alpha=alpha, l1_ratio=0.5, tol=1e-8
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_base, "minimize", spy)
+        est.fit(X, y)
+    assert methods == (["dual-newton"] if scale == 1.0 else ["feature-sign"])
+    ref = SkElasticNet(alpha=alpha, l1_ratio=0.5, tol=1e-14, max_iter=10**6).fit(X, y)
+    F = _objective(X, y, est.coef_, est.intercept_, alpha, 0.5)
+    F_ref = _objective(X, y, ref.coef_, ref.intercept_, alpha, 0.5)
+    assert F - F_ref <= 1e-10 * F_ref

@@ -127,6 +127,14 @@ DUAL_NEWTON_MAX_ROWS = 1000
 # feature-sign search is 2.4x quicker) and the primal methods' active sets
 # small
 DUAL_NEWTON_MIN_L2_SHARE = 0.1
+# ... and where it is at least this fraction of the largest column's
+# curvature (the datafit's metric): its systems' condition numbers are
+# about 1 + curvature / lambda_2, and a ridge below it is no ridge in the
+# data's units (columns scaled by 1e20 with alpha from alpha_max: the
+# search stalled, where feature-sign search is exact; columns of scales
+# 0.01-100 at lambda_2 3e-5 of the largest curvature: 1.7x slower than
+# feature-sign search, at 3e-4 and above quicker)
+DUAL_NEWTON_MIN_L2_SCALE = 1e-4
 # a quadratic on the Gram matrix of at most this many rows (features times
 # targets: one block per target) is solved by one Cholesky solve, exact (24 ms
 # for 1,001 rows, as many as 25-40 products of conjugate gradient with the
@@ -188,6 +196,11 @@ class Case:
     l2_share : float
         The L2 term's share of the penalty, :math:`\lambda_2 / (\lambda_1 +
         \lambda_2)` (``1 - l1_ratio``; 0 without a penalty).
+    l2_scale : float or None
+        The L2 term in the data's units, :math:`\lambda_2 / \max_j D_j` (the
+        datafit's metric: each column's curvature), for an elastic net of the
+        squared error on dense data in memory (else None): how much of a
+        ridge the L2 term is.
 
     Examples
     --------
@@ -215,6 +228,7 @@ class Case:
     apart: bool = False
     kernel: bool = False
     l2_share: float = 0.0
+    l2_scale: float | None = None
 
     @classmethod
     def of(cls, datafit, penalty):
@@ -235,6 +249,7 @@ class Case:
             kernel=bool(loss.quadratic)
             and bool(getattr(datafit, "kernel_pays", False)),
             l2_share=_l2_share(penalty),
+            l2_scale=_l2_scale(datafit, penalty),
         )
 
 
@@ -324,6 +339,17 @@ METHODS = {
 }  # fmt: skip
 
 
+def _l2_scale(datafit, penalty):
+    l1, l2 = float(penalty.l1), float(penalty.l2)
+    loss = datafit.loss
+    if not (l1 > 0 and l2 > 0 and loss.quadratic) or datafit.sparse or datafit.chunked:
+        return None
+    if datafit.gram_form() is not None or not hasattr(datafit, "metric"):
+        return None
+    D = datafit.metric()[: datafit.n_features]
+    return l2 / float(D.max()) if len(D) else None
+
+
 def _l2_share(penalty):
     l1, l2 = float(penalty.l1), float(penalty.l2)
     return l2 / (l1 + l2) if l2 > 0 else 0.0
@@ -360,7 +386,8 @@ AUTO = (
     ("dual-newton",
      lambda c: not c.gram and NEEDS["gram"][0](c) and not c.smooth
      and _wide(c) and (c.n_samples or 0) <= DUAL_NEWTON_MAX_ROWS
-     and c.l2_share >= DUAL_NEWTON_MIN_L2_SHARE - 1e-12),  # 1 - 0.9: rounded
+     and c.l2_share >= DUAL_NEWTON_MIN_L2_SHARE - 1e-12  # 1 - 0.9: rounded
+     and (c.l2_scale or 0.0) >= DUAL_NEWTON_MIN_L2_SCALE),
     ("feature-sign",
      lambda c: not c.gram and NEEDS["gram"][0](c) and c.row_rank is not None
      and c.row_rank < c.n_features and (c.n_samples or 0) <= FEATURE_SIGN_MAX_ROWS
