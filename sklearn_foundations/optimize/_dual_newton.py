@@ -261,14 +261,14 @@ class _NewtonSystem:
             if 2 * len(new) <= len(A):
                 M = np.empty((len(A), len(A)))
                 at = np.searchsorted(last, A[kept])
-                M[np.ix_(kept, kept)] = M_last[np.ix_(at, at)]
+                M[np.ix_(kept, kept)] = M_last.take(at, 0).take(at, 1)
                 G = B_A[:, new].T @ B_A  # the new features' rows
                 G[np.arange(len(new)), new] += self.l2
                 M[new], M[:, new] = G, G.T
                 self.features = (A, M)
                 return M
         M = B_A.T @ B_A
-        M[np.diag_indices_from(M)] += self.l2
+        M.flat[:: len(M) + 1] += self.l2  # the diagonal
         self.features = (A, M)
         return M
 
@@ -290,7 +290,7 @@ class _NewtonSystem:
         C = self.B[:, A]
         V = C @ C.T  # the symmetric product: half the flops
         V *= 1.0 / self.l2
-        V[np.diag_indices_from(V)] += 1.0
+        V.flat[:: len(V) + 1] += 1.0  # the diagonal
         self.rows = (A, V)
         return V
 

@@ -576,7 +576,7 @@ def _block(H, A):
     :class:`LowRank` one the factor's columns ``A``."""
     if isinstance(H, LowRank):
         return H.block(A)
-    return H[A[:, None], A]
+    return H.take(A, 0).take(A, 1)
 
 
 class LowRank:
@@ -613,7 +613,8 @@ class LowRank:
         self._B, self._root, self._columns = B, root, columns
         width = B.shape[1] if B is not None else len(columns)
         self.dtype = (B if B is not None else root.B).dtype
-        self.e = np.broadcast_to(np.asarray(e, dtype=self.dtype), width)
+        e = np.asarray(e, dtype=self.dtype)
+        self.e = e if e.shape == (width,) else np.full(width, e, dtype=self.dtype)
         self._rows = (B if B is not None else root.B).shape[0]
         self._diagonal = self._dense = None
         self._seen = self._where = self._gram = self._B_seen = None  # the root's
@@ -663,7 +664,7 @@ class LowRank:
             H = None if self._root is None else self._root._gram_block(self._columns)
             if H is None:
                 H = self.B.T @ self.B
-            H[np.diag_indices_from(H)] += self.e
+            H.flat[:: len(H) + 1] += self.e  # the diagonal
             self._dense = H
         return self._dense
 
@@ -697,7 +698,7 @@ class LowRank:
             self._where[new] = np.arange(k, k + n)
             self._seen = np.append(self._seen, new)
         at = self._where[A]
-        return self._gram[at[:, None], at]
+        return self._gram.take(at, 0).take(at, 1)  # two takes: 2x fancy indexing
 
     def solve(self, r, shift=0.0):
         r"""The solution of :math:`(H + \operatorname{diag}(\text{shift}))
@@ -721,7 +722,7 @@ class LowRank:
         E = self.e + shift
         BE = self.B / E
         inner = BE @ self.B.T
-        inner[np.diag_indices_from(inner)] += 1.0
+        inner.flat[:: len(inner) + 1] += 1.0  # the diagonal
 
         def apply(v):  # (H + diag(shift))^-1 v
             return (v - self.B.T @ np.linalg.solve(inner, BE @ v)) / E
