@@ -361,12 +361,12 @@ def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol, exact=Tr
     it).
     """
     n = n_penalized
-    coupled = np.any(hess[:n, n:])  # the intercept not decoupled: sweeps only
+    coupled = hess[:n, n:].any()  # the intercept not decoupled: sweeps only
     if exact and 0 < n <= EXACT_MAX_SIZE and not coupled:
+        bound = tol if np.shape(tol) == w.shape else np.broadcast_to(tol, w.shape)
         solution, exact = _exact_model(
-            hess, grad, w, l1, l2, n, np.broadcast_to(tol, w.shape),
-            EXACT_STEPS + 2 * n,
-        )  # fmt: skip
+            hess, grad, w, l1, l2, n, bound, EXACT_STEPS + 2 * n
+        )
         if exact:  # else its point is dropped: a search stopped short
             return solution - w, True  # may have run off
     u, done = _sweeps(hess, grad, w, w.tolist(), l1, l2, n, max_sweeps, tol)
@@ -419,11 +419,12 @@ def _exact_model(hess, grad, w, l1, l2, n_penalized, bound, max_steps):
     converged."""
     n = n_penalized
     H = hess[:n, :n]
+    H_l2 = H.copy()
+    H_l2.flat[:: n + 1] += l2  # the diagonal
     u = w.copy()
     u[:n], converged = signs_search(
-        H + l2 * np.eye(n, dtype=H.dtype), H @ w[:n] - grad[:n], l1, u[:n],
-        bound[:n], 1.0, max_steps,
-    )  # fmt: skip
+        H_l2, H @ w[:n] - grad[:n], l1, u[:n], bound[:n], 1.0, max_steps
+    )
     for j in range(n, len(u)):  # the intercept: one Newton step on its own
         if hess[j, j] > 0:
             u[j] = w[j] - grad[j] / hess[j, j]

@@ -8,6 +8,8 @@ non-zero coefficients). Imports only numpy, LAPACK's LU solve
 (through scipy) and the Newton module's factor (Cholesky, least-norm where
 singular)."""
 
+from functools import lru_cache
+
 import numpy as np
 from scipy.linalg.lapack import get_lapack_funcs
 
@@ -330,12 +332,13 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
     d = len(q)
     if d == 0:
         return w, True
-    # np.linalg.solve's LU, unwrapped
-    (gesv,) = get_lapack_funcs(("gesv",), (np.empty(0, H.dtype),))
-    A = np.flatnonzero(w)  # w is zero off A: F and the steps live on A
-    F_w = _value(_block(H, A), q[A], l1, w[A]) if len(A) else 0.0
+    gesv = _gesv(H.dtype)
+    A = w.nonzero()[0]  # w is zero off A: F and the steps live on A
+    F_w = 0.0  # F less its constant, for the reports alone
+    if len(A) and on_step is not None:
+        F_w = _value(_block(H, A), q[A], l1, w[A])
     converged = False
-    ridge = _ridge(H)  # the smallest pivot of a Newton step; the proximal ridge
+    ridge = _ridge(H.dtype)  # the smallest pivot of a Newton step; the proximal ridge
     diag = H.diagonal()  # the equilibration of every solve (its scales once)
     S = 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0))
     settled = False  # no step on A lowers F: A's part is as good as rounding allows
@@ -474,7 +477,7 @@ def _coordinate_step(diag, grad, l1, w, j):
 def _violators(violation, tol, most):
     """The features whose violation exceeds ``tol``; the ``most`` largest
     of them where there are more."""
-    over = np.flatnonzero(violation > tol)
+    over = (violation > tol).nonzero()[0]
     if len(over) > most:
         over = over[np.argpartition(-violation[over], most - 1)[:most]]
     return over
@@ -505,7 +508,7 @@ def _signed_solve(gesv, H, q, l1, signs, active, entering, j, ridge, S):
         if not regular:
             entering = entering[:0]  # singular: the one feature's step
             continue
-        agree = target[np.searchsorted(A, entering)] * signs[entering] > 0
+        agree = target[A.searchsorted(entering)] * signs[entering] > 0
         if agree.all():
             break
         entering = entering[agree]
@@ -535,13 +538,20 @@ def _equilibrated_solve(gesv, H_A, r_A, ridge, S):
     return target * S, regular
 
 
-def _ridge(H):
+@lru_cache
+def _gesv(dtype):
+    """LAPACK's LU solve for ``dtype`` (np.linalg.solve's, unwrapped)."""
+    return get_lapack_funcs(("gesv",), (np.empty(0, dtype),))[0]
+
+
+@lru_cache
+def _ridge(dtype):
     """The proximal ridge, relative to each column's diagonal entry:
     ``PROXIMAL_RIDGE``, at least a hundred ulps of the dtype. A Newton step
     whose equilibrated LU factors have a pivot below it is not taken: its
     direction along the nearly null directions is rounding's, and differs
     between two runs on the same data."""
-    return max(PROXIMAL_RIDGE, 100 * float(np.finfo(H.dtype).eps))
+    return max(PROXIMAL_RIDGE, 100 * float(np.finfo(dtype).eps))
 
 
 def _proximal_step(gesv, H_A, grad, r_A, l1, current, eps):
