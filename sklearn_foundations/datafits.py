@@ -282,6 +282,7 @@ class LinearDatafit:
         self._centered_t = None
         self._row_rank = None
         self._kernel = None
+        self._factor = None
 
     moments = None
 
@@ -540,19 +541,25 @@ class LinearDatafit:
         the solvers take its blocks of columns). For dense ``X`` and the
         squared error only: where ``X`` has fewer rows than columns,
         :math:`B` is the factor of the Gram matrix that feature-sign search
-        keeps (:class:`~sklearn_foundations.optimize._quadratic.LowRank`)."""
+        keeps (:class:`~sklearn_foundations.optimize._quadratic.LowRank`).
+        Kept, read-only: a regularization path asks for it at each of its
+        points on the same datafit."""
         if not isinstance(self.loss, HalfSquaredError) or self.sparse:
             raise ValueError(
                 "The factor form is the squared error's on dense X; got "
                 f"{self.loss!r} on {'sparse' if self.sparse else 'dense'} X."
             )
-        _, root, X, T = self._weighted_rows()
-        # a copy, centered then weighted; by columns, whose blocks the solvers take
-        B = np.array(X, dtype=np.float64, order="F")
-        if self.x_mean is not None:
-            B -= np.asarray(self.x_mean, dtype=np.float64)
-        B *= root[:, None]
-        return B, T
+        if self._factor is None:
+            _, root, X, T = self._weighted_rows()
+            # a copy, centered then weighted; by columns, whose blocks the
+            # solvers take
+            B = np.array(X, dtype=np.float64, order="F")
+            if self.x_mean is not None:
+                B -= np.asarray(self.x_mean, dtype=np.float64)
+            B *= root[:, None]
+            B.flags.writeable = T.flags.writeable = False
+            self._factor = (B, T)
+        return self._factor
 
     def _weighted_rows(self):
         r"""What the kernel and factor forms share: the rows of a non-zero
