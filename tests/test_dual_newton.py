@@ -143,7 +143,7 @@ def test_newton_systems_updated_from_the_last_equal_the_formed_ones():
     rng = np.random.default_rng(6)
     m, d, l2 = 20, 80, 0.3
     B = rng.standard_normal((m, d)) * rng.uniform(0.1, 3.0, d)
-    system = _NewtonSystem(B, l2)
+    system = _NewtonSystem(B)
     A = np.sort(rng.choice(d, 12, replace=False))
     # (size, kept): most kept (the system updated), or few (formed anew)
     steps = [(14, 11), (16, 13), (9, 4), (18, 9), (30, 10), (32, 28), (29, 28),
@@ -154,7 +154,10 @@ def test_newton_systems_updated_from_the_last_equal_the_formed_ones():
         A = np.sort(np.r_[keep, rng.choice(rest, size - len(keep), replace=False)])
         v = rng.standard_normal(m)
         expected = np.linalg.solve(np.eye(m) + B[:, A] @ B[:, A].T / l2, v)
-        np.testing.assert_allclose(system.solve(A, v), expected, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(
+            system.solve(A, v, l2), expected, rtol=1e-10, atol=1e-12
+        )
+        l2 *= 0.7  # a path's next point: the kept products serve it too
 
 
 @pytest.mark.parametrize("l1", [0.0, 0.5, 5.0, 1e3])
@@ -241,3 +244,37 @@ def test_auto_leaves_a_negligible_ridge_to_the_primal_methods(scale):
     F = _objective(X, y, est.coef_, est.intercept_, alpha, 0.5)
     F_ref = _objective(X, y, ref.coef_, ref.intercept_, alpha, 0.5)
     assert F - F_ref <= 1e-10 * F_ref
+
+
+def test_a_carried_system_serves_its_own_datafit_alone():
+    """``result.system`` passed to the next fit on the same datafit (another
+    alpha) is updated, not formed anew, and gives the fresh fit's solution;
+    one from another datafit is not used; ``minimize`` passes it to dual
+    Newton alone (a tall lasso's method takes none)."""
+    from sklearn_foundations.optimize import minimize
+
+    X, y = _data(40, 300, seed=11)
+    s = np.full(40, 1 / 40)
+    make = lambda X: LinearDatafit(  # noqa: E731
+        HalfSquaredError(), X, y[:, None], s, s @ X, fit_intercept=True
+    )
+    f, other = make(X), make(X[:, ::-1].copy())
+    theta0 = np.zeros((301, 1))
+    first = dual_newton(f, ElasticNet(0.3, 0.5), theta0, max_iter=50, tol=1e-10)
+    kept = first.system.rows or first.system.features
+    for system in (first.system, dual_newton(
+        other, ElasticNet(0.3, 0.5), theta0, max_iter=50, tol=1e-10
+    ).system):  # fmt: skip
+        carried = dual_newton(
+            f, ElasticNet(0.2, 0.5), first.coef, max_iter=50, tol=1e-10, system=system
+        )
+        fresh = dual_newton(f, ElasticNet(0.2, 0.5), first.coef, max_iter=50, tol=1e-10)
+        assert (carried.system is first.system) == (system is first.system)
+        np.testing.assert_allclose(carried.coef, fresh.coef, rtol=1e-9, atol=1e-12)
+    assert kept is not None
+    tall = make(X[:, :30].copy())
+    res = minimize(tall, ElasticNet(0.2, 1.0), np.zeros((31, 1)), system=first.system)
+    assert res.method != "dual-newton"
+    np.testing.assert_array_equal(
+        res.coef, minimize(tall, ElasticNet(0.2, 1.0), np.zeros((31, 1))).coef
+    )

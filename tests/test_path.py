@@ -277,3 +277,42 @@ def test_the_tangent_of_a_smooth_path_is_its_finite_difference(loss):
     assert _tangent(None, make_penalty("elasticnet", alpha, 0.0, True), theta) is None
     assert _tangent(hessian[:-1, :-1], make_penalty("elasticnet", alpha, 0.0, True),
                     theta) is None  # fmt: skip
+
+
+@pytest.mark.parametrize("l1_ratio", [0.5, 0.1])
+def test_a_wide_path_fits_every_column_and_carries_its_dual_newton_systems(
+    l1_ratio, monkeypatch
+):
+    """On wide data of enough rows (``UNSCREENED_MIN_ROWS``) a path point
+    whose kept columns would take dual Newton fits every column instead, its
+    Newton systems carried to the next point on the same datafit (formed
+    once, then updated): the same path as scikit-learn's."""
+    from sklearn_foundations.optimize import _dual_newton
+
+    rng = np.random.default_rng(3)
+    n, d = 260, 700
+    X = rng.standard_normal((n, d))
+    for j in range(1, d):
+        X[:, j] = 0.8 * X[:, j - 1] + 0.6 * X[:, j]
+    y = X[:, :15] @ rng.standard_normal(15) + rng.standard_normal(n)
+    formed, searches = [], []
+    init, search = _dual_newton._NewtonSystem.__init__, _dual_newton._dual_search
+
+    def counted_init(self, B):
+        formed.append(1)
+        init(self, B)
+
+    def counted_search(*args):
+        searches.append(1)
+        return search(*args)
+
+    monkeypatch.setattr(_dual_newton._NewtonSystem, "__init__", counted_init)
+    monkeypatch.setattr(_dual_newton, "_dual_search", counted_search)
+    path = regularization_path(X, y, l1_ratio=l1_ratio, tol=1e-10, n_alphas=30)
+    assert len(searches) >= 10 and len(formed) <= 2  # carried from point to point
+    assert path.n_screened.max() == d  # every column, where the kept set is wide
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    _, coefs, _ = enet_path(
+        Xc, yc, l1_ratio=l1_ratio, alphas=path.alphas, tol=1e-14, max_iter=100_000
+    )
+    np.testing.assert_allclose(path.coefs, coefs.T, atol=1e-7 * np.abs(coefs).max())

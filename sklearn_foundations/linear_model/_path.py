@@ -30,7 +30,11 @@ fit the optimality conditions of the features left out are checked on the
 full gradient (one pass), and any feature that violates them is put back
 and the fit run again, so the path is the path of the unscreened problem.
 The squared error is fitted on the Gram matrix, formed once for the path
-where it pays (:func:`~sklearn_foundations.datafits.make_datafit`).
+where it pays (:func:`~sklearn_foundations.datafits.make_datafit`). Where the
+kept features would take a method whose cost is its active set's systems,
+not passes over the columns (dual Newton on wide data of many rows:
+:func:`~sklearn_foundations.optimize.screening_pays`), every feature is
+fitted, on one datafit whose Newton systems carry from point to point.
 """
 
 import math
@@ -59,7 +63,12 @@ from ..losses import (
     Loss,
     MultinomialLogLoss,
 )
-from ..optimize import NEWTON_REUSE_MIN_FEATURES, OptimizeResult, minimize
+from ..optimize import (
+    NEWTON_REUSE_MIN_FEATURES,
+    OptimizeResult,
+    minimize,
+    screening_pays,
+)
 from ._base import class_weights, from_centered, make_penalty
 from ._logistic import _encode
 
@@ -563,6 +572,7 @@ class PathProblem:
         formed = None  # a Hessian the last fit formed (not one it was handed)
         # and its factor
         known = None  # (theta, the datafit's state there) after a Newton fit
+        carried = {}  # the last dual Newton fit's systems, for the next
         fitted = False
         for i, alpha in enumerate(alphas):
             penalty = make_penalty("elasticnet", alpha, l1_ratio, fit_intercept)
@@ -600,6 +610,10 @@ class PathProblem:
                     2 * alpha - previous
                 )
                 keep |= strong | (theta[:d] != 0).any(axis=1)
+                # every column where the kept ones would take a method whose
+                # cost is the active set's (its systems then carry over)
+                if not screening_pays(datafit, penalty, method, int(keep.sum())):
+                    keep[:] = True
             else:
                 keep[:] = True
             n_iter, added, converged = 0, 0, True
@@ -608,8 +622,9 @@ class PathProblem:
                 result = minimize(
                     sub, penalty, theta[rows], method=method, tol=tol,
                     max_iter=max_iter, random_state=random_state, path=not fitted,
-                    **direct, **start,
+                    **direct, **start, **carried,
                 )  # fmt: skip
+                carried = {} if result.system is None else {"system": result.system}
                 # Newton's direct steps, once needed, from the next start on
                 handed = direct.get("hessian")
                 direct = {"hessian": result.hessian} if result.direct else {}

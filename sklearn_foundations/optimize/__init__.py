@@ -76,6 +76,7 @@ from ._minimize import (  # noqa: F401 (the tables, not in __all__)
     Case,
     methods_for,
     minimize,
+    screening_pays,
     unmet_needs,
 )
 from ._newton import lbfgs, newton_cg, newton_cholesky
@@ -101,6 +102,7 @@ __all__ = [
     "fista",
     "lbfgs",
     "methods_for",
+    "screening_pays",
     "minimize",
     "newton_cg",
     "newton_cholesky",

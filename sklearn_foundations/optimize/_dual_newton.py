@@ -13,8 +13,8 @@ ARMIJO = 1e-4
 MIN_STEP = 1e-10
 
 
-def dual_newton(datafit, penalty, theta0, *, max_iter, tol, callback=None,
-                verbose=0):  # fmt: skip
+def dual_newton(datafit, penalty, theta0, *, max_iter, tol, system=None,
+                callback=None, verbose=0):  # fmt: skip
     r"""The squared error with an elastic net (an L2 term: ``l1_ratio < 1``)
     by semismooth Newton on the dual, exactly.
 
@@ -56,6 +56,9 @@ def dual_newton(datafit, penalty, theta0, *, max_iter, tol, callback=None,
     in units of each column's scale, the datafit's metric) is at most
     ``tol``, or, unconverged, where no step lowers :math:`\phi` in
     floating point any more.
+    The systems' products are kept in ``result.system``: a fit on the same
+    datafit (a path's next point, another :math:`\lambda_2`) passed them as
+    ``system`` updates them by the features that entered and left.
 
     Examples
     --------
@@ -96,7 +99,8 @@ def dual_newton(datafit, penalty, theta0, *, max_iter, tol, callback=None,
 
         return step
 
-    system = _NewtonSystem(B, l2)  # shared by the targets' searches
+    if system is None or system.B is not B:  # else a last fit's, on this datafit
+        system = _NewtonSystem(B)  # shared by the targets' searches
     converged = True
     for t in range(k):  # one search per target, max_iter steps in all
         budget = max_iter - len(observe.objective)
@@ -109,7 +113,7 @@ def dual_newton(datafit, penalty, theta0, *, max_iter, tol, callback=None,
     return OptimizeResult(
         coef=theta.astype(datafit.dtype, copy=False), n_iter=len(observe.objective),
         objective=observe.objective, converged=converged, step=1.0,
-        t=len(observe.objective) + 1, stopped=observe.stopped,
+        t=len(observe.objective) + 1, stopped=observe.stopped, system=system,
     )  # fmt: skip
 
 
@@ -142,7 +146,7 @@ def _dual_search(B, T, l1, l2, w0, scale, tol, max_iter, on_step, system):
             return w, True
         if step == max_iter:  # out of steps: where none was taken, the start
             return (w if step else w0), False
-        delta = -system.solve(A, grad)
+        delta = -system.solve(A, grad, l2)
         dc = B.T @ delta
         t = _armijo(r, c, T, delta, dc, float(grad @ delta), l1, l2)
         if t is None:  # no decrease left in floating point
@@ -227,72 +231,78 @@ def _violation(B, c, z, grad, l1, scale):
 
 
 class _NewtonSystem:
-    r"""The solves :math:`(I + B_A B_A^\top / \lambda_2)^{-1} v` of one
-    fit's active sets, each system formed from the last one's where that
-    costs less. On at most as many features as rows by Woodbury's identity,
-    :math:`v - B_A M^{-1} B_A^\top v` with :math:`M = \lambda_2 I +
-    B_A^\top B_A`, whose entries of the features kept from the last such
-    system are copied (the new features' rows cost :math:`m |new| |A|`
-    flops); on more, the rows' system :math:`V = I + B_A B_A^\top /
-    \lambda_2`, updated by the features that entered and left (:math:`m^2`
-    flops each). Either is formed anew (:math:`m |A|^2 / 2` or :math:`m^2
-    |A| / 2`) where more than half of it changed."""
+    r"""The solves :math:`(I + B_A B_A^\top / \lambda_2)^{-1} v` of a run of
+    active sets on one factor ``B`` (one fit's steps, or a path's fits on
+    the same datafit, each of its own :math:`\lambda_2`), each system
+    formed from the last one's where that costs less. The products are kept
+    without :math:`\lambda_2`, which each solve adds (:math:`m^2` or
+    :math:`|A|^2` flops against the solve's cube). On at most as many
+    features as rows by Woodbury's identity, :math:`v - B_A M^{-1} B_A^\top
+    v` with :math:`M = \lambda_2 I + G`, :math:`G = B_A^\top B_A`, whose
+    entries of the features kept from the last such system are copied (the
+    new features' rows cost :math:`m |new| |A|` flops); on more, the rows'
+    system :math:`V = I + K / \lambda_2`, :math:`K = B_A B_A^\top`, updated
+    by the features that entered and left (:math:`m^2` flops each). Either
+    product is formed anew (:math:`m |A|^2 / 2` or :math:`m^2 |A| / 2`)
+    where more than half of it changed."""
 
-    def __init__(self, B, l2):
-        self.B, self.l2 = B, l2
-        self.features = None  # (A, M) of the last features' system
-        self.rows = None  # (A, V) of the last rows' system
+    def __init__(self, B):
+        self.B = B
+        self.features = None  # (A, G) of the last features' system
+        self.rows = None  # (A, K) of the last rows' system
         self.on = None  # its features, as a mask
 
-    def solve(self, A, v):
+    def solve(self, A, v, l2):
         if len(A) == 0:
             return v.copy()
         if len(A) <= self.B.shape[0]:
             B_A = self.B[:, A]
-            M = self._features_system(A, B_A)
+            M = self._features_product(A, B_A).copy()
+            M.flat[:: len(M) + 1] += l2  # the diagonal
             return v - B_A @ np.linalg.solve(M, B_A.T @ v)
-        return np.linalg.solve(self._rows_system(A), v)
+        V = self._rows_product(A) * (1.0 / l2)
+        V.flat[:: len(V) + 1] += 1.0  # the diagonal
+        return np.linalg.solve(V, v)
 
-    def _features_system(self, A, B_A):
+    def _features_product(self, A, B_A):
+        """:math:`G = B_A^\top B_A`, from the last one where most is kept."""
         if self.features is not None:
-            last, M_last = self.features
+            last, G_last = self.features
             kept = np.isin(A, last, assume_unique=True)
             new = np.flatnonzero(~kept)
             if 2 * len(new) <= len(A):
-                M = np.empty((len(A), len(A)))
+                G = np.empty((len(A), len(A)))
                 at = np.searchsorted(last, A[kept])
-                M[np.ix_(kept, kept)] = M_last.take(at, 0).take(at, 1)
-                G = B_A[:, new].T @ B_A  # the new features' rows
-                G[np.arange(len(new)), new] += self.l2
-                M[new], M[:, new] = G, G.T
-                self.features = (A, M)
-                return M
-        M = B_A.T @ B_A
-        M.flat[:: len(M) + 1] += self.l2  # the diagonal
-        self.features = (A, M)
-        return M
+                G[np.ix_(kept, kept)] = G_last.take(at, 0).take(at, 1)
+                G_new = B_A[:, new].T @ B_A  # the new features' rows
+                G[new], G[:, new] = G_new, G_new.T
+                self.features = (A, G)
+                return G
+        G = B_A.T @ B_A
+        self.features = (A, G)
+        return G
 
-    def _rows_system(self, A):
+    def _rows_product(self, A):
+        """:math:`K = B_A B_A^\top`, updated from the last one where few
+        features entered and left."""
         on = np.zeros(self.B.shape[1], dtype=bool)
         on[A] = True
         if self.rows is not None:
-            last, V = self.rows
+            last, K = self.rows
             entered, left = A[~self.on[A]], last[~on[last]]
             self.on = on
             if 2 * (len(entered) + len(left)) <= len(A):
                 for cols, sign in ((entered, 1.0), (left, -1.0)):
                     if len(cols):
                         C = self.B[:, cols]
-                        V += (sign / self.l2) * (C @ C.T)
-                self.rows = (A, V)
-                return V
-        self.on = on  # the last rows' system's features, as a mask
+                        K += sign * (C @ C.T)
+                self.rows = (A, K)
+                return K
+        self.on = on  # the last rows' product's features, as a mask
         C = self.B[:, A]
-        V = C @ C.T  # the symmetric product: half the flops
-        V *= 1.0 / self.l2
-        V.flat[:: len(V) + 1] += 1.0  # the diagonal
-        self.rows = (A, V)
-        return V
+        K = C @ C.T  # the symmetric product: half the flops
+        self.rows = (A, K)
+        return K
 
 
 def _armijo(r, c, T, delta, dc, slope, l1, l2):

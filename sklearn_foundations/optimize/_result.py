@@ -59,6 +59,12 @@ class OptimizeResult:
         Cholesky factor of that Hessian plus the penalty's (None where none
         was factored): a path's slope at its point comes from it.
 
+    system : object or None
+        :func:`dual_newton`'s Newton systems (the products of its last active
+        sets, on the datafit's factor): a fit on the same datafit (a path's
+        next point) passes it as ``system`` and updates them rather than
+        forming them anew.
+
     Examples
     --------
     >>> import numpy as np
@@ -87,6 +93,7 @@ class OptimizeResult:
     state: tuple = ()
     hessian: np.ndarray = None
     solve: object = None
+    system: object = None
 
 
 @dataclass(frozen=True)
