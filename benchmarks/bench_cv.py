@@ -2,8 +2,9 @@
 
 Rows: 5-fold cross-validation over 100 alphas for the lasso and the elastic
 net (``l1_ratio`` in {0.1, 0.5, 0.9, 1}) on a dense n x 100 design with
-correlated features (Toeplitz covariance, rho = 0.5) and on a sparse
-n x 2,000 one; ``LogisticRegressionCV`` with 20 Cs (neg_log_loss), L2 and
+correlated features (Toeplitz covariance, rho = 0.5), on a sparse
+n x 2,000 one and on a wide 500 x 2,000 one (more features than rows,
+neighbouring columns correlated); ``LogisticRegressionCV`` with 20 Cs (neg_log_loss), L2 and
 L1, on breast_cancer, digits (standardized) and a dense n x 100 problem.
 
 Accuracy first: a reference is fitted tightly (ours at ``tol=1e-10``,
@@ -73,6 +74,17 @@ def sparse_regression(n, d=2000, density=0.005):
     return X, X @ w + 0.1 * rng.standard_normal(n)
 
 
+def wide_regression(n=500, d=2000, seed=5):
+    """Fewer rows than features, neighbouring columns correlated (each 0.8
+    of the last plus noise, as bench_regression's wide rows): the elastic
+    net of a small l1_ratio has more non-zeros than rows."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    for j in range(1, d):
+        X[:, j] = 0.8 * X[:, j - 1] + 0.6 * X[:, j]
+    return X, X[:, :20] @ rng.standard_normal(20) + rng.standard_normal(n)
+
+
 def dense_classification(n):
     X, w, rng = correlated(n, seed=2)
     return X, (X @ w + rng.logistic(size=n) > 0).astype(int)
@@ -93,6 +105,14 @@ def problems(quick):
                        (sparse, lambda: sparse_regression(100_000 // scale))):  # fmt: skip
         for label, ratio in (("lasso", 1.0), ("elastic net", RATIOS)):
             yield f"{label}, {name}", data, "regression", dict(l1_ratio=ratio, cv=kf)
+    wide = "wide 500 x 2,000 (rho 0.8)"  # not scaled by --quick
+    for label, ratio in (("lasso", 1.0), ("elastic net", RATIOS)):
+        yield (
+            f"{label}, {wide}",
+            wide_regression,
+            "regression",
+            dict(l1_ratio=ratio, cv=kf),
+        )
     datasets = (
         ("breast_cancer", lambda: scaled(load_breast_cancer)),
         ("digits", lambda: scaled(load_digits)),
