@@ -698,10 +698,8 @@ def _newton_cg(datafit, penalty, theta0, case, common, options):
 def _taken(name, options):
     """``options`` less what method ``name`` does not take: ``start``
     (the others evaluate their start themselves) and ``system``."""
-    drop = {"start"} - ({"start"} if name in TAKES_START else set())
-    if name not in TAKES_SYSTEM:
-        drop.add("system")
-    return {k: v for k, v in options.items() if k not in drop}
+    takers = {"start": TAKES_START, "system": TAKES_SYSTEM}
+    return {k: v for k, v in options.items() if name in takers.get(k, (name,))}
 
 
 def _hessian_cost(n, d):
