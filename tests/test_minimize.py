@@ -23,6 +23,7 @@ from sklearn_foundations.optimize import (
     IterationState,
     methods_for,
     minimize,
+    screening_pays,
 )
 from sklearn_foundations.penalties import ElasticNet, WithIntercept
 
@@ -630,3 +631,27 @@ def test_dual_newton_takes_wide_elastic_nets(monkeypatch, rows, l1_ratio, expect
     penalty = WithIntercept(ElasticNet(0.05, l1_ratio))
     res = minimize(datafit, penalty, np.zeros((61, 1)), tol=1e-8)
     assert res.method == expected and res.converged
+
+
+@pytest.mark.parametrize(
+    "rows, kept, l1_ratio, method, pays",
+    [
+        (250, 400, 0.5, "auto", False),  # dual Newton on a wide kept set
+        (249, 400, 0.5, "auto", True),  # too few rows: its systems are cheap
+        (250, 200, 0.5, "auto", True),  # the kept set no longer wide
+        (250, 400, 1.0, "auto", True),  # the lasso: no dual Newton
+        (250, 400, 0.5, "fista", True),  # a named first-order method
+        (250, 400, 0.5, "dual-newton", False),
+    ],
+)
+def test_screening_pays_except_for_dual_newton_on_many_rows(
+    rows, kept, l1_ratio, method, pays
+):
+    """A path screens its columns unless the kept ones would take a method
+    whose cost is its active set's systems (``UNSCREENED``) on at least
+    ``UNSCREENED_MIN_ROWS`` rows."""
+    X = np.random.default_rng(0).standard_normal((rows, 600))
+    s = np.full(rows, 1.0 / rows)
+    f = LinearDatafit(HalfSquaredError(), X, np.ones((rows, 1)), s, s @ X, True)
+    penalty = WithIntercept(ElasticNet(0.1, l1_ratio))
+    assert screening_pays(f, penalty, method, n_kept=kept) is pays
