@@ -77,6 +77,7 @@ from scipy.sparse.linalg import LinearOperator
 from ._parallel import map_row_ranges, n_threads
 from .linalg import (
     _PARALLEL_ENTRIES,
+    _accumulate,
     _sum,
     column_moments,
     column_squares,
@@ -1145,7 +1146,7 @@ def _kernel_matrix(X, center):
     width = max(1, _KERNEL_BLOCK // max(n, 1))
 
     def part(lo, hi):
-        K = np.zeros((n, n))
+        K = work = None
         for j in range(lo, hi, width):
             end = min(j + width, hi)
             block = X[:, j:end]
@@ -1155,8 +1156,8 @@ def _kernel_matrix(X, center):
                 B = np.array(block, dtype=np.float64)  # a copy to center
             if center is not None:
                 B -= center[j:end]
-            K += B @ B.T
-        return K
+            K, work = _accumulate(K, work, B.T)  # B B^T
+        return np.zeros((n, n)) if K is None else K
 
     threads = n_threads() if n * n * d >= _PARALLEL_KERNEL_FLOPS else 1
-    return sum(map_row_ranges(part, d, threads))
+    return _sum(map_row_ranges(part, d, threads))

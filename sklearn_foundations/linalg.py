@@ -791,7 +791,7 @@ def gram_matrix(X, weights=None, center=None, chunk_size=None, columns=None):
     chunk_size = chunk_size or max(2048, 2**17 // max(d, 1))
 
     def part(lo, hi):  # rows lo:hi, by blocks centered into one buffer
-        G = np.zeros((d, d), dtype=X.dtype)
+        G = work = None
         buf = np.empty((min(chunk_size, hi - lo), d), dtype=X.dtype)
         for start in range(lo, hi, chunk_size):
             rows = slice(start, min(start + chunk_size, hi))
@@ -803,7 +803,7 @@ def gram_matrix(X, weights=None, center=None, chunk_size=None, columns=None):
                 B -= c
             if not uniform:
                 B *= np.sqrt(s[rows])[:, None]
-            G += B.T @ B
+            G, work = _accumulate(G, work, B)
         return G
 
     # a gather of columns reads whole rows: bound by memory, so one thread
@@ -812,6 +812,21 @@ def gram_matrix(X, weights=None, center=None, chunk_size=None, columns=None):
     if s is not None and uniform:
         G *= s[0]
     return G
+
+
+def _accumulate(G, work, B):
+    r"""``G`` plus :math:`B^\top B` (``G`` None: the product itself), the
+    products after the first into the buffer ``work`` (made once): a fresh
+    ``d x d`` array, zeroed or not, is fresh pages, and touching them cost
+    more than the product (a zeroed 600 x 600 sum: 16 against 5.5 ms for
+    1,000 rows). Returns ``G`` and ``work``."""
+    if G is None:
+        return B.T @ B, work
+    if work is None:
+        work = np.empty_like(G)
+    np.matmul(B.T, B, out=work)
+    G += work
+    return G, work
 
 
 def _sum(parts):
@@ -889,7 +904,7 @@ def _moments(X, weights, targets, chunk_size, threads):
     uniform = s.min() == s.max()  # then S scales G once at the end
 
     def part(lo, hi):  # rows lo:hi, by blocks shifted into one buffer
-        G = np.zeros((d, d), dtype=X.dtype)
+        G = work = None
         Q = np.zeros((d, T.shape[1]), dtype=X.dtype)
         v = np.zeros(d, dtype=X.dtype)
         buf = np.empty((min(chunk_size, hi - lo), d), dtype=X.dtype)
@@ -901,7 +916,7 @@ def _moments(X, weights, targets, chunk_size, threads):
             Q += B.T @ (s[rows, None] * T[rows])
             if not uniform:
                 B *= np.sqrt(s[rows])[:, None]
-            G += B.T @ B
+            G, work = _accumulate(G, work, B)
         return v, G, Q
 
     parts = map_row_ranges(part, n, threads)
@@ -910,7 +925,8 @@ def _moments(X, weights, targets, chunk_size, threads):
         G *= s[0]
     total = s.sum()
     delta = v / total
-    G -= total * np.outer(delta, delta)
+    for lo in range(0, d, 128):  # by blocks of rows: no d x d temporary
+        G[lo : lo + 128] -= total * np.outer(delta[lo : lo + 128], delta)
     return guess + delta, G, Q  # Q needs no correction: s^T T = 0
 
 
