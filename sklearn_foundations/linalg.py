@@ -804,7 +804,7 @@ def gram_matrix(X, weights=None, center=None, chunk_size=None, columns=None):
             if not uniform:
                 B *= np.sqrt(s[rows])[:, None]
             G, work = _accumulate(G, work, B)
-        return G
+        return np.zeros((d, d), X.dtype) if G is None else G  # (no rows)
 
     # a gather of columns reads whole rows: bound by memory, so one thread
     threads = _dense_threads(n, d, gather=columns is not None)
@@ -917,7 +917,7 @@ def _moments(X, weights, targets, chunk_size, threads):
             if not uniform:
                 B *= np.sqrt(s[rows])[:, None]
             G, work = _accumulate(G, work, B)
-        return v, G, Q
+        return v, (np.zeros((d, d), X.dtype) if G is None else G), Q
 
     parts = map_row_ranges(part, n, threads)
     v, G, Q = (_sum([p[i] for p in parts]) for i in range(3))
