@@ -71,6 +71,17 @@ def problems(quick):
     ym = Xm[:, :20] @ rng.standard_normal(20) + rng.standard_normal(n)
     settings = [("elasticnet", 0.02, 0.5), ("elasticnet", 0.1, 0.1)]
     yield f"wide {n}x{d:,}", Xm, ym, settings
+    # between square and twice as many rows as features, where the Gram
+    # matrix is not formed (its own generator): a lasso of a strong and of a
+    # weak penalty (0.01 and 0.001 of alpha_max; the weak one open)
+    rng = np.random.default_rng(6)
+    n, d = 1000, 600
+    Xt = rng.standard_normal((n, d))
+    for j in range(1, d):
+        Xt[:, j] = 0.7 * Xt[:, j - 1] + 0.71 * Xt[:, j]
+    yt = Xt[:, :30] @ rng.standard_normal(30) + rng.standard_normal(n)
+    a_max = np.abs((Xt - Xt.mean(axis=0)).T @ (yt - yt.mean())).max() / n
+    yield f"tall {n}x{d}", Xt, yt, [("l1", 0.01 * a_max), ("l1", 0.001 * a_max)]
 
 
 def candidates(penalty, alpha, n, is_sparse, l1_ratio):
