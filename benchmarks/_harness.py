@@ -89,3 +89,15 @@ def print_rows(problem, setting, chosen, times, header=False):
             f"{t / ours:.2f} |",
             flush=True,
         )
+
+
+def neighbour_correlated(seed, n, d, rho, noise, informative):
+    """``X`` (``n x d``) whose columns each take ``rho`` of the last plus
+    ``noise`` times fresh noise, and ``y`` from its first ``informative``
+    columns plus unit noise: the wide and tall problems' generator."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    for j in range(1, d):
+        X[:, j] = rho * X[:, j - 1] + noise * X[:, j]
+    y = X[:, :informative] @ rng.standard_normal(informative)
+    return X, y + rng.standard_normal(n)

@@ -32,6 +32,7 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from _harness import neighbour_correlated
 from scipy.special import expit
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.exceptions import ConvergenceWarning
@@ -74,15 +75,11 @@ def sparse_regression(n, d=2000, density=0.005):
     return X, X @ w + 0.1 * rng.standard_normal(n)
 
 
-def wide_regression(n=500, d=2000, seed=5):
+def wide_regression():
     """Fewer rows than features, neighbouring columns correlated (each 0.8
-    of the last plus noise, as bench_regression's wide rows): the elastic
-    net of a small l1_ratio has more non-zeros than rows."""
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d))
-    for j in range(1, d):
-        X[:, j] = 0.8 * X[:, j - 1] + 0.6 * X[:, j]
-    return X, X[:, :20] @ rng.standard_normal(20) + rng.standard_normal(n)
+    of the last plus noise): bench_regression's wide 500 x 2,000 problem,
+    where the elastic net of a small l1_ratio has more non-zeros than rows."""
+    return neighbour_correlated(5, 500, 2000, 0.8, 0.6, 20)
 
 
 def dense_classification(n):

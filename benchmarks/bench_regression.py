@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from _harness import print_rows, sweep, time_chosen
+from _harness import neighbour_correlated, print_rows, sweep, time_chosen
 from sklearn.datasets import load_diabetes
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, Lasso, LassoLars, Ridge, SGDRegressor
@@ -54,34 +54,19 @@ def problems(quick):
     yield "diabetes 442x10", Xd, yd, [("l2", 0.1), ("l1", 0.1), ("elasticnet", 0.1)]
     # fewer rows than features, correlated columns (Toeplitz, rho 0.8): an
     # elastic net of a small l1_ratio has more non-zeros than rows
-    rng = np.random.default_rng(2)
-    n, d = 100, 2_000
-    Xw = rng.standard_normal((n, d))
-    for j in range(1, d):
-        Xw[:, j] = 0.8 * Xw[:, j - 1] + 0.6 * Xw[:, j]
-    yw = Xw[:, :20] @ rng.standard_normal(20) + rng.standard_normal(n)
-    yield f"wide {n}x{d:,}", Xw, yw, [("l1", 0.05), ("elasticnet", 0.1, 0.1)]
+    Xw, yw = neighbour_correlated(2, 100, 2_000, 0.8, 0.6, 20)
+    yield "wide 100x2,000", Xw, yw, [("l1", 0.05), ("elasticnet", 0.1, 0.1)]
     # five times the rows (its own generator): elastic nets with about as many
     # non-zeros as rows (l1_ratio 0.5) and more (0.1)
-    rng = np.random.default_rng(5)
-    n = 500
-    Xm = rng.standard_normal((n, d))
-    for j in range(1, d):
-        Xm[:, j] = 0.8 * Xm[:, j - 1] + 0.6 * Xm[:, j]
-    ym = Xm[:, :20] @ rng.standard_normal(20) + rng.standard_normal(n)
+    Xm, ym = neighbour_correlated(5, 500, 2_000, 0.8, 0.6, 20)
     settings = [("elasticnet", 0.02, 0.5), ("elasticnet", 0.1, 0.1)]
-    yield f"wide {n}x{d:,}", Xm, ym, settings
+    yield "wide 500x2,000", Xm, ym, settings
     # between square and twice as many rows as features, where the Gram
     # matrix is not formed (its own generator): a lasso of a strong and of a
     # weak penalty (0.01 and 0.001 of alpha_max; the weak one open)
-    rng = np.random.default_rng(6)
-    n, d = 1000, 600
-    Xt = rng.standard_normal((n, d))
-    for j in range(1, d):
-        Xt[:, j] = 0.7 * Xt[:, j - 1] + 0.71 * Xt[:, j]
-    yt = Xt[:, :30] @ rng.standard_normal(30) + rng.standard_normal(n)
-    a_max = np.abs((Xt - Xt.mean(axis=0)).T @ (yt - yt.mean())).max() / n
-    yield f"tall {n}x{d}", Xt, yt, [("l1", 0.01 * a_max), ("l1", 0.001 * a_max)]
+    Xt, yt = neighbour_correlated(6, 1000, 600, 0.7, 0.71, 30)
+    a_max = np.abs((Xt - Xt.mean(axis=0)).T @ (yt - yt.mean())).max() / len(yt)
+    yield "tall 1000x600", Xt, yt, [("l1", 0.01 * a_max), ("l1", 0.001 * a_max)]
 
 
 def candidates(penalty, alpha, n, is_sparse, l1_ratio):
