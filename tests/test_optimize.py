@@ -230,8 +230,8 @@ def test_prox_newton_with_small_working_sets_matches_fista(sparse, loss, monkeyp
     sizes = []
     real = _prox_newton._working_set
 
-    def spy(w, violation, size_min, quarter_max=None):
-        ws = real(w, violation, size_min, quarter_max)
+    def spy(*args):
+        ws = real(*args)
         sizes.append(len(ws))
         return ws
 
@@ -354,7 +354,7 @@ def test_prox_newton_solves_an_ill_conditioned_model_exactly(monkeypatch):
     assert exact.converged and exact.n_iter <= 25
     duplicated, F_dup = fit(np.hstack([X, X[:, :2]]))
     assert duplicated.converged and F_dup == pytest.approx(F, rel=1e-8)  # tol 1e-8
-    monkeypatch.setattr(_prox_newton, "EXACT_MAX_SIZE", 0)  # sweeps alone
+    monkeypatch.setattr(_prox_newton, "_exact_max", lambda datafit: 0)  # sweeps alone
     sweeps, F_sweeps = fit(X)
     assert sweeps.n_iter > 2 * exact.n_iter and F == pytest.approx(F_sweeps, rel=1e-10)
 
@@ -871,3 +871,142 @@ def test_prox_newton_solves_a_wide_model_from_its_factor(monkeypatch):
     np.testing.assert_allclose(res.coef, sweeps.coef, rtol=0, atol=1e-7)
     best = _objective(f, pen, sweeps.coef)
     assert _objective(f, pen, res.coef) <= best + 1e-13 * abs(best)
+
+
+def test_active_factor_solves_are_the_blocks_own():
+    """_ActiveFactor: one Cholesky factor kept over a search's active sets,
+    features appended as they enter (in panels), held at zero as they leave
+    (the Schur complement), formed anew where too many are held, and an
+    entering feature collinear with the kept ones refused (not regular,
+    unless the factor formed anew without the held ones takes it): every
+    solve is the LU solve of the active set's own block."""
+    rng = np.random.default_rng(5)
+    n, d = 400, 300
+    X = rng.standard_normal((n, d)) * rng.uniform(0.01, 100, d)  # scales
+    X[:, 1:] += 0.8 * X[:, :-1] / X[:, :-1].std(axis=0) * X[:, 1:].std(axis=0)
+    X[:, 299] = 2.0 * X[:, 7]  # collinear with feature 7
+    H = X.T @ X / n
+    S = 1 / np.sqrt(np.diag(H))
+    factor = _quadratic._ActiveFactor(H, S, _quadratic._ridge(H.dtype))
+    held_solves = anew = 0
+    steps = [
+        np.arange(0, 150),  # three panels at once
+        np.arange(0, 170),  # appended
+        np.setdiff1d(np.arange(0, 170), [3, 50, 120]),  # held at zero
+        np.setdiff1d(np.arange(0, 200), [50]),  # 3 and 120 back, 30 appended
+        np.arange(100, 200),  # most of them held: formed anew
+        np.arange(100, 260),
+    ]
+    for A in steps:
+        r = rng.standard_normal(len(A))
+        held_solves += len(factor.features) > len(np.intersect1d(factor.features, A))
+        before = factor.features
+        x, regular = factor.solve(A, r)
+        anew += not np.array_equal(factor.features[: len(before)], before)
+        assert regular
+        np.testing.assert_allclose(x, np.linalg.solve(H[np.ix_(A, A)], r), rtol=1e-9)
+    assert held_solves >= 2 and anew == 1
+    # feature 299 is collinear with feature 7, which the factor holds (7 is not
+    # in A): formed anew without it, the block of A is regular
+    A = np.append(np.arange(100, 260), 299)
+    x, regular = factor.solve(A, np.ones(len(A)))
+    assert regular and 7 not in factor.features
+    np.testing.assert_allclose(
+        x, np.linalg.solve(H[np.ix_(A, A)], np.ones(len(A))), rtol=1e-9
+    )
+    # with 7 in A the block is singular: no solve, as an LU's pivots say
+    A = np.append(np.arange(0, 160), 299)
+    x, regular = factor.solve(A, np.ones(len(A)))
+    assert not regular and np.all(np.isnan(x))
+    lu_x, lu_regular = _quadratic._equilibrated_solve(
+        _quadratic._gesv(H.dtype), H[np.ix_(A, A)], np.ones(len(A)), factor.ridge, S[A]
+    )
+    assert not lu_regular
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_signs_search_with_the_factor_is_the_lu_searchs(l1_ratio, dtype, monkeypatch):
+    """Feature-sign search with its solves from the kept factor reaches the
+    same optimum as with an LU solve at each step, on a weak penalty (a dense
+    solution, hundreds of features in the active set) with duplicated
+    columns."""
+    rng = np.random.default_rng(7)
+    n, d = 700, 400
+    X = rng.standard_normal((n, d))
+    X[:, 1:] = 0.7 * X[:, :-1] + 0.7 * X[:, 1:]
+    X[:, 390:] = X[:, :10]  # duplicated columns: singular blocks
+    y = X @ rng.standard_normal(d) + rng.standard_normal(n)
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    G, q = Xc.T @ Xc / n, Xc.T @ yc / n
+    l1 = 1e-3 * np.abs(q).max() * l1_ratio
+    H = (G + 1e-3 * (1 - l1_ratio) * np.eye(d)).astype(dtype)
+    q, scale = q.astype(dtype), np.sqrt(np.diag(G)).astype(dtype)
+    tol = 1e-10 if dtype == np.float64 else 1e-4
+    solves = []
+    original = _quadratic._ActiveFactor.solve
+
+    def spy(self, A, r_A):
+        solves.append(len(A))
+        return original(self, A, r_A)
+
+    monkeypatch.setattr(_quadratic._ActiveFactor, "solve", spy)
+    w, converged = _quadratic.signs_search(
+        H, q, l1, np.zeros(d, dtype), scale, tol, 5000
+    )
+    assert converged and len(solves) > 10 and max(solves) > 300
+    monkeypatch.setattr(_quadratic, "FACTOR_MIN_SIZE", 10**9)
+    w_lu, converged_lu = _quadratic.signs_search(
+        H, q, l1, np.zeros(d, dtype), scale, tol, 5000
+    )
+    assert converged_lu
+
+    def F(w):
+        w = w.astype(np.float64)
+        return 0.5 * w @ H.astype(np.float64) @ w - q @ w + l1 * np.abs(w).sum()
+
+    assert F(w) <= F(w_lu) + (1e-13 if dtype == np.float64 else 1e-6) * abs(F(w_lu))
+    assert abs(F(w) - F(w_lu)) <= (1e-12 if dtype == np.float64 else 1e-5) * abs(
+        F(w_lu)
+    )
+
+
+def test_prox_newton_takes_the_whole_model_of_a_dense_tall_lasso(monkeypatch):
+    """Proximal Newton on the squared error of data with more rows than
+    features: once its working set would hold half the features and leave
+    violators out, the model takes every feature, which is the objective
+    itself, solved to tol in one iteration (the last); the optimum is
+    Lasso's."""
+    from sklearn.linear_model import Lasso
+
+    rng = np.random.default_rng(2)
+    n, d = 900, 300
+    X = rng.standard_normal((n, d))
+    X[:, 1:] = 0.7 * X[:, :-1] + 0.7 * X[:, 1:]
+    y = X @ rng.standard_normal(d) + 3.0 + rng.standard_normal(n)
+    s = np.full(n, 1 / n)
+    f = LinearDatafit(HalfSquaredError(), X, y[:, None], s, s @ X, fit_intercept=True)
+    alpha = 1e-3 * np.abs((X - X.mean(axis=0)).T @ (y - y.mean())).max() / n
+    pen = WithIntercept(L1(alpha))
+    sizes = []
+    original = _prox_newton._working_set
+
+    def spy(*args, **kwargs):
+        ws = original(*args, **kwargs)
+        sizes.append(len(ws))
+        return ws
+
+    monkeypatch.setattr(_prox_newton, "_working_set", spy)
+    theta0 = np.zeros((d + 1, 1))
+    res = prox_newton(f, pen, theta0, max_iter=100, tol=1e-10)
+    assert res.converged and sizes.count(d) == 1 and sizes[-1] == d
+    assert res.n_iter == len(sizes) <= 6
+    ref = Lasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, y)
+    np.testing.assert_allclose(res.coef[:d, 0], ref.coef_, atol=1e-8)
+    assert np.count_nonzero(ref.coef_) > d // 2
+    # without the whole model: more iterations to the same optimum
+    monkeypatch.setattr(_prox_newton, "_whole_pays", lambda *args: False)
+    sizes.clear()
+    slow = prox_newton(f, pen, theta0, max_iter=100, tol=1e-10)
+    assert d not in sizes and slow.n_iter > res.n_iter
+    np.testing.assert_allclose(slow.coef, res.coef, atol=1e-8)

@@ -35,6 +35,11 @@ from ._result import OptimizeResult, _check_divergence, _Observer, _scale
 # search takes 4 iterations (5 ms)
 EXACT_MAX_SIZE = 500
 EXACT_STEPS = 20
+# ... or, on data of at least as many rows as the model has coordinates (its
+# matrix of full rank), of at most this many: the search's solves update one
+# Cholesky factor over its steps, 12-22 ms per model of 580-650 coordinates
+# where the sweeps took 20-100 ms (800 x 700, 600 non-zeros)
+EXACT_TALL_MAX_SIZE = 1000
 # a larger model on dense data is solved exactly from its factor where it
 # has at least this many times as many coordinates as the data have rows
 # (the search's solves then mostly Woodbury's, on the rows): elastic-net
@@ -67,7 +72,9 @@ def prox_newton(
     :math:`A_\mathcal{W} = [X_c[:, \mathcal{W}], 1]` (formed once per
     iteration, :func:`~sklearn_foundations.linalg.gram_matrix`): by
     feature-sign search, exactly, where the model has at most
-    ``EXACT_MAX_SIZE`` coordinates (:func:`_exact_model`) or, a larger
+    ``EXACT_MAX_SIZE`` coordinates, or at most as many as the data have
+    rows up to ``EXACT_TALL_MAX_SIZE`` (:func:`_exact_max`,
+    :func:`_exact_model`) or, a larger
     one on dense data of a quarter as many rows or fewer, from its factor
     (``model_factor``, a matrix of low rank: :func:`_factored_model`),
     else by cyclic coordinate descent, where each coordinate has the
@@ -101,7 +108,13 @@ def prox_newton(
     violating features (for dense ``X`` at most ``EXACT_MAX_SIZE`` of them,
     a model that the search solves): an L1 solution with few non-zeros is
     found from small models, one with many without growing the model from
-    ``ws_start`` one doubling per iteration. The intercept, the last
+    ``ws_start`` one doubling per iteration. For a quadratic loss on data
+    of at least as many rows as features (:func:`_whole_pays`), once the
+    working set would hold half the features and still leave some that
+    violate, the model takes every feature: it is then the objective
+    itself, solved to ``tol`` (the working sets' models take several
+    iterations more, each forming a matrix of at least a quarter of the
+    whole one's). The intercept, the last
     row of ``theta`` when ``datafit.fit_intercept``, is an unpenalized
     coordinate, always in the model, in the coordinates where it shares no
     curvature with the weights (:func:`_decoupled`; without that, features
@@ -164,12 +177,13 @@ def prox_newton(
                               optimality=optimality)  # fmt: skip
     observe = _Observer("Newton iteration", callback, verbose)
     converged, it, step, L, exact = False, 0, 1.0, 1.0, True
+    exact_max = None if sparse else _exact_max(datafit)
+    whole = exact_max is not None and _whole_pays(datafit, exact_max)
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
-            ws = _working_set(
-                theta[:d, 0], violation[:d], ws_start,
-                None if sparse else EXACT_MAX_SIZE,
-            )  # fmt: skip
+            ws = _working_set(theta[:d, 0], violation[:d], ws_start, exact_max, whole)
+            # the whole model of a quadratic loss is the objective: to tol
+            bound = tol if whole and len(ws) == d else optimality / 10
             rows = np.append(ws, d) if datafit.fit_intercept else ws
             delta = np.zeros_like(theta)
             if sparse:
@@ -181,7 +195,7 @@ def prox_newton(
             else:
                 delta[rows, 0], k, exact = _dense_model_step(
                     datafit, penalty, Z, ws, grad[rows, 0], theta[rows, 0],
-                    max_sweeps, optimality / 10 * scale[rows], exact,
+                    max_sweeps, bound * scale[rows], exact, exact_max,
                 )  # fmt: skip
                 if k is not None:
                     delta[d, 0] -= k @ delta[ws, 0]
@@ -221,18 +235,23 @@ def _start(datafit, penalty, theta):
     return Z, F, datafit.gradient(theta, Z)
 
 
-def _working_set(w, violation, size_min, quarter_max=None):
+def _working_set(w, violation, size_min, quarter_max=None, whole=False):
     """Sorted indices of the support of ``w`` and of the largest violations,
     ``max(size_min, 2 |support|, n_violating / 4)`` features in all (fewer when
     fewer violate): from a zero start, a quarter of the violators, at most
     ``quarter_max`` of them (the largest model the exact search solves:
     sweeps crawl on a larger one of wide data, a quarter of 3,000 columns
-    over 50 rows)."""
+    over 50 rows). With ``whole``, every feature once that would be half of
+    them or more and still leave out some that violate (iterations to come:
+    :func:`_whole_pays`)."""
     support = np.flatnonzero(w)
     quarter = np.count_nonzero(violation) // 4
     if quarter_max is not None:
         quarter = min(quarter, quarter_max)
     size = max(size_min, 2 * len(support), quarter)
+    candidates = np.count_nonzero((w != 0) | (violation > 0))
+    if whole and 2 * size >= len(w) and candidates > size:
+        return np.arange(len(w))
     if size >= len(w):
         return np.flatnonzero((w != 0) | (violation > 0))
     score = violation.copy()
@@ -241,7 +260,32 @@ def _working_set(w, violation, size_min, quarter_max=None):
     return np.sort(top[score[top] > 0])
 
 
-def _dense_model_step(datafit, penalty, Z, ws, grad, w, max_sweeps, tol, exact):
+def _exact_max(datafit):
+    """The most coordinates of a dense model that the exact search solves:
+    ``EXACT_MAX_SIZE``, or as many as the data have rows up to
+    ``EXACT_TALL_MAX_SIZE``."""
+    return max(EXACT_MAX_SIZE, min(datafit.n_samples or 0, EXACT_TALL_MAX_SIZE))
+
+
+def _whole_pays(datafit, exact_max):
+    r"""Whether the working sets give way to every feature once they would
+    hold half of them: for a quadratic loss (the model is the objective, its
+    matrix the Gram matrix's block: no iterations after the whole one) on
+    data in memory of at least as many rows as features, at most
+    ``exact_max`` of them (the exact search's). The whole model's matrix
+    costs :math:`n d^2`, four times a half's, which the working sets form
+    again at each of their iterations (1,000 x 600, 460 non-zeros: 9
+    iterations, 5 of them over 448-470 features)."""
+    d = datafit.n_features
+    return (
+        bool(datafit.loss.quadratic) and not datafit.chunked
+        and (datafit.n_samples or 0) >= d and d <= exact_max
+    )  # fmt: skip
+
+
+def _dense_model_step(
+    datafit, penalty, Z, ws, grad, w, max_sweeps, tol, exact, exact_max=EXACT_MAX_SIZE
+):
     r"""The step of :func:`prox_newton` on dense data's model over the
     working set ``ws`` (``grad`` and ``w`` its rows of the gradient and the
     iterate): from the model's factor where it is of low rank
@@ -257,7 +301,9 @@ def _dense_model_step(datafit, penalty, Z, ws, grad, w, max_sweeps, tol, exact):
         if step is not None:
             return step, k, exact
     hess, g, k = _decoupled(datafit.model_hessian(Z, ws), grad, n)
-    step, exact = _model_descent(hess, g, w, l1, l2, n, max_sweeps, tol, exact)
+    step, exact = _model_descent(
+        hess, g, w, l1, l2, n, max_sweeps, tol, exact, exact_max
+    )
     return step, k, exact
 
 
@@ -339,14 +385,17 @@ def _decoupled(hess, grad, n_penalized):
     return hess, grad, k
 
 
-def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol, exact=True):
+def _model_descent(
+    hess, grad, w, l1, l2, n_penalized, max_sweeps, tol, exact=True,
+    exact_max=EXACT_MAX_SIZE,
+):  # fmt: skip
     r"""The step of :func:`prox_newton` on its quadratic model, from ``w``:
     :math:`\min_u g^\top (u - w) + \tfrac12 (u - w)^\top H (u - w) +
     \lambda_1 \|u\|_1 + \tfrac{\lambda_2}{2} \|u\|^2`, the penalty on the
     first ``n_penalized`` coordinates (the rest, the intercept, not
     penalized). ``tol`` holds one bound per coordinate, in gradient units.
 
-    With ``exact``, a model of at most ``EXACT_MAX_SIZE`` penalized
+    With ``exact``, a model of at most ``exact_max`` penalized
     coordinates whose
     unpenalized ones are decoupled (:func:`_decoupled`) is solved by
     feature-sign search (:func:`_exact_model`): a few linear solves where
@@ -362,7 +411,7 @@ def _model_descent(hess, grad, w, l1, l2, n_penalized, max_sweeps, tol, exact=Tr
     """
     n = n_penalized
     coupled = hess[:n, n:].any()  # the intercept not decoupled: sweeps only
-    if exact and 0 < n <= EXACT_MAX_SIZE and not coupled:
+    if exact and 0 < n <= exact_max and not coupled:
         bound = tol if np.shape(tol) == w.shape else np.broadcast_to(tol, w.shape)
         solution, exact = _exact_model(
             hess, grad, w, l1, l2, n, bound, EXACT_STEPS + 2 * n
