@@ -1010,3 +1010,41 @@ def test_prox_newton_takes_the_whole_model_of_a_dense_tall_lasso(monkeypatch):
     slow = prox_newton(f, pen, theta0, max_iter=100, tol=1e-10)
     assert d not in sizes and slow.n_iter > res.n_iter
     np.testing.assert_allclose(slow.coef, res.coef, atol=1e-8)
+
+
+def test_prox_newton_solves_models_of_up_to_twice_the_rows_exactly(monkeypatch):
+    """On wide data at a weak penalty (as many non-zeros as about half the
+    rows, working sets of more): models of more than EXACT_MAX_SIZE (here
+    60) coordinates but at most twice the rows are solved by the exact
+    search, never by the sweeps; the optimum is Lasso's."""
+    from sklearn.linear_model import Lasso
+
+    rng = np.random.default_rng(4)
+    n, d = 150, 600
+    X = rng.standard_normal((n, d))
+    X[:, 1:] = 0.8 * X[:, :-1] + 0.6 * X[:, 1:]
+    y = X[:, :40] @ rng.standard_normal(40) + rng.standard_normal(n)
+    s = np.full(n, 1 / n)
+    f = LinearDatafit(HalfSquaredError(), X, y[:, None], s, s @ X, fit_intercept=True)
+    alpha = 3e-3 * np.abs((X - X.mean(axis=0)).T @ (y - y.mean())).max() / n
+    monkeypatch.setattr(_prox_newton, "EXACT_MAX_SIZE", 60)
+    sizes, sweeps = [], []
+    original, sweep = _prox_newton._exact_model, _prox_newton._sweeps
+
+    def spy(hess, *args):
+        sizes.append(len(hess))
+        return original(hess, *args)
+
+    def spy_sweeps(*args):
+        sweeps.append(1)
+        return sweep(*args)
+
+    monkeypatch.setattr(_prox_newton, "_exact_model", spy)
+    monkeypatch.setattr(_prox_newton, "_sweeps", spy_sweeps)
+    res = prox_newton(
+        f, WithIntercept(L1(alpha)), np.zeros((d + 1, 1)), max_iter=200, tol=1e-9
+    )
+    assert res.converged and not sweeps and 60 < max(sizes) - 1 <= 2 * n
+    ref = Lasso(alpha=alpha, tol=1e-14, max_iter=1_000_000).fit(X, y)
+    assert np.count_nonzero(ref.coef_) > 60
+    np.testing.assert_allclose(res.coef[:d, 0], ref.coef_, atol=1e-6)

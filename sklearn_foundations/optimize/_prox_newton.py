@@ -35,11 +35,15 @@ from ._result import OptimizeResult, _check_divergence, _Observer, _scale
 # search takes 4 iterations (5 ms)
 EXACT_MAX_SIZE = 500
 EXACT_STEPS = 20
-# ... or, on data of at least as many rows as the model has coordinates (its
-# matrix of full rank), of at most this many: the search's solves update one
-# Cholesky factor over its steps, 12-22 ms per model of 580-650 coordinates
-# where the sweeps took 20-100 ms (800 x 700, 600 non-zeros)
-EXACT_TALL_MAX_SIZE = 1000
+# ... or, of at most ROWS_RATIO times as many coordinates as the data have
+# rows, at most this many: the search's solves update one Cholesky factor
+# over its steps (its active sets, as a lasso's solutions, of at most about
+# as many features as rows), 12-22 ms per model of 580-650 coordinates where
+# the sweeps took 20-100 ms (800 x 700, 600 non-zeros); at a thousandth of
+# alpha_max, 500 x 2,000 (485 non-zeros, models of up to 970) 1.5 -> 0.26 s,
+# 800 x 3,000 (705, models of up to 1,410) 1.9 -> 0.43 s
+EXACT_ROWS_MAX_SIZE = 2000
+ROWS_RATIO = 2
 # a larger model on dense data is solved exactly from its factor where it
 # has at least this many times as many coordinates as the data have rows
 # (the search's solves then mostly Woodbury's, on the rows): elastic-net
@@ -72,8 +76,8 @@ def prox_newton(
     :math:`A_\mathcal{W} = [X_c[:, \mathcal{W}], 1]` (formed once per
     iteration, :func:`~sklearn_foundations.linalg.gram_matrix`): by
     feature-sign search, exactly, where the model has at most
-    ``EXACT_MAX_SIZE`` coordinates, or at most as many as the data have
-    rows up to ``EXACT_TALL_MAX_SIZE`` (:func:`_exact_max`,
+    ``EXACT_MAX_SIZE`` coordinates, or at most twice as many as the data
+    have rows up to ``EXACT_ROWS_MAX_SIZE`` (:func:`_exact_max`,
     :func:`_exact_model`) or, a larger
     one on dense data of a quarter as many rows or fewer, from its factor
     (``model_factor``, a matrix of low rank: :func:`_factored_model`),
@@ -262,9 +266,10 @@ def _working_set(w, violation, size_min, quarter_max=None, whole=False):
 
 def _exact_max(datafit):
     """The most coordinates of a dense model that the exact search solves:
-    ``EXACT_MAX_SIZE``, or as many as the data have rows up to
-    ``EXACT_TALL_MAX_SIZE``."""
-    return max(EXACT_MAX_SIZE, min(datafit.n_samples or 0, EXACT_TALL_MAX_SIZE))
+    ``EXACT_MAX_SIZE``, or twice as many as the data have rows up to
+    ``EXACT_ROWS_MAX_SIZE``."""
+    rows = ROWS_RATIO * (datafit.n_samples or 0)
+    return max(EXACT_MAX_SIZE, min(rows, EXACT_ROWS_MAX_SIZE))
 
 
 def _whole_pays(datafit, exact_max):
