@@ -253,9 +253,9 @@ def _working_set(w, violation, size_min, quarter_max=None, whole=False):
     if quarter_max is not None:
         quarter = min(quarter, quarter_max)
     size = max(size_min, 2 * len(support), quarter)
-    candidates = np.count_nonzero((w != 0) | (violation > 0))
-    if whole and 2 * size >= len(w) and candidates > size:
-        return np.arange(len(w))
+    if whole and 2 * size >= len(w):  # and some violators would be left out
+        if np.count_nonzero((w != 0) | (violation > 0)) > size:
+            return np.arange(len(w))
     if size >= len(w):
         return np.flatnonzero((w != 0) | (violation > 0))
     score = violation.copy()

@@ -552,15 +552,16 @@ class _Solves:
     last block asked for (a step's solve and walk read the same)."""
 
     def __init__(self, H, diag):
-        self.H = H
+        self.H, self.low_rank = H, isinstance(H, LowRank)
         self.gesv, self.ridge = _gesv(H.dtype), _ridge(H.dtype)
         self.S = 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0))
         self.factor = None
         self._last = None  # (A, H_AA)
 
     def block(self, A):
-        """:func:`_block`, the last one again where ``A`` is the same."""
-        if self._last is None or not np.array_equal(self._last[0], A):
+        """:func:`_block`, the last one again for the same array ``A`` (a
+        step's solve and walk pass the one they share)."""
+        if self._last is None or self._last[0] is not A:
             self._last = (A, _block(self.H, A))
         return self._last[1]
 
@@ -569,14 +570,14 @@ class _Solves:
         (:meth:`block`) on at most ``FACTOR_MIN_SIZE`` features or a
         :class:`LowRank` ``H``, else products with the whole ``H`` (a
         matrix-vector product where the block is two copies)."""
-        if isinstance(self.H, LowRank) or len(A) <= FACTOR_MIN_SIZE:
+        if len(A) <= FACTOR_MIN_SIZE or self.low_rank:
             return self.block(A)
         return _OnFeatures(self.H, A)
 
     def __call__(self, A, r_A):
         """The solution on the features ``A`` (sorted) and whether it is
         regular."""
-        if isinstance(self.H, LowRank) or len(A) <= FACTOR_MIN_SIZE:
+        if len(A) <= FACTOR_MIN_SIZE or self.low_rank:
             return _equilibrated_solve(
                 self.gesv, self.block(A), r_A, self.ridge, self.S[A]
             )
