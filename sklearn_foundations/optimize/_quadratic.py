@@ -446,7 +446,7 @@ def _signed_step(solves, H, q, l1, signs, active, entering, j, grad, w, diag):
         solves, q, l1, signs, active, entering, j
     )
     w_A, g_A = w[A], grad[A]
-    if regular:  # LU's pivots above the ridge
+    if regular:  # every pivot above the ridge
         v, change = _lowest_on_segment(solves.on(A), g_A, l1, w_A, target)
         if change < 0:
             return (A, target, v, change), entered
@@ -635,6 +635,11 @@ class _ActiveFactor:
         self.position = np.full(len(S), -1)
         self.panels = []  # (start, rows left of the block, the block's inverse)
 
+    def _empty(self):
+        """No feature in the factor."""
+        self.position[self.features] = -1
+        self.features, self.panels = self.features[:0], []
+
     def solve(self, A, r_A):
         """The solution on the features ``A`` (sorted) and whether it is
         regular."""
@@ -654,7 +659,9 @@ class _ActiveFactor:
         if len(at) == len(b):
             x = self._backward(self._forward(b))
         else:  # the held features' unit columns beside r: one pass
-            R = np.flatnonzero(np.isin(np.arange(len(b)), at, invert=True))
+            held = np.ones(len(b), dtype=bool)
+            held[at] = False
+            R = np.flatnonzero(held)
             E = np.zeros((len(b), len(R) + 1), dtype=b.dtype)
             E[:, 0] = b
             E[R, np.arange(1, len(R) + 1)] = 1.0
@@ -667,12 +674,10 @@ class _ActiveFactor:
     def _anew(self, A):
         """The factor formed anew on ``A``; whether it is regular (else it is
         left empty)."""
-        self.position[self.features] = -1
-        self.features, self.panels = self.features[:0], []
+        self._empty()
         if self._append(A):
             return True
-        self.position[self.features] = -1
-        self.features, self.panels = self.features[:0], []
+        self._empty()
         return False
 
     def _append(self, new):
