@@ -1048,3 +1048,42 @@ def test_prox_newton_solves_models_of_up_to_twice_the_rows_exactly(monkeypatch):
     ref = Lasso(alpha=alpha, tol=1e-14, max_iter=1_000_000).fit(X, y)
     assert np.count_nonzero(ref.coef_) > 60
     np.testing.assert_allclose(res.coef[:d, 0], ref.coef_, atol=1e-6)
+
+
+def test_signs_search_on_the_rows_factor_keeps_the_cholesky_factor(monkeypatch):
+    """On a LowRank matrix (fewer rows than features) the active sets of more
+    than FACTOR_MIN_SIZE features, up to twice the rows, take their solves
+    from the kept factor, its rows from the kept Gram entries: the same
+    optimum as the LU searches."""
+    rng = np.random.default_rng(9)
+    m, d = 300, 1200
+    B = rng.standard_normal((m, d))
+    B[:, 1:] = 0.8 * B[:, :-1] + 0.6 * B[:, 1:]
+    B /= np.sqrt(m)
+    q = B.T @ rng.standard_normal(m)
+    l1 = 2e-3 * np.abs(q).max()
+    scale = np.sqrt(np.einsum("ij,ij->j", B, B))
+    sizes = []
+    original = _quadratic._ActiveFactor.solve
+
+    def spy(self, A, r_A):
+        sizes.append(len(A))
+        return original(self, A, r_A)
+
+    monkeypatch.setattr(_quadratic._ActiveFactor, "solve", spy)
+    w, converged = _quadratic.signs_search(
+        _quadratic.LowRank(B, 0.0), q, l1, np.zeros(d), scale, 1e-10, 5000
+    )
+    assert converged and max(sizes) > _quadratic.FACTOR_MIN_SIZE
+    assert max(sizes) <= 2 * m
+    monkeypatch.setattr(_quadratic, "FACTOR_MIN_SIZE", 10**9)
+    w_lu, converged_lu = _quadratic.signs_search(
+        _quadratic.LowRank(B, 0.0), q, l1, np.zeros(d), scale, 1e-10, 5000
+    )
+
+    def F(w):
+        Bw = B @ w
+        return 0.5 * Bw @ Bw - q @ w + l1 * np.abs(w).sum()
+
+    assert converged_lu and abs(F(w) - F(w_lu)) <= 1e-12 * abs(F(w_lu))
+    np.testing.assert_allclose(w, w_lu, atol=1e-8)

@@ -28,11 +28,15 @@ PROXIMAL_RIDGE = 1e-10
 BATCH_START = 16
 BATCH_TRIALS = 3
 # a search's solves on more than this many features update one Cholesky
-# factor (_ActiveFactor) rather than an LU of each active set's block, in
+# factor (_ActiveFactor) rather than an LU of each active set's block (a
+# LowRank matrix's up to twice its rows, beyond which Woodbury's), in
 # panels of at most PANEL features; features that leave the active set are
 # held at zero in it while they are at most an eighth of it (REMOVED_SHARE,
-# at least REMOVED_MIN), beyond which it is formed anew
-FACTOR_MIN_SIZE = 128
+# at least REMOVED_MIN), beyond which it is formed anew. On 130-150
+# features the factor's updates cost as much as the LU (a 150 x 600 lasso
+# 1.07x as long from 128 on); from 200 on they are quicker (300 x 1,500 at
+# 0.003 alpha_max 82 -> 57 ms)
+FACTOR_MIN_SIZE = 160
 PANEL = 64
 REMOVED_SHARE = 8
 REMOVED_MIN = 8
@@ -545,7 +549,8 @@ class _Solves:
     equilibrated by :math:`S = \operatorname{diag}(H)^{-1/2}` (unit
     diagonal: the columns' scales do not make an active set singular): by
     LU of the block (:func:`_equilibrated_solve`) on at most
-    ``FACTOR_MIN_SIZE`` features or a :class:`LowRank` ``H``, else from one
+    ``FACTOR_MIN_SIZE`` features, by Woodbury's identity on a
+    :class:`LowRank` ``H``'s block of more than twice its rows, else from one
     Cholesky factor kept over the search's steps (:class:`_ActiveFactor`),
     which the active sets update rather than factor anew. Regular where
     every pivot is above the relative ridge (:func:`_ridge`). Keeps the
@@ -577,7 +582,7 @@ class _Solves:
     def __call__(self, A, r_A):
         """The solution on the features ``A`` (sorted) and whether it is
         regular."""
-        if len(A) <= FACTOR_MIN_SIZE or self.low_rank:
+        if len(A) <= FACTOR_MIN_SIZE or (self.low_rank and self.H.woodbury_on(A)):
             return _equilibrated_solve(
                 self.gesv, self.block(A), r_A, self.ridge, self.S[A]
             )
@@ -622,7 +627,9 @@ class _ActiveFactor:
     would be held, the factor is formed anew on :math:`A`. An entering
     feature whose pivot is at most the ridge (collinear with :math:`P`)
     is not appended: the solve is not regular (where features are held at
-    zero, the factor is first formed anew on :math:`A` alone).
+    zero, the factor is first formed anew on :math:`A` alone). The rows of
+    :math:`H` that an append reads are a dense matrix's or, for a
+    :class:`LowRank` one, its kept Gram entries (:meth:`LowRank.rows`).
 
     The factor is kept in panels of at most ``PANEL`` features, each its
     rows of :math:`L` left of the diagonal block and the inverse of that
@@ -687,12 +694,12 @@ class _ActiveFactor:
         S = self.S
         for lo in range(0, len(new), PANEL):
             N = new[lo : lo + PANEL]
-            rows = self.H.take(N, 0)  # H_NP as rows: H is symmetric
-            rows *= S[N, None]
-            H_NN = rows.take(N, 1) * S[N]
             P = self.features
+            PN = np.concatenate([P, N])
+            rows = self._rows(P, N) * S[N, None] * S[PN]  # [H_NP, H_NN]
+            H_NN = rows[:, len(P) :]
             if len(P):
-                L_21 = self._forward((rows.take(P, 1) * S[P]).T)
+                L_21 = self._forward(rows[:, : len(P)].T)
                 H_NN -= L_21.T @ L_21
             try:
                 L_NN = np.linalg.cholesky(H_NN)
@@ -707,6 +714,14 @@ class _ActiveFactor:
             self.position[N] = np.arange(len(P), len(P) + len(N))
             self.features = np.concatenate([P, N])
         return True
+
+    def _rows(self, P, N):
+        r""":math:`H`'s rows ``N``, its columns ``P`` then ``N``: of a dense
+        matrix by two takes, of a :class:`LowRank` one from its kept Gram
+        entries (the block of ``P`` and ``N``, its last rows)."""
+        if isinstance(self.H, LowRank):
+            return self.H.rows(N, np.concatenate([P, N]))
+        return self.H.take(N, 0).take(np.concatenate([P, N]), 1)
 
     def _forward(self, B):
         r""":math:`L^{-1} B`, a panel at a time."""
@@ -854,7 +869,11 @@ class LowRank:
         r"""Whether a solve takes Woodbury's identity: more than twice as many
         coordinates as rows (its :math:`2 m^2 |A| + \tfrac23 m^3` flops
         against the LU's :math:`\tfrac23 |A|^3`)."""
-        return 2 * self._rows < len(self.e)
+        return self.woodbury_on(self.e)
+
+    def woodbury_on(self, A):
+        """Whether the block of the features ``A`` takes Woodbury's identity."""
+        return 2 * self._rows < len(A)
 
     def __matmul__(self, v):
         if self._dense is None and (self.woodbury or self._root is None):
@@ -890,8 +909,9 @@ class LowRank:
             self._dense = H
         return self._dense
 
-    def _gram_block(self, A):
-        r""":math:`B_A^\top B_A` from the kept Gram entries of the features
+    def _gram_block(self, A, rows=None):
+        r""":math:`B_A^\top B_A` (its ``rows``, features of ``A``, where
+        given) from the kept Gram entries of the features
         seen so far, the new ones' entries computed once (:math:`m |new|
         |seen|` flops; the buffers grow by doubling, not by a copy at each
         entering batch); None beyond ``GRAM_CACHE_MAX`` features seen."""
@@ -920,7 +940,18 @@ class LowRank:
             self._where[new] = np.arange(k, k + n)
             self._seen = np.append(self._seen, new)
         at = self._where[A]
-        return self._gram.take(at, 0).take(at, 1)  # two takes: 2x fancy indexing
+        on = at if rows is None else self._where[rows]
+        return self._gram.take(on, 0).take(at, 1)  # two takes: 2x fancy indexing
+
+    def rows(self, N, A):
+        r""":math:`H`'s rows ``N`` (features of ``A``), its columns ``A``: the
+        kept Gram entries (of the factor's products beyond
+        ``GRAM_CACHE_MAX`` features), the shift where they meet."""
+        G = self._gram_block(A, N)
+        if G is None:
+            G = self.B[:, N].T @ self.B[:, A]
+        G[N[:, None] == A] += self.e[N]
+        return G
 
     def solve(self, r, shift=0.0):
         r"""The solution of :math:`(H + \operatorname{diag}(\text{shift}))
