@@ -183,9 +183,10 @@ def prox_newton(
     converged, it, step, L, exact = False, 0, 1.0, 1.0, True
     exact_max = None if sparse else _exact_max(datafit)
     whole = exact_max is not None and _whole_pays(datafit, exact_max)
+    quarter_max = None if sparse else EXACT_MAX_SIZE  # the first models' size
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
-            ws = _working_set(theta[:d, 0], violation[:d], ws_start, exact_max, whole)
+            ws = _working_set(theta[:d, 0], violation[:d], ws_start, quarter_max, whole)
             # the whole model of a quadratic loss is the objective: to tol
             bound = tol if whole and len(ws) == d else optimality / 10
             rows = np.append(ws, d) if datafit.fit_intercept else ws
