@@ -696,7 +696,7 @@ class _ActiveFactor:
             N = new[lo : lo + PANEL]
             P = self.features
             PN = np.concatenate([P, N])
-            rows = self._rows(P, N) * S[N, None] * S[PN]  # [H_NP, H_NN]
+            rows = self._rows(N, PN) * S[N, None] * S[PN]  # [H_NP, H_NN]
             H_NN = rows[:, len(P) :]
             if len(P):
                 L_21 = self._forward(rows[:, : len(P)].T)
@@ -712,16 +712,15 @@ class _ActiveFactor:
             left = np.ascontiguousarray(L_21.T) if len(P) else None
             self.panels.append((len(P), left, np.linalg.inv(L_NN)))
             self.position[N] = np.arange(len(P), len(P) + len(N))
-            self.features = np.concatenate([P, N])
+            self.features = PN
         return True
 
-    def _rows(self, P, N):
-        r""":math:`H`'s rows ``N``, its columns ``P`` then ``N``: of a dense
-        matrix by two takes, of a :class:`LowRank` one from its kept Gram
-        entries (the block of ``P`` and ``N``, its last rows)."""
+    def _rows(self, N, columns):
+        r""":math:`H`'s rows ``N``, its ``columns``: of a dense matrix by two
+        takes, of a :class:`LowRank` one from its kept Gram entries."""
         if isinstance(self.H, LowRank):
-            return self.H.rows(N, np.concatenate([P, N]))
-        return self.H.take(N, 0).take(np.concatenate([P, N]), 1)
+            return self.H.rows(N, columns)
+        return self.H.take(N, 0).take(columns, 1)
 
     def _forward(self, B):
         r""":math:`L^{-1} B`, a panel at a time."""
