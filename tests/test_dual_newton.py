@@ -11,7 +11,13 @@ from sklearn_foundations import GradientDescentRegressor
 from sklearn_foundations.datafits import LinearDatafit
 from sklearn_foundations.losses import HalfSquaredError
 from sklearn_foundations.optimize import dual_newton
-from sklearn_foundations.optimize._dual_newton import _NewtonSystem, _ray_minimum
+from sklearn_foundations.optimize._dual_newton import (
+    COLD_ACTIVE_SHARE,
+    _cold_start,
+    _definite_solve,
+    _NewtonSystem,
+    _ray_minimum,
+)
 from sklearn_foundations.penalties import ElasticNet
 
 
@@ -177,6 +183,49 @@ def test_the_cold_start_is_the_lowest_point_on_the_ray(l1):
     lowest = phi(np.array([gamma]))[0]
     assert 0 < gamma <= 1
     assert lowest <= phi(np.linspace(0.0, 1.0, 20_001)).min() + 1e-12 * abs(lowest)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_cold_search_starts_with_a_quarter_of_the_rows_active(seed):
+    """Where more features than a quarter of the rows are active at
+    :math:`T`, the cold start is the point of the ray where that many are
+    (no more), or the ray's lowest point where it lies beyond; where fewer
+    are, :math:`T` itself."""
+    rng = np.random.default_rng(seed)
+    m, d = 40, 400
+    B = rng.standard_normal((m, d)) * rng.uniform(0.2, 3.0, d)
+    T = B[:, :5] @ rng.standard_normal(5) + 0.1 * rng.standard_normal(m)
+    c = B.T @ T
+    k = int(COLD_ACTIVE_SHARE * m)
+    for l2 in (1e-3, 1.0, 1e3):
+        for l1 in np.quantile(np.abs(c), [0.5, 0.9, 0.99]):
+            gamma = _cold_start(T @ T, c, l1, l2, m)
+            lowest = _ray_minimum(T @ T, T @ T, c, l1, l2)
+            if np.count_nonzero(np.abs(c) > l1) <= k:
+                assert gamma == 1.0
+            elif gamma == lowest:  # beyond the point of k active
+                assert np.count_nonzero(np.abs(gamma * c) > l1) >= k
+            else:  # the (k + 1)-th feature on the threshold
+                below, above = (np.count_nonzero(np.abs(f * gamma * c) > l1)
+                                for f in (0.999, 1.001))  # fmt: skip
+                assert below <= k < above
+
+
+def test_definite_solve_is_the_lu_solve_and_takes_lu_where_not_definite():
+    """The Cholesky solve of a positive definite matrix equals LU's (also
+    ill-conditioned); a symmetric matrix that rounding or its sign leaves
+    without a Cholesky factor is solved by LU, not refused."""
+    rng = np.random.default_rng(12)
+    for m, cond in ((1, 1.0), (7, 10.0), (60, 1e8)):
+        Q, _ = np.linalg.qr(rng.standard_normal((m, m)))
+        M = (Q * np.geomspace(1.0, 1.0 / cond, m)) @ Q.T
+        v = rng.standard_normal(m)
+        np.testing.assert_allclose(
+            M @ _definite_solve(M, v), v, rtol=0, atol=1e-13 * cond
+        )
+    M = np.diag([2.0, -1.0, 3.0]) + 0.1
+    v = rng.standard_normal(3)
+    np.testing.assert_allclose(_definite_solve(M, v), np.linalg.solve(M, v))
 
 
 def test_a_warm_search_starts_at_the_lowest_point_on_its_ray():
