@@ -686,3 +686,53 @@ def test_wide_columns_of_very_different_scales_reach_the_optimum(
         return 0.5 * np.mean(r**2) + alpha * penalty
 
     assert objective(ours) <= objective(ref) * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("penalty, gram", [("l1", False), ("elasticnet", False),
+                                           ("l2", True)])  # fmt: skip
+def test_a_tall_fit_with_an_l1_term_on_many_features_stays_on_the_data(
+    penalty, gram, monkeypatch
+):
+    """Dense data of twice as many rows as its 600 features: with an L1
+    term the fit takes working sets on the data (proximal Newton), which
+    form the Gram blocks they need, not the whole Gram matrix; a ridge still
+    factors the Gram matrix. A path, on one Gram matrix for all its points,
+    takes it. Each fit is scikit-learn's."""
+    from sklearn_foundations import datafits
+    from sklearn_foundations.linear_model import _base
+
+    rng = np.random.default_rng(4)
+    n, d = 1200, 600
+    X = rng.standard_normal((n, d)) * rng.uniform(0.5, 2.0, d) + 1.0
+    y = X[:, :20] @ rng.standard_normal(20) + rng.standard_normal(n)
+    assert datafits.gram_pays(X) and not datafits.gram_pays(X, working_sets=True)
+    kinds, methods = [], []
+    make, solve = datafits.make_datafit, _base.minimize
+
+    def spy_make(*args, **kwargs):
+        f = make(*args, **kwargs)
+        kinds.append(type(f).__name__)
+        return f
+
+    def spy_solve(*args, **kwargs):
+        result = solve(*args, **kwargs)
+        methods.append(result.method)
+        return result
+
+    from sklearn_foundations.linear_model import _gradient_descent
+
+    monkeypatch.setattr(_gradient_descent, "make_datafit", spy_make)
+    monkeypatch.setattr(_base, "minimize", spy_solve)
+    alpha = 0.05 * np.abs((X - X.mean(0)).T @ (y - y.mean())).max() / n
+    est = GradientDescentRegressor(
+        penalty=penalty, alpha=alpha, l1_ratio=0.5, tol=1e-10, max_iter=10_000
+    ).fit(X, y)
+    assert kinds == ["QuadraticDatafit" if gram else "LinearDatafit"]
+    assert methods == (["newton-cholesky"] if gram else ["prox-newton"])
+    if penalty == "l2":
+        ref = Ridge(alpha=alpha * n, tol=1e-12).fit(X, y)
+    else:
+        r = 1.0 if penalty == "l1" else 0.5
+        ref = ElasticNet(alpha=alpha, l1_ratio=r, tol=1e-14, max_iter=100_000)
+        ref.fit(X, y)
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-6, atol=1e-8)

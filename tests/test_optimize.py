@@ -1017,6 +1017,44 @@ def test_prox_newton_takes_the_whole_model_of_a_dense_tall_lasso(monkeypatch):
     np.testing.assert_allclose(slow.coef, res.coef, atol=1e-8)
 
 
+@pytest.mark.parametrize("fraction, whole_first", [(1e-3, True), (0.1, False)])
+def test_prox_newton_starts_with_the_whole_model_where_nearly_all_violate(
+    fraction, whole_first, monkeypatch
+):
+    """On data of more rows than features, a zero start where at least
+    ``WHOLE_START_SHARE`` of the features violate (a weak penalty: a dense
+    solution) takes the whole model at once, one iteration; where few
+    violate (a strong penalty), working sets first. Both are Lasso's."""
+    from sklearn.linear_model import Lasso
+
+    rng = np.random.default_rng(5)
+    n, d = 700, 400
+    X = rng.standard_normal((n, d))
+    X[:, 1:] = 0.7 * X[:, :-1] + 0.7 * X[:, 1:]
+    y = X @ rng.standard_normal(d) + 1.0 + rng.standard_normal(n)
+    s = np.full(n, 1 / n)
+    f = LinearDatafit(HalfSquaredError(), X, y[:, None], s, s @ X, fit_intercept=True)
+    grad = np.abs((X - X.mean(axis=0)).T @ (y - y.mean())) / n
+    alpha = fraction * grad.max()
+    share = np.count_nonzero(grad > alpha) / d
+    assert (share >= _prox_newton.WHOLE_START_SHARE) == whole_first
+    sizes = []
+    original = _prox_newton._working_set
+
+    def spy(*args, **kwargs):
+        ws = original(*args, **kwargs)
+        sizes.append(len(ws))
+        return ws
+
+    monkeypatch.setattr(_prox_newton, "_working_set", spy)
+    res = prox_newton(
+        f, WithIntercept(L1(alpha)), np.zeros((d + 1, 1)), max_iter=100, tol=1e-10
+    )
+    assert res.converged and (sizes == [d]) == whole_first
+    ref = Lasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, y)
+    np.testing.assert_allclose(res.coef[:d, 0], ref.coef_, atol=1e-8)
+
+
 def test_prox_newton_solves_models_of_up_to_twice_the_rows_exactly(monkeypatch):
     """On wide data at a weak penalty (as many non-zeros as about half the
     rows, working sets of more): models of more than EXACT_MAX_SIZE (here

@@ -286,7 +286,9 @@ class GradientDescentRegressor(
         Take the gradient of the squared loss from the Gram matrix
         :math:`X^\top S X`, formed once (O(d^2) per iteration instead of
         O(nd)); "auto" does so for full-batch fits when ``n_samples`` is well
-        above ``n_features``, or at least ``n_features`` for dense data of at
+        above ``n_features`` (dense data of at most 1,000 features, 500 with
+        an L1 term, whose fit on the data forms the blocks of the matrix its
+        working sets need), or at least ``n_features`` for dense data of at
         most 200 features, and of at most 1,000 without an L1 term (its
         Cholesky solve is exact; without a penalty the pivoted factor gives
         LinearRegression's least-norm coefficients where columns are
@@ -496,6 +498,7 @@ class GradientDescentRegressor(
             datafit = make_datafit(
                 self._loss(), X, y, s, self.fit_intercept, self._gram(stochastic),
                 smooth=smooth, least_norm=smooth and penalty.l2 == 0,
+                working_sets=not smooth,
             )  # fmt: skip
         if defer:
             check_finite(X, self, *(datafit.moments or ()))

@@ -52,6 +52,15 @@ ROWS_RATIO = 2
 # non-zeros (models of 1,000-1,500 coordinates, solves of that size) 3x
 # slower
 LOW_RANK_RATIO = 4
+# where the whole model pays (_whole_pays), a zero start at which at least
+# this share of the features violate takes it at once: nearly every
+# feature's correlation with the targets above the penalty, the solution is
+# dense, and the working sets' first iterations (a quarter of the violators
+# each, their models solved to a tenth of the violation) only delay it
+# (lasso of 1,300-4,000 rows, 600-1,000 features at 0.003-0.001 alpha_max,
+# 260-670 non-zeros: 0.55-0.75x the time; at 0.01 alpha_max 77-83% of the
+# features violate at zero and the solutions are sparse: unchanged)
+WHOLE_START_SHARE = 0.9
 
 
 def prox_newton(
@@ -248,12 +257,16 @@ def _working_set(w, violation, size_min, quarter_max=None, whole=False):
     sweeps crawl on a larger one of wide data, a quarter of 3,000 columns
     over 50 rows). With ``whole``, every feature once that would be half of
     them or more and still leave out some that violate (iterations to come:
-    :func:`_whole_pays`)."""
+    :func:`_whole_pays`), or from a zero start where at least
+    ``WHOLE_START_SHARE`` of them violate."""
     support = np.flatnonzero(w)
     quarter = np.count_nonzero(violation) // 4
     if quarter_max is not None:
         quarter = min(quarter, quarter_max)
     size = max(size_min, 2 * len(support), quarter)
+    if whole and not len(support):  # from zero: a dense solution to come
+        if np.count_nonzero(violation) >= WHOLE_START_SHARE * len(w):
+            return np.arange(len(w))
     if whole and 2 * size >= len(w):  # and some violators would be left out
         if np.count_nonzero((w != 0) | (violation > 0)) > size:
             return np.arange(len(w))
