@@ -206,7 +206,9 @@ def make_datafit(
         gram == "auto"
         and loss.quadratic
         and gram_pays(
-            X, smooth=smooth or least_norm, least_norm=least_norm,
+            X,
+            smooth=smooth or least_norm,
+            least_norm=least_norm,
             working_sets=working_sets,
         )  # fmt: skip
     ):
