@@ -137,11 +137,13 @@ SPARSE_LEAST_NORM_PRODUCTS = 32
 # data up to this many features, where the solver table's exact method on it
 # (feature-sign search) stops; beyond, proximal Newton's working sets on the
 # data form the Gram blocks of the features they need, where forming the
-# whole matrix (n d^2 / 2) cost more than the fit on it (lasso of 1,300-3,000
-# rows, 600-1,000 features, 0.1-0.001 alpha_max: 4-86 ms against 21-87 ms
-# for FISTA on the Gram matrix, 2.3-6.6x quicker at 0.1-0.01 alpha_max; at
-# 0.001, 0.98-1.2x its time). A path, whose points share one Gram matrix,
-# takes it up to 1,000 features.
+# whole matrix (n d^2 / 2) cost more than the fit on it (lasso and elastic
+# nets of 1,300-4,000 rows, 600-1,000 features, against FISTA on the Gram
+# matrix: 0.19-0.49x the time at 0.1 alpha_max, 0.28-0.66x at 0.01,
+# 0.71-1.06x at 0.003, 0.81-1.17x at 0.001, where proximal Newton takes
+# the whole model at once; from 200 features on instead, 1.1x slower on
+# 250-500). A path, whose points share one Gram matrix, takes it up to
+# 1,000 features.
 WORKING_SET_GRAM_FEATURES = 500
 # sparse X of at most this many entries (rows x columns) is fitted dense, and
 # of at most DENSE_ENOUGH[0] entries (a 32 MB copy) where at least

@@ -322,7 +322,7 @@ class _NewtonSystem:
 def _definite_solve(M, v):
     r""":math:`M^{-1} v` for the symmetric positive definite ``M`` of a
     Newton system by its Cholesky factor (half the flops of an LU solve:
-    0.88x the whole search's time on 12 problems of 100-800 rows); by LU
+    0.88x the whole search's time on 8 problems of 100-800 rows); by LU
     where rounding left a pivot that is not positive. numpy's factor, one
     right-hand side by LAPACK's ``potrs``, as :func:`newton_cholesky`'s."""
     try:

@@ -57,9 +57,10 @@ LOW_RANK_RATIO = 4
 # feature's correlation with the targets above the penalty, the solution is
 # dense, and the working sets' first iterations (a quarter of the violators
 # each, their models solved to a tenth of the violation) only delay it
-# (lasso of 1,300-4,000 rows, 600-1,000 features at 0.003-0.001 alpha_max,
-# 260-670 non-zeros: 0.55-0.75x the time; at 0.01 alpha_max 77-83% of the
-# features violate at zero and the solutions are sparse: unchanged)
+# (lasso and elastic nets of 900 x 500 and 1,000 x 600 at 0.003-0.001
+# alpha_max, 270-480 non-zeros: 0.36-0.78x the time; at 0.01 alpha_max
+# 77-87% of the features violate at zero, the solutions are sparse, and
+# the working sets run as before)
 WHOLE_START_SHARE = 0.9
 
 
