@@ -496,6 +496,40 @@ def test_working_set_is_the_support_and_the_worst_violations():
     assert len(ws) == 500 and set(range(30)) <= set(ws)
 
 
+def test_prox_newton_first_working_set_on_dense_data_is_capped(monkeypatch):
+    """From zero on dense data whose violators number far more than
+    ``4 * QUARTER_MAX``, the first working set holds ``QUARTER_MAX`` of
+    them, not a quarter; later ones grow from the support; the optimum is
+    Lasso's."""
+    from sklearn.linear_model import Lasso
+
+    rng = np.random.default_rng(9)
+    n, d = 300, 1500
+    X = rng.standard_normal((n, d))
+    X[:, 1:] = 0.8 * X[:, :-1] + 0.6 * X[:, 1:]
+    y = X[:, :20] @ rng.standard_normal(20) + rng.standard_normal(n)
+    s = np.full(n, 1 / n)
+    f = LinearDatafit(HalfSquaredError(), X, y[:, None], s, s @ X, fit_intercept=True)
+    grad = np.abs((X - X.mean(axis=0)).T @ (y - y.mean())) / n
+    alpha = 0.02 * grad.max()
+    assert np.count_nonzero(grad > alpha) > 8 * _prox_newton.QUARTER_MAX
+    sizes = []
+    original = _prox_newton._working_set
+
+    def spy(*args, **kwargs):
+        ws = original(*args, **kwargs)
+        sizes.append(len(ws))
+        return ws
+
+    monkeypatch.setattr(_prox_newton, "_working_set", spy)
+    res = prox_newton(
+        f, WithIntercept(L1(alpha)), np.zeros((d + 1, 1)), max_iter=100, tol=1e-10
+    )
+    assert res.converged and sizes[0] == _prox_newton.QUARTER_MAX
+    ref = Lasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, y)
+    np.testing.assert_allclose(res.coef[:d, 0], ref.coef_, atol=1e-8)
+
+
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
 def test_feature_sign_is_exact_and_monotone(l1_ratio):
     rng = np.random.default_rng(11)

@@ -52,6 +52,14 @@ ROWS_RATIO = 2
 # non-zeros (models of 1,000-1,500 coordinates, solves of that size) 3x
 # slower
 LOW_RANK_RATIO = 4
+# the working sets of dense data hold at most this many of the violators
+# beyond twice the support: the first model from zero, solved to a tenth of
+# the violation, keeps a few features however many it holds (16-20 of
+# 320-450 on 500-2,000 x 600-2,000 lasso at 0.01 alpha_max), and its matrix
+# costs n |W|^2 / 2 (EXACT_MAX_SIZE, 500, before: 0.95x the time over 12
+# wide and tall lasso problems, the slowest 1.06x; 0.97x over 7 L1 logistic
+# fits of 500-3,000 rows)
+QUARTER_MAX = 128
 # where the whole model pays (_whole_pays), a zero start at which at least
 # this share of the features violate takes it at once: nearly every
 # feature's correlation with the targets above the penalty, the solution is
@@ -119,8 +127,9 @@ def prox_newton(
     The working set holds the support of :math:`w` and the features whose
     optimality violation is largest, as many
     as the support has, at least ``ws_start`` and at least a quarter of the
-    violating features (for dense ``X`` at most ``EXACT_MAX_SIZE`` of them,
-    a model that the search solves): an L1 solution with few non-zeros is
+    violating features (for dense ``X`` at most ``QUARTER_MAX`` of them:
+    from zero, the first model, solved to a tenth of the violation, keeps a
+    few features of however many): an L1 solution with few non-zeros is
     found from small models, one with many without growing the model from
     ``ws_start`` one doubling per iteration. For a quadratic loss on data
     of at least as many rows as features (:func:`_whole_pays`), once the
@@ -193,7 +202,7 @@ def prox_newton(
     converged, it, step, L, exact = False, 0, 1.0, 1.0, True
     exact_max = None if sparse else _exact_max(datafit)
     whole = exact_max is not None and _whole_pays(datafit, exact_max)
-    quarter_max = None if sparse else EXACT_MAX_SIZE  # the first models' size
+    quarter_max = None if sparse else QUARTER_MAX  # the first models' size
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
             ws = _working_set(theta[:d, 0], violation[:d], ws_start, quarter_max, whole)
@@ -254,9 +263,8 @@ def _working_set(w, violation, size_min, quarter_max=None, whole=False):
     """Sorted indices of the support of ``w`` and of the largest violations,
     ``max(size_min, 2 |support|, n_violating / 4)`` features in all (fewer when
     fewer violate): from a zero start, a quarter of the violators, at most
-    ``quarter_max`` of them (the largest model the exact search solves:
-    sweeps crawl on a larger one of wide data, a quarter of 3,000 columns
-    over 50 rows). With ``whole``, every feature once that would be half of
+    ``quarter_max`` of them (``QUARTER_MAX`` on dense data). With
+    ``whole``, every feature once that would be half of
     them or more and still leave out some that violate (iterations to come:
     :func:`_whole_pays`), or from a zero start where at least
     ``WHOLE_START_SHARE`` of them violate."""
