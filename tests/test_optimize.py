@@ -496,23 +496,17 @@ def test_working_set_is_the_support_and_the_worst_violations():
     assert len(ws) == 500 and set(range(30)) <= set(ws)
 
 
-def test_prox_newton_first_working_set_on_dense_data_is_capped(monkeypatch):
-    """From zero on dense data whose violators number far more than
-    ``4 * QUARTER_MAX``, the first working set holds ``QUARTER_MAX`` of
-    them, not a quarter; later ones grow from the support; the optimum is
-    Lasso's."""
+def _working_sets_of_a_lasso(monkeypatch, X, y, fraction):
+    """Proximal Newton's lasso on ``X``, ``y`` at ``fraction`` of alpha_max
+    from zero, checked against Lasso's optimum: the sizes of its working
+    sets, the share of the features that violate at zero and the result."""
     from sklearn.linear_model import Lasso
 
-    rng = np.random.default_rng(9)
-    n, d = 300, 1500
-    X = rng.standard_normal((n, d))
-    X[:, 1:] = 0.8 * X[:, :-1] + 0.6 * X[:, 1:]
-    y = X[:, :20] @ rng.standard_normal(20) + rng.standard_normal(n)
+    n, d = X.shape
     s = np.full(n, 1 / n)
     f = LinearDatafit(HalfSquaredError(), X, y[:, None], s, s @ X, fit_intercept=True)
     grad = np.abs((X - X.mean(axis=0)).T @ (y - y.mean())) / n
-    alpha = 0.02 * grad.max()
-    assert np.count_nonzero(grad > alpha) > 8 * _prox_newton.QUARTER_MAX
+    alpha = fraction * grad.max()
     sizes = []
     original = _prox_newton._working_set
 
@@ -525,9 +519,25 @@ def test_prox_newton_first_working_set_on_dense_data_is_capped(monkeypatch):
     res = prox_newton(
         f, WithIntercept(L1(alpha)), np.zeros((d + 1, 1)), max_iter=100, tol=1e-10
     )
-    assert res.converged and sizes[0] == _prox_newton.QUARTER_MAX
+    assert res.converged
     ref = Lasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, y)
     np.testing.assert_allclose(res.coef[:d, 0], ref.coef_, atol=1e-8)
+    return sizes, np.count_nonzero(grad > alpha) / d, res
+
+
+def test_prox_newton_first_working_set_on_dense_data_is_capped(monkeypatch):
+    """From zero on dense data whose violators number far more than
+    ``4 * QUARTER_MAX``, the first working set holds ``QUARTER_MAX`` of
+    them, not a quarter; later ones grow from the support; the optimum is
+    Lasso's."""
+    rng = np.random.default_rng(9)
+    n, d = 300, 1500
+    X = rng.standard_normal((n, d))
+    X[:, 1:] = 0.8 * X[:, :-1] + 0.6 * X[:, 1:]
+    y = X[:, :20] @ rng.standard_normal(20) + rng.standard_normal(n)
+    sizes, share, _ = _working_sets_of_a_lasso(monkeypatch, X, y, 0.02)
+    assert share * d > 8 * _prox_newton.QUARTER_MAX
+    assert sizes[0] == _prox_newton.QUARTER_MAX
 
 
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
@@ -1015,39 +1025,22 @@ def test_prox_newton_takes_the_whole_model_of_a_dense_tall_lasso(monkeypatch):
     features: once its working set would hold half the features and leave
     violators out, the model takes every feature, which is the objective
     itself, solved to tol in one iteration (the last); the optimum is
-    Lasso's."""
-    from sklearn.linear_model import Lasso
-
+    Lasso's. (The whole start from zero, where nearly all violate, is held
+    off: its own test follows.)"""
+    monkeypatch.setattr(_prox_newton, "WHOLE_START_SHARE", 2.0)
     rng = np.random.default_rng(2)
     n, d = 900, 300
     X = rng.standard_normal((n, d))
     X[:, 1:] = 0.7 * X[:, :-1] + 0.7 * X[:, 1:]
     y = X @ rng.standard_normal(d) + 3.0 + rng.standard_normal(n)
-    s = np.full(n, 1 / n)
-    f = LinearDatafit(HalfSquaredError(), X, y[:, None], s, s @ X, fit_intercept=True)
-    alpha = 1e-3 * np.abs((X - X.mean(axis=0)).T @ (y - y.mean())).max() / n
-    pen = WithIntercept(L1(alpha))
-    sizes = []
-    original = _prox_newton._working_set
-
-    def spy(*args, **kwargs):
-        ws = original(*args, **kwargs)
-        sizes.append(len(ws))
-        return ws
-
-    monkeypatch.setattr(_prox_newton, "_working_set", spy)
-    theta0 = np.zeros((d + 1, 1))
-    res = prox_newton(f, pen, theta0, max_iter=100, tol=1e-10)
-    assert res.converged and sizes.count(d) == 1 and sizes[-1] == d
+    sizes, _, res = _working_sets_of_a_lasso(monkeypatch, X, y, 1e-3)
+    assert sizes.count(d) == 1 and sizes[-1] == d and sizes[0] < d
     assert res.n_iter == len(sizes) <= 6
-    ref = Lasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, y)
-    np.testing.assert_allclose(res.coef[:d, 0], ref.coef_, atol=1e-8)
-    assert np.count_nonzero(ref.coef_) > d // 2
+    assert np.count_nonzero(res.coef[:d]) > d // 2
     # without the whole model: more iterations to the same optimum
     monkeypatch.setattr(_prox_newton, "_whole_pays", lambda *args: False)
-    sizes.clear()
-    slow = prox_newton(f, pen, theta0, max_iter=100, tol=1e-10)
-    assert d not in sizes and slow.n_iter > res.n_iter
+    sizes_slow, _, slow = _working_sets_of_a_lasso(monkeypatch, X, y, 1e-3)
+    assert d not in sizes_slow and slow.n_iter > res.n_iter
     np.testing.assert_allclose(slow.coef, res.coef, atol=1e-8)
 
 
@@ -1059,34 +1052,14 @@ def test_prox_newton_starts_with_the_whole_model_where_nearly_all_violate(
     ``WHOLE_START_SHARE`` of the features violate (a weak penalty: a dense
     solution) takes the whole model at once, one iteration; where few
     violate (a strong penalty), working sets first. Both are Lasso's."""
-    from sklearn.linear_model import Lasso
-
     rng = np.random.default_rng(5)
     n, d = 700, 400
     X = rng.standard_normal((n, d))
     X[:, 1:] = 0.7 * X[:, :-1] + 0.7 * X[:, 1:]
     y = X @ rng.standard_normal(d) + 1.0 + rng.standard_normal(n)
-    s = np.full(n, 1 / n)
-    f = LinearDatafit(HalfSquaredError(), X, y[:, None], s, s @ X, fit_intercept=True)
-    grad = np.abs((X - X.mean(axis=0)).T @ (y - y.mean())) / n
-    alpha = fraction * grad.max()
-    share = np.count_nonzero(grad > alpha) / d
+    sizes, share, _ = _working_sets_of_a_lasso(monkeypatch, X, y, fraction)
     assert (share >= _prox_newton.WHOLE_START_SHARE) == whole_first
-    sizes = []
-    original = _prox_newton._working_set
-
-    def spy(*args, **kwargs):
-        ws = original(*args, **kwargs)
-        sizes.append(len(ws))
-        return ws
-
-    monkeypatch.setattr(_prox_newton, "_working_set", spy)
-    res = prox_newton(
-        f, WithIntercept(L1(alpha)), np.zeros((d + 1, 1)), max_iter=100, tol=1e-10
-    )
-    assert res.converged and (sizes == [d]) == whole_first
-    ref = Lasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, y)
-    np.testing.assert_allclose(res.coef[:d, 0], ref.coef_, atol=1e-8)
+    assert (sizes == [d]) == whole_first
 
 
 def test_prox_newton_solves_models_of_up_to_twice_the_rows_exactly(monkeypatch):
