@@ -361,7 +361,7 @@ def _l2_share(penalty):
 # the methods that take ``start``, the datafit's ``(Z, value, gradient)`` at
 # ``theta0`` where the caller has it (no pass to begin; the value may be None,
 # computed where needed); to the others it is not passed
-TAKES_START = frozenset({"cg", "cgls", "newton-cg", "newton-cholesky"})
+TAKES_START = frozenset({"cg", "cgls", "newton-cg", "newton-cholesky", "prox-newton"})
 # the method that takes ``system``, its own Newton systems from a fit on the
 # same datafit (a path's last point); to the others it is not passed
 TAKES_SYSTEM = frozenset({"dual-newton"})
@@ -748,6 +748,7 @@ def _each_target(run):
         if k == 1:
             return run(datafit, penalty, theta0, case, common, options)
         parts = [datafit.target(t) for t in range(k)]
+        start = options.get("start")  # each target's columns of it
         theta = np.array(theta0, dtype=np.result_type(theta0, 1.0))
         F = [_value(p, penalty, theta[:, [t]]) for t, p in enumerate(parts)]
         objective, results, outer = [], [], common["callback"]
@@ -760,6 +761,9 @@ def _each_target(run):
 
             own = {**common, "callback": callback if outer is not None else None}
             one = replace(case, n_targets=1)
+            if start is not None:
+                Z, _, grad = start
+                options = {**options, "start": (Z[:, [t]], None, grad[:, [t]])}
             res = run(part, penalty, theta[:, [t]].copy(), one, own, options)
             objective += [sum(F[:t]) + f + sum(F[t + 1 :]) for f in res.objective]
             theta[:, t] = res.coef[:, 0]

@@ -74,7 +74,7 @@ WHOLE_START_SHARE = 0.9
 
 def prox_newton(
     datafit, penalty, theta0, *, max_iter, tol, max_sweeps=100, ws_start=10,
-    c1=1e-4, callback=None, verbose=0,
+    c1=1e-4, callback=None, verbose=0, start=None,
 ):  # fmt: skip
     r"""Proximal Newton with working sets, one output.
 
@@ -163,6 +163,9 @@ def prox_newton(
     conversion (one scattered write per non-zero, scipy's loop runs without
     the GIL) waits on memory latency and the gradient's pass on bandwidth, so
     the two overlap (benchmarks/RESULTS.md has the measurements).
+    ``start``: the datafit's ``(Z, value, gradient)`` at ``theta0`` where
+    the caller has them (the value may be None): no pass over the data to
+    begin.
 
     Examples
     --------
@@ -182,14 +185,15 @@ def prox_newton(
     """
     d, sparse = datafit.n_features, datafit.sparse
     theta = np.array(theta0, dtype=datafit.dtype)
-    if sparse:
+    if sparse and start is None:
         with ThreadPoolExecutor(max_workers=1) as pool:
             # beside the gradient: the CSC copy, and the metric from it
             csc = pool.submit(datafit.by_columns)
             Z, F, grad = _start(datafit, penalty, theta)
             datafit = csc.result()
     else:
-        Z, F, grad = _start(datafit, penalty, theta)
+        Z, F, grad = _start(datafit, penalty, theta, start)
+        datafit = datafit.by_columns() if sparse else datafit
     scale = _scale(datafit)[:, 0]
     violation = penalty.subdiff_distance(theta, grad)[:, 0] / scale
     optimality = float(np.max(violation, initial=0.0))
@@ -252,11 +256,20 @@ def prox_newton(
     )  # fmt: skip
 
 
-def _start(datafit, penalty, theta):
-    """The predictor, objective and datafit gradient at ``theta``."""
-    Z = datafit.linear(theta)
-    F = datafit.value(theta, Z) + penalty.value(theta)
-    return Z, F, datafit.gradient(theta, Z)
+def _start(datafit, penalty, theta, start=None):
+    """The predictor, objective and datafit gradient at ``theta``, from the
+    caller's ``start`` (the datafit's ``(Z, value, gradient)``, the value
+    possibly None) where given."""
+    if start is None:
+        Z = datafit.linear(theta)
+        return (
+            Z,
+            datafit.value(theta, Z) + penalty.value(theta),
+            datafit.gradient(theta, Z),
+        )
+    Z, value, grad = start
+    value = datafit.value(theta, Z) if value is None else value
+    return Z, value + penalty.value(theta), grad
 
 
 def _working_set(w, violation, size_min, quarter_max=None, whole=False):
