@@ -688,16 +688,21 @@ def test_wide_columns_of_very_different_scales_reach_the_optimum(
     assert objective(ours) <= objective(ref) * (1 + 1e-9)
 
 
-@pytest.mark.parametrize("penalty, gram", [("l1", False), ("elasticnet", False),
-                                           ("l2", True)])  # fmt: skip
+@pytest.mark.parametrize(
+    "penalty, solver, method",
+    [("l1", "auto", "prox-newton"), ("elasticnet", "auto", "prox-newton"),
+     ("l2", "auto", "newton-cholesky"), ("l1", "fista", "fista")],
+)  # fmt: skip
 def test_a_tall_fit_with_an_l1_term_on_many_features_stays_on_the_data(
-    penalty, gram, monkeypatch
+    penalty, solver, method, monkeypatch
 ):
     """Dense data of twice as many rows as its 600 features: with an L1
-    term the fit takes working sets on the data (proximal Newton), which
-    form the Gram blocks they need, not the whole Gram matrix; a ridge still
-    factors the Gram matrix. A path, on one Gram matrix for all its points,
-    takes it. Each fit is scikit-learn's."""
+    term the table's fit takes working sets on the data (proximal Newton),
+    which form the Gram blocks they need, not the whole Gram matrix; a ridge
+    still factors the Gram matrix, and a first-order method named by
+    ``solver`` still takes its steps on it. A path, on one Gram matrix for
+    all its points, takes it. Each fit is scikit-learn's."""
+    gram = method != "prox-newton"
     from sklearn_foundations import datafits
     from sklearn_foundations.linear_model import _base
 
@@ -725,10 +730,11 @@ def test_a_tall_fit_with_an_l1_term_on_many_features_stays_on_the_data(
     monkeypatch.setattr(_base, "minimize", spy_solve)
     alpha = 0.05 * np.abs((X - X.mean(0)).T @ (y - y.mean())).max() / n
     est = GradientDescentRegressor(
-        penalty=penalty, alpha=alpha, l1_ratio=0.5, tol=1e-10, max_iter=10_000
-    ).fit(X, y)
+        penalty=penalty, alpha=alpha, l1_ratio=0.5, tol=1e-10, max_iter=10_000,
+        solver=solver,
+    ).fit(X, y)  # fmt: skip
     assert kinds == ["QuadraticDatafit" if gram else "LinearDatafit"]
-    assert methods == (["newton-cholesky"] if gram else ["prox-newton"])
+    assert methods == [method]
     if penalty == "l2":
         ref = Ridge(alpha=alpha * n, tol=1e-12).fit(X, y)
     else:

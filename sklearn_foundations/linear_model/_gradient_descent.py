@@ -286,9 +286,10 @@ class GradientDescentRegressor(
         Take the gradient of the squared loss from the Gram matrix
         :math:`X^\top S X`, formed once (O(d^2) per iteration instead of
         O(nd)); "auto" does so for full-batch fits when ``n_samples`` is well
-        above ``n_features`` (dense data of at most 1,000 features, 500 with
-        an L1 term, whose fit on the data forms the blocks of the matrix its
-        working sets need), or at least ``n_features`` for dense data of at
+        above ``n_features`` (dense data of at most 1,000 features; 500 with
+        an L1 term where ``solver`` and ``learning_rate`` are "auto", whose
+        fit on the data forms the blocks of the matrix its working sets
+        need), or at least ``n_features`` for dense data of at
         most 200 features, and of at most 1,000 without an L1 term (its
         Cholesky solve is exact; without a penalty the pivoted factor gives
         LinearRegression's least-norm coefficients where columns are
@@ -494,11 +495,13 @@ class GradientDescentRegressor(
             )
         penalty = self._penalty()
         smooth = penalty.l1 == 0  # an exact Cholesky solve where it pays
+        # the table's method on the data with an L1 term: working sets
+        tabled = self.solver == "auto" and self.learning_rate == "auto"
         with deferred_check(defer):
             datafit = make_datafit(
                 self._loss(), X, y, s, self.fit_intercept, self._gram(stochastic),
                 smooth=smooth, least_norm=smooth and penalty.l2 == 0,
-                working_sets=not smooth,
+                working_sets=not smooth and tabled,
             )  # fmt: skip
         if defer:
             check_finite(X, self, *(datafit.moments or ()))
