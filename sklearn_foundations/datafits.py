@@ -212,7 +212,7 @@ def make_datafit(
             smooth=smooth or least_norm,
             least_norm=least_norm,
             working_sets=working_sets,
-        )  # fmt: skip
+        )
     ):
         return QuadraticDatafit.from_data(X, y, s, fit_intercept)
     return LinearDatafit.from_data(loss, X, y, s, fit_intercept)

@@ -1,13 +1,14 @@
 r"""The elastic net on wide data by semismooth Newton on its dual:
 :func:`dual_newton`. A Newton system of the rows' size, however many of
 the features are non-zero. Imports only numpy, scipy's LAPACK (the
-Cholesky factor's solve) and the package's ``penalties``
-(soft-thresholding)."""
+Cholesky factor's solve), the package's ``penalties`` (soft-thresholding)
+and ``_newton``'s Cholesky factor."""
 
 import numpy as np
 from scipy.linalg.lapack import dpotrs
 
 from ..penalties import soft_threshold
+from ._newton import _cholesky
 from ._result import OptimizeResult, _Observer, _scale
 
 # Armijo's sufficient decrease and the shortest step tried
@@ -323,13 +324,13 @@ def _definite_solve(M, v):
     r""":math:`M^{-1} v` for the symmetric positive definite ``M`` of a
     Newton system by its Cholesky factor (half the flops of an LU solve:
     0.88x the whole search's time on 8 problems of 100-800 rows); by LU
-    where rounding left a pivot that is not positive. numpy's factor, one
-    right-hand side by LAPACK's ``potrs``, as :func:`newton_cholesky`'s."""
-    try:
-        L = np.linalg.cholesky(M)
-    except np.linalg.LinAlgError:
+    where rounding left a pivot that is not positive. The factor is
+    :func:`newton_cholesky`'s (``_newton._cholesky``: numpy's on large
+    systems), one right-hand side by LAPACK's ``potrs``."""
+    factor = _cholesky(M)
+    if factor is None:
         return np.linalg.solve(M, v)
-    return dpotrs(L.T, v, lower=0)[0]  # the upper factor, in Fortran order
+    return dpotrs(factor, v, lower=0)[0]
 
 
 def _armijo(r, c, T, delta, dc, slope, l1, l2):
