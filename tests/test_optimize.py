@@ -573,6 +573,48 @@ def test_prox_newton_takes_the_callers_start_without_a_pass(k, sparse, monkeypat
     assert fewer["linear"] == counts["linear"] - k
 
 
+@pytest.mark.parametrize("k", [1, 2])
+def test_feature_sign_takes_the_callers_start_without_a_pass(k, monkeypatch):
+    """Feature-sign search on the rows' factor (dense, fewer rows than
+    features) sets the intercept from the caller's gradient at the start
+    where given: no pass over the data at all, the same coefficients."""
+    from sklearn_foundations.optimize import minimize
+
+    rng = np.random.default_rng(11)
+    n, d = 60, 200
+    X = rng.standard_normal((n, d)) * rng.uniform(0.5, 2.0, d) + 3.0
+    Y = X[:, :5] @ rng.standard_normal((5, k)) + rng.standard_normal((n, k)) + 7.0
+    s = np.full(n, 1 / n)
+    f = LinearDatafit(HalfSquaredError(), X, Y, s, X.mean(axis=0), fit_intercept=True)
+    pen = WithIntercept(L1(0.1))
+    theta0 = np.zeros((d + 1, k))
+    Z0 = f.linear(theta0)
+    start = (Z0, None, f.gradient(theta0, Z0))
+    calls = {"linear": 0, "gradient": 0}
+    for name in calls:
+        method = getattr(LinearDatafit, name)
+
+        def counted(self, *args, name=name, method=method):
+            calls[name] += 1
+            return method(self, *args)
+
+        monkeypatch.setattr(LinearDatafit, name, counted)
+
+    def fit(options):
+        calls.update(linear=0, gradient=0)
+        res = minimize(f, pen, theta0, method="feature-sign", tol=1e-10,
+                       max_iter=1000, **options)  # fmt: skip
+        return res, dict(calls)
+
+    plain, counts = fit({})
+    given, fewer = fit({"start": start})
+    assert plain.converged and given.converged
+    np.testing.assert_array_equal(given.coef, plain.coef)
+    np.testing.assert_allclose(given.coef[d], Y.mean(axis=0), rtol=1e-13)
+    assert counts == {"linear": 1, "gradient": 1}
+    assert fewer == {"linear": 0, "gradient": 0}
+
+
 def test_prox_newton_first_working_set_on_dense_data_is_capped(monkeypatch):
     """From zero on dense data whose violators number far more than
     ``4 * QUARTER_MAX``, the first working set holds ``QUARTER_MAX`` of

@@ -210,8 +210,8 @@ def kernel_cholesky(datafit, penalty, theta0, *, max_iter, tol, start=None,
     )  # fmt: skip
 
 
-def feature_sign(datafit, penalty, theta0, *, max_iter, tol, callback=None,
-                 verbose=0):  # fmt: skip
+def feature_sign(datafit, penalty, theta0, *, max_iter, tol, start=None,
+                 callback=None, verbose=0):  # fmt: skip
     r"""Lasso and elastic net on a Gram matrix, exactly: feature-sign search.
 
     For each target of a :class:`~sklearn_foundations.datafits.QuadraticDatafit`
@@ -254,7 +254,9 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, callback=None,
     set's block from the Gram entries of the features seen so far, and
     Woodbury's solves on an active set of more than twice the rows), where
     forming it would cost :math:`m d^2`. The intercept, decoupled by centering, is set to its optimum
-    by one gradient step (the gradient in it is :math:`b - \bar{y}`). Violations are measured in units of each column's scale,
+    by one gradient step (the gradient in it is :math:`b - \bar{y}`; the
+    caller's ``start``, the datafit's ``(Z, value, gradient)`` at ``theta0``,
+    where given: no pass over the data). Violations are measured in units of each column's scale,
     :math:`|\cdot| / \sqrt{G_{jj}}` (the datafit's metric), so that the
     feature added and the stopping test do not depend on the scales of the
     columns. Where :math:`H_{AA}` is singular (collinear columns) the step is
@@ -279,7 +281,10 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, callback=None,
     d, k = q.shape
     theta = np.array(theta0, dtype=H.dtype)
     if datafit.fit_intercept:  # its gradient is b - mean(y): one exact step
-        theta[d] -= datafit.gradient(theta, datafit.linear(theta))[d]
+        grad = start[2] if start is not None else None  # the caller's, at theta0
+        if grad is None:
+            grad = datafit.gradient(theta, datafit.linear(theta))
+        theta[d] -= grad[d]
     observe = _Observer("Feature-sign step", callback, verbose)
     scale = _scale(datafit)[:d, 0]
     # each target's part of F less the constant (the targets are apart: G is
@@ -562,6 +567,10 @@ class _Solves:
         self.S = 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0))
         self.factor = None
         self._last = None  # (A, H_AA)
+        # a small dense H equilibrated once, S H S: each LU reads its block
+        # (the same products as the block's, in the same order)
+        small = not self.low_rank and len(diag) <= FACTOR_MIN_SIZE
+        self.equilibrated = H * self.S * self.S[:, None] if small else None
 
     def block(self, A):
         """:func:`_block`, the last one again for the same array ``A`` (a
@@ -582,6 +591,11 @@ class _Solves:
     def __call__(self, A, r_A):
         """The solution on the features ``A`` (sorted) and whether it is
         regular."""
+        if self.equilibrated is not None:  # LU of the kept S H S's block
+            E_A, S_A = self.equilibrated.take(A, 0).take(A, 1), self.S[A]
+            lu, _, target, info = self.gesv(E_A, r_A * S_A, 1, 1)
+            regular = info == 0 and np.abs(lu.diagonal()).min() > self.ridge
+            return target * S_A, regular
         if len(A) <= FACTOR_MIN_SIZE or (self.low_rank and self.H.woodbury_on(A)):
             return _equilibrated_solve(
                 self.gesv, self.block(A), r_A, self.ridge, self.S[A]
