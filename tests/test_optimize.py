@@ -573,11 +573,13 @@ def test_prox_newton_takes_the_callers_start_without_a_pass(k, sparse, monkeypat
     assert fewer["linear"] == counts["linear"] - k
 
 
+@pytest.mark.parametrize("method", ["feature-sign", "dual-newton"])
 @pytest.mark.parametrize("k", [1, 2])
-def test_feature_sign_takes_the_callers_start_without_a_pass(k, monkeypatch):
-    """Feature-sign search on the rows' factor (dense, fewer rows than
-    features) sets the intercept from the caller's gradient at the start
-    where given: no pass over the data at all, the same coefficients."""
+def test_factor_methods_take_the_callers_start_without_a_pass(k, method, monkeypatch):
+    """Feature-sign search and dual Newton on the rows' factor (dense, fewer
+    rows than features) set the intercept from the caller's gradient at the
+    start where given: no pass over the data at all, the same
+    coefficients."""
     from sklearn_foundations.optimize import minimize
 
     rng = np.random.default_rng(11)
@@ -586,23 +588,23 @@ def test_feature_sign_takes_the_callers_start_without_a_pass(k, monkeypatch):
     Y = X[:, :5] @ rng.standard_normal((5, k)) + rng.standard_normal((n, k)) + 7.0
     s = np.full(n, 1 / n)
     f = LinearDatafit(HalfSquaredError(), X, Y, s, X.mean(axis=0), fit_intercept=True)
-    pen = WithIntercept(L1(0.1))
+    pen = WithIntercept(ElasticNet(0.1, 0.5))
     theta0 = np.zeros((d + 1, k))
     Z0 = f.linear(theta0)
     start = (Z0, None, f.gradient(theta0, Z0))
     calls = {"linear": 0, "gradient": 0}
     for name in calls:
-        method = getattr(LinearDatafit, name)
+        original = getattr(LinearDatafit, name)
 
-        def counted(self, *args, name=name, method=method):
+        def counted(self, *args, name=name, original=original):
             calls[name] += 1
-            return method(self, *args)
+            return original(self, *args)
 
         monkeypatch.setattr(LinearDatafit, name, counted)
 
     def fit(options):
         calls.update(linear=0, gradient=0)
-        res = minimize(f, pen, theta0, method="feature-sign", tol=1e-10,
+        res = minimize(f, pen, theta0, method=method, tol=1e-10,
                        max_iter=1000, **options)  # fmt: skip
         return res, dict(calls)
 

@@ -1,10 +1,13 @@
 """Penalties: prox optimality, gradients, the optimality measure."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_foundations import check_gradient
 from sklearn_foundations.penalties import L1, L2, ElasticNet, WithIntercept
@@ -112,3 +115,29 @@ def test_center_with_intercept_leaves_the_intercept_row():
 def test_center_keeps_float32(pen):
     W = np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32)
     assert pen.center(W).dtype == np.float32
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5, 0.1])
+@pytest.mark.parametrize("tol", [1e-1, 1e-3, 1e-8])
+def test_squared_error_gap_is_scikit_learns_at_its_point(l1_ratio, tol):
+    """At the point of scikit-learn's coordinate descent (stopped early by a
+    loose ``tol`` or not), the gap from the residuals' squares and the
+    gradient is the one it reports (``dual_gap_``, the mean objective's)."""
+    from sklearn.linear_model import ElasticNet as SkElasticNet
+
+    rng = np.random.default_rng(3)
+    n, d = 50, 30
+    X = rng.standard_normal((n, d)) + 2.0
+    y = X[:, :4] @ rng.standard_normal(4) + rng.standard_normal(n) + 5.0
+    alpha = 0.05
+    est = SkElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=tol, max_iter=3)
+    with warnings.catch_warnings():  # three sweeps: short of most tols
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    s = np.full(n, 1 / n)
+    X_c, y_c = X - s @ X, y - s @ y
+    w = est.coef_[:, None]
+    r = y_c - X_c @ w[:, 0]
+    grad = -(X_c.T @ (s * r))[:, None]
+    gap = ElasticNet(alpha, l1_ratio).squared_error_gap(w, grad, s @ r**2)
+    np.testing.assert_allclose(gap[0], est.dual_gap_, rtol=1e-8, atol=1e-14)

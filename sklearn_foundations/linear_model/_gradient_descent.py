@@ -322,6 +322,12 @@ class GradientDescentRegressor(
     n_passes_ : int
         Passes over the data the fit made: the cost on chunked (dask) data,
         where each pass is a round trip over every chunk.
+    dual_gap_ : float or ndarray of shape (n_targets,)
+        The duality gap of the objective at the fitted coefficients
+        (:meth:`~sklearn_foundations.penalties.ElasticNet.squared_error_gap`,
+        as scikit-learn's ElasticNet reports it): a bound on how far the
+        objective is above its minimum. Set by ``fit`` in memory for the
+        squared error with ``alpha > 0``.
     t_ : int
         Number of parameter updates, plus one.
     loss_curve_ : list of float
@@ -527,9 +533,41 @@ class GradientDescentRegressor(
         self._set_fitted(result, x_mean, X.shape[1], y, result.objective)
         self.coef_ = self.coef_.astype(dtype, copy=False)
         self.intercept_ = np.asarray(self.intercept_, dtype=dtype)[()]
+        gap = self._dual_gap(datafit, penalty, result, y, s)
+        if gap is not None:
+            self.dual_gap_ = float(gap[0]) if self._y_ndim == 1 else gap
         self.n_passes_ = _passes(result, datafit)
         done()
         return self
+
+    def _dual_gap(self, datafit, penalty, result, y, s):
+        r"""The duality gap at the fitted point, per target, for the squared
+        error with a penalty (None otherwise):
+        :meth:`~sklearn_foundations.penalties.ElasticNet.squared_error_gap`
+        plus the intercept's :math:`\tfrac12 \delta^2`, :math:`\delta` its
+        gradient. From the solver's last predictor and gradient where it kept
+        them (``result.state``), else one more of each (of the Gram form: no
+        pass over the data); the residuals' squares only with an L1 term."""
+        if self.loss != "squared_error" or (penalty.l1 == 0 and penalty.l2 == 0):
+            return None
+        theta = result.coef
+        if result.state:  # the solver's last (Z, value, gradient)
+            Z, _, grad = result.state
+        else:
+            Z = datafit.linear(theta)
+            grad = datafit.gradient(theta, Z)
+        d = datafit.n_features
+        delta = grad[d] if self.fit_intercept else 0.0
+        squares = None
+        if penalty.l1 > 0 and isinstance(datafit, QuadraticDatafit):  # Z: G W
+            y_c = y - datafit.y_mean if self.fit_intercept else y
+            W = theta[:d]
+            squares = (W * (Z[:d] - 2 * datafit.q)).sum(axis=0) + s @ (y_c * y_c)
+        elif penalty.l1 > 0:
+            r = y - Z
+            squares = s @ (r * r) - delta * delta  # the residuals' centered part
+        gap = penalty.squared_error_gap(theta, grad, squares)
+        return gap + 0.5 * delta * delta
 
     def _fit_chunks(self, chunks, coef_init=None, intercept_init=None):
         """``fit`` on row chunks (:mod:`sklearn_foundations._chunks`): the
@@ -1033,6 +1071,7 @@ class GradientDescentRegressor(
         )
         self.__dict__.pop("_averaged", None)
         self.__dict__.pop("_iterate", None)
+        self.__dict__.pop("dual_gap_", None)  # fit sets it anew; the others none
         if self.average and result.iterate is not None:  # in partial_fit's terms
             mean, count = result.averaged
             self._averaged = (self._uncentered(mean, x_mean, n_features), count)

@@ -20,13 +20,15 @@ COLD_ACTIVE_SHARE = 0.25
 
 
 def dual_newton(datafit, penalty, theta0, *, max_iter, tol, system=None,
-                callback=None, verbose=0):  # fmt: skip
+                start=None, callback=None, verbose=0):  # fmt: skip
     r"""The squared error with an elastic net (an L2 term: ``l1_ratio < 1``)
     by semismooth Newton on the dual, exactly.
 
     With the rows' factor :math:`B = S^{1/2} X_c` (``m x d``) and targets
     :math:`T = S^{1/2} y_c` (``datafit.factor_form()``; the intercept,
-    decoupled by centering, set by one exact step), the objective of each
+    decoupled by centering, set by one exact step from the caller's
+    ``start``, the datafit's ``(Z, value, gradient)`` at ``theta0``, where
+    given: no pass over the data), the objective of each
     target is, with :math:`\lambda_1 = \alpha\rho` and :math:`\lambda_2 =
     \alpha(1-\rho) > 0`,
 
@@ -92,7 +94,10 @@ def dual_newton(datafit, penalty, theta0, *, max_iter, tol, system=None,
     d, k = B.shape[1], T.shape[1]
     theta = np.array(theta0, dtype=np.float64)
     if datafit.fit_intercept:  # its gradient is b - mean(y): one exact step
-        theta[d] -= datafit.gradient(theta, datafit.linear(theta))[d]
+        grad = start[2] if start is not None else None  # the caller's, at theta0
+        if grad is None:
+            grad = datafit.gradient(theta, datafit.linear(theta))
+        theta[d] -= grad[d]
     scale = _scale(datafit)[:d, 0]
     observe = _Observer("Dual Newton step", callback, verbose)
     F = np.array([_primal(B, T[:, t], l1, l2, theta[:d, t]) for t in range(k)])

@@ -361,9 +361,10 @@ def _l2_share(penalty):
 # the methods that take ``start``, the datafit's ``(Z, value, gradient)`` at
 # ``theta0`` where the caller has it (no pass to begin; the value may be None,
 # computed where needed); to the others it is not passed
-TAKES_START = frozenset(
-    {"cg", "cgls", "feature-sign", "newton-cg", "newton-cholesky", "prox-newton"}
-)
+TAKES_START = frozenset({
+    "cg", "cgls", "dual-newton", "feature-sign", "newton-cg", "newton-cholesky",
+    "prox-newton",
+})  # fmt: skip
 # the method that takes ``system``, its own Newton systems from a fit on the
 # same datafit (a path's last point); to the others it is not passed
 TAKES_SYSTEM = frozenset({"dual-newton"})

@@ -201,7 +201,8 @@ def prox_newton(
     ulps = 16 * np.finfo(theta.dtype).eps  # the objective's resolution, relative
     if optimality <= tol:  # optimal at the start (an empty working set)
         return OptimizeResult(coef=theta, n_iter=0, objective=[], converged=True,
-                              optimality=optimality)  # fmt: skip
+                              optimality=optimality,
+                              state=(Z, F - penalty.value(theta), grad))  # fmt: skip
     observe = _Observer("Newton iteration", callback, verbose)
     converged, it, step, L, exact = False, 0, 1.0, 1.0, True
     exact_max = None if sparse else _exact_max(datafit)
@@ -252,7 +253,7 @@ def prox_newton(
     return OptimizeResult(
         coef=theta, n_iter=len(observe.objective), objective=observe.objective,
         converged=converged, step=step, t=len(observe.objective) + 1, optimality=optimality,
-        stopped=observe.stopped,
+        stopped=observe.stopped, state=(Z, F - penalty.value(theta), grad),
     )  # fmt: skip
 
 

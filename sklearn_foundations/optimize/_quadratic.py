@@ -83,7 +83,8 @@ def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, start=None,
     over the data, given :math:`A p` from the step's ``linear``). It stops when :math:`\max_j |r_j| / \sqrt{D_j}
     \le` ``tol``, the measure of the other solvers. ``start``: the datafit's
     ``(A, value, gradient)`` at ``theta0`` where known (no pass to begin), as
-    :func:`~sklearn_foundations.optimize.newton_cg`'s.
+    :func:`~sklearn_foundations.optimize.newton_cg`'s; ``result.state`` holds
+    them at the last iterate, as the steps updated them.
 
     Examples
     --------
@@ -115,7 +116,7 @@ def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, start=None,
     z = r / M
     p, rz, step = z, float(np.sum(r * z)), 0.0
     observe = _Observer("Iteration", callback, verbose)
-    converged, it = False, 0
+    converged, it, value = False, 0, None
     optimality = _optimality(r, scale)
     for it in range(1, max_iter + 1):
         A_p = datafit.linear(p)
@@ -126,7 +127,8 @@ def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, start=None,
             break
         step = rz / pHp
         theta, A, r = theta + step * p, A + step * A_p, r - step * Hp
-        F = datafit.value(theta, A) + penalty.value(theta)
+        value = datafit.value(theta, A)
+        F = value + penalty.value(theta)
         optimality = _optimality(r, scale)
         converged = optimality <= tol
         if observe(it, theta, F, optimality, step) or converged:
@@ -134,10 +136,14 @@ def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, start=None,
         z = r / M
         rz_new = float(np.sum(r * z))
         p, rz = z + (rz_new / rz) * p, rz_new
+    if value is None:  # no step taken: the start's
+        value = datafit.value(theta, A)
+    # the last predictor and gradient, as the steps updated them
+    state = (A, value, -r - penalty.gradient(theta))
     return OptimizeResult(
         coef=theta, n_iter=len(observe.objective), objective=observe.objective,
         converged=converged, step=step, t=len(observe.objective) + 1, optimality=optimality,
-        stopped=observe.stopped,
+        stopped=observe.stopped, state=state,
     )  # fmt: skip
 
 
