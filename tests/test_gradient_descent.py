@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from scipy.optimize import minimize
+from sklearn.datasets import make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
 from sklearn.model_selection import GridSearchCV, cross_val_score
@@ -875,3 +876,30 @@ def test_dual_gap_of_a_stochastic_fit_counts_its_intercept(sparse):
     # off its optimum by more than the comparison's resolution: the part counts
     assert 0.5 * offset**2 > 1e-8 * est.dual_gap_
     np.testing.assert_allclose(est.dual_gap_, expected[0], rtol=1e-10)
+
+
+@pytest.mark.parametrize("seed", [0, 42])
+@pytest.mark.parametrize("effective_rank", [None, 10])
+@pytest.mark.parametrize("precompute", [False, "auto"])
+def test_least_squares_at_a_tiny_tol_is_ols_to_the_last_digits(
+    seed, effective_rank, precompute
+):
+    """With ``alpha=0`` and ``tol=1e-15`` the fit of noiseless, weighted
+    data interpolates as ``LinearRegression`` does (scikit-learn's own test
+    of ElasticNet): the weighted squared residuals at most 1e-19, the
+    coefficients within 1e-11; on the data (conjugate gradient) as on the
+    Gram matrix, the rounding floor no coarser than that."""
+    rng = np.random.RandomState(seed)
+    X, y = make_regression(
+        n_samples=300, n_features=100, effective_rank=effective_rank,
+        n_informative=50, random_state=rng,
+    )  # fmt: skip
+    sw = rng.uniform(low=0.01, high=10, size=X.shape[0])
+    ols = LinearRegression().fit(X, y, sample_weight=sw)
+    est = GradientDescentRegressor(
+        penalty="elasticnet", alpha=0.0, precompute=precompute, tol=1e-15
+    ).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(est.predict(X), ols.predict(X))
+    assert np.sum(sw * (y - est.predict(X)) ** 2) <= 1e-19
+    np.testing.assert_allclose(est.coef_, ols.coef_, atol=1e-11)
+    np.testing.assert_allclose(est.intercept_, ols.intercept_, atol=1e-11)

@@ -1153,7 +1153,7 @@ def _violation(datafit, penalty, theta, grad):
 def _rounding_floor(dtype, y_rms):
     """The violation the rounding of the residuals leaves: a gradient in
     column units is at most the RMS of y (Cauchy-Schwarz), times a few ulps."""
-    return 64 * np.finfo(dtype).eps * y_rms
+    return 16 * np.finfo(dtype).eps * y_rms
 
 
 def _as_shape(value, shape, name, dtype):
