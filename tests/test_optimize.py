@@ -525,13 +525,37 @@ def _working_sets_of_a_lasso(monkeypatch, X, y, fraction):
     return sizes, np.count_nonzero(grad > alpha) / d, res
 
 
+def _counting_fit(monkeypatch, f, pen, theta0, method, max_iter):
+    """``fit(options)``: ``minimize`` with ``method`` from ``theta0``, the
+    datafits' passes counted (``linear`` and ``gradient``, every datafit's:
+    each target's too); returns the result and the counts."""
+    from sklearn_foundations.optimize import minimize
+
+    calls = {"linear": 0, "gradient": 0}
+    for name in calls:
+        original = getattr(LinearDatafit, name)
+
+        def counted(self, *args, name=name, original=original):
+            calls[name] += 1
+            return original(self, *args)
+
+        monkeypatch.setattr(LinearDatafit, name, counted)
+
+    def fit(options):
+        calls.update(linear=0, gradient=0)
+        res = minimize(f, pen, theta0, method=method, tol=1e-10,
+                       max_iter=max_iter, **options)  # fmt: skip
+        return res, dict(calls)
+
+    return fit
+
+
 @pytest.mark.parametrize("k, sparse", [(1, False), (1, True), (2, False)])
 def test_prox_newton_takes_the_callers_start_without_a_pass(k, sparse, monkeypatch):
     """Given the datafit's ``(Z, value, gradient)`` at the start (as the
     estimator has them from its tolerance's check), proximal Newton makes no
     pass over the data to begin: two products fewer per target, the same
     iterates; with several targets each takes its own columns of it."""
-    from sklearn_foundations.optimize import minimize
 
     rng = np.random.default_rng(10)
     n, d = 400, 150
@@ -547,22 +571,7 @@ def test_prox_newton_takes_the_callers_start_without_a_pass(k, sparse, monkeypat
     theta0 = np.zeros((d + 1, k))
     Z0 = f.linear(theta0)
     start = (Z0, None, f.gradient(theta0, Z0))
-    calls = {"linear": 0, "gradient": 0}
-    for name in calls:  # every datafit's passes, each target's too
-        method = getattr(LinearDatafit, name)
-
-        def counted(self, *args, name=name, method=method):
-            calls[name] += 1
-            return method(self, *args)
-
-        monkeypatch.setattr(LinearDatafit, name, counted)
-
-    def fit(options):
-        calls.update(linear=0, gradient=0)
-        res = minimize(f, pen, theta0, method="prox-newton", tol=1e-10,
-                       max_iter=100, **options)  # fmt: skip
-        return res, dict(calls)
-
+    fit = _counting_fit(monkeypatch, f, pen, theta0, "prox-newton", 100)
     plain, counts = fit({})
     given, fewer = fit({"start": start})
     assert plain.converged and given.converged
@@ -580,7 +589,6 @@ def test_factor_methods_take_the_callers_start_without_a_pass(k, method, monkeyp
     rows than features) set the intercept from the caller's gradient at the
     start where given: no pass over the data at all, the same
     coefficients."""
-    from sklearn_foundations.optimize import minimize
 
     rng = np.random.default_rng(11)
     n, d = 60, 200
@@ -592,22 +600,7 @@ def test_factor_methods_take_the_callers_start_without_a_pass(k, method, monkeyp
     theta0 = np.zeros((d + 1, k))
     Z0 = f.linear(theta0)
     start = (Z0, None, f.gradient(theta0, Z0))
-    calls = {"linear": 0, "gradient": 0}
-    for name in calls:
-        original = getattr(LinearDatafit, name)
-
-        def counted(self, *args, name=name, original=original):
-            calls[name] += 1
-            return original(self, *args)
-
-        monkeypatch.setattr(LinearDatafit, name, counted)
-
-    def fit(options):
-        calls.update(linear=0, gradient=0)
-        res = minimize(f, pen, theta0, method=method, tol=1e-10,
-                       max_iter=1000, **options)  # fmt: skip
-        return res, dict(calls)
-
+    fit = _counting_fit(monkeypatch, f, pen, theta0, method, 1000)
     plain, counts = fit({})
     given, fewer = fit({"start": start})
     assert plain.converged and given.converged
