@@ -171,9 +171,8 @@ class ElasticNet:
 
         without one (ridge) the dual point is the residual itself, and the
         gap is :math:`\|g + \lambda_2 w\|^2 / (2 \lambda_2)` (``squares``
-        not read). Zero exactly
-        at the optimum, positive elsewhere; without any penalty there is no
-        bounded dual point (None).
+        not read). Zero exactly at the optimum, positive elsewhere; without
+        any penalty there is no bounded dual point (None).
 
         Examples
         --------
@@ -191,9 +190,9 @@ class ElasticNet:
         l1, l2 = self.l1, self.l2
         if l1 == 0 and l2 == 0:
             return None
-        norm2 = (W * W).sum(axis=0)
         if l1 == 0:
             return ((grad + l2 * W) ** 2).sum(axis=0) / (2 * l2)
+        norm2 = (W * W).sum(axis=0)
         dual_norm = np.abs(grad + l2 * W).max(axis=0, initial=0.0)
         c = np.where(dual_norm > l1, l1 / np.maximum(dual_norm, l1), 1.0)
         return (

@@ -1,14 +1,15 @@
 r"""The elastic net on wide data by semismooth Newton on its dual:
 :func:`dual_newton`. A Newton system of the rows' size, however many of
 the features are non-zero. Imports only numpy, scipy's LAPACK (the
-Cholesky factor's solve), the package's ``penalties`` (soft-thresholding)
-and ``_newton``'s Cholesky factor."""
+Cholesky factor's solve), the package's ``penalties`` (soft-thresholding),
+``_newton``'s Cholesky factor and ``_quadratic``'s intercept step."""
 
 import numpy as np
 from scipy.linalg.lapack import dpotrs
 
 from ..penalties import soft_threshold
 from ._newton import _cholesky
+from ._quadratic import _intercept_step
 from ._result import OptimizeResult, _Observer, _scale
 
 # Armijo's sufficient decrease and the shortest step tried
@@ -93,11 +94,7 @@ def dual_newton(datafit, penalty, theta0, *, max_iter, tol, system=None,
         )
     d, k = B.shape[1], T.shape[1]
     theta = np.array(theta0, dtype=np.float64)
-    if datafit.fit_intercept:  # its gradient is b - mean(y): one exact step
-        grad = start[2] if start is not None else None  # the caller's, at theta0
-        if grad is None:
-            grad = datafit.gradient(theta, datafit.linear(theta))
-        theta[d] -= grad[d]
+    _intercept_step(datafit, theta, start)
     scale = _scale(datafit)[:d, 0]
     observe = _Observer("Dual Newton step", callback, verbose)
     F = np.array([_primal(B, T[:, t], l1, l2, theta[:d, t]) for t in range(k)])

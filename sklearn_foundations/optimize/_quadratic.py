@@ -286,11 +286,7 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, start=None,
     H, q, c = _quadratic_form(datafit, penalty.l2)
     d, k = q.shape
     theta = np.array(theta0, dtype=H.dtype)
-    if datafit.fit_intercept:  # its gradient is b - mean(y): one exact step
-        grad = start[2] if start is not None else None  # the caller's, at theta0
-        if grad is None:
-            grad = datafit.gradient(theta, datafit.linear(theta))
-        theta[d] -= grad[d]
+    _intercept_step(datafit, theta, start)
     observe = _Observer("Feature-sign step", callback, verbose)
     scale = _scale(datafit)[:d, 0]
     # each target's part of F less the constant (the targets are apart: G is
@@ -322,6 +318,20 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, start=None,
         objective=observe.objective, converged=converged, step=1.0,
         t=len(observe.objective) + 1, stopped=observe.stopped,
     )  # fmt: skip
+
+
+def _intercept_step(datafit, theta, start=None):
+    r"""The intercept of the squared error, decoupled by centering, set to
+    its optimum in place by one exact step (its gradient is :math:`b -
+    \bar{y}`, its curvature 1), read from the caller's ``start`` (the
+    datafit's ``(Z, value, gradient)`` at ``theta``) where given, else from
+    one pass for the predictor and one for the gradient."""
+    if not datafit.fit_intercept:
+        return
+    grad = start[2] if start is not None else None
+    if grad is None:
+        grad = datafit.gradient(theta, datafit.linear(theta))
+    theta[-1] -= grad[-1]
 
 
 def _quadratic_form(datafit, l2):
