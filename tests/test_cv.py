@@ -566,3 +566,36 @@ def test_wide_elastic_net_cv_chooses_scikit_learns_alpha_and_l1_ratio():
     assert ours.alpha_ == pytest.approx(theirs.alpha_, rel=1e-12)
     assert ours.l1_ratio_ == theirs.l1_ratio_
     np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "shape, sparse", [((300, 20), False), ((50, 300), False), ((400, 60), True)]
+)
+@pytest.mark.parametrize("max_iter", [2, 1000])
+def test_regressor_cv_reports_its_refits_duality_gap(shape, sparse, max_iter):
+    """``dual_gap_`` is the refit's duality gap, written from the data at
+    ``alpha_`` and ``l1_ratio_`` (primal less dual value), stopped early or
+    not; without a refit there is none."""
+    from test_gradient_descent import _gap_from_the_data
+
+    rng = np.random.default_rng(sum(shape))
+    X = rng.standard_normal(shape) + 1.0
+    if sparse:
+        X = sp.csr_matrix(np.where(rng.random(shape) < 0.2, X, 0.0))
+    y = np.asarray(X[:, :5] @ rng.standard_normal(5)).ravel() + 3.0
+    y = y + rng.standard_normal(shape[0])
+    sw = rng.uniform(0.5, 2.0, shape[0])
+    est = GradientDescentRegressorCV(l1_ratio=[0.5, 1.0], alphas=8, cv=3,
+                                     max_iter=max_iter)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y, sample_weight=sw)
+    expected, primal = _gap_from_the_data(
+        X, y, sw, est.coef_, est.intercept_, est.alpha_, est.l1_ratio_, True
+    )
+    np.testing.assert_allclose(est.dual_gap_, expected[0], rtol=1e-7,
+                               atol=1e-12 * primal)  # fmt: skip
+    est.set_params(refit=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert not hasattr(est.fit(X, y, sample_weight=sw), "dual_gap_")

@@ -116,6 +116,37 @@ def warn_unconverged(name, result, max_iter, tol, dtype, unit="iterations"):
     )
 
 
+def squared_error_gap(datafit, penalty, result, y_squares=None):
+    r"""The duality gap of the squared error plus ``penalty`` at
+    ``result.coef``, per target (None without a penalty):
+    :meth:`~sklearn_foundations.penalties.ElasticNet.squared_error_gap` plus
+    the intercept's :math:`\tfrac12 \delta^2`, :math:`\delta` its gradient.
+    From the solver's last predictor and gradient where it kept them
+    (``result.state``), else one more of each (of the Gram form: no pass
+    over the data); the residuals' squares only with an L1 term, on the
+    Gram form from ``y_squares``, each target's :math:`\sum_i s_i y_{c,i}^2`
+    (None: the form's constant, which sums them, for one target)."""
+    if penalty.l1 == 0 and penalty.l2 == 0:
+        return None
+    theta = result.coef
+    if result.state:  # the solver's last (Z, value, gradient)
+        Z, _, grad = result.state
+    else:
+        Z = datafit.linear(theta)
+        grad = datafit.gradient(theta, Z)
+    d = datafit.n_features
+    delta = grad[d] if datafit.fit_intercept else 0.0
+    squares, form = None, datafit.gram_form()
+    if penalty.l1 > 0 and form is not None:  # Z: G W
+        _, q, c = form
+        y_squares = 2.0 * c if y_squares is None else y_squares
+        squares = (theta[:d] * (Z[:d] - 2 * q)).sum(axis=0) + y_squares
+    elif penalty.l1 > 0:
+        r = datafit.y - Z
+        squares = datafit.s @ (r * r) - delta * delta  # the centered part
+    return penalty.squared_error_gap(theta, grad, squares) + 0.5 * delta * delta
+
+
 def minibatch_lipschitz(L, L_max, n, b):
     r"""Expected smoothness of mini-batches of size ``b`` drawn from ``n`` rows.
 

@@ -41,7 +41,7 @@ from .._compat import (
     scorer_with_labels,
 )
 from .._precision import cast_fitted, float64_arithmetic
-from ._base import check_solver, class_weights, make_penalty
+from ._base import check_solver, class_weights, make_penalty, squared_error_gap
 from ._gradient_descent import GradientDescentRegressor, RegressorOutputs
 from ._logistic import _SOLVERS, LogisticOutputs, LogisticRegression, _deprecated
 from ._path import PathProblem, check_alphas
@@ -216,6 +216,10 @@ class GradientDescentRegressorCV(
         Iterations at every point of every fold's path (at least 1).
     loss_curve_ : list of float
         The refit's objective after each iteration.
+    dual_gap_ : float
+        The refit's duality gap, as
+        :class:`~sklearn_foundations.GradientDescentRegressor`'s (the
+        squared error with ``alpha_ > 0`` and ``refit``).
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
@@ -394,6 +398,7 @@ class GradientDescentRegressorCV(
     def _choose(self, full, ratios, grids):
         """``alpha_``, ``l1_ratio_``, and the refit (or the folds' mean)."""
         best = _best(self.scores_, self.refit)
+        self.__dict__.pop("dual_gap_", None)
         if not self.refit:
             l1, a = best
             folds = np.arange(len(l1))
@@ -413,6 +418,13 @@ class GradientDescentRegressorCV(
         coefs, intercepts = full.unpack([result.coef])
         self.coef_, self.intercept_ = coefs[0], float(intercepts[0])
         self.n_iter_, self.loss_curve_ = int(result.n_iter), list(result.objective)
+        if self.loss == "squared_error":
+            penalty = make_penalty(
+                "elasticnet", self.alpha_, self.l1_ratio_, self.fit_intercept
+            )
+            gap = squared_error_gap(full.datafit, penalty, result)
+            if gap is not None:
+                self.dual_gap_ = float(gap[0])
 
 
 class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstimator):

@@ -59,6 +59,7 @@ from ._base import (
     make_penalty,
     minibatch_lipschitz,
     solve,
+    squared_error_gap,
     to_centered,
     warn_unconverged,
     warn_underflow,
@@ -541,33 +542,15 @@ class GradientDescentRegressor(
         return self
 
     def _dual_gap(self, datafit, penalty, result, y, s):
-        r"""The duality gap at the fitted point, per target, for the squared
-        error with a penalty (None otherwise):
-        :meth:`~sklearn_foundations.penalties.ElasticNet.squared_error_gap`
-        plus the intercept's :math:`\tfrac12 \delta^2`, :math:`\delta` its
-        gradient. From the solver's last predictor and gradient where it kept
-        them (``result.state``), else one more of each (of the Gram form: no
-        pass over the data); the residuals' squares only with an L1 term."""
-        if self.loss != "squared_error" or (penalty.l1 == 0 and penalty.l2 == 0):
+        """``dual_gap_``'s values (:func:`squared_error_gap`, each target's
+        squares from ``y``): the squared error with a penalty, else None."""
+        if self.loss != "squared_error":
             return None
-        theta = result.coef
-        if result.state:  # the solver's last (Z, value, gradient)
-            Z, _, grad = result.state
-        else:
-            Z = datafit.linear(theta)
-            grad = datafit.gradient(theta, Z)
-        d = datafit.n_features
-        delta = grad[d] if self.fit_intercept else 0.0
-        squares = None
-        if penalty.l1 > 0 and isinstance(datafit, QuadraticDatafit):  # Z: G W
+        y_squares = None
+        if datafit.gram_form() is not None:  # its constant sums the targets'
             y_c = y - datafit.y_mean if self.fit_intercept else y
-            W = theta[:d]
-            squares = (W * (Z[:d] - 2 * datafit.q)).sum(axis=0) + s @ (y_c * y_c)
-        elif penalty.l1 > 0:
-            r = y - Z
-            squares = s @ (r * r) - delta * delta  # the residuals' centered part
-        gap = penalty.squared_error_gap(theta, grad, squares)
-        return gap + 0.5 * delta * delta
+            y_squares = s @ (y_c * y_c)
+        return squared_error_gap(datafit, penalty, result, y_squares)
 
     def _fit_chunks(self, chunks, coef_init=None, intercept_init=None):
         """``fit`` on row chunks (:mod:`sklearn_foundations._chunks`): the
