@@ -546,8 +546,8 @@ class GradientDescentRegressor(
         squares from ``y``): the squared error with a penalty, else None."""
         if self.loss != "squared_error":
             return None
-        y_squares = None
-        if datafit.gram_form() is not None:  # its constant sums the targets'
+        y_squares = None  # read on the Gram form with an L1 term alone
+        if penalty.l1 > 0 and datafit.gram_form() is not None:
             y_c = y - datafit.y_mean if self.fit_intercept else y
             y_squares = s @ (y_c * y_c)
         return squared_error_gap(datafit, penalty, result, y_squares)
