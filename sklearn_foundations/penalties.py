@@ -17,7 +17,11 @@ with :math:`\rho` = ``l1_ratio``; ``l1_ratio=0`` is the L2 (ridge) penalty and
 is soft-thresholding followed by shrinkage; it is what lets gradient descent
 produce exact zeros. :meth:`ElasticNet.subdiff_distance` measures how far
 :math:`-\nabla f(w)` is from the subdifferential :math:`\partial g(w)`: zero at an
-optimum of :math:`f + g`. This module imports only numpy.
+optimum of :math:`f + g`. With ``positive=True`` the coefficients are held
+non-negative (scikit-learn's ``positive``): :math:`g` is the penalty plus the
+indicator of :math:`w \ge 0`, whose prox clips at zero,
+:math:`\max(v - \eta\alpha\rho, 0) / (1 + \eta\alpha(1-\rho))`. This module
+imports only numpy.
 """
 
 import numpy as np
@@ -47,6 +51,10 @@ class ElasticNet:
         Overall strength, ``alpha >= 0``.
     l1_ratio : float
         Share :math:`\rho \in [0, 1]` of the L1 term.
+    positive : bool, default=False
+        Hold the coefficients non-negative: the penalty plus the indicator
+        of :math:`w \ge 0` (:meth:`value` is read on that set, where the
+        solvers keep their points).
 
     Examples
     --------
@@ -58,15 +66,19 @@ class ElasticNet:
     5.5
     >>> pen.prox(w, step=0.5)  # soft-threshold by 0.5, shrink by 1.5
     array([ 0.33333333, -1.        ])
+    >>> ElasticNet(2.0, 0.5, positive=True).prox(w, step=0.5)  # clipped at 0
+    array([0.33333333, 0.        ])
     """
 
-    def __init__(self, alpha, l1_ratio):
+    def __init__(self, alpha, l1_ratio, *, positive=False):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
+        self.positive = positive
 
     def __repr__(self):
         ratio = f", l1_ratio={self.l1_ratio!r}" if type(self) is ElasticNet else ""
-        return f"{type(self).__name__}(alpha={self.alpha!r}{ratio})"
+        positive = ", positive=True" if self.positive else ""
+        return f"{type(self).__name__}(alpha={self.alpha!r}{ratio}{positive})"
 
     @property
     def l1(self):
@@ -78,8 +90,9 @@ class ElasticNet:
 
     @property
     def smooth(self):
-        """Whether the penalty is differentiable (no L1 part)."""
-        return self.l1 == 0
+        """Whether the penalty is differentiable (no L1 part, no sign
+        constraint)."""
+        return self.l1 == 0 and not self.positive
 
     def value(self, w):
         l1, l2 = self.l1, self.l2  # a term whose strength is zero: not summed
@@ -88,7 +101,10 @@ class ElasticNet:
 
     def prox(self, w, step):
         """Soft-thresholding and shrinkage; ``step`` a scalar or an array that
-        broadcasts against ``w`` (a step per coordinate: a diagonal metric)."""
+        broadcasts against ``w`` (a step per coordinate: a diagonal metric);
+        with ``positive``, clipped at zero."""
+        if self.positive:
+            return np.maximum(w - step * self.l1, 0.0) / (1.0 + step * self.l2)
         return soft_threshold(w, step * self.l1) / (1.0 + step * self.l2)
 
     def gradient(self, w):
@@ -144,8 +160,14 @@ class ElasticNet:
                  + \alpha(1-\rho) w_j| & w_j \ne 0 \\
                 \max(|\nabla_j f| - \alpha\rho, 0) & w_j = 0
             \end{cases}
+
+        With ``positive`` the subdifferential at zero is :math:`(-\infty,
+        \alpha\rho]`: :math:`d_j = \max(-\nabla_j f - \alpha\rho, 0)` there
+        (:math:`w_j > 0` as above).
         """
         g = grad + self.l2 * w
+        if self.positive:
+            return np.where(w > 0, np.abs(g + self.l1), np.maximum(-g - self.l1, 0))
         return np.where(
             w != 0, np.abs(g + self.l1 * np.sign(w)), np.maximum(np.abs(g) - self.l1, 0)
         )
@@ -171,8 +193,13 @@ class ElasticNet:
 
         without one (ridge) the dual point is the residual itself, and the
         gap is :math:`\|g + \lambda_2 w\|^2 / (2 \lambda_2)` (``squares``
-        not read). Zero exactly at the optimum, positive elsewhere; without
-        any penalty there is no bounded dual point (None).
+        not read). With ``positive`` the dual's constraint is one-sided,
+        :math:`c = \min(1, \lambda_1 / \max_j -(g + \lambda_2 w)_j)`, and
+        the ridge's dual value at the residual holds the conjugate of the
+        clipped penalty, :math:`\text{gap} = (\lambda_2^2 \|w\|^2 + 2
+        \lambda_2 g^\top w + \|\max(-g, 0)\|^2) / (2 \lambda_2)`. Zero
+        exactly at the optimum, positive elsewhere; without any penalty
+        there is no bounded dual point (None).
 
         Examples
         --------
@@ -190,10 +217,17 @@ class ElasticNet:
         l1, l2 = self.l1, self.l2
         if l1 == 0 and l2 == 0:
             return None
+        if l1 == 0 and self.positive:  # the conjugate of the clipped ridge
+            excess = np.maximum(-grad, 0.0)  # at least 0: a sum rounded below it
+            gap = ((l2 * W + 2 * grad) * W * l2 + excess * excess).sum(axis=0)
+            return np.maximum(gap, 0.0) / (2 * l2)
         if l1 == 0:
             return ((grad + l2 * W) ** 2).sum(axis=0) / (2 * l2)
         norm2 = (W * W).sum(axis=0)
-        dual_norm = np.abs(grad + l2 * W).max(axis=0, initial=0.0)
+        correlation = -(grad + l2 * W)  # X_c^T S r - l2 w: one-sided with positive
+        if not self.positive:
+            correlation = np.abs(correlation)
+        dual_norm = correlation.max(axis=0, initial=0.0)
         c = np.where(dual_norm > l1, l1 / np.maximum(dual_norm, l1), 1.0)
         return (
             0.5 * (1 + c * c) * (squares + l2 * norm2)
@@ -213,8 +247,8 @@ class L2(ElasticNet):
     array([1.])
     """
 
-    def __init__(self, alpha):
-        super().__init__(alpha, 0.0)
+    def __init__(self, alpha, *, positive=False):
+        super().__init__(alpha, 0.0, positive=positive)
 
 
 class L1(ElasticNet):
@@ -228,8 +262,8 @@ class L1(ElasticNet):
     array([1., 0.])
     """
 
-    def __init__(self, alpha):
-        super().__init__(alpha, 1.0)
+    def __init__(self, alpha, *, positive=False):
+        super().__init__(alpha, 1.0, positive=positive)
 
 
 class WithIntercept:
@@ -264,6 +298,11 @@ class WithIntercept:
     @property
     def smooth(self):
         return self.penalty.smooth
+
+    @property
+    def positive(self):
+        """Whether the penalized rows are held non-negative."""
+        return self.penalty.positive
 
     def value(self, theta):
         return self.penalty.value(theta[:-1])

@@ -250,11 +250,15 @@ def test_prox_newton_with_small_working_sets_matches_fista(sparse, loss, monkeyp
     assert max(sizes) <= 2 * support + 4 < 200  # never the whole problem
 
 
+@pytest.mark.parametrize("positive", [False, True])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_model_prox_gradient_solves_the_same_model_as_the_gram_descent(fit_intercept):
+def test_model_prox_gradient_solves_the_same_model_as_the_gram_descent(
+    fit_intercept, positive
+):
     """Sparse X: accelerated proximal gradient in the diagonal metric (no Gram
     matrix) reaches the minimizer of the same quadratic model as coordinate
-    descent on the Gram matrix, and returns the step's image A delta."""
+    descent on the Gram matrix, and returns the step's image A delta; with
+    ``positive`` both keep the weights non-negative."""
     f, pen = _sparse_solution_problem(True, BinomialLogLoss())
     if not fit_intercept:
         f = LinearDatafit(f.loss, f.X.tocsc(), f.y, f.s)
@@ -263,6 +267,8 @@ def test_model_prox_gradient_solves_the_same_model_as_the_gram_descent(fit_inter
     theta = np.zeros((f.X.shape[1] + fit_intercept, 1))
     ws = np.sort(rng.choice(f.X.shape[1], 60, replace=False))
     theta[ws[:20], 0] = rng.standard_normal(20)
+    if positive:
+        theta = np.abs(theta)
     Z = f.linear(theta)
     grad = f.gradient(theta, Z)
     h = f.curvature(Z)[:, 0]
@@ -272,15 +278,23 @@ def test_model_prox_gradient_solves_the_same_model_as_the_gram_descent(fit_inter
     by_gram, _ = _prox_newton._model_descent(
         dense.columns(ws).weighted_hessian(h, fit_intercept),
         grad[rows, 0], theta[rows, 0], l1, l2, len(ws), 10_000, 1e-14,
+        positive=positive,
     )  # fmt: skip
     by_metric, A_delta, L = _prox_newton._model_prox_gradient(
-        f.columns(ws), fit_intercept, h, grad[rows, 0], theta[rows, 0], l1, l2,
-        10_000, 1e-14, 1.0,
+        f.columns(ws), fit_intercept, h, grad[rows, 0], theta[rows, 0],
+        ElasticNet(l1 + l2, l1 / (l1 + l2), positive=positive), 10_000, 1e-14, 1.0,
     )  # fmt: skip
     np.testing.assert_allclose(by_metric, by_gram, atol=1e-10)
     np.testing.assert_array_equal(
         by_metric == -theta[rows, 0], by_gram == -theta[rows, 0]
     )
+    if positive:
+        assert (theta[ws, 0] + by_metric[: len(ws)]).min() == 0.0
+        unsigned, _ = _prox_newton._model_descent(
+            dense.columns(ws).weighted_hessian(h, fit_intercept),
+            grad[rows, 0], theta[rows, 0], l1, l2, len(ws), 10_000, 1e-14,
+        )  # fmt: skip
+        assert (theta[ws, 0] + unsigned[: len(ws)]).min() < 0  # the sign binds
     assert L > 1.0  # these 60 columns of 120 non-zeros each are far from orthogonal
     delta = np.zeros_like(theta)
     delta[rows, 0] = by_metric

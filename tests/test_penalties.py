@@ -21,19 +21,28 @@ finite = st.floats(-10, 10, allow_nan=False)
     alpha=st.floats(0, 5),
     l1_ratio=st.floats(0, 1),
     step=st.floats(0.01, 3),
+    positive=st.booleans(),
 )
-def test_prox_satisfies_its_optimality_condition(v, alpha, l1_ratio, step):
+def test_prox_satisfies_its_optimality_condition(v, alpha, l1_ratio, step, positive):
     # p = prox(v) iff (v - p) / step is in the subdifferential of g at p,
     # i.e. the optimality measure of the prox problem's gradient (p - v)/step is 0
-    pen = ElasticNet(alpha, l1_ratio)
+    pen = ElasticNet(alpha, l1_ratio, positive=positive)
     p = pen.prox(v, step)
+    assert not positive or p.min() >= 0
     assert np.max(pen.subdiff_distance(p, (p - v) / step)) <= 1e-9 * (
         1 + np.abs(v).max()
     )
 
 
-@pytest.mark.parametrize("pen", [L2(0.7), L1(0.7), ElasticNet(0.7, 0.3)], ids=repr)
+@pytest.mark.parametrize(
+    "pen",
+    [L2(0.7), L1(0.7), ElasticNet(0.7, 0.3), L2(0.7, positive=True),
+     L1(0.7, positive=True), ElasticNet(0.7, 0.3, positive=True)],
+    ids=repr,
+)  # fmt: skip
 def test_prox_beats_random_points(pen):
+    """Over random points near it (for ``positive``, their projections on
+    the non-negative orthant, the feasible set)."""
     rng = np.random.default_rng(0)
     v, step = rng.standard_normal(5) * 2, 0.8
 
@@ -42,7 +51,23 @@ def test_prox_beats_random_points(pen):
 
     p = pen.prox(v, step)
     for _ in range(200):
-        assert objective(p) <= objective(p + 0.1 * rng.standard_normal(5)) + 1e-12
+        q = p + 0.1 * rng.standard_normal(5)
+        assert (
+            objective(p) <= objective(np.maximum(q, 0) if pen.positive else q) + 1e-12
+        )
+
+
+def test_positive_subdiff_distance_is_one_sided_at_zero():
+    """At zero, a gradient above -l1 is optimal for the non-negative penalty
+    (the coefficient would have to go negative to lower the objective); the
+    two-sided one counts its excess over l1 in magnitude."""
+    grad = np.array([5.0, -5.0, 0.5, -0.5])
+    w = np.zeros(4)
+    np.testing.assert_allclose(
+        L1(1.0, positive=True).subdiff_distance(w, grad), [0, 4, 0, 0]
+    )
+    np.testing.assert_allclose(L1(1.0).subdiff_distance(w, grad), [4, 4, 0, 0])
+    assert not L2(1.0, positive=True).smooth and L2(1.0).smooth
 
 
 def test_l1_prox_gives_exact_zeros():
@@ -117,9 +142,10 @@ def test_center_keeps_float32(pen):
     assert pen.center(W).dtype == np.float32
 
 
+@pytest.mark.parametrize("positive", [False, True])
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5, 0.1])
 @pytest.mark.parametrize("tol", [1e-1, 1e-3, 1e-8])
-def test_squared_error_gap_is_scikit_learns_at_its_point(l1_ratio, tol):
+def test_squared_error_gap_is_scikit_learns_at_its_point(l1_ratio, tol, positive):
     """At the point of scikit-learn's coordinate descent (stopped early by a
     loose ``tol`` or not), the gap from the residuals' squares and the
     gradient is the one it reports (``dual_gap_``, the mean objective's)."""
@@ -130,7 +156,9 @@ def test_squared_error_gap_is_scikit_learns_at_its_point(l1_ratio, tol):
     X = rng.standard_normal((n, d)) + 2.0
     y = X[:, :4] @ rng.standard_normal(4) + rng.standard_normal(n) + 5.0
     alpha = 0.05
-    est = SkElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=tol, max_iter=3)
+    est = SkElasticNet(
+        alpha=alpha, l1_ratio=l1_ratio, tol=tol, max_iter=3, positive=positive
+    )
     with warnings.catch_warnings():  # three sweeps: short of most tols
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X, y)
@@ -139,5 +167,51 @@ def test_squared_error_gap_is_scikit_learns_at_its_point(l1_ratio, tol):
     w = est.coef_[:, None]
     r = y_c - X_c @ w[:, 0]
     grad = -(X_c.T @ (s * r))[:, None]
-    gap = ElasticNet(alpha, l1_ratio).squared_error_gap(w, grad, s @ r**2)
+    pen = ElasticNet(alpha, l1_ratio, positive=positive)
+    gap = pen.squared_error_gap(w, grad, s @ r**2)
     np.testing.assert_allclose(gap[0], est.dual_gap_, rtol=1e-8, atol=1e-14)
+
+
+@pytest.mark.parametrize("stop", [1, 3, None])
+def test_positive_ridge_gap_is_the_primal_less_the_fenchel_dual(stop):
+    """The non-negative ridge (no L1 term): the gap at any feasible point
+    is the primal less the dual value at the residual, written from the data
+    (the conjugate of the clipped penalty, ||max(X^T S r, 0)||^2 / (2 l2)),
+    zero at the optimum (scipy's bounded L-BFGS-B to 1e-14) and at least
+    the suboptimality elsewhere (projected gradient steps from zero)."""
+    from scipy.optimize import minimize as scipy_minimize
+
+    rng = np.random.default_rng(5)
+    n, d, l2 = 40, 12, 0.3
+    X = rng.standard_normal((n, d))
+    y = X @ rng.standard_normal(d) + rng.standard_normal(n)
+    s = np.full(n, 1 / n)
+    pen = L2(l2, positive=True)
+
+    def primal(w):
+        r = y - X @ w
+        return 0.5 * s @ r**2 + 0.5 * l2 * w @ w
+
+    def gap_of(w):
+        r = y - X @ w
+        dual = 0.5 * s @ y**2 - 0.5 * s @ (y - r) ** 2
+        dual -= np.sum(np.maximum(X.T @ (s * r), 0) ** 2) / (2 * l2)
+        grad = -(X.T @ (s * r))[:, None]
+        return pen.squared_error_gap(w[:, None], grad, None)[0], primal(w) - dual
+
+    best = scipy_minimize(
+        primal, np.zeros(d), jac=lambda w: X.T @ (s * (X @ w - y)) + l2 * w,
+        method="L-BFGS-B", bounds=[(0, None)] * d,
+        options={"ftol": 1e-16, "gtol": 1e-14, "maxiter": 10_000},
+    )  # fmt: skip
+    if stop is None:
+        w = best.x
+    else:
+        w, step = np.zeros(d), 1 / (np.linalg.norm(X, 2) ** 2 / n + l2)
+        for _ in range(stop):
+            w = pen.prox(w - step * (X.T @ (s * (X @ w - y))), step)
+    gap, from_the_data = gap_of(w)
+    np.testing.assert_allclose(gap, from_the_data, rtol=1e-10, atol=1e-13)
+    assert gap >= primal(w) - best.fun - 1e-13
+    if stop is None:
+        assert gap < 1e-10

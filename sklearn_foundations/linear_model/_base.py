@@ -55,10 +55,11 @@ def dense_coef(estimator):
     return coef[0] if getattr(estimator, "_y_ndim", 2) == 1 else coef
 
 
-def make_penalty(penalty, alpha, l1_ratio, fit_intercept):
-    """The penalty object for scikit-learn's ``penalty``/``alpha``/``l1_ratio``."""
+def make_penalty(penalty, alpha, l1_ratio, fit_intercept, positive=False):
+    """The penalty object for scikit-learn's ``penalty``/``alpha``/``l1_ratio``
+    (and ``positive``: the weights held non-negative)."""
     ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio, None: 0.0}[penalty]
-    pen = ElasticNet(0.0 if penalty is None else alpha, ratio)
+    pen = ElasticNet(0.0 if penalty is None else alpha, ratio, positive=positive)
     return WithIntercept(pen) if fit_intercept else pen
 
 

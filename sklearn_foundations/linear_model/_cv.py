@@ -164,6 +164,9 @@ class GradientDescentRegressorCV(
         zero on all the data, to ``eps`` times it; for ``l1_ratio=0`` from
         the :math:`\alpha_{\max}` of ``l1_ratio=0.001``), or the alphas.
     fit_intercept : bool, default=True
+    positive : bool, default=False
+        Hold the coefficients non-negative (every path and the refit; the
+        grid is the same).
     epsilon : float, default=0.1
         Huber's threshold.
     cv : int, cross-validation generator or iterable, default=None
@@ -240,6 +243,7 @@ class GradientDescentRegressorCV(
         "eps": [Interval(Real, 0, 1, closed="right")],
         "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "fit_intercept": ["boolean"],
+        "positive": ["boolean"],
         "epsilon": [Interval(Real, 0, None, closed="left")],
         "cv": ["cv_object"],
         "scoring": [str, callable, None],
@@ -261,6 +265,7 @@ class GradientDescentRegressorCV(
         eps=1e-3,
         alphas=100,
         fit_intercept=True,
+        positive=False,
         epsilon=0.1,
         cv=None,
         scoring=None,
@@ -278,6 +283,7 @@ class GradientDescentRegressorCV(
         self.eps = eps
         self.alphas = alphas
         self.fit_intercept = fit_intercept
+        self.positive = positive
         self.epsilon = epsilon
         self.cv = cv
         self.scoring = scoring
@@ -342,7 +348,7 @@ class GradientDescentRegressorCV(
                 path = problem.path(
                     alphas, ratio, tol=self.tol * problem.null_violation(),
                     max_iter=self.max_iter, screening=self.screening,
-                    random_state=self.random_state,
+                    random_state=self.random_state, positive=self.positive,
                 )  # fmt: skip
                 fold_params = _check_method_params(X, score_params, test)
                 mse, score = self._test_scores(
@@ -414,14 +420,16 @@ class GradientDescentRegressorCV(
         result = full.fit(
             self.alpha_, self.l1_ratio_, tol=self.tol * full.null_violation(),
             max_iter=self.max_iter, random_state=self.random_state,
+            positive=self.positive,
         )  # fmt: skip
         coefs, intercepts = full.unpack([result.coef])
         self.coef_, self.intercept_ = coefs[0], float(intercepts[0])
         self.n_iter_, self.loss_curve_ = int(result.n_iter), list(result.objective)
         if self.loss == "squared_error":
             penalty = make_penalty(
-                "elasticnet", self.alpha_, self.l1_ratio_, self.fit_intercept
-            )
+                "elasticnet", self.alpha_, self.l1_ratio_, self.fit_intercept,
+                self.positive,
+            )  # fmt: skip
             gap = squared_error_gap(full.datafit, penalty, result)
             if gap is not None:
                 self.dual_gap_ = float(gap[0])

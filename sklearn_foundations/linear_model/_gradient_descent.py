@@ -208,6 +208,15 @@ class GradientDescentRegressor(
         Huber threshold (``loss="huber"``); 0 makes the loss zero.
     fit_intercept : bool, default=True
         Whether to fit an unpenalized intercept.
+    positive : bool, default=False
+        Hold the coefficients non-negative (scikit-learn's ``positive``: the
+        objective plus the indicator of :math:`w \ge 0`; the intercept is
+        free). Every solver keeps its points feasible, the proximal ones
+        clipping at zero; a start with negative coefficients (``coef_init``,
+        ``warm_start``) starts from its projection, negatives set to zero.
+        The smooth and the dual methods (Cholesky, conjugate gradient,
+        Newton-CG, L-BFGS, dual Newton) do not take the constraint: "auto"
+        then takes feature-sign search, proximal Newton or FISTA.
     max_iter : int, default=1000
         Maximum iterations (full batch) or epochs (mini-batch).
     tol : float or None, default=1e-4
@@ -358,6 +367,7 @@ class GradientDescentRegressor(
         "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
         "epsilon": [Interval(Real, 0, None, closed="left")],
         "fit_intercept": ["boolean"],
+        "positive": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "solver": [StrOptions(_SOLVERS)],
@@ -396,6 +406,7 @@ class GradientDescentRegressor(
         l1_ratio=0.15,
         epsilon=0.1,
         fit_intercept=True,
+        positive=False,
         max_iter=1000,
         tol=1e-4,
         solver="auto",
@@ -419,6 +430,7 @@ class GradientDescentRegressor(
         self.l1_ratio = l1_ratio
         self.epsilon = epsilon
         self.fit_intercept = fit_intercept
+        self.positive = positive
         self.max_iter = max_iter
         self.tol = tol
         self.solver = solver
@@ -501,7 +513,7 @@ class GradientDescentRegressor(
                 f"{self.learning_rate!r}."
             )
         penalty = self._penalty()
-        smooth = penalty.l1 == 0  # an exact Cholesky solve where it pays
+        smooth = penalty.smooth  # an exact Cholesky solve where it pays
         # the table's method on the data with an L1 term: working sets
         tabled = self.solver == "auto" and self.learning_rate == "auto"
         with deferred_check(defer):
@@ -874,6 +886,8 @@ class GradientDescentRegressor(
                 intercept = np.atleast_1d(self.intercept_).astype(dtype)
         else:
             return self._cold_theta(shape, dtype, start, x_mean), None
+        if self.positive:  # the start's projection on the feasible set
+            coef = np.maximum(coef, 0)
         if intercept is None and self.fit_intercept:  # the best for w = 0, centered
             intercept = (start - (x_mean @ coef.T if x_mean is not None else 0)).astype(
                 dtype
@@ -895,7 +909,9 @@ class GradientDescentRegressor(
                 "is accepted only for the other penalties; give the elastic net's "
                 "l1_ratio, a number in [0, 1]."
             )
-        return make_penalty(self.penalty, self.alpha, self.l1_ratio, self.fit_intercept)
+        return make_penalty(
+            self.penalty, self.alpha, self.l1_ratio, self.fit_intercept, self.positive
+        )
 
     def _solve(
         self, datafit, theta0, rng, stochastic, monitor, t0, epochs=None, y_rms=0.0,

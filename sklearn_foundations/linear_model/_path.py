@@ -147,7 +147,7 @@ def regularization_path(
     X, y, *, loss="squared_error", l1_ratio=1.0, alphas=None, n_alphas=100,
     eps=1e-3, sample_weight=None, fit_intercept=True, epsilon=0.1, tol=1e-4,
     max_iter=1000, screening=True, precompute="auto", class_weight=None,
-    random_state=None,
+    random_state=None, positive=False,
 ):  # fmt: skip
     r"""The penalized fits for a decreasing sequence of alphas, warm-started
     and screened by the strong rules.
@@ -205,6 +205,10 @@ def regularization_path(
         For ``loss="log_loss"``, factors on the sample weights of each class.
     random_state : int, RandomState instance or None, default=None
         Seeds the power iteration behind a first-order step.
+    positive : bool, default=False
+        Hold the coefficients non-negative at every alpha (the grid is the
+        same: at and above :math:`\alpha_{\max}` every coefficient is zero
+        either way).
 
     Returns
     -------
@@ -229,7 +233,7 @@ def regularization_path(
     alphas = problem.alpha_grid(l1_ratio, alphas, n_alphas, eps)
     return problem.path(
         alphas, l1_ratio, tol=tol * problem.null_violation(), max_iter=max_iter,
-        screening=screening, random_state=random_state,
+        screening=screening, random_state=random_state, positive=positive,
     )  # fmt: skip
 
 
@@ -248,11 +252,12 @@ def _check_path_params(loss, l1_ratio, n_alphas, eps, tol, max_iter):
         raise ValueError(f"max_iter must be an integer >= 1; got {max_iter!r}.")
 
 
-def _solve_on_signs(G, q, A, sign, alphas, l1_ratio, scale):
+def _solve_on_signs(G, q, A, sign, alphas, l1_ratio, scale, positive=False):
     r"""The solutions :math:`w_A` on the support ``A`` with signs ``sign`` at
     each alpha (rows of ``W``), whether each keeps the signs, and the excess
     of every other feature's gradient over :math:`\alpha\rho` in column
-    units (its optimality condition holds where it is at most ``tol``);
+    units (its optimality condition holds where it is at most ``tol``; with
+    ``positive`` the gradient's negative part alone: :func:`_correlation`);
     W None where the system is singular."""
     H = G[np.ix_(A, A)]
     try:
@@ -267,10 +272,17 @@ def _solve_on_signs(G, q, A, sign, alphas, l1_ratio, scale):
             W = np.linalg.solve(Hs, rhs[:, :, None])[:, :, 0]
     except np.linalg.LinAlgError:
         return None, None, None
-    excess = np.abs(W @ G[A, :] - q) - (alphas * l1_ratio)[:, None]
+    excess = _correlation(W @ G[A, :] - q, positive) - (alphas * l1_ratio)[:, None]
     excess[:, A] = 0.0
     excess /= scale
     return W, np.all(np.sign(W) == sign, axis=1), excess
+
+
+def _correlation(grad, positive):
+    r"""What of the gradient an L1 term of strength :math:`\lambda_1` must
+    exceed for a zero coefficient to leave zero: its magnitude, or with
+    ``positive`` its negative part (a coefficient can only grow)."""
+    return -grad if positive else np.abs(grad)
 
 
 def _secant_start(datafit, penalty, theta, value, history, alpha, tangent=None):
@@ -530,15 +542,16 @@ class PathProblem:
 
     # ---------------------------------------------------------------- fits
     def fit(self, alpha, l1_ratio, *, tol, max_iter=1000, random_state=None,
-            method="auto"):  # fmt: skip
+            method="auto", positive=False):  # fmt: skip
         """One fit at ``alpha`` from the start (every coefficient zero): the
         closed form at and above :meth:`alpha_max`, else
         :func:`~sklearn_foundations.optimize.minimize` on the whole datafit
-        (with ``method``, a row of its table). Returns the
+        (with ``method``, a row of its table; ``positive``: the coefficients
+        held non-negative). Returns the
         :class:`~sklearn_foundations.optimize.OptimizeResult`."""
         tol = max(tol, self.rounding_floor())
         penalty = make_penalty(
-            "elasticnet", alpha, l1_ratio, self.datafit.fit_intercept
+            "elasticnet", alpha, l1_ratio, self.datafit.fit_intercept, positive
         )
         if alpha >= self.alpha_max(l1_ratio):
             theta = self.theta0.copy()
@@ -552,11 +565,14 @@ class PathProblem:
         )  # fmt: skip
 
     def path(self, alphas, l1_ratio, *, tol, max_iter=1000, screening=True,
-             random_state=None, theta_start=None, method="auto"):  # fmt: skip
+             random_state=None, theta_start=None, method="auto",
+             positive=False):  # fmt: skip
         """Fit every alpha of ``alphas`` (decreasing), each from the last (by
         ``method``, a row of :func:`~sklearn_foundations.optimize.minimize`'s
         table); ``tol`` absolute, in the estimators' optimality measure (at
-        least :meth:`rounding_floor`)."""
+        least :meth:`rounding_floor`); ``positive``: the coefficients held
+        non-negative (the screening and the checks on the gradient's
+        negative part, no secant start off the feasible set)."""
         tol = max(tol, self.rounding_floor())
         datafit, fit_intercept = self.datafit, self.datafit.fit_intercept
         d = datafit.n_features
@@ -575,7 +591,9 @@ class PathProblem:
         carried = {}  # the last dual Newton fit's systems, for the next
         fitted = False
         for i, alpha in enumerate(alphas):
-            penalty = make_penalty("elasticnet", alpha, l1_ratio, fit_intercept)
+            penalty = make_penalty(
+                "elasticnet", alpha, l1_ratio, fit_intercept, positive
+            )
             if alpha >= a_max:  # closed form: every coefficient zero
                 theta, grad = self.theta0.copy(), self.grad0
                 records.append(self._record(theta, penalty, self.value0, 1, 0, 0, True))
@@ -583,7 +601,7 @@ class PathProblem:
                 continue
             if not predicted:  # the next points on the signs, as many as hold
                 predicted = self._on_signs(
-                    theta, alphas[i : i + ahead], l1_ratio, tol, scale
+                    theta, alphas[i : i + ahead], l1_ratio, tol, scale, positive
                 )
                 ahead = min(2 * ahead, 16) if len(predicted) == ahead else 1
             if predicted:  # no kink since the last alpha
@@ -597,7 +615,7 @@ class PathProblem:
                 previous = alpha
                 continue
             start = {"start": known[1]} if known and known[0] is theta else {}
-            if l1_ratio == 0 and len(history) == 2:  # a smooth path: extrapolate
+            if l1_ratio == 0 and len(history) == 2 and not positive:  # extrapolate
                 at_last = make_penalty("elasticnet", previous, 0.0, fit_intercept)
                 guess, state = _secant_start(
                     datafit, penalty, theta, value, history, alpha,
@@ -606,7 +624,7 @@ class PathProblem:
                 if guess is not theta:
                     theta, start = guess, ({"start": state} if state else {})
             if screening and l1_ratio > 0 and np.isfinite(previous):
-                strong = np.abs(grad[:d]).max(axis=1) >= l1_ratio * (
+                strong = _correlation(grad[:d], positive).max(axis=1) >= l1_ratio * (
                     2 * alpha - previous
                 )
                 keep |= strong | (theta[:d] != 0).any(axis=1)
@@ -648,7 +666,7 @@ class PathProblem:
                 value, grad = _value_gradient(datafit, theta)
                 if keep.all():
                     break
-                excess = np.abs(grad[:d]).max(axis=1) - alpha * l1_ratio
+                excess = _correlation(grad[:d], positive).max(axis=1) - alpha * l1_ratio
                 violators = ~keep & (excess / scale > tol)
                 if not violators.any():
                     break
@@ -672,7 +690,7 @@ class PathProblem:
             previous = alpha
         return self._finish(np.asarray(alphas, dtype=np.float64), records, l1_ratio)
 
-    def _on_signs(self, theta, alphas, l1_ratio, tol, scale):
+    def _on_signs(self, theta, alphas, l1_ratio, tol, scale, positive=False):
         r"""The next points of a Gram-form path, at ``alphas``, while no
         coefficient enters or leaves: with the support :math:`A` and signs
         :math:`\sigma` of ``theta`` held, each optimum is one solve,
@@ -685,7 +703,8 @@ class PathProblem:
         crossed zero leave, the features that violate their condition enter
         with the sign of their correlation) and solved again, a few times;
         the point is kept only when it passes the same check, else none is
-        (the solver takes over)."""
+        (the solver takes over). With ``positive`` the features enter with a
+        positive sign alone (:func:`_correlation`)."""
         form = self.datafit.gram_form()
         if form is None or l1_ratio == 0 or theta.shape[1] != 1:
             return []
@@ -697,7 +716,9 @@ class PathProblem:
         sign = np.sign(theta[A, 0])
         alphas = np.asarray(alphas, dtype=np.float64)
         for attempt in range(4):
-            W, kept, excess = _solve_on_signs(G, q, A, sign, alphas, l1_ratio, scale)
+            W, kept, excess = _solve_on_signs(
+                G, q, A, sign, alphas, l1_ratio, scale, positive
+            )
             if W is None:
                 return []
             holds = kept & (excess.max(axis=1) <= tol)

@@ -60,8 +60,12 @@ fista            every other case (Huber's loss, the softmax's classes with
                  an L1 term, the Gram matrix of many features)
 ===============  =======================================================
 
-A method named explicitly that cannot solve the case raises a ValueError
-that says what it needs. The first-order methods take ``step``:
+A penalty with ``positive`` (the weights held non-negative) is not smooth:
+the rows of the quadratic, Newton and Cholesky methods do not hold, nor
+dual Newton's (its dual has no sign constraint); feature-sign search walks
+no further than a coefficient's zero, proximal Newton's model solves and the
+first-order methods' proxes clip there. A method named explicitly that
+cannot solve the case raises a ValueError that says what it needs. The first-order methods take ``step``:
 ``"fista"`` without one steps in the datafit's metric, :math:`1/L` where
 the curvature is constant (the squared error) or not measured (Huber's),
 else with a line search started at the curvature along the first gradient
@@ -174,7 +178,9 @@ class Case:
     quadratic : bool
         The loss is a quadratic in the linear predictor (``loss.quadratic``).
     smooth : bool
-        The penalty has no L1 term.
+        The penalty has no L1 term and no sign constraint.
+    positive : bool
+        The penalty holds the coefficients non-negative (``positive``).
     newton : bool
         The loss has a continuous second derivative (``loss.newton``).
     lipschitz : bool
@@ -232,13 +238,14 @@ class Case:
     kernel: bool = False
     l2_share: float = 0.0
     l2_scale: float | None = None
+    positive: bool = False
 
     @classmethod
     def of(cls, datafit, penalty):
         loss = datafit.loss
         return cls(
             quadratic=bool(loss.quadratic),
-            smooth=not penalty.l1 > 0,
+            smooth=bool(penalty.smooth),
             newton=bool(loss.newton),
             lipschitz=loss.lipschitz is not None,
             gram=datafit.gram_form() is not None,
@@ -253,6 +260,7 @@ class Case:
             and bool(getattr(datafit, "kernel_pays", False)),
             l2_share=_l2_share(penalty),
             l2_scale=_l2_scale(datafit, penalty),
+            positive=bool(getattr(penalty, "positive", False)),
         )
 
 
@@ -260,9 +268,18 @@ class Case:
 NEEDS = {
     "quadratic": (
         lambda c: c.quadratic and c.smooth,
-        "a quadratic objective: the squared error without an L1 term (l1_ratio=0)",
+        "a quadratic objective: the squared error without an L1 term (l1_ratio=0) "
+        "or a sign constraint (positive=False)",
     ),
-    "smooth": (lambda c: c.smooth, "a smooth penalty: no L1 term (l1_ratio=0)"),
+    "smooth": (
+        lambda c: c.smooth,
+        "a smooth penalty: no L1 term (l1_ratio=0) and no sign constraint "
+        "(positive=False)",
+    ),
+    "signs": (
+        lambda c: not c.positive,
+        "coefficients of either sign (positive=False)",
+    ),
     "hessian": (
         lambda c: c.newton,
         "a loss with a continuous second derivative (not Huber's or the "
@@ -322,7 +339,7 @@ METHODS = {
                "space of X"),
         Method("feature-sign", feature_sign, ("gram",),
                "feature-sign search, an exact active-set method"),
-        Method("dual-newton", dual_newton, ("gram", "data", "ridge"),
+        Method("dual-newton", dual_newton, ("gram", "data", "ridge", "signs"),
                "semismooth Newton on the elastic net's dual, exact"),
         Method("newton-cholesky", newton_cholesky, ("smooth", "hessian"),
                "Newton's method, a Cholesky solve of the formed Hessian"),
@@ -405,7 +422,7 @@ AUTO = (
      lambda c: c.gram and c.n_features <= FEATURE_SIGN_MAX_FEATURES),
     ("dual-newton",
      lambda c: not c.gram and NEEDS["gram"][0](c) and not c.smooth
-     and _wide(c) and (c.n_samples or 0) <= DUAL_NEWTON_MAX_ROWS
+     and not c.positive and _wide(c) and (c.n_samples or 0) <= DUAL_NEWTON_MAX_ROWS
      and c.l2_share >= DUAL_NEWTON_MIN_L2_SHARE - 1e-12  # 1 - 0.9: rounded
      and (c.l2_scale or 0.0) >= DUAL_NEWTON_MIN_L2_SCALE),
     ("feature-sign",
@@ -585,7 +602,7 @@ def minimize(
     >>> minimize(f, L1(0.1), np.zeros((2, 1)), method="cg")
     Traceback (most recent call last):
     ...
-    ValueError: method='cg' needs a quadratic objective: the squared error without an L1 term (l1_ratio=0); use method='auto' or one of ['feature-sign', 'prox-newton', 'fista', 'backtracking', 'gradient'].
+    ValueError: method='cg' needs a quadratic objective: the squared error without an L1 term (l1_ratio=0) or a sign constraint (positive=False); use method='auto' or one of ['feature-sign', 'prox-newton', 'fista', 'backtracking', 'gradient'].
     """
     case = Case.of(datafit, penalty)
     missing = unmet_needs(datafit, penalty, method, options.get("step"))

@@ -202,10 +202,10 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
     >>> newton.n_iter < 10 < quasi.n_iter, np.allclose(newton.coef, quasi.coef)
     (True, True)
     """
-    if penalty.l1 > 0:
+    if not penalty.smooth:
         raise ValueError(
-            "newton_cg needs a smooth penalty (l1_ratio=0); use prox_newton or "
-            "fista for an L1 term."
+            "newton_cg needs a smooth penalty (l1_ratio=0, positive=False); use "
+            "prox_newton or fista for an L1 term or a sign constraint."
         )
 
     if hessian is not None and np.shape(hessian) != (len(theta0), len(theta0)):
@@ -271,10 +271,10 @@ def newton_cholesky(datafit, penalty, theta0, *, max_iter, tol, c1=1e-4,
     >>> direct.n_iter <= cg.n_iter, np.allclose(direct.coef, cg.coef, rtol=1e-12)
     (True, True)
     """
-    if penalty.l1 > 0:
+    if not penalty.smooth:
         raise ValueError(
-            "newton_cholesky needs a smooth penalty (l1_ratio=0); use prox_newton "
-            "or fista for an L1 term."
+            "newton_cholesky needs a smooth penalty (l1_ratio=0, positive=False); "
+            "use prox_newton or fista for an L1 term or a sign constraint."
         )
     direction = _Steps(datafit, penalty, 250, direct_after=0, reuse=0, hessian=hessian)
     return _newton(datafit, penalty, theta0, direction, max_iter, tol, c1,

@@ -9,16 +9,17 @@ the working set's columns; one pass over chunked data) or, for a model of
 over ``EXACT_MAX_SIZE`` coordinates and at least ``LOW_RANK_RATIO`` times
 as many as rows, ``model_factor(Z, ws)`` (its factor), and for sparse
 ``X`` ``curvature`` and ``columns(ws)`` (products with the working set's
-centered columns) and ``by_columns`` for storage that slices columns. Imports only numpy, the package's ``penalties``
-(soft-thresholding) and the standard library's thread pool (a CSR-to-CSC
-conversion beside the first gradient)."""
+centered columns) and ``by_columns`` for storage that slices columns. A
+penalty with ``positive`` keeps the weights non-negative in every model
+solve (the coordinates clipped at zero). Imports only numpy and the
+standard library's thread pool (a CSR-to-CSC conversion beside the first
+gradient)."""
 
 import math
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..penalties import soft_threshold
 from ._newton import _backtrack
 from ._quadratic import LowRank, signs_search
 from ._result import OptimizeResult, _check_divergence, _Observer, _scale
@@ -219,7 +220,7 @@ def prox_newton(
                 view, h = datafit.columns(ws), datafit.curvature(Z)[:, 0]
                 delta[rows, 0], X_delta, L = _model_prox_gradient(
                     view, datafit.fit_intercept, h, grad[rows, 0], theta[rows, 0],
-                    penalty.l1, penalty.l2, max_sweeps, optimality / 30 * scale[rows], L,
+                    penalty, max_sweeps, optimality / 30 * scale[rows], L,
                 )  # fmt: skip
             else:
                 delta[rows, 0], k, exact = _dense_model_step(
@@ -336,15 +337,15 @@ def _dense_model_step(
     Returns the step in the decoupled coordinates, the intercept's ``k``
     that maps it back (:func:`_decoupled`) and whether the exact search
     may still be tried."""
-    n, l1, l2 = len(ws), penalty.l1, penalty.l2
+    n, l1, l2, positive = len(ws), penalty.l1, penalty.l2, penalty.positive
     if exact and _low_rank(datafit, n):
         B_w, g, k, bb = _decoupled_factor(datafit.model_factor(Z, ws), grad, n)
-        step = _factored_model(B_w, bb, g, w, l1, l2, n, tol)
+        step = _factored_model(B_w, bb, g, w, l1, l2, n, tol, positive)
         if step is not None:
             return step, k, exact
     hess, g, k = _decoupled(datafit.model_hessian(Z, ws), grad, n)
     step, exact = _model_descent(
-        hess, g, w, l1, l2, n, max_sweeps, tol, exact, exact_max
+        hess, g, w, l1, l2, n, max_sweeps, tol, exact, exact_max, positive
     )
     return step, k, exact
 
@@ -383,7 +384,7 @@ def _decoupled_factor(B, grad, n_penalized):
     return B[:, :n] - np.outer(b, k), grad, k, bb
 
 
-def _factored_model(B_w, bb, grad, w, l1, l2, n_penalized, tol):
+def _factored_model(B_w, bb, grad, w, l1, l2, n_penalized, tol, positive=False):
     r"""The step of :func:`prox_newton` on a model of more coordinates than
     rows, from its decoupled factor ``B_w`` and the intercept's curvature
     ``bb`` (:func:`_decoupled_factor`):
@@ -392,15 +393,17 @@ def _factored_model(B_w, bb, grad, w, l1, l2, n_penalized, tol):
     Woodbury's solves over more than twice the rows), where coordinate
     descent's sweeps crawl (a 100 x 5,000 elastic-net logistic regression
     took 80 iterations, 3 s, at ``tol=1e-10``), then the intercept's own
-    Newton step. Returns the step, or None where the search stops short
-    (the caller then solves the formed model)."""
+    Newton step (``positive``: the weights held non-negative). Returns the
+    step, or None where the search stops short (the caller then solves the
+    formed model)."""
     n = n_penalized
     u = w.copy()
     q = B_w.T @ (B_w @ w[:n]) - grad[:n]
     bound = np.broadcast_to(tol, w.shape)
     u[:n], converged = signs_search(
-        LowRank(B_w, l2), q, l1, u[:n], bound[:n], 1.0, EXACT_STEPS + 2 * n
-    )
+        LowRank(B_w, l2), q, l1, u[:n], bound[:n], 1.0, EXACT_STEPS + 2 * n,
+        positive=positive,
+    )  # fmt: skip
     if not converged:
         return None
     if bb is not None and bb > 0:  # the intercept: one Newton step on its own
@@ -429,13 +432,14 @@ def _decoupled(hess, grad, n_penalized):
 
 def _model_descent(
     hess, grad, w, l1, l2, n_penalized, max_sweeps, tol, exact=True,
-    exact_max=EXACT_MAX_SIZE,
+    exact_max=EXACT_MAX_SIZE, positive=False,
 ):  # fmt: skip
     r"""The step of :func:`prox_newton` on its quadratic model, from ``w``:
     :math:`\min_u g^\top (u - w) + \tfrac12 (u - w)^\top H (u - w) +
     \lambda_1 \|u\|_1 + \tfrac{\lambda_2}{2} \|u\|^2`, the penalty on the
     first ``n_penalized`` coordinates (the rest, the intercept, not
-    penalized). ``tol`` holds one bound per coordinate, in gradient units.
+    penalized; with ``positive`` also :math:`u \ge 0` there). ``tol``
+    holds one bound per coordinate, in gradient units.
 
     With ``exact``, a model of at most ``exact_max`` penalized
     coordinates whose
@@ -456,23 +460,24 @@ def _model_descent(
     if exact and 0 < n <= exact_max and not coupled:
         bound = tol if np.shape(tol) == w.shape else np.broadcast_to(tol, w.shape)
         solution, exact = _exact_model(
-            hess, grad, w, l1, l2, n, bound, EXACT_STEPS + 2 * n
+            hess, grad, w, l1, l2, n, bound, EXACT_STEPS + 2 * n, positive
         )
         if exact:  # else its point is dropped: a search stopped short
             return solution - w, True  # may have run off
-    u, done = _sweeps(hess, grad, w, w.tolist(), l1, l2, n, max_sweeps, tol)
+    u, done = _sweeps(hess, grad, w, w.tolist(), l1, l2, n, max_sweeps, tol, positive)
     if not done:  # the sweeps ran out: solve on the signs
         u = _on_signs(hess, grad, w, np.asarray(u), l1, l2, n)
     return np.asarray(u, dtype=w.dtype) - w, exact  # exact zeros included
 
 
-def _sweeps(hess, grad, w, u, l1, l2, n_penalized, sweeps, tol):
+def _sweeps(hess, grad, w, u, l1, l2, n_penalized, sweeps, tol, positive=False):
     """At most ``sweeps`` sweeps of cyclic coordinate descent on the model
     of :func:`_model_descent` from its point ``u`` (a list, updated; ``q``
     the curvature term :math:`H (u - w)`, so that the partial derivative
     along ``j`` is ``grad[j] + q[j]``; the scalars are Python floats: one
-    line of arithmetic per coordinate plus one vector update per move); the
-    point and whether a sweep moved no coordinate by more than its bound."""
+    line of arithmetic per coordinate plus one vector update per move;
+    ``positive``: the penalized coordinates clipped at zero); the point and
+    whether a sweep moved no coordinate by more than its bound."""
     q = hess @ (np.asarray(u, dtype=hess.dtype) - w)  # the curvature term at u
     diag, g = np.diag(hess).tolist(), grad.tolist()
     bound = np.broadcast_to(tol, w.shape).tolist()
@@ -484,7 +489,9 @@ def _sweeps(hess, grad, w, u, l1, l2, n_penalized, sweeps, tol):
                 continue
             old = u[j]
             v = h_jj * old - (g[j] + float(q[j]))
-            if j < n_penalized:  # soft-thresholding, on floats (not the array form)
+            if j < n_penalized and positive:  # clipped at zero
+                new = max(v - l1, 0.0) / (h_jj + l2)
+            elif j < n_penalized:  # soft-thresholding, on floats (not the array form)
                 new = math.copysign(max(abs(v) - l1, 0.0), v) / (h_jj + l2)
             else:
                 new = v / h_jj
@@ -497,7 +504,8 @@ def _sweeps(hess, grad, w, u, l1, l2, n_penalized, sweeps, tol):
     return u, done
 
 
-def _exact_model(hess, grad, w, l1, l2, n_penalized, bound, max_steps):
+def _exact_model(hess, grad, w, l1, l2, n_penalized, bound, max_steps,
+                 positive=False):  # fmt: skip
     r"""The model's minimizer by feature-sign search from ``w`` (the
     current iterate, whose signs are nearly right near the optimum): the penalized
     coordinates solve :math:`\tfrac12 u^\top (H + \lambda_2 I) u - (H w -
@@ -514,8 +522,9 @@ def _exact_model(hess, grad, w, l1, l2, n_penalized, bound, max_steps):
     H_l2.flat[:: n + 1] += l2  # the diagonal
     u = w.copy()
     u[:n], converged = signs_search(
-        H_l2, H @ w[:n] - grad[:n], l1, u[:n], bound[:n], 1.0, max_steps
-    )
+        H_l2, H @ w[:n] - grad[:n], l1, u[:n], bound[:n], 1.0, max_steps,
+        positive=positive,
+    )  # fmt: skip
     for j in range(n, len(u)):  # the intercept: one Newton step on its own
         if hess[j, j] > 0:
             u[j] = w[j] - grad[j] / hess[j, j]
@@ -567,7 +576,7 @@ def _model_value(hess, grad, w, u, l1, l2, n_penalized):
     )  # fmt: skip
 
 
-def _model_prox_gradient(view, intercept, h, grad, w, l1, l2, max_iter, tol, L):
+def _model_prox_gradient(view, intercept, h, grad, w, penalty, max_iter, tol, L):
     r"""Accelerated proximal gradient on the quadratic model of
     :func:`prox_newton` for sparse ``X``, in the metric of the model's diagonal.
 
@@ -584,7 +593,7 @@ def _model_prox_gradient(view, intercept, h, grad, w, l1, l2, max_iter, tol, L):
         u^+ = \operatorname{prox}_{g / (L D)}\Big(v - \frac{\nabla f(\theta)
         + A^\top H A (v - w)}{L D}\Big),
 
-    a vectorized Jacobi sweep: the columns of sparse ``X`` are nearly
+    (``penalty``'s, on the weights) a vectorized Jacobi sweep: the columns of sparse ``X`` are nearly
     orthogonal, so :math:`D^{-1/2} A^\top H A D^{-1/2}` is well conditioned
     and a few steps solve the model. ``L`` (about 1) doubles until the model's
     curvature along the step is majorized, :math:`\|A(u^+ - v)\|_H^2 \le L
@@ -594,7 +603,7 @@ def _model_prox_gradient(view, intercept, h, grad, w, l1, l2, max_iter, tol, L):
     (one bound per coordinate) for every coordinate. Returns :math:`\delta =
     u - w`, its image :math:`A\delta` and ``L``.
     """
-    d = view.size
+    d, l1, l2 = view.size, penalty.l1, penalty.l2
     h_sum, Xh = float(h.sum()), view.rmatvec(h)  # X_c^T h
     shift = np.zeros(d)  # the model's intercept decouples at the H-weighted
     if intercept and h_sum > 0:  # mean: in b' = b + shift^T w, no coupling
@@ -633,8 +642,7 @@ def _model_prox_gradient(view, intercept, h, grad, w, l1, l2, max_iter, tol, L):
         model_grad = grad + transpose(h * p_v)
         while True:
             z = v - model_grad / (L * D)
-            shrunk = soft_threshold(z, l1 / (L * D))
-            u_new = np.where(penalized, shrunk / (1 + l2 / (L * D)), z)
+            u_new = np.where(penalized, penalty.prox(z, 1 / (L * D)), z)
             u_new[fixed] = w[fixed]
             p_new = image(u_new)
             move, r = u_new - v, p_new - p_v

@@ -308,7 +308,7 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, start=None,
         budget = max_iter - len(observe.objective)
         w, converged = signs_search(
             H, q[:, t], penalty.l1, theta[:d, t].copy(), scale, tol, budget,
-            step_of(t),
+            step_of(t), positive=penalty.positive,
         )  # fmt: skip
         theta[:d, t] = w
         if not converged:  # out of steps, stalled or stopped: the rest as they are
@@ -365,7 +365,7 @@ def _shifted(G, l2):
     return H
 
 
-def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
+def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None, positive=False):
     r"""The steps of feature-sign search on :math:`F(w) = \tfrac12 w^\top H w
     - q^\top w + \lambda_1 \|w\|_1` from ``w`` (see :func:`feature_sign`),
     at most ``max_iter``: until every violation, in units of ``scale``, is
@@ -380,8 +380,12 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
     stopped short of its target, the step without every feature whose sign
     the target reversed, where it lowers :math:`F` (:func:`_without_crossed`).
     ``H`` is a dense matrix or a :class:`LowRank` one (whose steps that only
-    drop features compute the gradient on the active set alone). Returns
-    ``w`` and whether it converged."""
+    drop features compute the gradient on the active set alone). With
+    ``positive`` (``w`` non-negative) only a negative gradient past
+    :math:`\lambda_1` violates off :math:`A`, so every feature enters with a
+    positive sign, and the walks, which stop where a coefficient reaches
+    zero, keep ``w`` non-negative. Returns ``w`` and whether it
+    converged."""
     d = len(q)
     if d == 0:
         return w, True
@@ -405,7 +409,7 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
         if grow:  # the signs are right (or settled): grow A
             if isinstance(H, LowRank):  # the whole gradient, for those off A
                 grad = H @ w - q
-            violation = (np.abs(grad) - l1) / scale
+            violation = ((-grad if positive else np.abs(grad)) - l1) / scale
             violation[active] = 0.0
             j = int(violation.argmax())
             if violation[j] <= tol:
@@ -415,11 +419,13 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None):
             signs[entering] = -np.sign(grad[entering])
         step = None
         if not grow and (crossed & active).any():  # they leave A at once
-            step = _without_crossed(solves, H, q, l1, signs, active, crossed, grad, w)
+            step = _without_crossed(
+                solves, H, q, l1, signs, active, crossed, grad, w, positive
+            )
         if step is None:
             step, entered = _signed_step(
                 solves, H, q, l1, signs, active, entering, j if grow else None,
-                grad, w, diag,
+                grad, w, diag, positive,
             )  # fmt: skip
             if grow:  # twice as many next time where all entered, else as many
                 most = 2 * most if entered == len(entering) else entered
@@ -457,7 +463,9 @@ def _gradient_on(H, q, w, active):
     return grad
 
 
-def _signed_step(solves, H, q, l1, signs, active, entering, j, grad, w, diag):
+def _signed_step(
+    solves, H, q, l1, signs, active, entering, j, grad, w, diag, positive=False
+):
     r"""A step of Lee et al. in :func:`signs_search`: the signed solve on
     the active set with the features ``entering`` (:func:`_signed_solve`)
     and the walk towards it (:func:`_lowest_on_segment`); where that does
@@ -466,23 +474,26 @@ def _signed_step(solves, H, q, l1, signs, active, entering, j, grad, w, diag):
     enter, the largest violation ``j``'s own exact step
     (:func:`_coordinate_step`). Returns ``(A, target, point, change)``
     (the target None but for the Newton walk's), or None where no step
-    lowers :math:`F`; and how many features entered."""
+    lowers :math:`F`; and how many features entered. ``positive``: the walks
+    end where a coefficient reaches zero (:func:`_lowest_on_segment`)."""
     A, r_A, target, regular, entered = _signed_solve(
         solves, q, l1, signs, active, entering, j
     )
     w_A, g_A = w[A], grad[A]
     if regular:  # every pivot above the ridge
-        v, change = _lowest_on_segment(solves.on(A), g_A, l1, w_A, target)
+        v, change = _lowest_on_segment(solves.on(A), g_A, l1, w_A, target, positive)
         if change < 0:
             return (A, target, v, change), entered
     eps = solves.ridge / solves.S[A] ** 2
-    v, change = _proximal_step(solves.gesv, solves.block(A), g_A, r_A, l1, w_A, eps)
+    v, change = _proximal_step(
+        solves.gesv, solves.block(A), g_A, r_A, l1, w_A, eps, positive
+    )
     if not change < 0 and j is not None:
         A, v, change = _coordinate_step(diag, grad, l1, w, j)
     return ((A, None, v, change) if change < 0 else None), entered
 
 
-def _without_crossed(solves, H, q, l1, signs, active, crossed, grad, w):
+def _without_crossed(solves, H, q, l1, signs, active, crossed, grad, w, positive):
     r"""The step of :func:`signs_search` after a walk that stopped where a
     coefficient crossed zero, short of a target that reversed the signs of
     the ``crossed`` features as well (non-zero at the walk's point, before
@@ -502,7 +513,7 @@ def _without_crossed(solves, H, q, l1, signs, active, crossed, grad, w):
     A = np.flatnonzero(active)
     target = np.zeros(len(A), dtype=H.dtype)
     target[np.searchsorted(A, A_s)] = target_s
-    v, change = _lowest_on_segment(solves.on(A), grad[A], l1, w[A], target)
+    v, change = _lowest_on_segment(solves.on(A), grad[A], l1, w[A], target, positive)
     return (A, target, v, change) if change < 0 else None
 
 
@@ -810,7 +821,7 @@ def _ridge(dtype):
     return max(PROXIMAL_RIDGE, 100 * float(np.finfo(dtype).eps))
 
 
-def _proximal_step(gesv, H_A, grad, r_A, l1, current, eps):
+def _proximal_step(gesv, H_A, grad, r_A, l1, current, eps, positive=False):
     r"""The step of :func:`signs_search` where the active set's :math:`H_{AA}`
     is singular or nearly so (collinear columns; :func:`_ridge`), or the
     Newton step does not lower :math:`F`. The target is then the
@@ -834,7 +845,7 @@ def _proximal_step(gesv, H_A, grad, r_A, l1, current, eps):
         _, _, target, info = gesv(dense + np.diag(eps), rhs)
     if info != 0 or not np.all(np.isfinite(target)):
         return current, 0.0
-    return _lowest_on_segment(H_A, grad, l1, current, target)
+    return _lowest_on_segment(H_A, grad, l1, current, target, positive)
 
 
 def _block(H, A):
@@ -1020,7 +1031,7 @@ def _value(H_A, q_A, l1, v):
     return float(0.5 * v @ (H_A @ v) - q_A @ v + l1 * np.abs(v).sum())
 
 
-def _lowest_on_segment(H_A, grad, l1, current, target):
+def _lowest_on_segment(H_A, grad, l1, current, target, positive=False):
     r"""The point of lowest :math:`F`, and :math:`F`'s change from
     ``current`` to it, among the end ``target`` of the segment from
     ``current`` (both on the features :math:`A`; ``grad`` is
@@ -1035,9 +1046,13 @@ def _lowest_on_segment(H_A, grad, l1, current, target):
     :math:`t` fall to the lowest and rise after it: the first whose successor
     is not lower by more than its rounding is taken, and the points beyond
     it (far along a nearly null direction, where rounding dominates) are
-    never compared."""
+    never compared. With ``positive`` (``current`` non-negative) the walk
+    ends at the first point where a coefficient reaches zero, beyond which
+    it would leave the feasible set (:func:`_feasible_part`)."""
     step = target - current
     slope, curvature = float(grad @ step), float(step @ (H_A @ step))
+    if positive:
+        return _feasible_part(slope, curvature, l1, current, target, step)
     crossing = current * target < 0  # (a coefficient zero at the end: the end)
     if not crossing.any():  # the end alone; no sign changes: |x(t)| is linear,
         signs = np.sign(current + target)  # sign(x), or the end's where x is 0
@@ -1063,3 +1078,28 @@ def _lowest_on_segment(H_A, grad, l1, current, target):
     point = current + t[k] * step
     point[crossing[order[k]]] = 0.0
     return point, float(change[k])
+
+
+def _feasible_part(slope, curvature, l1, current, target, step):
+    r""":func:`_lowest_on_segment` held to :math:`x(t) \ge 0`: the walk's end
+    :math:`t^* = \min(1, \min_{d_j < 0} x_j / -d_j)`, the coefficients that
+    reach zero there set to zero exactly, and the change to it, :math:`t^*
+    \nabla^\top d + \tfrac{t^{*2}}{2} d^\top H_{AA} d + \lambda_1 t^*
+    1^\top d` (the norm is linear on the feasible set). The target
+    minimizes the quadratic of its signs, so :math:`F` falls all the way to
+    :math:`t^*`; a coefficient at zero that the step would make negative
+    gives :math:`t^* = 0` (no change: the caller steps otherwise)."""
+    down = step < 0
+    if not down.any():
+        return target, slope + 0.5 * curvature + l1 * float(step.sum())
+    t = current[down] / -step[down]
+    end = float(t.min())
+    if end >= 1.0:
+        return target, slope + 0.5 * curvature + l1 * float(step.sum())
+    if not end > 0:
+        return current, 0.0
+    point = current + end * step
+    point[np.flatnonzero(down)[t <= end]] = 0.0
+    point = np.maximum(point, 0.0)  # rounding of the others' last bits
+    change = end * slope + 0.5 * end * end * curvature + l1 * end * float(step.sum())
+    return point, change
