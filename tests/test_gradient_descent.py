@@ -225,6 +225,30 @@ def test_multi_output_is_one_model_per_target(synthetic):
     assert est.predict(X).shape == Y.shape
 
 
+@pytest.mark.parametrize("penalty", ["l2", "l1"])
+@pytest.mark.parametrize("shape", ["1d", "column", "two"])
+def test_fitted_shapes_are_ridges_and_elastic_nets(synthetic, penalty, shape):
+    """``coef_``, ``intercept_``, ``predict`` and ``dual_gap_`` in the shapes
+    of scikit-learn's Ridge (L2) and ElasticNet (L1) for a 1-D ``y``, a
+    column of shape (n, 1) and two targets, and the same values."""
+    X, y = synthetic
+    Y = {"1d": y, "column": y[:, None], "two": np.column_stack([y, 1 - y])}[shape]
+    alpha = 0.1
+    if penalty == "l2":
+        ref = Ridge(alpha=alpha * len(y)).fit(X, Y)
+    else:
+        ref = ElasticNet(alpha=alpha, l1_ratio=1.0, tol=1e-12).fit(X, Y)
+    est = GradientDescentRegressor(penalty=penalty, alpha=alpha, **TIGHT).fit(X, Y)
+    assert est.coef_.shape == ref.coef_.shape
+    assert np.shape(est.intercept_) == np.shape(ref.intercept_)
+    assert est.predict(X).shape == ref.predict(X).shape
+    if penalty == "l1":
+        assert np.shape(est.dual_gap_) == np.shape(ref.dual_gap_)
+    assert _rel(est.coef_, ref.coef_) < 1e-6
+    est.set_params(warm_start=True).fit(X, Y)  # the warm start reads them back
+    assert est.n_iter_ == 0 and est.coef_.shape == ref.coef_.shape
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 def test_float32_stays_float32(synthetic, sparse):
     X, y = synthetic

@@ -47,12 +47,14 @@ class SparseCoefMixin:
 
 def dense_coef(estimator):
     """``coef_`` as an ndarray: the fit's array, or a sparsified one's values
-    in the fit's shape (a vector for one target of a regressor)."""
+    in the fit's shape (a vector for one target of a regressor, whose
+    ``_y_ndim`` is set; a classifier's rows stay rows)."""
     coef = estimator.coef_
     if not sp.issparse(coef):
         return coef
     coef = coef.toarray()
-    return coef[0] if getattr(estimator, "_y_ndim", 2) == 1 else coef
+    one = coef.shape[0] == 1 and hasattr(estimator, "_y_ndim")
+    return coef[0] if one else coef
 
 
 def make_penalty(penalty, alpha, l1_ratio, fit_intercept, positive=False):

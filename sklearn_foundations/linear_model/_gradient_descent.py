@@ -324,9 +324,11 @@ class GradientDescentRegressor(
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
-        Weights ``w`` (``W`` of :math:`Z = XW + b` for 2-D ``y``).
+        Weights ``w`` (``W`` of :math:`Z = XW + b` for 2-D ``y``); a vector
+        for one target, a column ``y`` of shape (n_samples, 1) included (as
+        Ridge and ElasticNet).
     intercept_ : float or ndarray of shape (n_targets,)
-        Intercept ``b``.
+        Intercept ``b`` (a float for a 1-D ``y``).
     n_iter_ : int
         Iterations or epochs run.
     n_passes_ : int
@@ -548,7 +550,7 @@ class GradientDescentRegressor(
         self.intercept_ = np.asarray(self.intercept_, dtype=dtype)[()]
         gap = self._dual_gap(datafit, penalty, result, y, s)
         if gap is not None:
-            self.dual_gap_ = float(gap[0]) if self._y_ndim == 1 else gap
+            self.dual_gap_ = float(gap[0]) if len(gap) == 1 else gap
         self.n_passes_ = _passes(result, datafit)
         done()
         return self
@@ -1039,8 +1041,7 @@ class GradientDescentRegressor(
 
         def attributes(theta):
             coef, intercept = from_centered(theta, x_mean, d, self.fit_intercept)
-            if self._y_ndim == 1:
-                coef, intercept = coef[0], intercept[0]
+            coef, intercept = self._shaped(coef, intercept)
             return {"coef_": coef, "intercept_": intercept}
 
         return attributes
@@ -1075,13 +1076,20 @@ class GradientDescentRegressor(
             mean, count = result.averaged
             self._averaged = (self._uncentered(mean, x_mean, n_features), count)
             self._iterate = self._uncentered(result.iterate, x_mean, n_features)
-        if self._y_ndim == 1:
-            coef, intercept = coef[0], intercept[0]
-        self.coef_, self.intercept_ = coef, intercept
+        self.coef_, self.intercept_ = self._shaped(coef, intercept)
         self.n_iter_ = result.n_iter
         self.t_ = result.t
         self.loss_curve_ = list(history)
         self.step_size_ = float(result.step)
+
+    def _shaped(self, coef, intercept):
+        """``coef_`` and ``intercept_`` in scikit-learn's shapes: for a 1-D
+        ``y`` a vector and a scalar; for a column ``y`` of shape (n, 1) a
+        vector and one intercept (as Ridge, Lasso and ElasticNet give);
+        else (n_targets, n_features) and (n_targets,)."""
+        if self._y_ndim == 1:
+            return coef[0], intercept[0]
+        return (coef[0], intercept) if coef.shape[0] == 1 else (coef, intercept)
 
     def _uncentered(self, theta, x_mean, n_features):
         """``theta`` in the coordinates of the model (no centering), as kept
