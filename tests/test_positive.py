@@ -315,3 +315,47 @@ def test_positive_cv_is_elastic_net_cvs(l1_ratio):
         est.coef_, ref.coef_, atol=1e-6 * np.abs(ref.coef_).max()
     )
     assert 0 <= est.dual_gap_
+
+
+@pytest.mark.parametrize(
+    "shape, l1_ratio",
+    [((200, 20), 1.0), ((200, 20), 0.0), ((60, 150), 1.0), ((60, 150), 0.0),
+     ((400, 700), 1.0)],  # the ridge's reference takes 17 s on 400 x 700
+    ids=str,
+)  # fmt: skip
+def test_positive_with_two_targets_and_weights(shape, l1_ratio):
+    """Each target's non-negative fit, with sample weights, is
+    scikit-learn's (which fits them one after another); float32 data keep
+    float32 coefficients, non-negative too."""
+    rng = np.random.default_rng(3)
+    n, d = shape
+    X = rng.standard_normal((n, d)) + 1
+    Y = X @ rng.standard_normal((d, 2)) + rng.standard_normal((n, 2))
+    sw = rng.uniform(0, 2, n)
+    kw = dict(penalty="elasticnet", alpha=0.05, l1_ratio=l1_ratio, positive=True)
+    est = GradientDescentRegressor(tol=1e-10, **kw).fit(X, Y, sample_weight=sw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = ElasticNet(
+            alpha=0.05, l1_ratio=l1_ratio, positive=True, tol=1e-13, max_iter=100_000
+        ).fit(X, Y, sample_weight=sw)
+    assert est.coef_.shape == (2, d) and est.coef_.min() >= 0
+    np.testing.assert_allclose(
+        est.coef_, ref.coef_, atol=1e-8 * np.abs(ref.coef_).max()
+    )
+    low = GradientDescentRegressor(**kw).fit(X.astype(np.float32), Y.astype(np.float32))
+    assert low.coef_.dtype == np.float32 and low.coef_.min() >= 0
+
+
+def test_positive_on_chunked_data_is_the_fit_in_memory():
+    """A dask array's fit (the Gram form from one pass) keeps the sign and
+    gives the in-memory coefficients."""
+    da = pytest.importorskip("dask.array")
+    X, y = _problem(300, 12, "dense")
+    kw = dict(penalty="l1", alpha=0.05, positive=True, tol=1e-10)
+    lazy = GradientDescentRegressor(**kw).fit(
+        da.from_array(X, chunks=(100, 12)), da.from_array(y, chunks=100)
+    )
+    est = GradientDescentRegressor(**kw).fit(X, y)
+    assert lazy.coef_.min() >= 0 and (est.coef_ == 0).any()
+    np.testing.assert_allclose(lazy.coef_, est.coef_, atol=1e-9)
