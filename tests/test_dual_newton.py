@@ -327,3 +327,32 @@ def test_a_carried_system_serves_its_own_datafit_alone():
     np.testing.assert_array_equal(
         res.coef, minimize(tall, ElasticNet(0.2, 1.0), np.zeros((31, 1))).coef
     )
+
+
+@pytest.mark.parametrize("shape", [(30, 200), (120, 40)], ids=["wide", "tall"])
+@pytest.mark.parametrize("l1_ratio", [0.1, 0.5, 0.9])
+@pytest.mark.parametrize("warm", [False, True])
+def test_positive_dual_newton_converges_to_scikit_learns(shape, l1_ratio, warm):
+    """With ``positive`` the one-sided threshold: the search converges by
+    its own test in a few steps (a two-sided test at zero would never hold
+    where the constraint binds), cold and from a warm start (a non-negative
+    point), to scikit-learn's non-negative elastic net."""
+    X, y = _data(*shape, seed=7)
+    n, d = X.shape
+    alpha = _alpha(X, y, l1_ratio, 0.03)
+    s = np.full(n, 1.0 / n)
+    f = LinearDatafit(HalfSquaredError(), X, y[:, None], s, s @ X, fit_intercept=True)
+    theta0 = np.zeros((d + 1, 1))
+    if warm:
+        theta0[: d // 2, 0] = np.abs(np.random.default_rng(1).standard_normal(d // 2))
+    pen = ElasticNet(alpha, l1_ratio, positive=True)
+    res = dual_newton(f, pen, theta0, max_iter=100, tol=1e-10)
+    ref = SkElasticNet(
+        alpha=alpha, l1_ratio=l1_ratio, positive=True, tol=1e-14, max_iter=100_000
+    ).fit(X, y)
+    assert res.converged and res.n_iter <= 30
+    w = res.coef[:d, 0]
+    assert w.min() >= 0 and ref.coef_.min() == 0  # the constraint binds
+    free = SkElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-10).fit(X, y)
+    assert free.coef_.min() < 0
+    np.testing.assert_allclose(w, ref.coef_, atol=1e-8 * np.abs(ref.coef_).max())

@@ -214,9 +214,9 @@ class GradientDescentRegressor(
         free). Every solver keeps its points feasible, the proximal ones
         clipping at zero; a start with negative coefficients (``coef_init``,
         ``warm_start``) starts from its projection, negatives set to zero.
-        The smooth and the dual methods (Cholesky, conjugate gradient,
-        Newton-CG, L-BFGS, dual Newton) do not take the constraint: "auto"
-        then takes feature-sign search, proximal Newton or FISTA.
+        The smooth methods (Cholesky, conjugate gradient, Newton-CG,
+        L-BFGS) do not take the constraint: "auto" then takes feature-sign
+        search, dual Newton, proximal Newton or FISTA.
     max_iter : int, default=1000
         Maximum iterations (full batch) or epochs (mini-batch).
     tol : float or None, default=1e-4

@@ -60,7 +60,11 @@ def dual_newton(datafit, penalty, theta0, *, max_iter, tol, system=None,
     global; :math:`\nabla\phi` is piecewise linear, and once :math:`A` is
     the solution's the step is exact: a few steps (Li, Sun and Toh's
     semismooth Newton, 2018, without their augmented Lagrangian, which
-    the L2 term makes unneeded). It stops when the largest violation of
+    the L2 term makes unneeded). With ``positive`` (the coefficients held
+    non-negative) the threshold is one-sided, :math:`w(r) = \max(B^\top r -
+    \lambda_1, 0) / \lambda_2` (the conjugate of the clipped penalty), and
+    :math:`A` the features with :math:`B_j^\top r > \lambda_1`: the same
+    steps. It stops when the largest violation of
     :math:`w(r)`'s optimality in the primal (``penalty``'s subdifferential,
     in units of each column's scale, the datafit's metric) is at most
     ``tol``, or, unconverged, where no step lowers :math:`\phi` in
@@ -87,6 +91,7 @@ def dual_newton(datafit, penalty, theta0, *, max_iter, tol, system=None,
     """
     B, T = datafit.factor_form()
     l1, l2 = float(penalty.l1), float(penalty.l2)
+    positive = bool(getattr(penalty, "positive", False))
     if not l2 > 0:
         raise ValueError(
             "dual_newton needs an L2 term (alpha * (1 - l1_ratio) > 0); got "
@@ -113,8 +118,9 @@ def dual_newton(datafit, penalty, theta0, *, max_iter, tol, system=None,
     for t in range(k):  # one search per target, max_iter steps in all
         budget = max_iter - len(observe.objective)
         w, converged = _dual_search(
-            B, T[:, t], l1, l2, theta[:d, t], scale, tol, budget, step_of(t), system
-        )
+            B, T[:, t], l1, l2, theta[:d, t], scale, tol, budget, step_of(t),
+            system, positive,
+        )  # fmt: skip
         theta[:d, t] = w
         if not converged or observe.stopped:
             break
@@ -135,38 +141,51 @@ def _value(residual, w, l1, l2):
     return float(residual @ residual / 2 + l1 * np.abs(w).sum() + l2 / 2 * (w @ w))
 
 
-def _dual_search(B, T, l1, l2, w0, scale, tol, max_iter, on_step, system):
+def _excess(c, l1, positive=False):
+    r"""The threshold's excess :math:`\max(|c| - \lambda_1, 0)`, or with
+    ``positive`` :math:`\max(c - \lambda_1, 0)`, and the threshold itself,
+    :math:`S_{\lambda_1}(c)` (the excess signed) or the excess."""
+    if positive:
+        excess = np.maximum(c - l1, 0.0)
+        return excess, excess
+    return np.maximum(np.abs(c) - l1, 0.0), soft_threshold(c, l1)
+
+
+def _dual_search(
+    B, T, l1, l2, w0, scale, tol, max_iter, on_step, system, positive=False
+):
     r"""The steps of :func:`dual_newton` on one target from the primal
     point ``w0`` (the dual start its residual), at most ``max_iter``;
-    ``on_step(w, F)`` after each (True stops). Returns :math:`w(r)` and
-    whether it met ``tol``."""
+    ``on_step(w, F)`` after each (True stops); ``positive``: the
+    one-sided threshold. Returns :math:`w(r)` and whether it met
+    ``tol``."""
     r = T - B @ w0
     c = B.T @ r
     if not w0.any():  # cold: a point on the ray to T (see _cold_start)
-        gamma = _cold_start(T @ T, c, l1, l2, len(T))
+        gamma = _cold_start(T @ T, c, l1, l2, len(T), positive)
     else:  # warm: the lowest point on the ray through w0's residual
-        gamma = _ray_minimum(r @ r, T @ r, c, l1, l2)
+        gamma = _ray_minimum(r @ r, T @ r, c, l1, l2, positive)
     r, c = gamma * r, gamma * c
-    A, z, w, residual = _point(B, T, c, l1, l2)
+    A, z, w, residual = _point(B, T, c, l1, l2, positive)
     for step in range(max_iter + 1):
         grad = r - residual  # the dual gradient: r less w's residual
-        if _violation(B, c, z, grad, l1, scale) <= tol:
+        if _violation(B, c, z, grad, l1, scale, positive) <= tol:
             return w, True
         if step == max_iter:  # out of steps: where none was taken, the start
             return (w if step else w0), False
         delta = -system.solve(A, grad, l2)
         dc = B.T @ delta
-        t = _armijo(r, c, T, delta, dc, float(grad @ delta), l1, l2)
+        t = _armijo(r, c, T, delta, dc, float(grad @ delta), l1, l2, positive)
         if t is None:  # no decrease left in floating point
             break
         r, c = r + t * delta, c + t * dc
-        A, z, w, residual = _point(B, T, c, l1, l2)
+        A, z, w, residual = _point(B, T, c, l1, l2, positive)
         if on_step(w, _value(residual, w, l1, l2)):
             break
     return w, False
 
 
-def _cold_start(TT, c, l1, l2, m):
+def _cold_start(TT, c, l1, l2, m, positive=False):
     r"""The dual start :math:`\gamma T` of a cold search (:math:`w = 0`,
     ``c`` :math:`= B^\top T`): at :math:`T` every feature whose coefficient
     could be non-zero is active, and Newton's steps shrink that set with
@@ -184,15 +203,16 @@ def _cold_start(TT, c, l1, l2, m):
     ``m`` active at the start, on 24 problems of 100-800 rows, columns of
     the same and of scales 0.01-100: 0.87x in the geometric mean, the
     slowest 1.3x)."""
-    magnitude = np.abs(c)
+    magnitude = c if positive else np.abs(c)  # with positive: one-sided
     k = max(1, int(COLD_ACTIVE_SHARE * m))
     if np.count_nonzero(magnitude > l1) <= k:
         return 1.0
     outside = -np.partition(-magnitude, k)[k]  # the (k + 1)-th largest
-    return max(_ray_minimum(TT, TT, c, l1, l2), min(1.0, l1 / outside))
+    lowest = _ray_minimum(TT, TT, c, l1, l2, positive)
+    return max(lowest, min(1.0, l1 / outside))
 
 
-def _ray_minimum(rr, Tr, c, l1, l2):
+def _ray_minimum(rr, Tr, c, l1, l2, positive=False):
     r""":math:`\gamma > 0` of the lowest :math:`\phi(\gamma r)` on the ray
     through a dual point :math:`r` (``c`` :math:`= B^\top r`, ``rr``
     :math:`= \|r\|^2`, ``Tr`` :math:`= T^\top r`): the root of the
@@ -204,7 +224,7 @@ def _ray_minimum(rr, Tr, c, l1, l2):
         return 1.0
     lo, hi, gamma = 0.0, np.inf, 1.0
     for _ in range(60):
-        s = soft_threshold(gamma * c, l1)
+        s = _excess(gamma * c, l1, positive)[1]
         slope = gamma * rr - Tr + (s @ c) / l2
         if slope == 0:
             return gamma
@@ -219,28 +239,30 @@ def _ray_minimum(rr, Tr, c, l1, l2):
     return gamma
 
 
-def _point(B, T, c, l1, l2):
+def _point(B, T, c, l1, l2, positive=False):
     r"""What the search reads at the dual point with :math:`B^\top r =`
     ``c``: the non-zero coefficients :math:`A` of :math:`w(r)`, :math:`z =
     \lambda_2 w(r)`, :math:`w(r)` and its residual :math:`T - B_A w_A`
     (from the columns :math:`A`, or, where they are more than a quarter of
     them, the whole product: no copy of the columns)."""
-    z = soft_threshold(c, l1)
+    z = _excess(c, l1, positive)[1]
     A = np.flatnonzero(z)
     w = z / l2
     Bw = B[:, A] @ w[A] if 4 * len(A) <= len(w) else B @ w
     return A, z, w, T - Bw
 
 
-def _violation(B, c, z, grad, l1, scale):
+def _violation(B, c, z, grad, l1, scale, positive=False):
     r"""The largest violation of the primal optimality of :math:`w =
     z/\lambda_2` in units of ``scale``. Its gradient is :math:`-B^\top (T -
     Bw) + \lambda_2 w = z - c + B^\top \nabla\phi` (``c`` :math:`=
     B^\top r`): on the non-zero coefficients, where :math:`z - c =
     -\lambda_1 \operatorname{sign}(w)`, the violation is
-    :math:`|B_j^\top \nabla\phi|`."""
+    :math:`|B_j^\top \nabla\phi|` (at zero with ``positive`` the
+    gradient's negative part over :math:`\lambda_1` alone)."""
     g = z - c + B.T @ grad
-    off = np.where(z != 0, np.abs(g + l1 * np.sign(z)), np.maximum(np.abs(g) - l1, 0))
+    at_zero = np.maximum((-g if positive else np.abs(g)) - l1, 0)
+    off = np.where(z != 0, np.abs(g + l1 * np.sign(z)), at_zero)
     return float(np.max(off / scale, initial=0.0))
 
 
@@ -335,7 +357,7 @@ def _definite_solve(M, v):
     return dpotrs(factor, v, lower=0)[0]
 
 
-def _armijo(r, c, T, delta, dc, slope, l1, l2):
+def _armijo(r, c, T, delta, dc, slope, l1, l2, positive=False):
     r"""The step along ``delta`` that Armijo's test accepts, from 1, halved:
     :math:`\phi(r + t\Delta) - \phi(r) \le` ``ARMIJO`` :math:`t\,\nabla\phi^\top
     \Delta`, the change computed as a change (the decrease near the optimum
@@ -344,11 +366,11 @@ def _armijo(r, c, T, delta, dc, slope, l1, l2):
     passes, or the slope is not negative."""
     if not slope < 0:
         return None
-    s = np.maximum(np.abs(c) - l1, 0.0)
+    s = _excess(c, l1, positive)[0]
     linear, quadratic = float((r - T) @ delta), float(delta @ delta)
     t = 1.0
     while t >= MIN_STEP:
-        s_t = np.maximum(np.abs(c + t * dc) - l1, 0.0)
+        s_t = _excess(c + t * dc, l1, positive)[0]
         change = (
             t * linear + 0.5 * t * t * quadratic
             + float((s_t - s) @ (s_t + s)) / (2 * l2)

@@ -61,9 +61,9 @@ fista            every other case (Huber's loss, the softmax's classes with
 ===============  =======================================================
 
 A penalty with ``positive`` (the weights held non-negative) is not smooth:
-the rows of the quadratic, Newton and Cholesky methods do not hold, nor
-dual Newton's (its dual has no sign constraint); feature-sign search walks
-no further than a coefficient's zero, proximal Newton's model solves and the
+the rows of the quadratic, Newton and Cholesky methods do not hold;
+feature-sign search walks no further than a coefficient's zero, dual
+Newton's threshold is one-sided, proximal Newton's model solves and the
 first-order methods' proxes clip there. A method named explicitly that
 cannot solve the case raises a ValueError that says what it needs. The first-order methods take ``step``:
 ``"fista"`` without one steps in the datafit's metric, :math:`1/L` where
@@ -178,9 +178,7 @@ class Case:
     quadratic : bool
         The loss is a quadratic in the linear predictor (``loss.quadratic``).
     smooth : bool
-        The penalty has no L1 term and no sign constraint.
-    positive : bool
-        The penalty holds the coefficients non-negative (``positive``).
+        The penalty has no L1 term and no sign constraint (``positive``).
     newton : bool
         The loss has a continuous second derivative (``loss.newton``).
     lipschitz : bool
@@ -238,7 +236,6 @@ class Case:
     kernel: bool = False
     l2_share: float = 0.0
     l2_scale: float | None = None
-    positive: bool = False
 
     @classmethod
     def of(cls, datafit, penalty):
@@ -260,7 +257,6 @@ class Case:
             and bool(getattr(datafit, "kernel_pays", False)),
             l2_share=_l2_share(penalty),
             l2_scale=_l2_scale(datafit, penalty),
-            positive=bool(getattr(penalty, "positive", False)),
         )
 
 
@@ -275,10 +271,6 @@ NEEDS = {
         lambda c: c.smooth,
         "a smooth penalty: no L1 term (l1_ratio=0) and no sign constraint "
         "(positive=False)",
-    ),
-    "signs": (
-        lambda c: not c.positive,
-        "coefficients of either sign (positive=False)",
     ),
     "hessian": (
         lambda c: c.newton,
@@ -339,7 +331,7 @@ METHODS = {
                "space of X"),
         Method("feature-sign", feature_sign, ("gram",),
                "feature-sign search, an exact active-set method"),
-        Method("dual-newton", dual_newton, ("gram", "data", "ridge", "signs"),
+        Method("dual-newton", dual_newton, ("gram", "data", "ridge"),
                "semismooth Newton on the elastic net's dual, exact"),
         Method("newton-cholesky", newton_cholesky, ("smooth", "hessian"),
                "Newton's method, a Cholesky solve of the formed Hessian"),
@@ -422,7 +414,7 @@ AUTO = (
      lambda c: c.gram and c.n_features <= FEATURE_SIGN_MAX_FEATURES),
     ("dual-newton",
      lambda c: not c.gram and NEEDS["gram"][0](c) and not c.smooth
-     and not c.positive and _wide(c) and (c.n_samples or 0) <= DUAL_NEWTON_MAX_ROWS
+     and _wide(c) and (c.n_samples or 0) <= DUAL_NEWTON_MAX_ROWS
      and c.l2_share >= DUAL_NEWTON_MIN_L2_SHARE - 1e-12  # 1 - 0.9: rounded
      and (c.l2_scale or 0.0) >= DUAL_NEWTON_MIN_L2_SCALE),
     ("feature-sign",
