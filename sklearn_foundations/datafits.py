@@ -305,6 +305,7 @@ class LinearDatafit:
         self._row_rank = None
         self._kernel = None
         self._factor = None
+        self._block = None  # (ws, G_ws): a quadratic loss's last Gram block
 
     moments = None
 
@@ -418,7 +419,9 @@ class LinearDatafit:
         intercept) and :math:`H = \operatorname{diag}(s_i \ell''(z_i))`: the
         matrix of a working-set quadratic model, one pass over its columns
         (one matrix product from the kept :math:`A^\top`'s rows, where it
-        is kept). With several outputs, :meth:`coupled_hessian`."""
+        is kept; for a quadratic loss, from the last block where most of it
+        is kept, :meth:`_kept_block`). With several outputs,
+        :meth:`coupled_hessian`."""
         if self.n_targets > 1:
             return self.coupled_hessian(Z, ws)
         h = self.curvature(Z)[:, 0]
@@ -432,7 +435,36 @@ class LinearDatafit:
                 B = AT[np.append(ws, d) if self.fit_intercept else ws]
                 B *= root
             return B @ B.T
-        return self.columns(ws).weighted_hessian(h, self.fit_intercept)
+        view = self.columns(ws)
+        if not (self.loss.quadratic and not self.sparse and len(ws) < self.n_features):
+            return view.weighted_hessian(h, self.fit_intercept)
+        G = self._kept_block(view, ws, h)
+        return _bordered(G, view.rmatvec(h), h.sum()) if self.fit_intercept else G
+
+    def _kept_block(self, view, ws, h):
+        r"""The Gram block :math:`X_{c,\mathcal{W}}^\top H X_{c,\mathcal{W}}`
+        of a quadratic loss on dense ``X`` (its curvature :math:`H` is the weights: the
+        same block at every point), from the last one asked for where at
+        most half of ``ws`` is new: the kept entries copied, the new
+        features' rows formed (:math:`2 n |new| |\mathcal{W}|` flops
+        against the whole block's :math:`n |\mathcal{W}|^2`). A working
+        set's model grows and settles over proximal Newton's iterations
+        (800 x 2,000 lasso: 506, 433, 424, 424, 425 features, all but a few
+        kept)."""
+        G, last = None, self._block
+        if last is not None and len(last[0]):
+            prev, G_prev = last
+            at = np.minimum(np.searchsorted(prev, ws), len(prev) - 1)
+            new = np.flatnonzero(prev[at] != ws)
+            if 2 * len(new) <= len(ws):
+                G = G_prev.take(at, 0).take(at, 1)
+                if len(new):
+                    rows = view.gram_rows(h, new)
+                    G[new], G[:, new] = rows, rows.T
+        if G is None:
+            G = view.gram(h)
+        self._block = (np.array(ws), G)
+        return G
 
     def model_factor(self, Z, ws):
         r"""The factor :math:`B = H^{1/2} A_\mathcal{W}` of
@@ -1031,6 +1063,11 @@ class ColumnView:
 
     def gram(self, h):
         return gram_matrix(self._X, h, self.center, columns=self._ws)
+
+    def gram_rows(self, h, rows):
+        """The rows ``rows`` (positions among these columns) of
+        :meth:`gram`, without the others."""
+        return gram_matrix(self._X, h, self.center, columns=self._ws, rows=rows)
 
     def column_squares(self, h):
         X = self._X if self._ws is None else self._X[:, self._ws]

@@ -242,6 +242,42 @@ def test_model_hessian_is_the_definition(n, fit_intercept, dtype, every):
     assert (f._centered_t is not None) == (X.size <= 1 << 17)
 
 
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_a_quadratic_losss_kept_block_is_the_block_formed_anew(
+    fit_intercept, monkeypatch
+):
+    """The squared error's working-set blocks, from the last one where most
+    of the features are kept (a few new, a few gone, none new, then more
+    than half new), equal each block formed on a fresh datafit; a whole
+    block is formed only for the first set and where more than half is
+    new."""
+    rng = np.random.default_rng(1)
+    n, d = 3_000, 200  # over 2**17 entries: blocks from the data, not A^T
+    X = rng.standard_normal((n, d)) * rng.uniform(0.1, 10, d) + 3
+    y = rng.standard_normal((n, 1))
+    s = rng.uniform(0.5, 2.0, n)
+    s /= s.sum()
+    f = LinearDatafit.from_data(HalfSquaredError(), X, y, s, fit_intercept)
+    Z = f.linear(np.zeros((d + fit_intercept, 1)))
+    base = np.arange(0, 120, 2)
+    sets = [base, np.union1d(base[3:], [1, 7, 151]), np.union1d(base[3:], [1, 7, 151]),
+            np.arange(100, 190)]  # fmt: skip
+    expected = [
+        LinearDatafit.from_data(
+            HalfSquaredError(), X, y, s, fit_intercept
+        ).model_hessian(Z, ws)
+        for ws in sets
+    ]
+    formed, gram = [], datafits.ColumnView.gram
+    monkeypatch.setattr(
+        datafits.ColumnView, "gram", lambda view, h: formed.append(1) or gram(view, h)
+    )
+    for ws, block in zip(sets, expected, strict=True):
+        H = f.model_hessian(Z, ws)
+        np.testing.assert_allclose(H, block, rtol=1e-12, atol=1e-12 * np.abs(H).max())
+    assert len(formed) == 2
+
+
 @pytest.mark.parametrize("loss", ["multinomial", "squared"])
 @pytest.mark.parametrize("fmt", [None, "csc"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
