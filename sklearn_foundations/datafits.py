@@ -443,8 +443,9 @@ class LinearDatafit:
 
     def _kept_block(self, view, ws, h):
         r"""The Gram block :math:`X_{c,\mathcal{W}}^\top H X_{c,\mathcal{W}}`
-        of a quadratic loss on dense ``X`` (its curvature :math:`H` is the weights: the
-        same block at every point), from the last one asked for where at
+        of a quadratic loss on dense ``X`` (its curvature :math:`H` is the
+        weights: the same block at every point), from the last one asked for
+        where at
         most half of ``ws`` is new: the kept entries copied, the new
         features' rows formed (:math:`2 n |new| |\mathcal{W}|` flops
         against the whole block's :math:`n |\mathcal{W}|^2`). A working

@@ -26,7 +26,14 @@ imports only numpy.
 
 import numpy as np
 
-__all__ = ["L1", "L2", "ElasticNet", "WithIntercept", "soft_threshold"]
+__all__ = [
+    "L1",
+    "L2",
+    "ElasticNet",
+    "WithIntercept",
+    "descent_magnitude",
+    "soft_threshold",
+]
 
 
 def soft_threshold(v, threshold):
@@ -40,6 +47,22 @@ def soft_threshold(v, threshold):
     array([-2.,  0.,  1.])
     """
     return np.sign(v) * np.maximum(np.abs(v) - threshold, 0.0)
+
+
+def descent_magnitude(grad, positive=False):
+    r"""How steeply the smooth part falls as a zero coefficient leaves zero,
+    what an L1 term's :math:`\alpha\rho` must exceed to hold it there:
+    :math:`|\nabla_j f|`, or with ``positive`` :math:`-\nabla_j f` (a
+    coefficient held non-negative can only grow).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_foundations.penalties import descent_magnitude
+    >>> descent_magnitude(np.array([-3.0, 2.0])), descent_magnitude(np.array([-3.0, 2.0]), True)
+    (array([3., 2.]), array([ 3., -2.]))
+    """
+    return -grad if positive else np.abs(grad)
 
 
 class ElasticNet:
@@ -166,11 +189,8 @@ class ElasticNet:
         (:math:`w_j > 0` as above).
         """
         g = grad + self.l2 * w
-        if self.positive:
-            return np.where(w > 0, np.abs(g + self.l1), np.maximum(-g - self.l1, 0))
-        return np.where(
-            w != 0, np.abs(g + self.l1 * np.sign(w)), np.maximum(np.abs(g) - self.l1, 0)
-        )
+        at_zero = np.maximum(descent_magnitude(g, self.positive) - self.l1, 0)
+        return np.where(w != 0, np.abs(g + self.l1 * np.sign(w)), at_zero)
 
     def squared_error_gap(self, W, grad, squares):
         r"""The duality gap of the squared error plus this penalty at ``W``,
@@ -224,10 +244,8 @@ class ElasticNet:
         if l1 == 0:
             return ((grad + l2 * W) ** 2).sum(axis=0) / (2 * l2)
         norm2 = (W * W).sum(axis=0)
-        correlation = -(grad + l2 * W)  # X_c^T S r - l2 w: one-sided with positive
-        if not self.positive:
-            correlation = np.abs(correlation)
-        dual_norm = correlation.max(axis=0, initial=0.0)
+        steepest = descent_magnitude(grad + l2 * W, self.positive)
+        dual_norm = steepest.max(axis=0, initial=0.0)
         c = np.where(dual_norm > l1, l1 / np.maximum(dual_norm, l1), 1.0)
         return (
             0.5 * (1 + c * c) * (squares + l2 * norm2)

@@ -69,6 +69,7 @@ from ..optimize import (
     minimize,
     screening_pays,
 )
+from ..penalties import descent_magnitude
 from ._base import class_weights, from_centered, make_penalty
 from ._logistic import _encode
 
@@ -257,7 +258,7 @@ def _solve_on_signs(G, q, A, sign, alphas, l1_ratio, scale, positive=False):
     each alpha (rows of ``W``), whether each keeps the signs, and the excess
     of every other feature's gradient over :math:`\alpha\rho` in column
     units (its optimality condition holds where it is at most ``tol``; with
-    ``positive`` the gradient's negative part alone: :func:`_correlation`);
+    ``positive`` the gradient's negative part alone: ``descent_magnitude``);
     W None where the system is singular."""
     H = G[np.ix_(A, A)]
     try:
@@ -272,17 +273,11 @@ def _solve_on_signs(G, q, A, sign, alphas, l1_ratio, scale, positive=False):
             W = np.linalg.solve(Hs, rhs[:, :, None])[:, :, 0]
     except np.linalg.LinAlgError:
         return None, None, None
-    excess = _correlation(W @ G[A, :] - q, positive) - (alphas * l1_ratio)[:, None]
+    excess = descent_magnitude(W @ G[A, :] - q, positive)
+    excess -= (alphas * l1_ratio)[:, None]
     excess[:, A] = 0.0
     excess /= scale
     return W, np.all(np.sign(W) == sign, axis=1), excess
-
-
-def _correlation(grad, positive):
-    r"""What of the gradient an L1 term of strength :math:`\lambda_1` must
-    exceed for a zero coefficient to leave zero: its magnitude, or with
-    ``positive`` its negative part (a coefficient can only grow)."""
-    return -grad if positive else np.abs(grad)
 
 
 def _secant_start(datafit, penalty, theta, value, history, alpha, tangent=None):
@@ -624,9 +619,9 @@ class PathProblem:
                 if guess is not theta:
                     theta, start = guess, ({"start": state} if state else {})
             if screening and l1_ratio > 0 and np.isfinite(previous):
-                strong = _correlation(grad[:d], positive).max(axis=1) >= l1_ratio * (
-                    2 * alpha - previous
-                )
+                strong = descent_magnitude(grad[:d], positive).max(
+                    axis=1
+                ) >= l1_ratio * (2 * alpha - previous)
                 keep |= strong | (theta[:d] != 0).any(axis=1)
                 # every column where the kept ones would take a method whose
                 # cost is the active set's (its systems then carry over)
@@ -666,7 +661,8 @@ class PathProblem:
                 value, grad = _value_gradient(datafit, theta)
                 if keep.all():
                     break
-                excess = _correlation(grad[:d], positive).max(axis=1) - alpha * l1_ratio
+                steepest = descent_magnitude(grad[:d], positive).max(axis=1)
+                excess = steepest - alpha * l1_ratio
                 violators = ~keep & (excess / scale > tol)
                 if not violators.any():
                     break
@@ -704,7 +700,7 @@ class PathProblem:
         with the sign of their correlation) and solved again, a few times;
         the point is kept only when it passes the same check, else none is
         (the solver takes over). With ``positive`` the features enter with a
-        positive sign alone (:func:`_correlation`)."""
+        positive sign alone (``descent_magnitude``)."""
         form = self.datafit.gram_form()
         if form is None or l1_ratio == 0 or theta.shape[1] != 1:
             return []

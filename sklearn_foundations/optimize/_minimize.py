@@ -64,8 +64,10 @@ A penalty with ``positive`` (the weights held non-negative) is not smooth:
 the rows of the quadratic, Newton and Cholesky methods do not hold;
 feature-sign search walks no further than a coefficient's zero, dual
 Newton's threshold is one-sided, proximal Newton's model solves and the
-first-order methods' proxes clip there. A method named explicitly that
-cannot solve the case raises a ValueError that says what it needs. The first-order methods take ``step``:
+first-order methods' proxes clip there.
+
+A method named explicitly that cannot solve the case raises a ValueError
+that says what it needs. The first-order methods take ``step``:
 ``"fista"`` without one steps in the datafit's metric, :math:`1/L` where
 the curvature is constant (the squared error) or not measured (Huber's),
 else with a line search started at the curvature along the first gradient

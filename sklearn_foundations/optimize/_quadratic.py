@@ -6,14 +6,16 @@ elastic net on a Gram matrix, formed or kept as the rows' factor
 (:class:`LowRank`; an active-set method that guesses the signs of the
 non-zero coefficients; its solves on large active sets from one Cholesky
 factor that the steps update, :class:`_ActiveFactor`). Imports only numpy,
-LAPACK's LU solve (through scipy) and the Newton module's factor (Cholesky,
-least-norm where singular)."""
+LAPACK's LU solve (through scipy), the Newton module's factor (Cholesky,
+least-norm where singular) and the package's ``penalties`` (the one-sided
+violation of ``positive``)."""
 
 from functools import lru_cache
 
 import numpy as np
 from scipy.linalg.lapack import get_lapack_funcs
 
+from ..penalties import descent_magnitude
 from ._newton import _factor
 from ._result import OptimizeResult, _Observer, _optimality, _scale
 
@@ -409,7 +411,7 @@ def signs_search(H, q, l1, w, scale, tol, max_iter, on_step=None, positive=False
         if grow:  # the signs are right (or settled): grow A
             if isinstance(H, LowRank):  # the whole gradient, for those off A
                 grad = H @ w - q
-            violation = ((-grad if positive else np.abs(grad)) - l1) / scale
+            violation = (descent_magnitude(grad, positive) - l1) / scale
             violation[active] = 0.0
             j = int(violation.argmax())
             if violation[j] <= tol:
