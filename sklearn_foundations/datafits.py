@@ -967,6 +967,41 @@ class QuadraticDatafit:
         datafit.x_mean = x_mean
         return datafit
 
+    @classmethod
+    def from_gram(cls, gram, X, y, s, total, fit_intercept=True):
+        r"""The datafit of ``X``, ``y`` (2-D) with weights ``s`` summing to
+        one, from a given Gram matrix ``gram`` :math:`= X_c^\top
+        \operatorname{diag}(t s) X_c` (scikit-learn's ``precompute`` array:
+        :math:`t` = ``total``, ``n_samples`` for its weights rescaled to sum
+        to it; :math:`X_c` centered at the weighted means with
+        ``fit_intercept``, else ``X``): one pass over
+        ``X`` for :math:`q = X_c^\top S y_c` (and the means), none for
+        :math:`G`. Raises a ValueError where ``gram`` is not square of the
+        features' size, not finite or not symmetric, or where its diagonal
+        or scikit-learn's checked entry is not the data's
+        (:func:`_check_gram`)."""
+        d = X.shape[1]
+        loose = np.asarray(gram).dtype == np.float32  # its rounding: 1e-4
+        G = np.asarray(gram, dtype=np.float64)
+        if G.shape != (d, d) or not np.all(np.isfinite(G)) or not np.allclose(G, G.T):
+            raise ValueError(
+                f"precompute must be the Gram matrix of X, a finite symmetric array "
+                f"of shape ({d}, {d}); got an array of shape {G.shape}"
+                + ("" if G.shape != (d, d) else " that is not finite or symmetric")
+                + ". Pass precompute='auto' to form it from X."
+            )
+        x_mean = np.asarray(X.T @ s).ravel() if fit_intercept else np.zeros(d)
+        y_mean = s @ y if fit_intercept else np.zeros(y.shape[1])
+        y_c = y - y_mean
+        Sy = s[:, None] * y_c
+        q = np.asarray(X.T @ Sy) - np.outer(x_mean, Sy.sum(axis=0))
+        _check_gram(G, X, total * s, x_mean, 1e-4 if loose else 1e-7)
+        datafit = cls(
+            G / total, q, y_mean, 0.5 * float(np.sum(Sy * y_c)), fit_intercept
+        )
+        datafit.x_mean = x_mean if fit_intercept else None
+        return datafit
+
     def _split(self, theta):
         d = self.G.shape[0]
         return theta[:d], (theta[d] if self.fit_intercept else None)
@@ -1170,6 +1205,36 @@ def centered_gram(X, y, s, x_mean=None, y_mean=None, chunk_size=None):
     (array([[1.]]), array([[2.]]), array([4.]), 2.0)
     """
     return _centered_moments(X, y, s, x_mean, y_mean, chunk_size)[1:]
+
+
+def _check_gram(G, X, sw, x_mean, rtol=1e-7):
+    r"""That a given Gram matrix ``G`` is :math:`X_c^\top
+    \operatorname{diag}(s_w) X_c` (``sw`` the sample weights): its diagonal
+    (one pass, the columns' weighted squares about ``x_mean``) and
+    scikit-learn's checked entry, the middle feature's with the next (two
+    columns), each to ``rtol`` of its scale."""
+    d = X.shape[1]
+    D = column_squares(X, sw, x_mean)
+    i, j = d // 2, min(d // 2 + 1, d - 1)
+
+    def col(k):  # a column less its center
+        v = X[:, [k]].toarray().ravel() if sp.issparse(X) else X[:, k]
+        return v - x_mean[k]
+
+    G_ij = float(np.sum(sw * col(i) * col(j)))
+    scale = np.sqrt(np.maximum(D[i] * D[j], 0.0))
+    for (a, b), expected, actual, tol in (
+        *(((k, k), D[k], G[k, k], rtol * D.max(initial=0.0)) for k in range(d)),
+        ((i, j), G_ij, G[i, j], rtol * scale),
+    ):
+        if not abs(actual - expected) <= max(tol, 64 * np.finfo(float).tiny):
+            raise ValueError(
+                "Gram matrix passed in via 'precompute' parameter did not pass "
+                f"validation: for element ({a},{b}) the data give {expected!r}, "
+                f"the user-supplied value is {actual!r}. It must be X_c^T diag(sample_weight) X_c, X_c the "
+                "columns less their weighted means when fit_intercept=True (X "
+                "itself otherwise); or pass precompute='auto'."
+            )
 
 
 def _centered_moments(X, y, s, x_mean=None, y_mean=None, chunk_size=None):

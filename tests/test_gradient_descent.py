@@ -927,3 +927,76 @@ def test_least_squares_at_a_tiny_tol_is_ols_to_the_last_digits(
     assert np.sum(sw * (y - est.predict(X)) ** 2) <= 1e-19
     np.testing.assert_allclose(est.coef_, ols.coef_, atol=1e-11)
     np.testing.assert_allclose(est.intercept_, ols.intercept_, atol=1e-11)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_given_gram_matrix_is_the_one_formed_from_the_data(fit_intercept, weighted):
+    """``precompute`` as an array (scikit-learn's: X^T diag(w) X, the
+    weights rescaled to sum to n_samples, of centered X where an intercept
+    is fitted): the same fit as the Gram matrix formed from X, and
+    scikit-learn's ElasticNet with the same matrix (unweighted without an
+    intercept, where it checks X unweighted); the matrix and X are not
+    modified."""
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((120, 9)) * rng.uniform(0.5, 5, 9) + 3
+    y = X @ rng.standard_normal(9) + rng.standard_normal(120)
+    sw = rng.uniform(0.1, 2, 120) if weighted else None
+    w = np.ones(120) if sw is None else sw * 120 / sw.sum()
+    if fit_intercept:
+        X = X - np.average(X, axis=0, weights=w)
+    gram = (X * w[:, None]).T @ X
+    gram_before, X_before = gram.copy(), X.copy()
+    kw = dict(penalty="elasticnet", alpha=0.02, l1_ratio=0.5, tol=1e-12)
+    est = GradientDescentRegressor(precompute=gram, fit_intercept=fit_intercept, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # taken as given: no warning
+        est.fit(X, y, sample_weight=sw)
+    formed = GradientDescentRegressor(
+        precompute=True, fit_intercept=fit_intercept, **kw
+    ).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(est.coef_, formed.coef_, rtol=1e-10, atol=1e-12)
+    assert est.intercept_ == pytest.approx(formed.intercept_, rel=1e-10, abs=1e-12)
+    if fit_intercept or not weighted:
+        ref = ElasticNet(
+            alpha=0.02, l1_ratio=0.5, precompute=gram, fit_intercept=fit_intercept,
+            tol=1e-14,
+        ).fit(X, y, sample_weight=sw)  # fmt: skip
+        np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_array_equal(gram, gram_before)
+    np.testing.assert_array_equal(X, X_before)
+
+
+def test_a_gram_matrix_of_uncentered_data_is_formed_anew_with_a_warning():
+    """As scikit-learn: with an intercept and X not centered, the given
+    matrix is not used (a UserWarning), the fit the formed matrix's."""
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((40, 6)) + 2
+    y = X @ rng.standard_normal(6)
+    est = GradientDescentRegressor(penalty="l1", alpha=0.01, precompute=X.T @ X)
+    with pytest.warns(UserWarning, match="X was centered to fit intercept"):
+        est.fit(X, y)
+    auto = GradientDescentRegressor(penalty="l1", alpha=0.01).fit(X, y)
+    np.testing.assert_allclose(est.coef_, auto.coef_, rtol=1e-12)
+
+
+def test_a_wrong_gram_matrix_is_an_error_that_names_it():
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((60, 7))
+    X = X - X.mean(axis=0)  # centered: the given matrix is checked and used
+    y = X @ rng.standard_normal(7)
+    gram = X.T @ X
+    off = gram.copy()
+    off[3, 4] = off[4, 3] = off[3, 4] * 1.01
+    for bad, match in [
+        (off, r"element \(3,4\)"),
+        (gram * 2, r"did not pass validation"),
+        (gram[:5, :5], r"shape \(7, 7\)"),
+        (np.where(np.eye(7) > 0, np.nan, gram), "finite or symmetric"),
+        (gram + np.triu(np.ones((7, 7)), 1), "finite or symmetric"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            GradientDescentRegressor(penalty="l1", precompute=bad).fit(X, y)
+    for kw in [dict(batch_size=10), dict(early_stopping=True), dict(loss="huber")]:
+        with pytest.raises(ValueError, match="precompute as a Gram matrix"):
+            GradientDescentRegressor(precompute=gram, **kw).fit(X, y)

@@ -292,7 +292,7 @@ class GradientDescentRegressor(
         Share of rows held out for early stopping.
     n_iter_no_change : int, default=5
         Length of a plateau.
-    precompute : "auto" or bool, default="auto"
+    precompute : "auto", bool or array-like of shape (n_features, n_features), default="auto"
         Take the gradient of the squared loss from the Gram matrix
         :math:`X^\top S X`, formed once (O(d^2) per iteration instead of
         O(nd)); "auto" does so for full-batch fits when ``n_samples`` is well
@@ -304,7 +304,17 @@ class GradientDescentRegressor(
         Cholesky solve is exact; without a penalty the pivoted factor gives
         LinearRegression's least-norm coefficients where columns are
         collinear, sparse data included;
-        :func:`~sklearn_foundations.datafits.gram_pays`).
+        :func:`~sklearn_foundations.datafits.gram_pays`). An array is the
+        Gram matrix itself, as scikit-learn's ElasticNet takes it,
+        :math:`X^\top \operatorname{diag}(w) X` with the sample weights
+        :math:`w` rescaled to sum to ``n_samples``: one matrix for the fits
+        of many alphas. It is used where ``X`` is centered (its weighted
+        column means zero) or ``fit_intercept=False``; else, as
+        scikit-learn does, a UserWarning and the matrix formed from the
+        centered ``X``. The fit reads ``X`` once (for :math:`X^\top S y`
+        and to check the diagonal and one entry: a ValueError where they
+        differ) and needs the squared error, the full batch and
+        ``early_stopping=False``.
     random_state : int, RandomState instance or None, default=None
         Seed of shuffling, the validation split and power iteration.
     warm_start : bool, default=False
@@ -392,7 +402,7 @@ class GradientDescentRegressor(
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "precompute": [StrOptions({"auto"}), "boolean"],
+        "precompute": [StrOptions({"auto"}), "boolean", "array-like"],
         "random_state": ["random_state"],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
@@ -491,10 +501,12 @@ class GradientDescentRegressor(
         dtype = X.dtype  # of the coefficients; small float32 data fit in float64
         X, y = float64_arithmetic(X, y)
         stochastic = self._is_stochastic()
+        given = self._given_gram(stochastic, X, sample_weight)
         # dense X, whose datafit sums moments over all of it (the Gram form,
         # or the column means and squares): the finiteness check from them,
         # no pass of its own (else that pass now)
         defer = not (self.early_stopping or stochastic or sp.issparse(X))
+        defer = defer and given is None
         if not defer:
             check_finite(X, self)
         rng = check_random_state(self.random_state)
@@ -518,12 +530,17 @@ class GradientDescentRegressor(
         smooth = penalty.smooth  # an exact Cholesky solve where it pays
         # the table's method on the data with an L1 term: working sets
         tabled = self.solver == "auto" and self.learning_rate == "auto"
-        with deferred_check(defer):
-            datafit = make_datafit(
-                self._loss(), X, y, s, self.fit_intercept, self._gram(stochastic),
-                smooth=smooth, least_norm=smooth and penalty.l2 == 0,
-                working_sets=not smooth and tabled,
-            )  # fmt: skip
+        if given is not None:  # the user's Gram matrix: X read for X^T S y
+            datafit = QuadraticDatafit.from_gram(
+                given, X, y, s, X.shape[0], self.fit_intercept
+            )
+        else:
+            with deferred_check(defer):
+                datafit = make_datafit(
+                    self._loss(), X, y, s, self.fit_intercept, self._gram(stochastic),
+                    smooth=smooth, least_norm=smooth and penalty.l2 == 0,
+                    working_sets=not smooth and tabled,
+                )  # fmt: skip
         if defer:
             check_finite(X, self, *(datafit.moments or ()))
         x_mean = datafit.x_mean
@@ -573,6 +590,11 @@ class GradientDescentRegressor(
         values checked in the same pass), then the solver table on the Gram
         form, as in memory: one pass whatever the penalty."""
         loss = self._loss()
+        if not isinstance(self.precompute, (str, bool, np.bool_)):
+            raise ValueError(
+                "precompute as a Gram matrix needs X in memory; on chunked (dask) "
+                "data the fit forms it in its one pass. Pass precompute='auto'."
+            )
         if self._is_stochastic() or self.early_stopping:
             raise NotImplementedError(
                 "On chunked (dask) data GradientDescentRegressor fits with the full "
@@ -810,12 +832,42 @@ class GradientDescentRegressor(
         self._loss().check_y(y, sample_weight / sample_weight.sum())
         return X, y, sample_weight
 
+    def _given_gram(self, stochastic, X, sample_weight):
+        """``precompute`` where it is a Gram matrix (an array) the fit takes,
+        else None (with a UserWarning where ``X`` is not centered and
+        ``fit_intercept``: the matrix is then formed from the centered
+        data, as scikit-learn does); a ValueError where the fit cannot take
+        one."""
+        if isinstance(self.precompute, (str, bool, np.bool_)):
+            return None
+        if stochastic or self.early_stopping or not self._loss().quadratic:
+            raise ValueError(
+                "precompute as a Gram matrix needs the squared error and a "
+                "full-batch fit on every row (loss='squared_error', batch_size="
+                "None, learning_rate 'auto', 'backtracking' or 'constant', "
+                f"early_stopping=False); got loss={self.loss!r}, batch_size="
+                f"{self.batch_size!r}, learning_rate={self.learning_rate!r}, "
+                f"early_stopping={self.early_stopping!r}."
+            )
+        mean = np.asarray(X.T @ sample_weight).ravel() / sample_weight.sum()
+        if self.fit_intercept and not np.allclose(mean, 0.0):
+            warnings.warn(
+                "Gram matrix was provided but X was centered to fit intercept: "
+                "recomputing Gram matrix.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return None
+        return self.precompute
+
     def _gram(self, stochastic):
         """``make_datafit``'s ``gram``: ``precompute``, unless a named solver
         needs one storage (feature-sign the Gram matrix of a quadratic loss,
         proximal Newton the data) and ``precompute`` is "auto"."""
         if stochastic:
             return False
+        if not isinstance(self.precompute, (str, bool, np.bool_)):
+            return "auto"  # a given matrix the fit does not take (X not centered)
         if self.precompute != "auto" or self.solver == "auto":
             return self.precompute
         needs = METHODS[self.solver].needs
