@@ -1231,9 +1231,9 @@ def _check_gram(G, X, sw, x_mean, rtol=1e-7):
             raise ValueError(
                 "Gram matrix passed in via 'precompute' parameter did not pass "
                 f"validation: for element ({a},{b}) the data give {expected!r}, "
-                f"the user-supplied value is {actual!r}. It must be X_c^T diag(sample_weight) X_c, X_c the "
-                "columns less their weighted means when fit_intercept=True (X "
-                "itself otherwise); or pass precompute='auto'."
+                f"the user-supplied value is {actual!r}. It must be X^T diag(w) "
+                "X, w the sample weights rescaled to sum to n_samples (X "
+                "centered where fit_intercept=True); or pass precompute='auto'."
             )
 
 

@@ -590,7 +590,7 @@ class GradientDescentRegressor(
         values checked in the same pass), then the solver table on the Gram
         form, as in memory: one pass whatever the penalty."""
         loss = self._loss()
-        if not isinstance(self.precompute, (str, bool, np.bool_)):
+        if _is_matrix(self.precompute):
             raise ValueError(
                 "precompute as a Gram matrix needs X in memory; on chunked (dask) "
                 "data the fit forms it in its one pass. Pass precompute='auto'."
@@ -838,7 +838,7 @@ class GradientDescentRegressor(
         ``fit_intercept``: the matrix is then formed from the centered
         data, as scikit-learn does); a ValueError where the fit cannot take
         one."""
-        if isinstance(self.precompute, (str, bool, np.bool_)):
+        if not _is_matrix(self.precompute):
             return None
         if stochastic or self.early_stopping or not self._loss().quadratic:
             raise ValueError(
@@ -866,7 +866,7 @@ class GradientDescentRegressor(
         proximal Newton the data) and ``precompute`` is "auto"."""
         if stochastic:
             return False
-        if not isinstance(self.precompute, (str, bool, np.bool_)):
+        if _is_matrix(self.precompute):
             return "auto"  # a given matrix the fit does not take (X not centered)
         if self.precompute != "auto" or self.solver == "auto":
             return self.precompute
@@ -1154,6 +1154,11 @@ class GradientDescentRegressor(
         centered by ``x_mean``, in ``X``'s dtype."""
         coef, intercept = from_centered(theta, None, X.shape[1], self.fit_intercept)
         return to_centered(coef, intercept, x_mean, self.fit_intercept).astype(X.dtype)
+
+
+def _is_matrix(precompute):
+    """Whether ``precompute`` is a Gram matrix (not "auto" or a bool)."""
+    return not isinstance(precompute, (str, bool, np.bool_))
 
 
 def _passes(result, datafit):
