@@ -1000,3 +1000,9 @@ def test_a_wrong_gram_matrix_is_an_error_that_names_it():
     for kw in [dict(batch_size=10), dict(early_stopping=True), dict(loss="huber")]:
         with pytest.raises(ValueError, match="precompute as a Gram matrix"):
             GradientDescentRegressor(precompute=gram, **kw).fit(X, y)
+    X_nan = X.copy()
+    X_nan[5, 2] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning about centering first
+        with pytest.raises(ValueError, match="NaN"):
+            GradientDescentRegressor(precompute=gram).fit(X_nan, y)

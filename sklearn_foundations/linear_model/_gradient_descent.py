@@ -850,7 +850,8 @@ class GradientDescentRegressor(
                 f"early_stopping={self.early_stopping!r}."
             )
         mean = np.asarray(X.T @ sample_weight).ravel() / sample_weight.sum()
-        if self.fit_intercept and not np.allclose(mean, 0.0):
+        uncentered = np.all(np.isfinite(mean)) and not np.allclose(mean, 0.0)
+        if self.fit_intercept and uncentered:  # (NaN: the finiteness check's error)
             warnings.warn(
                 "Gram matrix was provided but X was centered to fit intercept: "
                 "recomputing Gram matrix.",
