@@ -968,15 +968,15 @@ class QuadraticDatafit:
         return datafit
 
     @classmethod
-    def from_gram(cls, gram, X, y, s, total, fit_intercept=True):
+    def from_gram(cls, gram, X, y, s, total, fit_intercept=True, x_mean=None):
         r"""The datafit of ``X``, ``y`` (2-D) with weights ``s`` summing to
         one, from a given Gram matrix ``gram`` :math:`= X_c^\top
         \operatorname{diag}(t s) X_c` (scikit-learn's ``precompute`` array:
         :math:`t` = ``total``, ``n_samples`` for its weights rescaled to sum
         to it; :math:`X_c` centered at the weighted means with
         ``fit_intercept``, else ``X``): one pass over
-        ``X`` for :math:`q = X_c^\top S y_c` (and the means), none for
-        :math:`G`. Raises a ValueError where ``gram`` is not square of the
+        ``X`` for :math:`q = X_c^\top S y_c` (and the means, unless given
+        as ``x_mean``), none for :math:`G`. Raises a ValueError where ``gram`` is not square of the
         features' size, not finite or not symmetric, or where its diagonal
         or scikit-learn's checked entry is not the data's
         (:func:`_check_gram`)."""
@@ -990,7 +990,10 @@ class QuadraticDatafit:
                 + ("" if G.shape != (d, d) else " that is not finite or symmetric")
                 + ". Pass precompute='auto' to form it from X."
             )
-        x_mean = np.asarray(X.T @ s).ravel() if fit_intercept else np.zeros(d)
+        if not fit_intercept:
+            x_mean = np.zeros(d)
+        elif x_mean is None:
+            x_mean = np.asarray(X.T @ s).ravel()
         y_mean = s @ y if fit_intercept else np.zeros(y.shape[1])
         y_c = y - y_mean
         Sy = s[:, None] * y_c

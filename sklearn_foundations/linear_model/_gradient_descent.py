@@ -501,7 +501,7 @@ class GradientDescentRegressor(
         dtype = X.dtype  # of the coefficients; small float32 data fit in float64
         X, y = float64_arithmetic(X, y)
         stochastic = self._is_stochastic()
-        given = self._given_gram(stochastic, X, sample_weight)
+        given, x_mean = self._given_gram(stochastic, X, sample_weight)
         # dense X, whose datafit sums moments over all of it (the Gram form,
         # or the column means and squares): the finiteness check from them,
         # no pass of its own (else that pass now)
@@ -532,7 +532,7 @@ class GradientDescentRegressor(
         tabled = self.solver == "auto" and self.learning_rate == "auto"
         if given is not None:  # the user's Gram matrix: X read for X^T S y
             datafit = QuadraticDatafit.from_gram(
-                given, X, y, s, X.shape[0], self.fit_intercept
+                given, X, y, s, X.shape[0], self.fit_intercept, x_mean
             )
         else:
             with deferred_check(defer):
@@ -834,12 +834,13 @@ class GradientDescentRegressor(
 
     def _given_gram(self, stochastic, X, sample_weight):
         """``precompute`` where it is a Gram matrix (an array) the fit takes,
+        and the columns' weighted means with ``fit_intercept`` (one pass);
         else None (with a UserWarning where ``X`` is not centered and
         ``fit_intercept``: the matrix is then formed from the centered
         data, as scikit-learn does); a ValueError where the fit cannot take
         one."""
         if not _is_matrix(self.precompute):
-            return None
+            return None, None
         if stochastic or self.early_stopping or not self._loss().quadratic:
             raise ValueError(
                 "precompute as a Gram matrix needs the squared error and a "
@@ -849,17 +850,19 @@ class GradientDescentRegressor(
                 f"{self.batch_size!r}, learning_rate={self.learning_rate!r}, "
                 f"early_stopping={self.early_stopping!r}."
             )
+        if not self.fit_intercept:
+            return self.precompute, None
         mean = np.asarray(X.T @ sample_weight).ravel() / sample_weight.sum()
-        uncentered = np.all(np.isfinite(mean)) and not np.allclose(mean, 0.0)
-        if self.fit_intercept and uncentered:  # (NaN: the finiteness check's error)
+        # (NaN in X: the finiteness check's error, no warning before it)
+        if np.all(np.isfinite(mean)) and not np.allclose(mean, 0.0):
             warnings.warn(
                 "Gram matrix was provided but X was centered to fit intercept: "
                 "recomputing Gram matrix.",
                 UserWarning,
                 stacklevel=3,
             )
-            return None
-        return self.precompute
+            return None, None
+        return self.precompute, mean
 
     def _gram(self, stochastic):
         """``make_datafit``'s ``gram``: ``precompute``, unless a named solver
