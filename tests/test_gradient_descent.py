@@ -967,6 +967,30 @@ def test_a_given_gram_matrix_is_the_one_formed_from_the_data(fit_intercept, weig
     np.testing.assert_array_equal(X, X_before)
 
 
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_at_the_default_tol_the_gram_form_and_the_data_agree(l1_ratio):
+    """At the default tol the fit on a given Gram matrix, on the formed one
+    and on the data (fewer rows than features: other methods) give the same
+    coefficients to scikit-learn's default rtol, 1e-7: the exact methods
+    finish past tol (scikit-learn's test of a weighted Gram matrix, where
+    they stopped 3.5e-3 apart)."""
+    rng = np.random.RandomState(42)
+    X = rng.randn(50, 200)
+    y = X[:, :10] @ rng.randn(10) + 0.1 * rng.randn(50)
+    sw = np.random.RandomState(0).lognormal(size=50)
+    w = sw * 50 / sw.sum()
+    X_c = X - np.average(X, axis=0, weights=w)
+    gram = (X_c * w[:, None]).T @ X_c
+    kw = dict(penalty="elasticnet", alpha=0.01, l1_ratio=l1_ratio)
+    fits = [
+        GradientDescentRegressor(precompute=gram, **kw).fit(X_c, y, sample_weight=sw),
+        GradientDescentRegressor(precompute=True, **kw).fit(X, y, sample_weight=sw),
+        GradientDescentRegressor(precompute=False, **kw).fit(X, y, sample_weight=sw),
+    ]
+    for est in fits[1:]:
+        np.testing.assert_allclose(est.coef_, fits[0].coef_, rtol=1e-7, atol=1e-12)
+
+
 def test_a_gram_matrix_of_uncentered_data_is_formed_anew_with_a_warning():
     """As scikit-learn: with an intercept and X not centered, the given
     matrix is not used (a UserWarning), the fit the formed matrix's."""

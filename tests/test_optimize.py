@@ -660,6 +660,38 @@ def test_feature_sign_is_exact_and_monotone(l1_ratio):
     assert _optimality(f, pen, res.coef) <= 1e-12
 
 
+@pytest.mark.parametrize("rows_factor", [True, False])
+def test_feature_sign_finishes_exactly_past_a_loose_tol(rows_factor):
+    """Converged at a loose tol, the search goes on to the exact answer
+    (the rounding floor): a weak lasso on correlated wide data, where the
+    violators that tol leaves out held the objective 1e-4 to 1e-3 above its
+    optimum; the same coefficients as at tol=1e-13, on the rows' factor and
+    on the formed Gram matrix."""
+    rng = np.random.default_rng(9)
+    n, d = 50, 500
+    X = rng.standard_normal((n, d))
+    for j in range(1, d):
+        X[:, j] = 0.8 * X[:, j - 1] + 0.6 * X[:, j]
+    y = X[:, :20] @ rng.standard_normal(20) + rng.standard_normal(n)
+    s = np.full(n, 1 / n)
+    x_mean = s @ X
+    if rows_factor:
+        f = LinearDatafit(HalfSquaredError(), X, y[:, None], s, x_mean, True)
+    else:
+        f = QuadraticDatafit.from_data(X, y[:, None], s, fit_intercept=True)
+    alpha_max = np.abs((X - x_mean).T @ (y - y.mean())).max() / n
+    pen = WithIntercept(L1(1e-3 * alpha_max))
+    theta0 = np.zeros((d + 1, 1))
+    cold = _optimality(f, pen, theta0)
+    loose = optimize.feature_sign(f, pen, theta0, max_iter=5000, tol=1e-2 * cold)
+    exact = optimize.feature_sign(f, pen, theta0, max_iter=5000, tol=1e-13)
+    assert loose.converged and exact.converged
+    assert _optimality(f, pen, loose.coef) <= 1e-12 * cold
+    np.testing.assert_allclose(loose.coef, exact.coef, rtol=1e-9, atol=1e-12)
+    best = _objective(f, pen, exact.coef)
+    assert _objective(f, pen, loose.coef) <= best + 1e-14 * abs(best)
+
+
 def test_feature_sign_solves_each_target_as_alone():
     """Several targets share G: each one's search is its own problem's (the
     same coefficients as a fit of that target alone), and every step of the

@@ -9,6 +9,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import minimize as scipy_minimize
 from scipy.optimize import nnls
+from sklearn.datasets import make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, ElasticNetCV, LinearRegression, enet_path
 
@@ -205,6 +206,25 @@ def test_positive_on_other_losses_is_the_bounded_optimum(loss, l1_ratio):
     )  # fmt: skip
     assert est.coef_.min() >= 0 and w.min() < 0
     assert objective(np.append(est.coef_, est.intercept_)) <= best.fun + 1e-12
+
+
+def test_positive_ridge_at_the_default_tol_is_its_optimum():
+    """The non-negative ridge on square data (scikit-learn's test of
+    Ridge(positive=True)): at the default tol no small non-negative
+    perturbation lowers the loss, and the unconstrained ridge's is lower."""
+    X, y = make_regression(n_samples=300, n_features=300, random_state=42)
+    alpha = 0.1  # Ridge's, on the sum of squares: ours is alpha / n
+
+    def loss(est, shift=0.0):
+        w = est.coef_ + shift
+        return 0.5 * np.sum((y - X @ w - est.intercept_) ** 2) + 0.5 * alpha * w @ w
+
+    free = GradientDescentRegressor(alpha=alpha / 300).fit(X, y)
+    est = GradientDescentRegressor(alpha=alpha / 300, positive=True).fit(X, y)
+    assert loss(free) <= loss(est)
+    for seed in range(100):
+        shift = np.random.RandomState(seed).uniform(0, 1e-8, size=300)
+        assert loss(est) <= loss(est, shift)
 
 
 def test_a_negative_start_starts_from_its_projection():
