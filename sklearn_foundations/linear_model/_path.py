@@ -635,7 +635,7 @@ class PathProblem:
                 result = minimize(
                     sub, penalty, theta[rows], method=method, tol=tol,
                     max_iter=max_iter, random_state=random_state, path=not fitted,
-                    **direct, **start, **carried,
+                    finish=False, **direct, **start, **carried,
                 )  # fmt: skip
                 carried = {} if result.system is None else {"system": result.system}
                 # Newton's direct steps, once needed, from the next start on

@@ -379,6 +379,9 @@ TAKES_START = frozenset({
 # the method that takes ``system``, its own Newton systems from a fit on the
 # same datafit (a path's last point); to the others it is not passed
 TAKES_SYSTEM = frozenset({"dual-newton"})
+# the method that takes ``finish``: whether, converged at ``tol``, it goes on
+# to the exact answer (a path's fits pass False: their points compare alphas)
+TAKES_FINISH = frozenset({"feature-sign"})
 # under "auto", a method whose point falls short of ``tol`` hands it on: a
 # stalled feature-sign search to FISTA, a kernel solve that rounding left
 # short to conjugate gradient in the row space (its ``state`` the start)
@@ -566,7 +569,9 @@ def minimize(
         schedule and batch options of ``"sgd"``; ``start``, the datafit's
         ``(Z, value, gradient)`` at ``theta0``, to the methods of
         ``TAKES_START`` (the others evaluate it themselves); ``system``, a
-        last result's, to those of ``TAKES_SYSTEM``.
+        last result's, to those of ``TAKES_SYSTEM``; ``finish`` (whether an
+        exact method goes on past ``tol`` to the exact answer) to those of
+        ``TAKES_FINISH``.
 
     Returns
     -------
@@ -711,8 +716,9 @@ def _newton_cg(datafit, penalty, theta0, case, common, options):
 
 def _taken(name, options):
     """``options`` less what method ``name`` does not take: ``start``
-    (the others evaluate their start themselves) and ``system``."""
-    takers = {"start": TAKES_START, "system": TAKES_SYSTEM}
+    (the others evaluate their start themselves), ``system`` and
+    ``finish``."""
+    takers = {"start": TAKES_START, "system": TAKES_SYSTEM, "finish": TAKES_FINISH}
     return {k: v for k, v in options.items() if name in takers.get(k, (name,))}
 
 

@@ -219,7 +219,7 @@ def kernel_cholesky(datafit, penalty, theta0, *, max_iter, tol, start=None,
 
 
 def feature_sign(datafit, penalty, theta0, *, max_iter, tol, start=None,
-                 callback=None, verbose=0):  # fmt: skip
+                 callback=None, verbose=0, finish=True):  # fmt: skip
     r"""Lasso and elastic net on a Gram matrix, exactly: feature-sign search.
 
     For each target of a :class:`~sklearn_foundations.datafits.QuadraticDatafit`
@@ -277,8 +277,9 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, start=None,
     small, take a few steps more (a weak lasso on correlated wide data: 5-30%
     more time, where they held :math:`F` 1e-4 to 1e-3 above its optimum),
     so that the answer is the exact one whatever ``tol`` and whatever form
-    the data come in. Unconverged, it stops where no step lowers :math:`F`
-    in floating point any more.
+    the data come in (``finish=False`` stops at ``tol``: a path's fits, whose
+    points serve to compare alphas). Unconverged, it stops where no step
+    lowers :math:`F` in floating point any more.
 
     Examples
     --------
@@ -300,7 +301,7 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, start=None,
     scale = _scale(datafit)[:d, 0]
     # converged at tol, on to the rounding floor: every violation in column
     # units is at most the centered targets' RMS, sqrt(2c) (Cauchy-Schwarz)
-    finish = 16 * np.finfo(H.dtype).eps * np.sqrt(2 * max(c, 0.0))
+    finish = 16 * np.finfo(H.dtype).eps * np.sqrt(2 * max(c, 0.0)) if finish else None
     # each target's part of F less the constant (the targets are apart: G is
     # shared, q is each one's), so that each step reports the whole F; the
     # first target's is set by its first step, before any report
