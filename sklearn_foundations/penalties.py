@@ -117,6 +117,13 @@ class ElasticNet:
         constraint)."""
         return self.l1 == 0 and not self.positive
 
+    @property
+    def l1_part(self):
+        """Whether the penalty is of the L1 family (``l1_ratio > 0``, ``alpha``
+        0 included): its squared-error gap scales the residual into the
+        dual's feasible set (:meth:`squared_error_gap`)."""
+        return self.l1_ratio > 0
+
     def value(self, w):
         l1, l2 = self.l1, self.l2  # a term whose strength is zero: not summed
         value = 0.5 * l2 * (w * w).sum() if l2 else 0.0
@@ -218,8 +225,12 @@ class ElasticNet:
         the ridge's dual value at the residual holds the conjugate of the
         clipped penalty, :math:`\text{gap} = (\lambda_2^2 \|w\|^2 + 2
         \lambda_2 g^\top w + \|\max(-g, 0)\|^2) / (2 \lambda_2)`. Zero
-        exactly at the optimum, positive elsewhere; without any penalty
-        there is no bounded dual point (None).
+        exactly at the optimum, positive elsewhere. Least squares (no
+        penalty) has no bounded dual point: an L1-family penalty of
+        :math:`\alpha = 0` gives the first-order condition instead, the
+        squared norm of the gradient (of its part that leaves the feasible
+        set, with ``positive``), as scikit-learn's ``ElasticNet(alpha=0)``
+        reports it; a ridge of :math:`\alpha = 0` gives None.
 
         Examples
         --------
@@ -235,18 +246,21 @@ class ElasticNet:
         (0.0, True)
         """
         l1, l2 = self.l1, self.l2
-        if l1 == 0 and l2 == 0:
-            return None
-        if l1 == 0 and self.positive:  # the conjugate of the clipped ridge
+        if l1 == 0 and l2 == 0:  # least squares: no bounded dual point
+            if not self.l1_part:
+                return None
+            distance = self.subdiff_distance(W, grad)  # the first-order condition
+            return (distance * distance).sum(axis=0)
+        if not self.l1_part and self.positive:  # the conjugate of the clipped ridge
             excess = np.maximum(-grad, 0.0)  # at least 0: a sum rounded below it
             gap = ((l2 * W + 2 * grad) * W * l2 + excess * excess).sum(axis=0)
             return np.maximum(gap, 0.0) / (2 * l2)
-        if l1 == 0:
+        if not self.l1_part:
             return ((grad + l2 * W) ** 2).sum(axis=0) / (2 * l2)
         norm2 = (W * W).sum(axis=0)
         steepest = descent_magnitude(grad + l2 * W, self.positive)
         dual_norm = steepest.max(axis=0, initial=0.0)
-        c = np.where(dual_norm > l1, l1 / np.maximum(dual_norm, l1), 1.0)
+        c = np.where(dual_norm > l1, l1 / np.where(dual_norm > l1, dual_norm, 1.0), 1.0)
         return (
             0.5 * (1 + c * c) * (squares + l2 * norm2)
             + l1 * np.abs(W).sum(axis=0)
@@ -316,6 +330,11 @@ class WithIntercept:
     @property
     def smooth(self):
         return self.penalty.smooth
+
+    @property
+    def l1_part(self):
+        """Whether the penalized rows' penalty is of the L1 family."""
+        return self.penalty.l1_part
 
     @property
     def positive(self):

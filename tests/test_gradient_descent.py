@@ -865,13 +865,22 @@ def test_dual_gap_is_the_elastic_nets_and_bounds_the_suboptimality(
 def test_dual_gap_is_set_only_for_a_penalized_squared_error():
     """The squared error without a penalty has no bounded dual point, and
     the other losses no gap of this form: no ``dual_gap_``; a refit that
-    takes the penalty away removes the last one."""
+    takes the penalty away removes the last one. An L1-family penalty of
+    alpha 0 (scikit-learn's ElasticNet(alpha=0)) reports the first-order
+    condition, 0 at the optimum."""
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((50, 4)), rng.standard_normal(50)
     est = GradientDescentRegressor(penalty="l2", alpha=0.1).fit(X, y)
     assert est.dual_gap_ >= 0.0
     assert not hasattr(est.set_params(penalty=None).fit(X, y), "dual_gap_")
-    assert not hasattr(est.set_params(alpha=0.0, penalty="l1").fit(X, y), "dual_gap_")
+    assert not hasattr(est.set_params(alpha=0.0, penalty="l2").fit(X, y), "dual_gap_")
+    for penalty in ("l1", "elasticnet"):
+        est.set_params(alpha=0.0, penalty=penalty).fit(X, y)
+        assert 0.0 <= est.dual_gap_ <= 1e-24  # the squared gradient at the optimum
+    toy = GradientDescentRegressor(penalty="elasticnet", alpha=0.0)
+    toy.fit(sp.csc_matrix([[-1.0], [0.0], [1.0]]), [-1.0, 0.0, 1.0])
+    assert toy.dual_gap_ == pytest.approx(0.0, abs=1e-24)  # scikit-learn's toy
+    np.testing.assert_allclose(toy.coef_, [1.0])
     huber = GradientDescentRegressor(loss="huber", penalty="l1", alpha=0.1)
     assert not hasattr(huber.fit(X, y), "dual_gap_")
     est.set_params(penalty="l2", alpha=0.1).fit(X, y)

@@ -172,6 +172,39 @@ def test_squared_error_gap_is_scikit_learns_at_its_point(l1_ratio, tol, positive
     np.testing.assert_allclose(gap[0], est.dual_gap_, rtol=1e-8, atol=1e-14)
 
 
+@pytest.mark.parametrize("positive", [False, True])
+def test_least_squares_gap_is_the_first_order_condition_scikit_learn_reports(positive):
+    """Without a penalty there is no bounded dual point: an L1-family
+    penalty of alpha 0 gives the squared norm of the gradient (its part
+    that leaves the feasible set, with ``positive``), which scikit-learn's
+    ElasticNet(alpha=0) reports of the summed objective (n_samples times
+    the mean's) at its own point; a ridge of alpha 0 gives None."""
+    from sklearn.linear_model import ElasticNet as SkElasticNet
+
+    rng = np.random.default_rng(5)
+    n, d = 40, 6
+    X = rng.standard_normal((n, d)) + 1.0
+    y = X @ rng.standard_normal(d) + rng.standard_normal(n)
+    est = SkElasticNet(alpha=0.0, tol=1e-1, max_iter=2, positive=positive)
+    with warnings.catch_warnings():  # two sweeps: short of the optimum
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    s = np.full(n, 1 / n)
+    X_c, y_c = X - s @ X, y - s @ y
+    w = est.coef_[:, None]
+    r = y_c - X_c @ w[:, 0]
+    grad = -(X_c.T @ (s * r))[:, None]
+    gap = ElasticNet(0.0, 0.5, positive=positive).squared_error_gap(w, grad, s @ r**2)
+    free = grad[:, 0] if not positive else np.where(w[:, 0] > 0, grad[:, 0], 0.0)
+    if positive:  # at zero only a negative gradient leaves the feasible set
+        free = free + np.where(w[:, 0] > 0, 0.0, np.minimum(grad[:, 0], 0.0))
+    assert gap[0] == pytest.approx(free @ free, rel=1e-12)
+    assert gap[0] > 0
+    if not positive:  # scikit-learn's ignores the sign constraint here
+        np.testing.assert_allclose(n * gap[0], est.dual_gap_, rtol=1e-8)
+    assert ElasticNet(0.0, 0.0).squared_error_gap(w, grad, s @ r**2) is None
+
+
 @pytest.mark.parametrize("stop", [1, 3, None])
 def test_positive_ridge_gap_is_the_primal_less_the_fenchel_dual(stop):
     """The non-negative ridge (no L1 term): the gap at any feasible point

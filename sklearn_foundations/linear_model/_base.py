@@ -129,7 +129,7 @@ def squared_error_gap(datafit, penalty, result, y_squares=None):
     over the data); the residuals' squares only with an L1 term, on the
     Gram form from ``y_squares``, each target's :math:`\sum_i s_i y_{c,i}^2`
     (None: the form's constant, which sums them, for one target)."""
-    if penalty.l1 == 0 and penalty.l2 == 0:
+    if penalty.l1 == 0 and penalty.l2 == 0 and not penalty.l1_part:
         return None
     theta = result.coef
     if result.state:  # the solver's last (Z, value, gradient)
@@ -140,11 +140,11 @@ def squared_error_gap(datafit, penalty, result, y_squares=None):
     d = datafit.n_features
     delta = grad[d] if datafit.fit_intercept else 0.0
     squares, form = None, datafit.gram_form()
-    if penalty.l1 > 0 and form is not None:  # Z: G W
+    if penalty.l1_part and form is not None:  # Z: G W
         _, q, c = form
         y_squares = 2.0 * c if y_squares is None else y_squares
         squares = (theta[:d] * (Z[:d] - 2 * q)).sum(axis=0) + y_squares
-    elif penalty.l1 > 0:
+    elif penalty.l1_part:
         r = datafit.y - Z
         squares = datafit.s @ (r * r) - delta * delta  # the centered part
     return penalty.squared_error_gap(theta, grad, squares) + 0.5 * delta * delta

@@ -349,7 +349,10 @@ class GradientDescentRegressor(
         (:meth:`~sklearn_foundations.penalties.ElasticNet.squared_error_gap`,
         as scikit-learn's ElasticNet reports it): a bound on how far the
         objective is above its minimum. Set by ``fit`` in memory for the
-        squared error with ``alpha > 0``.
+        squared error with ``alpha > 0``; with ``alpha=0`` for "l1" and
+        "elasticnet", least squares, which has no bounded dual, the
+        first-order condition as scikit-learn's ``ElasticNet(alpha=0)``
+        reports it (the squared norm of the gradient, 0 at the optimum).
     t_ : int
         Number of parameter updates, plus one.
     loss_curve_ : list of float
@@ -578,7 +581,7 @@ class GradientDescentRegressor(
         if self.loss != "squared_error":
             return None
         y_squares = None  # read on the Gram form with an L1 term alone
-        if penalty.l1 > 0 and datafit.gram_form() is not None:
+        if penalty.l1_part and datafit.gram_form() is not None:
             y_c = y - datafit.y_mean if self.fit_intercept else y
             y_squares = s @ (y_c * y_c)
         return squared_error_gap(datafit, penalty, result, y_squares)
