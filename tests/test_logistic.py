@@ -403,3 +403,70 @@ def test_large_float32_data_keep_their_well_resolved_directions(monkeypatch):
         ours.fit(X.astype(np.float32), y)
     assert ours.coef_.dtype == np.float32
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-3)
+
+
+@pytest.mark.parametrize("solver", ["liblinear", "sag", "saga"])
+@pytest.mark.parametrize("l1_ratio", [0.0, 1.0])
+def test_scikit_learns_solver_names_take_the_auto_row(solver, l1_ratio):
+    """scikit-learn's own algorithms' names, for code written for it: the
+    fit of "auto" (the same coefficients), in the CV too; ``dual`` with
+    liblinear and an L2 penalty and ``intercept_scaling`` change nothing."""
+    from sklearn_foundations import LogisticRegressionCV
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    auto = LogisticRegression(l1_ratio=l1_ratio, C=0.5).fit(X, y)
+    named = LogisticRegression(solver=solver, l1_ratio=l1_ratio, C=0.5).fit(X, y)
+    np.testing.assert_array_equal(named.coef_, auto.coef_)
+    np.testing.assert_array_equal(named.intercept_, auto.intercept_)
+    scaled = LogisticRegression(solver=solver, l1_ratio=l1_ratio, C=0.5,
+                                intercept_scaling=1e4).fit(X, y)  # fmt: skip
+    np.testing.assert_array_equal(scaled.coef_, auto.coef_)
+    if solver == "liblinear" and l1_ratio == 0:
+        dual = LogisticRegression(solver=solver, dual=True, C=0.5).fit(X, y)
+        np.testing.assert_array_equal(dual.coef_, auto.coef_)
+    cv = dict(Cs=3, l1_ratios=(l1_ratio,), cv=3)
+    a = LogisticRegressionCV(**cv).fit(X, y)
+    b = LogisticRegressionCV(solver=solver, **cv).fit(X, y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "sag", "saga", "auto"])
+def test_dual_is_liblinears_l2_alone_in_scikit_learns_words(solver):
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match=f"Solver {solver} supports only dual=False"):
+        LogisticRegression(solver=solver, dual=True).fit(X, y)
+    with pytest.raises(ValueError, match="dual=True is liblinear's form of an L2"):
+        LogisticRegression(solver="liblinear", dual=True, l1_ratio=1.0).fit(X, y)
+    from sklearn_foundations import LogisticRegressionCV
+
+    with pytest.raises(ValueError, match="dual=True is liblinear's form of an L2"):
+        LogisticRegressionCV(solver="liblinear", dual=True, l1_ratios=(0.0, 0.5)).fit(
+            X, y
+        )
+
+
+@pytest.mark.parametrize(
+    "solver, words",
+    [
+        ("lbfgs", "lbfgs failed to converge"),
+        ("newton-cg", "newton-cg failed to converge.* Increase the number of iter"),
+        ("newton-cholesky", "Newton solver did not converge after 1 iterations"),
+        ("liblinear", "Liblinear failed to converge, increase the number of"),
+        ("sag", "The max_iter was reached which means the coef_ did not converge"),
+        ("saga", "The max_iter was reached which means the coef_ did not converge"),
+        ("auto", "LogisticRegression did not converge: max_iter=1 iterations"),
+    ],
+)
+def test_an_unconverged_fit_ends_with_scikit_learns_words_for_its_solver(solver, words):
+    """A filter written for scikit-learn's warning catches ours: at
+    max_iter the warning ends with scikit-learn's sentence for the solver
+    named (ours alone for the package's own names)."""
+    X, y = load_iris(return_X_y=True)
+    y = (y == 1).astype(int)
+    with pytest.warns(ConvergenceWarning, match=words) as record:
+        LogisticRegression(solver=solver, max_iter=1, tol=1e-15).fit(X, y)
+    message = str(record[0].message)
+    assert message.startswith("LogisticRegression did not converge: max_iter=1")
+    if solver in ("auto", "prox-newton"):
+        assert "(" not in message.split("loosen tol.")[1]

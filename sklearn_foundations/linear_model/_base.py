@@ -96,10 +96,12 @@ def float32_hint(dtype, tol):
     )
 
 
-def warn_unconverged(name, result, max_iter, tol, dtype, unit="iterations"):
+def warn_unconverged(name, result, max_iter, tol, dtype, unit="iterations", words=None):
     """The one ``ConvergenceWarning`` of the linear models: why the solver
     stopped short of ``tol`` (``max_iter``, or no progress left in floating
-    point), how far it got, and what to do."""
+    point), how far it got, and what to do; at ``max_iter``, ``words`` last
+    where given (scikit-learn's sentence for a solver of its name, so that a
+    filter written for its warning catches ours)."""
     reached = f"{unit} were reached" if result.n_iter >= max_iter else None
     optimality = getattr(result, "optimality", np.nan)
     where = "" if np.isnan(optimality) else f" (optimality {optimality:.3g})"
@@ -112,8 +114,9 @@ def warn_unconverged(name, result, max_iter, tol, dtype, unit="iterations"):
             "no step makes progress in floating point any more"
         )
         advice = "Loosen tol, or check the data for extreme scales or duplicates."
+    also = f" ({words})" if words and reached else ""
     warnings.warn(
-        f"{name} did not converge: {why}. {advice}" + float32_hint(dtype, tol),
+        f"{name} did not converge: {why}. {advice}{also}" + float32_hint(dtype, tol),
         ConvergenceWarning,
         stacklevel=4,
     )

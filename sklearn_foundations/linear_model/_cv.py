@@ -43,7 +43,14 @@ from .._compat import (
 from .._precision import cast_fitted, float64_arithmetic
 from ._base import check_solver, class_weights, make_penalty, squared_error_gap
 from ._gradient_descent import GradientDescentRegressor, RegressorOutputs
-from ._logistic import _SOLVERS, LogisticOutputs, LogisticRegression, _deprecated
+from ._logistic import (
+    _SOLVERS,
+    LogisticOutputs,
+    LogisticRegression,
+    _deprecated,
+    check_dual,
+    method_of,
+)
 from ._path import PathProblem, check_alphas
 from ._scores import classification_scores, regression_scores
 
@@ -474,6 +481,10 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
     fit_intercept : bool, default=True
     cv : int, cross-validation generator or iterable, default=None
         None: 5-fold ``StratifiedKFold``; an int: that many folds.
+    dual : bool, default=False
+        As :class:`~sklearn_foundations.LogisticRegression`'s: True with
+        ``solver="liblinear"`` and ``l1_ratios`` of 0 alone (the same fits),
+        refused otherwise.
     scoring : str or callable, default=None
         None: accuracy; else a scorer (e.g. "neg_log_loss"), highest best.
     tol : float, default=1e-6
@@ -493,12 +504,16 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         folds of each fold's best fit, ``C_`` the mean of their Cs.
     screening : bool, default=True
         Fit each C on the strong rule's features, then check the rest.
-    solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "prox-newton", "newton", "fista", "backtracking"}, default="auto"
+    solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "prox-newton", "newton", "fista", "backtracking", "liblinear", "sag", "saga"}, default="auto"
         The method of every fit along the paths and of the refit, as
-        :class:`~sklearn_foundations.LogisticRegression`'s ``solver``; one
-        that cannot solve an ``l1_ratio`` of the grid (the smooth methods
+        :class:`~sklearn_foundations.LogisticRegression`'s ``solver``
+        (scikit-learn's "liblinear", "sag" and "saga" take the "auto" row);
+        one that cannot solve an ``l1_ratio`` of the grid (the smooth methods
         with an L1 term) or these classes is a ValueError that names the
         solvers that can.
+    intercept_scaling : float, default=1.0
+        As :class:`~sklearn_foundations.LogisticRegression`'s: no effect (the
+        intercept is not penalized).
     random_state : int, RandomState instance or None, default=None
         Seeds the power iteration behind a first-order step.
     verbose : int, default=0
@@ -558,6 +573,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         ],
         "fit_intercept": ["boolean"],
         "cv": ["cv_object"],
+        "dual": ["boolean"],
         "scoring": [str, callable, None],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -566,6 +582,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         "refit": ["boolean"],
         "screening": ["boolean"],
         "solver": [StrOptions(_SOLVERS)],
+        "intercept_scaling": [Interval(Real, 0, None, closed="neither")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "use_legacy_attributes": ["boolean"],
@@ -579,6 +596,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         penalty="deprecated",
         fit_intercept=True,
         cv=None,
+        dual=False,
         scoring=None,
         tol=1e-6,
         max_iter=100,
@@ -587,6 +605,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         refit=True,
         screening=True,
         solver="auto",
+        intercept_scaling=1.0,
         random_state=None,
         verbose=0,
         use_legacy_attributes=False,
@@ -596,6 +615,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         self.penalty = penalty
         self.fit_intercept = fit_intercept
         self.cv = cv
+        self.dual = dual
         self.scoring = scoring
         self.tol = tol
         self.max_iter = max_iter
@@ -604,6 +624,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         self.refit = refit
         self.screening = screening
         self.solver = solver
+        self.intercept_scaling = intercept_scaling
         self.random_state = random_state
         self.verbose = verbose
         self.use_legacy_attributes = use_legacy_attributes
@@ -614,8 +635,8 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         return tags
 
     def _method(self):
-        """The table's method of ``solver`` ("newton" is "prox-newton")."""
-        return "prox-newton" if self.solver == "newton" else self.solver
+        """The table's method of ``solver`` (its other names: ``method_of``)."""
+        return method_of(self.solver)
 
     def _check_solver(self, problem):
         """``solver`` on every ``l1_ratio`` of the grid, a ValueError in the
@@ -659,6 +680,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         self.classes_ = classes
         self.Cs_ = self._grid()
         self.l1_ratios_ = _check_ratios(self._l1_ratios(), "l1_ratios")
+        check_dual(self.solver, self.dual, self.l1_ratios_)
         setup = dict(loss="log_loss", fit_intercept=self.fit_intercept,
                      class_weight=weights, classes=classes, validated=True)  # fmt: skip
         folds = list(check_cv(self.cv, y, classifier=True).split(X, y, **split_params))

@@ -52,8 +52,46 @@ from ._base import (
 )
 
 _DTYPES = [np.float64, np.float32]
-# the full-batch methods of the solver table; "newton" is "prox-newton"
-_SOLVERS = {"auto", "newton"} | (set(METHODS) - {"gradient", "sgd"})
+# other names of the table's methods: "newton" is "prox-newton"; scikit-learn's
+# names of its own algorithms, for code written for it, take the table's row
+# for the case (the package fits with its methods: the same optimum)
+_ALIASES = {"newton": "prox-newton", "liblinear": "auto", "sag": "auto", "saga": "auto"}
+# the full-batch methods of the solver table, and their other names
+_SOLVERS = {"auto"} | set(_ALIASES) | (set(METHODS) - {"gradient", "sgd"})
+
+
+# scikit-learn's sentence when its solver of that name reaches max_iter: the
+# unconverged warning ends with it (a filter written for scikit-learn's
+# warning catches ours)
+_WORDS = {
+    "lbfgs": "lbfgs failed to converge",
+    "newton-cg": "newton-cg failed to converge. Increase the number of iterations.",
+    "newton-cholesky": "Newton solver did not converge after {n_iter} iterations",
+    "liblinear": "Liblinear failed to converge, increase the number of iterations.",
+    "sag": "The max_iter was reached which means the coef_ did not converge",
+    "saga": "The max_iter was reached which means the coef_ did not converge",
+}
+
+
+def method_of(solver):
+    """The solver table's method of a ``solver`` name (:data:`_ALIASES`)."""
+    return _ALIASES.get(solver, solver)
+
+
+def check_dual(solver, dual, l1_ratios, C=1.0):
+    """scikit-learn's ``dual``: the dual formulation is liblinear's way to
+    an L2 optimum, accepted with ``solver="liblinear"`` and an L2 penalty
+    (the fit reaches the same optimum by the table's method), else refused
+    in scikit-learn's words."""
+    if not dual:
+        return
+    if solver != "liblinear":
+        raise ValueError(f"Solver {solver} supports only dual=False, got dual={dual}")
+    if any(ratio > 0 for ratio in l1_ratios) or C == np.inf:
+        raise ValueError(
+            "dual=True is liblinear's form of an L2 penalty; got an L1 term "
+            "(l1_ratio > 0) or no penalty (C=np.inf). Use dual=False."
+        )
 
 
 class LogisticOutputs:
@@ -163,12 +201,21 @@ class LogisticRegression(
     l1_ratio : float, default=0.0
         Share :math:`\rho` of the L1 term: 0 is L2 (ridge), 1 is L1 (lasso),
         in between is the elastic net.
+    dual : bool, default=False
+        scikit-learn's: liblinear's dual formulation of an L2 penalty, the same
+        optimum. True is accepted with ``solver="liblinear"`` and an L2
+        penalty (the fit is the same), and refused otherwise, as scikit-learn
+        refuses it.
     fit_intercept : bool, default=True
         Whether to fit the intercepts ``b``.
+    intercept_scaling : float, default=1
+        scikit-learn's: the value of liblinear's synthetic feature, whose
+        weight, the intercept, liblinear penalizes. The intercept here is not
+        penalized (as liblinear's tends to as this grows): no effect.
     class_weight : dict, "balanced" or None, default=None
         Weights multiplying the sample weights of each class; "balanced" gives
         every class the same total weight.
-    solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "prox-newton", "newton", "fista", "backtracking"}, default="auto"
+    solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "prox-newton", "newton", "fista", "backtracking", "liblinear", "sag", "saga"}, default="auto"
         A method of :func:`~sklearn_foundations.optimize.minimize`'s table.
         "lbfgs": limited-memory BFGS, for a smooth objective (``l1_ratio=0`` or
         ``C=np.inf``). "newton-cholesky": Newton's method, each step a
@@ -196,7 +243,12 @@ class LogisticRegression(
         "prox-newton" for an L1 term with two
         classes, and "fista" otherwise. A method that cannot solve the case
         ("cg" and "feature-sign" need the squared error) raises a ValueError
-        that says what it needs.
+        that says what it needs. scikit-learn's "liblinear", "sag" and "saga",
+        its own algorithms, are accepted for code written for it: they take
+        the "auto" row (the same objective, our methods; liblinear's
+        penalized intercept is not reproduced, the intercept stays
+        unpenalized), and an unconverged fit's warning ends with scikit-learn's
+        sentence for the solver named, so that its warning filters catch ours.
     tol : float, default=1e-4
         Stop when the optimality measure of the mean-form objective, the
         largest entry of the gradient (or of the proximal gradient mapping),
@@ -264,6 +316,8 @@ class LogisticRegression(
         "l1_ratio": [Interval(Real, 0, 1, closed="both"), Hidden(None)],
         "fit_intercept": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "dual": ["boolean"],
+        "intercept_scaling": [Interval(Real, 0, None, closed="neither")],
         "solver": [StrOptions(_SOLVERS)],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
@@ -279,7 +333,9 @@ class LogisticRegression(
         penalty="deprecated",
         C=1.0,
         l1_ratio=0.0,
+        dual=False,
         fit_intercept=True,
+        intercept_scaling=1,
         class_weight=None,
         solver="auto",
         tol=1e-4,
@@ -292,7 +348,9 @@ class LogisticRegression(
         self.penalty = penalty
         self.C = C
         self.l1_ratio = l1_ratio
+        self.dual = dual
         self.fit_intercept = fit_intercept
+        self.intercept_scaling = intercept_scaling
         self.class_weight = class_weight
         self.solver = solver
         self.tol = tol
@@ -362,7 +420,7 @@ class LogisticRegression(
         theta0 = self._initial_theta(X.shape[1], Y.shape[1], datafit.x_mean, X.dtype)
         result, done = solve(
             self, datafit, penalty, theta0,
-            method="prox-newton" if self.solver == "newton" else self.solver,
+            method=method_of(self.solver),
             tol=self.tol, max_iter=self.max_iter, verbose=self.verbose,
             random_state=self.random_state,
             fit_data=(X, y, sample_weight), attributes=self._attributes_of(datafit),
@@ -401,6 +459,7 @@ class LogisticRegression(
             )
             l1_ratio = 0.0
         if self.penalty == "deprecated":
+            check_dual(self.solver, self.dual, (l1_ratio,), self.C)
             return self.C, l1_ratio
         _deprecated(
             "'penalty' was deprecated in version 1.8 and will be removed in 1.10. "
@@ -418,8 +477,10 @@ class LogisticRegression(
         if self.penalty is None:
             if self.C != 1.0:
                 _warn("Setting penalty=None will ignore the C and l1_ratio parameters")
+            check_dual(self.solver, self.dual, (0.0,), np.inf)
             return np.inf, 0.0
         implied = {"l1": 1.0, "l2": 0.0}.get(self.penalty, l1_ratio)
+        check_dual(self.solver, self.dual, (implied,), self.C)
         if implied != l1_ratio:  # "l1" or "l2" against the given l1_ratio
             _warn(
                 f"Inconsistent values: penalty={self.penalty} with "
@@ -474,7 +535,7 @@ class LogisticRegression(
         theta0 = self._initial_theta(chunks.n_features, K, x_mean, dtype)
         result, done = solve(
             self, datafit, penalty, theta0,
-            method="prox-newton" if self.solver == "newton" else self.solver,
+            method=method_of(self.solver),
             tol=self.tol, max_iter=self.max_iter, verbose=self.verbose,
             random_state=self.random_state, fit_data=(None, None, None),
             attributes=self._attributes_of(datafit),
@@ -528,9 +589,11 @@ class LogisticRegression(
                 stacklevel=3,
             )
         elif not result.converged:
+            words = _WORDS.get(self.solver, "").format(n_iter=result.n_iter)
             warn_unconverged(
-                "LogisticRegression", result, self.max_iter, self.tol, datafit.dtype
-            )
+                "LogisticRegression", result, self.max_iter, self.tol, datafit.dtype,
+                words=words,
+            )  # fmt: skip
 
 
 def _deprecated(message):
