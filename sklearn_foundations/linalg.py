@@ -912,6 +912,12 @@ def _moments(X, weights, targets, chunk_size, threads):
     uniform = s.min() == s.max()  # then S scales G once at the end
 
     def part(lo, hi):  # rows lo:hi, by blocks shifted into one buffer
+        if hi - lo <= chunk_size:  # one block: its own shifted copy
+            B = X[lo:hi] - guess
+            v, Q = s[lo:hi] @ B, B.T @ (s[lo:hi, None] * T[lo:hi])
+            if not uniform:
+                B *= np.sqrt(s[lo:hi])[:, None]
+            return v, B.T @ B, Q
         G = work = None
         Q = np.zeros((d, T.shape[1]), dtype=X.dtype)
         v = np.zeros(d, dtype=X.dtype)
@@ -928,7 +934,9 @@ def _moments(X, weights, targets, chunk_size, threads):
         return v, (np.zeros((d, d), X.dtype) if G is None else G), Q
 
     parts = map_row_ranges(part, n, threads)
-    v, G, Q = (_sum([p[i] for p in parts]) for i in range(3))
+    v, G, Q = (
+        parts[0] if len(parts) == 1 else [_sum(p) for p in zip(*parts, strict=True)]
+    )
     if uniform:
         G *= s[0]
     total = s.sum()
