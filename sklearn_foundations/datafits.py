@@ -306,6 +306,10 @@ class LinearDatafit:
         self._kernel = None
         self._factor = None
         self._block = None  # (ws, G_ws): a quadratic loss's last Gram block
+        # x_mean is the weighted mean of X's rows under s (from_data, and
+        # the datafits of the same rows and weights): a quadratic loss's
+        # intercept shares no curvature with the centered columns
+        self.mean_of_rows = False
 
     moments = None
 
@@ -325,6 +329,7 @@ class LinearDatafit:
         else:
             x_mean, squares = None, column_squares(X, s)
         datafit = cls(loss, X, y, s, x_mean, fit_intercept)
+        datafit.mean_of_rows = fit_intercept
         datafit._set_metric(squares)
         datafit.moments = (squares,) if x_mean is None else (x_mean, squares)
         return datafit
@@ -439,7 +444,12 @@ class LinearDatafit:
         if not (self.loss.quadratic and not self.sparse and len(ws) < self.n_features):
             return view.weighted_hessian(h, self.fit_intercept)
         G = self._kept_block(view, ws, h)
-        return _bordered(G, view.rmatvec(h), h.sum()) if self.fit_intercept else G
+        if not self.fit_intercept:
+            return G
+        # X_c^T h, h = s times the loss's constant curvature: 0 where x_mean
+        # is the weighted mean (no pass over X for it)
+        border = np.zeros(len(ws)) if self.mean_of_rows else view.rmatvec(h)
+        return _bordered(G, border, h.sum())
 
     def _kept_block(self, view, ws, h):
         r"""The Gram block :math:`X_{c,\mathcal{W}}^\top H X_{c,\mathcal{W}}`
@@ -821,7 +831,7 @@ class LinearDatafit:
         other = LinearDatafit(
             self.loss, X, self.y, self.s, self.x_mean, self.fit_intercept
         )
-        other._metric = self._metric
+        other._metric, other.mean_of_rows = self._metric, self.mean_of_rows
         if hasattr(self, "_underflowed"):
             other._underflowed = self._underflowed
         return other
@@ -835,6 +845,7 @@ class LinearDatafit:
             self.x_mean, self.fit_intercept,
         )  # fmt: skip
         other._metric, other._centered_t = self._metric, self._centered_t
+        other.mean_of_rows = self.mean_of_rows
         if hasattr(self, "_underflowed"):
             other._underflowed = self._underflowed
         return other

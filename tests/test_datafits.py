@@ -278,6 +278,42 @@ def test_a_quadratic_losss_kept_block_is_the_block_formed_anew(
     assert len(formed) == 2
 
 
+def test_a_quadratic_losss_intercept_border_is_zero_about_the_weighted_mean(
+    monkeypatch,
+):
+    """About the weighted mean of its rows (``from_data``) the squared
+    error's intercept shares no curvature with the centered columns: its
+    working-set Hessian's border is 0 with no pass for it, equal to the
+    products with X to rounding; about another center (a mini-batch's
+    datafit keeps the full data's mean) the border is computed."""
+    rng = np.random.default_rng(2)
+    n, d = 3_000, 200
+    X = rng.standard_normal((n, d)) * rng.uniform(0.1, 10, d) + 3
+    y = rng.standard_normal((n, 1))
+    s = rng.uniform(0.5, 2.0, n)
+    s /= s.sum()
+    f = LinearDatafit.from_data(HalfSquaredError(), X, y, s, True)
+    ws = np.arange(0, 150, 3)
+    Z = f.linear(np.zeros((d + 1, 1)))
+    passes, rmatvec = [], datafits.ColumnView.rmatvec
+    monkeypatch.setattr(
+        datafits.ColumnView, "rmatvec", lambda v, r: passes.append(1) or rmatvec(v, r)
+    )
+    H = f.model_hessian(Z, ws)
+    assert not passes and f.mean_of_rows
+    border = f.columns(ws).rmatvec(f.curvature(Z)[:, 0])
+    assert np.abs(border).max() <= 1e-12 * np.sqrt(np.diag(H)[:-1]).max()
+    np.testing.assert_array_equal(H[:-1, -1], 0.0)
+    batch = f.batch(np.arange(0, n, 2))  # about the full data's mean
+    passes.clear()
+    B = batch.model_hessian(batch.linear(np.zeros((d + 1, 1))), ws)
+    assert passes and not batch.mean_of_rows
+    Xb, sb = X[::2], batch.s
+    np.testing.assert_allclose(
+        B[:-1, -1], (Xb[:, ws] - f.x_mean[ws]).T @ sb, rtol=1e-10
+    )
+
+
 @pytest.mark.parametrize("loss", ["multinomial", "squared"])
 @pytest.mark.parametrize("fmt", [None, "csc"])
 @pytest.mark.parametrize("fit_intercept", [True, False])

@@ -769,6 +769,7 @@ class PathProblem:
                 datafit.fit_intercept,
             )  # fmt: skip
             sub._metric = datafit.metric()[rows]
+            sub.mean_of_rows = datafit.mean_of_rows
         self._cache = (keep.copy(), sub)
         return sub, rows
 
