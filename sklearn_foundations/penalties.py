@@ -119,9 +119,10 @@ class ElasticNet:
 
     @property
     def l1_part(self):
-        """Whether the penalty is of the L1 family (``l1_ratio > 0``, ``alpha``
-        0 included): its squared-error gap scales the residual into the
-        dual's feasible set (:meth:`squared_error_gap`)."""
+        """Whether the penalty is of the L1 family (``l1_ratio > 0``), ``alpha``
+        0 included: its squared-error gap exists at ``alpha=0`` too, the
+        first-order condition (:meth:`squared_error_gap`), as scikit-learn's
+        ``ElasticNet(alpha=0)`` reports one."""
         return self.l1_ratio > 0
 
     def value(self, w):
@@ -251,16 +252,16 @@ class ElasticNet:
                 return None
             distance = self.subdiff_distance(W, grad)  # the first-order condition
             return (distance * distance).sum(axis=0)
-        if not self.l1_part and self.positive:  # the conjugate of the clipped ridge
+        if l1 == 0 and self.positive:  # the conjugate of the clipped ridge
             excess = np.maximum(-grad, 0.0)  # at least 0: a sum rounded below it
             gap = ((l2 * W + 2 * grad) * W * l2 + excess * excess).sum(axis=0)
             return np.maximum(gap, 0.0) / (2 * l2)
-        if not self.l1_part:
+        if l1 == 0:
             return ((grad + l2 * W) ** 2).sum(axis=0) / (2 * l2)
         norm2 = (W * W).sum(axis=0)
         steepest = descent_magnitude(grad + l2 * W, self.positive)
         dual_norm = steepest.max(axis=0, initial=0.0)
-        c = np.where(dual_norm > l1, l1 / np.where(dual_norm > l1, dual_norm, 1.0), 1.0)
+        c = np.where(dual_norm > l1, l1 / np.maximum(dual_norm, l1), 1.0)
         return (
             0.5 * (1 + c * c) * (squares + l2 * norm2)
             + l1 * np.abs(W).sum(axis=0)

@@ -143,11 +143,11 @@ def squared_error_gap(datafit, penalty, result, y_squares=None):
     d = datafit.n_features
     delta = grad[d] if datafit.fit_intercept else 0.0
     squares, form = None, datafit.gram_form()
-    if penalty.l1_part and form is not None:  # Z: G W
+    if penalty.l1 > 0 and form is not None:  # Z: G W
         _, q, c = form
         y_squares = 2.0 * c if y_squares is None else y_squares
         squares = (theta[:d] * (Z[:d] - 2 * q)).sum(axis=0) + y_squares
-    elif penalty.l1_part:
+    elif penalty.l1 > 0:
         r = datafit.y - Z
         squares = datafit.s @ (r * r) - delta * delta  # the centered part
     return penalty.squared_error_gap(theta, grad, squares) + 0.5 * delta * delta

@@ -581,7 +581,7 @@ class GradientDescentRegressor(
         if self.loss != "squared_error":
             return None
         y_squares = None  # read on the Gram form with an L1 term alone
-        if penalty.l1_part and datafit.gram_form() is not None:
+        if penalty.l1 > 0 and datafit.gram_form() is not None:
             y_c = y - datafit.y_mean if self.fit_intercept else y
             y_squares = s @ (y_c * y_c)
         return squared_error_gap(datafit, penalty, result, y_squares)
