@@ -142,6 +142,16 @@ def test_center_keeps_float32(pen):
     assert pen.center(W).dtype == np.float32
 
 
+def _at_the_point(est, X, y):
+    """A scikit-learn fit's coefficients (a column), the mean squared
+    error's gradient there and the centered residuals' mean square."""
+    s = np.full(len(y), 1 / len(y))
+    X_c, y_c = X - s @ X, y - s @ y
+    w = est.coef_[:, None]
+    r = y_c - X_c @ w[:, 0]
+    return w, -(X_c.T @ (s * r))[:, None], s @ r**2
+
+
 @pytest.mark.parametrize("positive", [False, True])
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5, 0.1])
 @pytest.mark.parametrize("tol", [1e-1, 1e-3, 1e-8])
@@ -162,13 +172,9 @@ def test_squared_error_gap_is_scikit_learns_at_its_point(l1_ratio, tol, positive
     with warnings.catch_warnings():  # three sweeps: short of most tols
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X, y)
-    s = np.full(n, 1 / n)
-    X_c, y_c = X - s @ X, y - s @ y
-    w = est.coef_[:, None]
-    r = y_c - X_c @ w[:, 0]
-    grad = -(X_c.T @ (s * r))[:, None]
+    w, grad, squares = _at_the_point(est, X, y)
     pen = ElasticNet(alpha, l1_ratio, positive=positive)
-    gap = pen.squared_error_gap(w, grad, s @ r**2)
+    gap = pen.squared_error_gap(w, grad, squares)
     np.testing.assert_allclose(gap[0], est.dual_gap_, rtol=1e-8, atol=1e-14)
 
 
@@ -189,12 +195,8 @@ def test_least_squares_gap_is_the_first_order_condition_scikit_learn_reports(pos
     with warnings.catch_warnings():  # two sweeps: short of the optimum
         warnings.simplefilter("ignore")
         est.fit(X, y)
-    s = np.full(n, 1 / n)
-    X_c, y_c = X - s @ X, y - s @ y
-    w = est.coef_[:, None]
-    r = y_c - X_c @ w[:, 0]
-    grad = -(X_c.T @ (s * r))[:, None]
-    gap = ElasticNet(0.0, 0.5, positive=positive).squared_error_gap(w, grad, s @ r**2)
+    w, grad, squares = _at_the_point(est, X, y)
+    gap = ElasticNet(0.0, 0.5, positive=positive).squared_error_gap(w, grad, squares)
     free = grad[:, 0] if not positive else np.where(w[:, 0] > 0, grad[:, 0], 0.0)
     if positive:  # at zero only a negative gradient leaves the feasible set
         free = free + np.where(w[:, 0] > 0, 0.0, np.minimum(grad[:, 0], 0.0))
@@ -202,7 +204,7 @@ def test_least_squares_gap_is_the_first_order_condition_scikit_learn_reports(pos
     assert gap[0] > 0
     if not positive:  # scikit-learn's ignores the sign constraint here
         np.testing.assert_allclose(n * gap[0], est.dual_gap_, rtol=1e-8)
-    assert ElasticNet(0.0, 0.0).squared_error_gap(w, grad, s @ r**2) is None
+    assert ElasticNet(0.0, 0.0).squared_error_gap(w, grad, squares) is None
 
 
 @pytest.mark.parametrize("stop", [1, 3, None])
