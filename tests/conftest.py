@@ -21,3 +21,20 @@ def synthetic():
     w[:6] = rng.standard_normal(6) * 3
     y = X @ w + 1.5 + 0.5 * rng.standard_normal(n)
     return X, y
+
+
+@pytest.fixture(scope="session")
+def neighbour_correlated():
+    """A maker of wide or square problems: ``X`` (``n x d``) whose columns
+    each take 0.8 of the last plus 0.6 times fresh noise, ``y`` from its
+    first ``informative`` columns plus unit noise (``seed`` its generator)."""
+
+    def make(seed, n, d, informative):
+        rng = np.random.default_rng(seed)
+        X = rng.standard_normal((n, d))
+        for j in range(1, d):
+            X[:, j] = 0.8 * X[:, j - 1] + 0.6 * X[:, j]
+        y = X[:, :informative] @ rng.standard_normal(informative)
+        return X, y + rng.standard_normal(n)
+
+    return make

@@ -661,18 +661,16 @@ def test_feature_sign_is_exact_and_monotone(l1_ratio):
 
 
 @pytest.mark.parametrize("rows_factor", [True, False])
-def test_feature_sign_finishes_exactly_past_a_loose_tol(rows_factor):
+def test_feature_sign_finishes_exactly_past_a_loose_tol(
+    rows_factor, neighbour_correlated
+):
     """Converged at a loose tol, the search goes on to the exact answer
     (the rounding floor): a weak lasso on correlated wide data, where the
     violators that tol leaves out held the objective 1e-4 to 1e-3 above its
     optimum; the same coefficients as at tol=1e-13, on the rows' factor and
     on the formed Gram matrix."""
-    rng = np.random.default_rng(9)
     n, d = 50, 500
-    X = rng.standard_normal((n, d))
-    for j in range(1, d):
-        X[:, j] = 0.8 * X[:, j - 1] + 0.6 * X[:, j]
-    y = X[:, :20] @ rng.standard_normal(20) + rng.standard_normal(n)
+    X, y = neighbour_correlated(9, n, d, 20)
     s = np.full(n, 1 / n)
     x_mean = s @ X
     if rows_factor:

@@ -281,7 +281,7 @@ def test_the_tangent_of_a_smooth_path_is_its_finite_difference(loss):
 
 @pytest.mark.parametrize("l1_ratio", [0.5, 0.1])
 def test_a_wide_path_fits_every_column_and_carries_its_dual_newton_systems(
-    l1_ratio, monkeypatch
+    l1_ratio, monkeypatch, neighbour_correlated
 ):
     """On wide data of enough rows (``UNSCREENED_MIN_ROWS``) a path point
     whose kept columns would take dual Newton fits every column instead, its
@@ -289,12 +289,8 @@ def test_a_wide_path_fits_every_column_and_carries_its_dual_newton_systems(
     once, then updated): the same path as scikit-learn's."""
     from sklearn_foundations.optimize import _dual_newton
 
-    rng = np.random.default_rng(3)
     n, d = 260, 700
-    X = rng.standard_normal((n, d))
-    for j in range(1, d):
-        X[:, j] = 0.8 * X[:, j - 1] + 0.6 * X[:, j]
-    y = X[:, :15] @ rng.standard_normal(15) + rng.standard_normal(n)
+    X, y = neighbour_correlated(3, n, d, 15)
     formed, searches = [], []
     init, search = _dual_newton._NewtonSystem.__init__, _dual_newton._dual_search
 
