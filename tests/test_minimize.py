@@ -401,15 +401,16 @@ def test_newton_cg_on_dense_data_forms_few_hessians():
 
 
 def test_newton_cg_warm_start_reuses_the_last_state_and_hessian():
-    # a path's next point: no pass to begin (start) and no Hessian formed
-    # (the last point's preconditions), the same optimum as a cold fit
+    # a path's next point (stopping at tol, as a path's fits do): no pass to
+    # begin (start) and no Hessian formed (the last point's preconditions),
+    # the same optimum as a cold fit
     datafit = _logistic_problem()
     theta0 = np.zeros((81, 1))
     last = minimize(datafit, WithIntercept(ElasticNet(2e-3, 0.0)), theta0, tol=1e-10)
     penalty = WithIntercept(ElasticNet(1e-3, 0.0))
     formed, passes = _spy(datafit, "model_hessian"), _spy(datafit, "gradient")
     warm = minimize(datafit, penalty, last.coef, tol=1e-10, start=last.state,
-                    hessian=last.hessian)  # fmt: skip
+                    hessian=last.hessian, finish=False)  # fmt: skip
     assert warm.converged and len(formed) == 0 and len(passes) == warm.n_iter
     cold = minimize(datafit, penalty, theta0, method="newton-cholesky", tol=1e-10)
     assert _objective(datafit, penalty, warm.coef) == pytest.approx(

@@ -690,6 +690,53 @@ def test_feature_sign_finishes_exactly_past_a_loose_tol(
     assert _objective(f, pen, loose.coef) <= best + 1e-14 * abs(best)
 
 
+def _logistic_problem(seed, n=1000, d=20):
+    """Unscaled correlated columns with non-zero means, a binary target."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) @ rng.standard_normal((d, d))
+    X = X * np.geomspace(0.1, 10, d) + 3.0
+    y = (X @ rng.standard_normal(d) / 10 + rng.logistic(size=n) > 0).astype(float)
+    s = np.full(n, 1 / n)
+    return LinearDatafit(BinomialLogLoss(), X, y[:, None], s, s @ X, True), d
+
+
+@pytest.mark.parametrize("method", ["newton-cholesky", "newton-cg", "prox-newton"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_newton_methods_finish_one_step_past_tol(method, seed):
+    """Converged at tol, a Newton method takes one step more, which about
+    squares its error: at tol=1e-4 the coefficients 7e-5 to 4e-3 off
+    without it (relative) are 7e-9 to 1e-5 off with it (at most ten times
+    the square of the error before), and the step is the only one more."""
+    f, d = _logistic_problem(seed)
+    l1_ratio = 0.5 if method == "prox-newton" else 0.0
+    pen = WithIntercept(ElasticNet(1e-4, l1_ratio))
+    theta0 = np.zeros((d + 1, 1))
+    run = {"method": method, "max_iter": 100}
+    exact = optimize.minimize(f, pen, theta0, tol=1e-13, **run)
+    loose = optimize.minimize(f, pen, theta0, tol=1e-4, finish=False, **run)
+    done = optimize.minimize(f, pen, theta0, tol=1e-4, **run)
+    assert loose.converged and done.converged and exact.converged
+    assert done.n_iter == loose.n_iter + 1
+    scale = np.abs(exact.coef).max()
+    off = np.abs(loose.coef - exact.coef).max() / scale
+    assert off > 1e-6  # the loose answer is off: the check can fail
+    assert np.abs(done.coef - exact.coef).max() / scale <= 10 * off**2
+    assert _optimality(f, pen, done.coef) < 1e-2 * _optimality(f, pen, loose.coef)
+
+
+def test_newton_does_not_finish_at_an_optimal_start():
+    """A start whose optimality is at the objective's rounding takes no step
+    past tol (it would gain nothing): the result of the fit it came from."""
+    f, d = _logistic_problem(3)
+    pen = WithIntercept(L2(1e-3))
+    exact = optimize.newton_cholesky(
+        f, pen, np.zeros((d + 1, 1)), max_iter=100, tol=1e-14
+    )
+    again = optimize.newton_cholesky(f, pen, exact.coef, max_iter=100, tol=1e-4)
+    assert again.n_iter == 0 and again.converged
+    np.testing.assert_array_equal(again.coef, exact.coef)
+
+
 def test_feature_sign_solves_each_target_as_alone():
     """Several targets share G: each one's search is its own problem's (the
     same coefficients as a fit of that target alone), and every step of the

@@ -379,9 +379,13 @@ TAKES_START = frozenset({
 # the method that takes ``system``, its own Newton systems from a fit on the
 # same datafit (a path's last point); to the others it is not passed
 TAKES_SYSTEM = frozenset({"dual-newton"})
-# the method that takes ``finish``: whether, converged at ``tol``, it goes on
-# to the exact answer (a path's fits pass False: their points compare alphas)
-TAKES_FINISH = frozenset({"feature-sign"})
+# the methods that take ``finish``: whether, converged at ``tol``, they go on,
+# feature-sign search to the exact answer, the Newton methods one step (which
+# about squares the error; a path's fits pass False: their points compare
+# alphas)
+TAKES_FINISH = frozenset(
+    {"feature-sign", "newton-cg", "newton-cholesky", "prox-newton"}
+)
 # under "auto", a method whose point falls short of ``tol`` hands it on: a
 # stalled feature-sign search to FISTA, a kernel solve that rounding left
 # short to conjugate gradient in the row space (its ``state`` the start)

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ._newton import _backtrack
+from ._newton import _backtrack, _finish_floor
 from ._quadratic import LowRank, signs_search
 from ._result import OptimizeResult, _check_divergence, _Observer, _scale
 
@@ -75,7 +75,7 @@ WHOLE_START_SHARE = 0.9
 
 def prox_newton(
     datafit, penalty, theta0, *, max_iter, tol, max_sweeps=100, ws_start=10,
-    c1=1e-4, callback=None, verbose=0, start=None,
+    c1=1e-4, callback=None, verbose=0, start=None, finish=True,
 ):  # fmt: skip
     r"""Proximal Newton with working sets, one output.
 
@@ -150,10 +150,16 @@ def prox_newton(
     sweep), or after ``max_sweeps`` sweeps (dense) or steps (sparse): an
     inexact solve far from the optimum, an exact one near it
     (:func:`_model_descent`). Where the
-    objective can no longer resolve the decrease (its change below a few ulps),
-    the full step is taken if it lowers the optimality violation. The
-    iterations stop when the optimality violation is at most ``tol`` for
-    every feature, or, unconverged unless that holds, when no step makes
+    objective can no longer resolve the decrease (the model's predicted
+    decrease, or its change, below a few ulps: no search then), the full
+    step is taken if it lowers the optimality violation. It has
+    converged when the optimality violation is at most ``tol`` for every
+    feature; with ``finish`` it then takes one step more, its model solved
+    to the square of the violation (in those units; at most a tenth of it),
+    which about squares the error (the answer to twice the digits ``tol``
+    asks for), but where the violation is already at the objective's
+    rounding; ``finish=False`` stops at ``tol`` (a path's fits).
+    Unconverged unless that holds, it stops when no step makes
     progress in floating point any more.
     Near the optimum the steps are Newton steps: convergence is superlinear,
     in a few tens of iterations where proximal gradient takes hundreds.
@@ -200,7 +206,11 @@ def prox_newton(
     optimality = float(np.max(violation, initial=0.0))
     initial = F
     ulps = 16 * np.finfo(theta.dtype).eps  # the objective's resolution, relative
-    if optimality <= tol:  # optimal at the start (an empty working set)
+    # steps to take once converged, each about squaring the error (none for a
+    # quadratic loss: its models are the objective on the working set)
+    past = int(finish and not datafit.loss.quadratic)
+    if optimality <= tol and (not past or optimality <= _finish_floor(F, theta.dtype)):
+        # optimal at the start (an empty working set)
         return OptimizeResult(coef=theta, n_iter=0, objective=[], converged=True,
                               optimality=optimality,
                               state=(Z, F - penalty.value(theta), grad))  # fmt: skip
@@ -209,11 +219,15 @@ def prox_newton(
     exact_max = None if sparse else _exact_max(datafit)
     whole = exact_max is not None and _whole_pays(datafit, exact_max)
     quarter_max = None if sparse else QUARTER_MAX  # the first models' size
+    converged = optimality <= tol  # the start (then one step, to finish)
+    past -= converged
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
             ws = _working_set(theta[:d, 0], violation[:d], ws_start, quarter_max, whole)
             # the whole model of a quadratic loss is the objective: to tol
             bound = tol if whole and len(ws) == d else optimality / 10
+            if converged:  # the step past tol: its model to the violation squared
+                bound = min(bound, optimality * optimality)
             rows = np.append(ws, d) if datafit.fit_intercept else ws
             delta = np.zeros_like(theta)
             if sparse:
@@ -232,9 +246,11 @@ def prox_newton(
                 X_delta = datafit.linear(delta)
             decrease = float(np.sum(grad * delta)) + penalty.value(theta + delta)
             decrease -= penalty.value(theta)
-            step, theta_new, Z_new, F_new = _backtrack(
-                datafit, penalty, theta, Z, F, delta, X_delta, c1 * decrease
-            )
+            F_new = F  # a decrease below F's resolution: no search, the full step
+            if -decrease > ulps * abs(F):
+                step, theta_new, Z_new, F_new = _backtrack(
+                    datafit, penalty, theta, Z, F, delta, X_delta, c1 * decrease
+                )
             if not F_new < F:  # below the objective's resolution: try the full step
                 step, theta_new, Z_new = 1.0, theta + delta, Z + X_delta
                 F_new = datafit.value(theta_new, Z_new) + penalty.value(theta_new)
@@ -249,8 +265,11 @@ def prox_newton(
             violation, optimality = violation_new, float(np.max(violation_new))
             _check_divergence(it, F, initial)
             converged = optimality <= tol
-            if observe(it, theta, F, optimality, step) or converged:
+            if observe(it, theta, F, optimality, step):
                 break
+            if converged and (past <= 0 or optimality <= _finish_floor(F, theta.dtype)):
+                break
+            past -= converged
     return OptimizeResult(
         coef=theta, n_iter=len(observe.objective), objective=observe.objective,
         converged=converged, step=step, t=len(observe.objective) + 1, optimality=optimality,
