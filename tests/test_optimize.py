@@ -737,6 +737,39 @@ def test_newton_does_not_finish_at_an_optimal_start():
     np.testing.assert_array_equal(again.coef, exact.coef)
 
 
+@pytest.mark.parametrize("method", ["newton-cholesky", "prox-newton"])
+def test_newton_steps_below_the_objectives_resolution_take_no_line_search(
+    method, monkeypatch
+):
+    """Near the optimum a step's predicted decrease falls below the
+    objective's rounding: the full step is taken (where it lowers the
+    optimality), no line search, which halved the step 34 times where
+    rounding put the new value an ulp above the last (each halving a pass
+    on chunked data)."""
+    from sklearn_foundations.optimize import _newton
+
+    f, d = _logistic_problem(4)
+    pen = WithIntercept(ElasticNet(1e-3, 0.5 if method == "prox-newton" else 0.0))
+    run = {"method": method, "max_iter": 100}
+    exact = optimize.minimize(f, pen, np.zeros((d + 1, 1)), tol=1e-14, **run)
+    near = exact.coef * (1 + 1e-9 * np.cos(np.arange(d + 1)))[:, None]
+    searches = []
+    backtrack = _newton._backtrack
+
+    def spied(*args):
+        searches.append(args[-1])  # the slope
+        return backtrack(*args)
+
+    monkeypatch.setattr(_newton, "_backtrack", spied)
+    monkeypatch.setattr(_prox_newton, "_backtrack", spied)
+    res = optimize.minimize(f, pen, near, tol=1e-15, finish=False, **run)
+    assert res.n_iter >= 1 and not searches
+    np.testing.assert_allclose(res.coef, exact.coef, rtol=1e-12, atol=1e-14)
+    searches.clear()  # far from it: the search
+    optimize.minimize(f, pen, np.zeros((d + 1, 1)), tol=1e-4, **run)
+    assert searches
+
+
 def test_feature_sign_solves_each_target_as_alone():
     """Several targets share G: each one's search is its own problem's (the
     same coefficients as a fit of that target alone), and every step of the

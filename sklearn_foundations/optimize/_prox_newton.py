@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ._newton import _backtrack, _finish_floor
+from ._newton import FINISH_STEPS, _backtrack, _finished
 from ._quadratic import LowRank, signs_search
 from ._result import OptimizeResult, _check_divergence, _Observer, _scale
 
@@ -154,11 +154,13 @@ def prox_newton(
     decrease, or its change, below a few ulps: no search then), the full
     step is taken if it lowers the optimality violation. It has
     converged when the optimality violation is at most ``tol`` for every
-    feature; with ``finish`` it then takes one step more, its model solved
-    to the square of the violation (in those units; at most a tenth of it),
-    which about squares the error (the answer to twice the digits ``tol``
-    asks for), but where the violation is already at the objective's
-    rounding; ``finish=False`` stops at ``tol`` (a path's fits).
+    feature; with ``finish`` it then takes ``FINISH_STEPS`` (one) step
+    more, its model solved to the square of the violation in those units,
+    which about squares it (the answer to twice the digits ``tol`` asks
+    for), but where the violation is already at ``tol**2`` or at the
+    objective's rounding, and not on a quadratic loss (whose models are the
+    objective on the working set); ``finish=False`` stops at ``tol`` (a
+    path's fits).
     Unconverged unless that holds, it stops when no step makes
     progress in floating point any more.
     Near the optimum the steps are Newton steps: convergence is superlinear,
@@ -208,8 +210,8 @@ def prox_newton(
     ulps = 16 * np.finfo(theta.dtype).eps  # the objective's resolution, relative
     # steps to take once converged, each about squaring the error (none for a
     # quadratic loss: its models are the objective on the working set)
-    past = int(finish and not datafit.loss.quadratic)
-    if optimality <= tol and (not past or optimality <= _finish_floor(F, theta.dtype)):
+    past = FINISH_STEPS if finish and not datafit.loss.quadratic else 0
+    if optimality <= tol and (not past or optimality <= _finished(tol, F, theta.dtype)):
         # optimal at the start (an empty working set)
         return OptimizeResult(coef=theta, n_iter=0, objective=[], converged=True,
                               optimality=optimality,
@@ -226,7 +228,7 @@ def prox_newton(
             ws = _working_set(theta[:d, 0], violation[:d], ws_start, quarter_max, whole)
             # the whole model of a quadratic loss is the objective: to tol
             bound = tol if whole and len(ws) == d else optimality / 10
-            if converged:  # the step past tol: its model to the violation squared
+            if converged:  # a step past tol: its model to the violation squared
                 bound = min(bound, optimality * optimality)
             rows = np.append(ws, d) if datafit.fit_intercept else ws
             delta = np.zeros_like(theta)
@@ -267,7 +269,9 @@ def prox_newton(
             converged = optimality <= tol
             if observe(it, theta, F, optimality, step):
                 break
-            if converged and (past <= 0 or optimality <= _finish_floor(F, theta.dtype)):
+            if converged and (
+                past <= 0 or optimality <= _finished(tol, F, theta.dtype)
+            ):
                 break
             past -= converged
     return OptimizeResult(
