@@ -42,7 +42,7 @@ FINISH_STEPS = 1
 
 
 def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
-          callback=None, verbose=0):  # fmt: skip
+          callback=None, verbose=0, finish=True):  # fmt: skip
     r"""Limited-memory BFGS for a smooth objective :math:`F = f + g`.
 
     The direction :math:`p = -H \nabla F(\theta)` applies the inverse-Hessian
@@ -59,10 +59,21 @@ def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
     over the data: :math:`A(\theta + \eta p) = A\theta + \eta A p`. The
     initial inverse Hessian is :math:`\gamma D^{-1}`, :math:`D` the datafit's
     metric (preconditioned L-BFGS: the iterates do not depend on the scales of
-    the columns). It stops when :math:`\max_j |\nabla_j F| / \sqrt{D_j} \le`
-    ``tol``, the measure of the other solvers, or, unconverged, when no step
-    along the gradient lowers ``F`` in floating point. ``penalty`` must be
-    smooth (no L1 part).
+    the columns). It has converged when :math:`\max_j |\nabla_j F| /
+    \sqrt{D_j} \le` ``tol``, the measure of the other solvers; with
+    ``finish`` it stops there once the next direction, the estimate
+    :math:`H \nabla F` of the error, is small as well, :math:`\max_j |p_j|
+    \sqrt{D_j} \le` ``tol`` (the gradient alone bounds the error only
+    through the condition number: at the default ``tol`` the coefficients of
+    scikit-learn's test of its solvers were 2e-3 off, breast_cancer's and
+    digits' 2e-2 off, relative, as scikit-learn's lbfgs's; with the test
+    5e-5, 1e-4 and 3e-4, in 1.2-2.7 times the iterations);
+    ``finish=False`` stops at the gradient's test (a path's fits). Along
+    directions of a curvature as small as the L2 term (collinear columns)
+    neither test bounds the error: there the Newton methods (the table's
+    rows) solve exactly.
+    Unconverged, it stops when no step along the gradient lowers ``F`` in
+    floating point. ``penalty`` must be smooth (no L1 part).
 
     Examples
     --------
@@ -90,9 +101,10 @@ def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
     if optimality <= tol:
         return OptimizeResult(coef=theta, n_iter=0, objective=[], converged=True,
                               optimality=optimality)  # fmt: skip
+    p = None  # the direction, where the stopping test computed it
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
-            p = _two_loop(grad, pairs, D)
+            p = _two_loop(grad, pairs, D) if p is None else p
             slope = float(np.sum(grad * p))
             if not slope < 0:  # not a descent direction: forget the curvature
                 pairs.clear()
@@ -115,6 +127,7 @@ def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
                 if not pairs:
                     break  # not even along the gradient: stationary, above tol
                 pairs.clear()
+                p = None
                 continue
             if it % 20 == 0:  # refresh the image, free of accumulated round-off
                 A_new = datafit.linear(theta_new)
@@ -127,8 +140,14 @@ def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
                 pairs.append((s, y, 1.0 / sy))
             theta, A, F, grad = theta_new, A_new, F_new, grad_new
             optimality = _optimality(grad, scale)
-            converged = optimality <= tol
-            if observe(it, theta, F, optimality, step) or converged:
+            converged, p = optimality <= tol, None
+            if observe(it, theta, F, optimality, step):
+                break
+            if converged and finish:  # the next step, about the error: small too?
+                p = _two_loop(grad, pairs, D)
+                if _optimality(p * D, scale) > tol:
+                    continue
+            if converged:
                 break
     return OptimizeResult(
         coef=theta, n_iter=len(observe.objective), objective=observe.objective,
