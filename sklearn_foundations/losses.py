@@ -28,6 +28,11 @@ capabilities instead of testing its name:
   globally Lipschitz (Poisson's :math:`e^z`);
 - ``newton``: whether :math:`\ell''` is continuous, so that Newton's steps
   converge (not Huber's or the epsilon-insensitive kink);
+- ``semismooth``: whether :math:`\ell'` is piecewise linear (Huber's, the
+  epsilon-insensitive one's): :math:`\ell''` is then a step function, which
+  ``hessian_product`` applies, and Newton's steps on it (semismooth Newton)
+  solve the objective's quadratic pieces, exactly once the pieces of the
+  residuals settle;
 - ``shift_invariant``: whether adding a constant to every output leaves the
   loss unchanged (the softmax);
 - ``link`` and ``inverse_link``: :math:`g(\mu) = z` and :math:`\mu = g^{-1}(z)`,
@@ -69,6 +74,7 @@ class Loss:
     quadratic = False
     lipschitz = None
     newton = False
+    semismooth = False
     shift_invariant = False
 
     def __repr__(self):
@@ -153,7 +159,10 @@ class Huber(Loss):
             \tfrac12 r^2 & |r| \le \epsilon \\
             \epsilon |r| - \tfrac12 \epsilon^2 & |r| > \epsilon
         \end{cases}, \quad r = z - y, \qquad
-        \ell'(r) = \operatorname{clip}(r, -\epsilon, \epsilon), \quad \ell'' \le 1.
+        \ell'(r) = \operatorname{clip}(r, -\epsilon, \epsilon), \quad
+        \ell''(r) = [|r| \le \epsilon] \le 1
+
+    (:math:`\ell''` a step function: semismooth).
 
     Parameters
     ----------
@@ -173,6 +182,7 @@ class Huber(Loss):
     """
 
     lipschitz = 1.0
+    semismooth = True
 
     def __init__(self, epsilon=0.1):
         self.epsilon = epsilon
@@ -188,6 +198,9 @@ class Huber(Loss):
 
     def gradient(self, y, Xw, s):
         return s[:, None] * np.clip(Xw - y, -self.epsilon, self.epsilon)
+
+    def hessian_product(self, y, Xw, s, V):
+        return (s[:, None] * (np.abs(Xw - y) <= self.epsilon)) * V
 
 
 class SquaredEpsilonInsensitive(Loss):
@@ -214,6 +227,7 @@ class SquaredEpsilonInsensitive(Loss):
     """
 
     lipschitz = 2.0
+    semismooth = True
 
     def __init__(self, epsilon=0.1):
         self.epsilon = epsilon

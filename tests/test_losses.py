@@ -195,9 +195,30 @@ def test_squared_epsilon_insensitive_hessian_product_is_the_gradients_derivative
     np.testing.assert_allclose(loss.hessian_product(y, Xw, s, V), numeric, atol=1e-8)
 
 
+@pytest.mark.parametrize("epsilon", [0.3, 2.0])
+def test_huber_hessian_product_is_the_gradients_derivative(problem, epsilon):
+    """Huber's second derivative is a step function (semismooth): 1 on the
+    residuals within epsilon, 0 beyond; away from the kinks, the derivative
+    of the gradient by finite differences."""
+    y, Xw, s = problem
+    loss = Huber(epsilon=epsilon)
+    V = np.random.default_rng(2).standard_normal(Xw.shape)
+    h = 1e-7
+    r = np.abs(Xw - y)
+    assert np.abs(r - epsilon).min() > 10 * h * np.abs(V).max()  # off the kinks
+    numeric = (loss.gradient(y, Xw + h * V, s) - loss.gradient(y, Xw - h * V, s)) / (
+        2 * h
+    )
+    product = loss.hessian_product(y, Xw, s, V)
+    np.testing.assert_allclose(product, numeric, atol=1e-8)
+    assert np.any(product == 0) and np.any(product != 0)  # both pieces
+    assert loss.semismooth and not loss.newton
+
+
 def _every_loss():
-    """Every loss class of the module with a second order (Huber's has
-    none), with a valid (y, Xw, s) for it."""
+    """Every loss class of the module with a second order (a continuous
+    one, or the step function of Huber's and the epsilon-insensitive
+    one's), with a valid (y, Xw, s) for it."""
     from sklearn_foundations import losses
 
     rng = np.random.default_rng(5)

@@ -25,7 +25,7 @@ from sklearn_foundations.optimize import (
     minimize,
     screening_pays,
 )
-from sklearn_foundations.penalties import ElasticNet, WithIntercept
+from sklearn_foundations.penalties import L2, ElasticNet, WithIntercept
 
 LOSSES = {
     "squared": HalfSquaredError,
@@ -133,7 +133,10 @@ def test_a_method_not_listed_says_what_it_needs(case):
         ("binomial", "l1", "dense", 1, "prox-newton"),
         ("multinomial", "l2", "dense", 3, "newton-cg"),
         ("multinomial", "l1", "sparse", 3, "fista"),
-        ("huber", "l2", "dense", 1, "fista"),
+        ("huber", "l2", "dense", 1, "newton-cg"),
+        ("huber", "elasticnet", "dense", 2, "prox-newton"),
+        ("huber", "l2", "wide", 1, "fista"),
+        ("huber", "elasticnet", "sparse", 1, "prox-newton"),
     ],
 )
 def test_auto_takes_the_documented_row(loss, pen, storage, k, expected):
@@ -656,3 +659,27 @@ def test_screening_pays_except_for_dual_newton_on_many_rows(
     f = LinearDatafit(HalfSquaredError(), X, np.ones((rows, 1)), s, s @ X, True)
     penalty = WithIntercept(ElasticNet(0.1, l1_ratio))
     assert screening_pays(f, penalty, method, n_kept=kept) is pays
+
+
+def test_a_semismooth_newton_fit_that_stops_short_hands_on_to_fista():
+    """Huber's loss with every residual beyond epsilon along a direction (the
+    intercept, where none is within 0.1 of diabetes' raw targets at their
+    mean): no curvature there, the Newton steps stop short; under "auto" FISTA
+    goes on from their point to tol, the optimum of a tight FISTA fit."""
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    s = np.full(len(y), 1 / len(y))
+    datafit = LinearDatafit(Huber(epsilon=0.1), X, y[:, None], s, s @ X, True)
+    penalty = WithIntercept(L2(1e-4))
+    theta0 = np.zeros((X.shape[1] + 1, 1))
+    theta0[-1] = y.mean()
+    newton = minimize(datafit, penalty, theta0, method="newton-cg")
+    assert not newton.converged and newton.n_iter < 10
+    auto = minimize(datafit, penalty, theta0)
+    assert auto.method == "fista" and auto.converged
+    tight = minimize(
+        datafit, penalty, theta0, method="fista", tol=1e-12, max_iter=10**5
+    )
+    scale = np.abs(tight.coef).max()
+    np.testing.assert_allclose(auto.coef, tight.coef, atol=1e-3 * scale)

@@ -45,7 +45,11 @@ feature-sign     the Gram matrix, at most 500 features, or the squared
                  than the centered rows' rank and 2**25 entries (the Gram
                  matrix kept as the rows' factor, a copy): an exact
                  active-set method, one small solve per step (per target)
-newton-cg        the penalty is smooth and the loss has a Hessian:
+newton-cg        the penalty is smooth and the loss has a Hessian
+                 (Huber's and the epsilon-insensitive one's, a step
+                 function, with an L2 term, on at least as many rows as
+                 features: semismooth Newton, handed to FISTA where it
+                 stops short):
                  superlinear, Hessian-vector products; with one target, the
                  data and at most 200 features, the formed Hessian's steps
                  (its Cholesky factor preconditions conjugate gradient, formed
@@ -53,11 +57,13 @@ newton-cg        the penalty is smooth and the loss has a Hessian:
                  whose conjugate gradient needs more products than forming
                  the Hessian costs (ill-conditioned), or once the fit's
                  products add up to four times that
-prox-newton      an L1 term, the data and a loss with a Hessian: working
-                 sets, coordinate descent on the model; several targets one
-                 after another where the loss treats them apart
-fista            every other case (Huber's loss, the softmax's classes with
-                 an L1 term, the Gram matrix of many features)
+prox-newton      an L1 term, the data and a loss with a Hessian (as for
+                 newton-cg): working sets, coordinate descent on the
+                 model; several targets one after another where the loss
+                 treats them apart
+fista            every other case (Huber's loss without an L2 term or on
+                 wide data, the softmax's classes with an L1 term, the Gram
+                 matrix of many features)
 ===============  =======================================================
 
 A penalty with ``positive`` (the weights held non-negative) is not smooth:
@@ -183,6 +189,10 @@ class Case:
         The penalty has no L1 term and no sign constraint (``positive``).
     newton : bool
         The loss has a continuous second derivative (``loss.newton``).
+    semismooth : bool
+        The loss's derivative is piecewise linear, its second derivative a
+        step function (``loss.semismooth``: Huber's, the epsilon-insensitive
+        one's).
     lipschitz : bool
         The loss's gradient has a global Lipschitz constant (``loss.lipschitz``).
     gram : bool
@@ -238,6 +248,7 @@ class Case:
     kernel: bool = False
     l2_share: float = 0.0
     l2_scale: float | None = None
+    semismooth: bool = False
 
     @classmethod
     def of(cls, datafit, penalty):
@@ -259,6 +270,7 @@ class Case:
             and bool(getattr(datafit, "kernel_pays", False)),
             l2_share=_l2_share(penalty),
             l2_scale=_l2_scale(datafit, penalty),
+            semismooth=bool(getattr(loss, "semismooth", False)),
         )
 
 
@@ -275,9 +287,9 @@ NEEDS = {
         "(positive=False)",
     ),
     "hessian": (
-        lambda c: c.newton,
-        "a loss with a continuous second derivative (not Huber's or the "
-        "epsilon-insensitive one)",
+        lambda c: c.newton or c.semismooth,
+        "a loss with a second derivative (continuous, or a step function: "
+        "Huber's, the epsilon-insensitive one's)",
     ),
     "targets apart": (
         lambda c: c.n_targets == 1 or c.apart,
@@ -390,6 +402,10 @@ TAKES_FINISH = frozenset(
 # stalled feature-sign search to FISTA, a kernel solve that rounding left
 # short to conjugate gradient in the row space (its ``state`` the start)
 HAND_ON = {"feature-sign": "fista", "dual-newton": "fista", "kernel-cholesky": "cgls"}
+# ... and a semismooth loss's Newton steps that stop short (a step function
+# of a second derivative that is zero on most residuals, and no L2 term to
+# make the Hessian definite) to FISTA
+SEMISMOOTH_HAND_ON = {"newton-cg": "fista", "prox-newton": "fista"}
 
 # the methods whose cost is the active set's systems (of the rows' size),
 # not a pass over the columns: from UNSCREENED_MIN_ROWS rows a path fits
@@ -430,9 +446,10 @@ AUTO = (
      lambda c: not c.gram and NEEDS["gram"][0](c) and c.row_rank is not None
      and c.row_rank < c.n_features and (c.n_samples or 0) <= FEATURE_SIGN_MAX_ROWS
      and (c.n_samples or 0) * c.n_features <= FACTOR_MAX_ENTRIES),
-    ("newton-cg", lambda c: c.smooth and c.newton),
+    ("newton-cg", lambda c: c.smooth and (c.newton or _semismooth_rows(c))),
     ("prox-newton",
-     lambda c: (c.n_targets == 1 or c.apart) and c.newton and not c.gram),
+     lambda c: (c.n_targets == 1 or c.apart) and not c.gram
+     and (c.newton or _semismooth_rows(c))),
     ("fista", lambda c: True),
 )  # fmt: skip
 
@@ -625,12 +642,9 @@ def minimize(
     own = getattr(datafit, "own_threads", False) and name not in OWN_PRODUCTS
     with blas_on_one_thread() if own else nullcontext():
         result = _RUN[name](datafit, penalty, theta0, case, common, options)
-    if (
-        method == "auto"
-        and name in HAND_ON
-        and not (result.converged or result.stopped)
-    ):
-        name = HAND_ON[name]  # from where it stopped
+    handed = HAND_ON.get(name) or (case.semismooth and SEMISMOOTH_HAND_ON.get(name))
+    if method == "auto" and handed and not (result.converged or result.stopped):
+        name = handed  # from where it stopped
         options = _taken(name, options)
         if name in TAKES_START and result.state is not None:
             options = {**options, "start": result.state}
@@ -745,6 +759,26 @@ def _hessian_cost(n, d):
         return 0
     threads = _dense_threads(n, d) if n else 1
     return max(4, d // 16) if threads == 1 else max(3, d // (16 * threads))
+
+
+def _semismooth_rows(case):
+    r"""Whether the Newton rows take a semismooth loss (Huber's, the
+    epsilon-insensitive one's): with an L2 term, on at least as many rows as
+    features. Its Hessian counts the residuals on the quadratic pieces
+    alone; the L2 term makes it definite, so that each step is a descent
+    direction of bounded curvature and the search converges from anywhere.
+    Without it the steps stalled where few residuals are on those pieces or
+    the rows' rank is below the features' (a lasso on 45 rows of rank 15,
+    30 features, where FISTA converged), and on wide data (300 x 800: Newton
+    stopped at its start without an L2 term, took 3 s with an L1 term where
+    FISTA took 60 ms). Measured on 2,000 x 50 correlated and unscaled
+    columns, 100,000 x 100 rows of t-distributed noise: FISTA 1e-2 to 7e-2
+    off at the default ``tol`` in 160-1,000 iterations, Newton exact in
+    7-14."""
+    return (
+        case.semismooth and case.l2_share > 0
+        and (case.n_samples or 0) >= case.n_features
+    )  # fmt: skip
 
 
 def _direct_steps(case):

@@ -640,7 +640,10 @@ class _Solves:
 
     def __call__(self, A, r_A):
         """The solution on the features ``A`` (sorted) and whether it is
-        regular."""
+        regular (on no feature: the empty one, the step of a walk that takes
+        every active feature to zero)."""
+        if len(A) == 0:
+            return np.zeros(0, dtype=r_A.dtype), True
         if self.equilibrated is not None:  # LU of the kept S H S's block
             E_A, S_A = self.equilibrated.take(A, 0).take(A, 1), self.S[A]
             lu, _, target, info = self.gesv(E_A, r_A * S_A, 1, 1)
