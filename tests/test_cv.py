@@ -599,3 +599,24 @@ def test_regressor_cv_reports_its_refits_duality_gap(shape, sparse, max_iter):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         assert not hasattr(est.fit(X, y, sample_weight=sw), "dual_gap_")
+
+
+@pytest.mark.parametrize("kind", ["regressor", "logistic"])
+def test_an_unconverged_refit_warns_as_a_single_fit(kind):
+    """The refit on all the data is the model returned: where it stops
+    short of tol, a ConvergenceWarning says so (it returned the point
+    silently), its optimality in the units of tol; a converged refit is
+    silent."""
+    if kind == "regressor":
+        X, y = load_diabetes(return_X_y=True)
+        make = lambda **kw: GradientDescentRegressorCV(  # noqa: E731
+            loss="huber", epsilon=0.1, l1_ratio=1.0, alphas=3, cv=3, **kw
+        )
+    else:
+        X, y = load_breast_cancer(return_X_y=True)
+        make = lambda **kw: LogisticRegressionCV(Cs=3, cv=3, **kw)  # noqa: E731
+    with pytest.warns(ConvergenceWarning, match="refit did not converge: max_iter=2"):
+        make(max_iter=2).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*refit", category=ConvergenceWarning)
+        make(max_iter=100_000).fit(X, y)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from scipy.optimize import minimize
-from sklearn.datasets import make_regression
+from sklearn.datasets import load_diabetes, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
 from sklearn.model_selection import GridSearchCV, cross_val_score
@@ -215,6 +215,31 @@ def test_huber_matches_a_generic_minimizer(synthetic):
     np.testing.assert_allclose(est.coef_, ref.x[:-1], atol=1e-4)
 
 
+@pytest.mark.parametrize(
+    "loss, penalty",
+    [("huber", "l2"), ("huber", "elasticnet"), ("squared_epsilon_insensitive", "l2")],
+)
+def test_semismooth_losses_reach_the_optimum_at_the_default_tol(loss, penalty):
+    """Huber's and the epsilon-insensitive loss have a piecewise linear
+    derivative: with an L2 term, Newton's steps on its pieces (semismooth
+    Newton) reach the optimum of a second solver (FISTA at tol=1e-12) at
+    the default tol in a few iterations, where FISTA at the default tol
+    stopped 7e-3 to 3e-1 off (relative) after 140-180."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((1000, 20)) @ rng.standard_normal((20, 20))
+    X = X * np.geomspace(0.1, 10, 20) + 3.0
+    y = X @ rng.standard_normal(20) / 10 + rng.standard_t(2, 1000)
+    params = dict(loss=loss, epsilon=1.0, penalty=penalty, alpha=1e-3, l1_ratio=0.5)
+    est = GradientDescentRegressor(**params).fit(X, y)
+    ref = GradientDescentRegressor(
+        **params, solver="fista", tol=1e-12, max_iter=200_000
+    ).fit(X, y)
+    assert est.n_iter_ <= 20
+    scale = np.abs(ref.coef_).max()
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-7, atol=1e-9 * scale)
+    assert est.intercept_ == pytest.approx(ref.intercept_, rel=1e-7, abs=1e-9)
+
+
 def test_multi_output_is_one_model_per_target(synthetic):
     X, y = synthetic
     Y = np.column_stack([y, -2 * y + 1])
@@ -357,7 +382,8 @@ def test_warm_start_and_coef_init_start_where_told(diabetes):
         (dict(penalty="l2", precompute=False), False),  # conjugate gradient
         (dict(penalty="l1", precompute=True), False),  # feature-sign search
         (dict(penalty="l1", precompute=False), True),  # proximal Newton
-        (dict(penalty="elasticnet", l1_ratio=0.5, loss="huber"), False),  # FISTA
+        (dict(penalty="elasticnet", l1_ratio=0.5, loss="huber"), False),  # semismooth
+        (dict(penalty="l1", loss="huber"), False),  # FISTA
         (dict(penalty="l2", loss="poisson"), True),  # Newton-CG
     ],
 )
@@ -1039,3 +1065,25 @@ def test_a_wrong_gram_matrix_is_an_error_that_names_it():
         warnings.simplefilter("error")  # no warning about centering first
         with pytest.raises(ValueError, match="NaN"):
             GradientDescentRegressor(precompute=gram).fit(X_nan, y)
+
+
+def test_the_unconverged_warning_reports_the_optimality_in_tols_units():
+    """``tol`` is relative to the cold start's optimality: the warning of a
+    fit stopped short reports the optimality in those units too, the same
+    for the targets (and epsilon) in any unit, and above tol (it reported
+    the absolute one: 2.3e-6 "above" tol=1e-4 for targets in millionths)."""
+    import re
+
+    X, y = load_diabetes(return_X_y=True)
+    reported = []
+    for unit in (1e-6, 1.0):
+        est = GradientDescentRegressor(
+            loss="huber", epsilon=10 * unit, penalty="l1", alpha=0.1 * unit, max_iter=5
+        )
+        with pytest.warns(ConvergenceWarning) as record:
+            est.fit(X, y * unit)
+        message = str(record[0].message)
+        assert "max_iter=5" in message and "tol=0.0001" in message
+        found = re.search(r"optimality ([0-9.e+-]+)\)", message)
+        reported.append(float(found.group(1)))
+    assert reported[0] > 1e-4 and reported[0] == pytest.approx(reported[1], rel=1e-2)

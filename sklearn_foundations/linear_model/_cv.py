@@ -12,6 +12,7 @@ refitted on all the data there, as scikit-learn's ``ElasticNetCV`` and
 """
 
 import warnings
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -41,7 +42,13 @@ from .._compat import (
     scorer_with_labels,
 )
 from .._precision import cast_fitted, float64_arithmetic
-from ._base import check_solver, class_weights, make_penalty, squared_error_gap
+from ._base import (
+    check_solver,
+    class_weights,
+    make_penalty,
+    squared_error_gap,
+    warn_unconverged,
+)
 from ._gradient_descent import GradientDescentRegressor, RegressorOutputs
 from ._logistic import (
     _SOLVERS,
@@ -424,11 +431,18 @@ class GradientDescentRegressorCV(
             return
         l1, a = best
         self.l1_ratio_, self.alpha_ = float(ratios[l1]), float(grids[l1, a])
+        null = full.null_violation()  # tol is relative to it
         result = full.fit(
-            self.alpha_, self.l1_ratio_, tol=self.tol * full.null_violation(),
+            self.alpha_, self.l1_ratio_, tol=self.tol * null,
             max_iter=self.max_iter, random_state=self.random_state,
             positive=self.positive,
         )  # fmt: skip
+        if not result.converged:  # the refit, as a single fit warns
+            relative = replace(result, optimality=result.optimality / max(null, 1e-300))
+            warn_unconverged(
+                type(self).__name__ + "'s refit", relative, self.max_iter, self.tol,
+                full.datafit.dtype,
+            )  # fmt: skip
         coefs, intercepts = full.unpack([result.coef])
         self.coef_, self.intercept_ = coefs[0], float(intercepts[0])
         self.n_iter_, self.loss_curve_ = int(result.n_iter), list(result.objective)
@@ -849,6 +863,11 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
             alpha, self.l1_ratio_, tol=self.tol, max_iter=self.max_iter,
             random_state=self.random_state, method=self._method(),
         )  # fmt: skip
+        if not result.converged:  # the refit, as a single fit warns
+            warn_unconverged(
+                type(self).__name__ + "'s refit", result, self.max_iter, self.tol,
+                full.datafit.dtype,
+            )  # fmt: skip
         coefs, intercepts = full.unpack([result.coef])
         self.coef_, self.intercept_ = coefs[0], intercepts[0]
         self.loss_curve_ = list(result.objective)

@@ -1014,7 +1014,7 @@ class GradientDescentRegressor(
             # no second pass to begin (the value, no pass, where a solver asks)
             options["start"] = (Z0, None, g0)
         try:
-            return solve(
+            result, done = solve(
                 self, datafit, penalty, theta0, method=method, tol=tol,
                 max_iter=max_iter, verbose=self.verbose, fit_data=fit_data,
                 attributes=self._attributes_of(datafit), **options,
@@ -1032,6 +1032,9 @@ class GradientDescentRegressor(
                 f"iteration {exc.iteration}, from {exc.initial:.3g}. "
                 + _stable_step_hint(datafit)
             ) from exc
+        if not stochastic and reference > 0:  # in the units of tol, as the
+            result.optimality /= reference  # warning reports it
+        return result, done
 
     def _method(self, datafit, stochastic, rng, t0, monitor, theta0, partial):
         """The method of the solver table and its options: ``solver`` for the
