@@ -183,8 +183,8 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
     the decrease (near the optimum the step's predicted decrease,
     :math:`-\nabla F^\top \delta`, or its change falls below a few ulps;
     no search then), the full step is taken if it lowers the optimality
-    measure, as in
-    :func:`~sklearn_foundations.optimize.prox_newton`. Converged when
+    measure, as in :func:`~sklearn_foundations.optimize.prox_newton`.
+    Converged when
     :math:`\max_j |\nabla_j F| / \sqrt{D_j} \le` ``tol``; with ``finish``
     it then takes ``FINISH_STEPS`` (one) step more, which about squares the
     error (at the default ``tol`` a logistic regression's coefficients 1e-4
@@ -192,10 +192,10 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
     also asks the last step to be small), but where the optimality is
     already at ``tol**2`` or at the objective's rounding
     (:func:`_finished`); not for a quadratic, whose Newton step is exact.
-    ``finish=False`` stops at ``tol`` (a path's fits). Unconverged unless that holds, it stops when no step decreases
-    ``F`` in floating point. Sparse ``X``
-    stays sparse: the second-order method for a smooth objective, where
-    :func:`prox_newton` serves the non-smooth one.
+    ``finish=False`` stops at ``tol`` (a path's fits). Unconverged unless
+    that holds, it stops when no step decreases ``F`` in floating point.
+    Sparse ``X`` stays sparse: the second-order method for a smooth
+    objective, where :func:`prox_newton` serves the non-smooth one.
 
     ``direct_after`` (one output, the data: a datafit with
     ``model_hessian``): where conjugate gradient has not reached its residual

@@ -228,15 +228,18 @@ def prox_newton(
             ws = _working_set(theta[:d, 0], violation[:d], ws_start, quarter_max, whole)
             # the whole model of a quadratic loss is the objective: to tol
             bound = tol if whole and len(ws) == d else optimality / 10
+            # (sparse: a thirtieth, one proximal step being a weaker test)
+            bound_sparse = optimality / 30
             if converged:  # a step past tol: its model to the violation squared
                 bound = min(bound, optimality * optimality)
+                bound_sparse = min(bound_sparse, optimality * optimality)
             rows = np.append(ws, d) if datafit.fit_intercept else ws
             delta = np.zeros_like(theta)
             if sparse:
                 view, h = datafit.columns(ws), datafit.curvature(Z)[:, 0]
                 delta[rows, 0], X_delta, L = _model_prox_gradient(
                     view, datafit.fit_intercept, h, grad[rows, 0], theta[rows, 0],
-                    penalty, max_sweeps, optimality / 30 * scale[rows], L,
+                    penalty, max_sweeps, bound_sparse * scale[rows], L,
                 )  # fmt: skip
             else:
                 delta[rows, 0], k, exact = _dense_model_step(
