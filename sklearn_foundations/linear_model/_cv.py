@@ -437,12 +437,7 @@ class GradientDescentRegressorCV(
             max_iter=self.max_iter, random_state=self.random_state,
             positive=self.positive,
         )  # fmt: skip
-        if not result.converged:  # the refit, as a single fit warns
-            relative = replace(result, optimality=result.optimality / max(null, 1e-300))
-            warn_unconverged(
-                type(self).__name__ + "'s refit", relative, self.max_iter, self.tol,
-                full.datafit.dtype,
-            )  # fmt: skip
+        _warn_unconverged_refit(self, result, full.datafit.dtype, unit=null)
         coefs, intercepts = full.unpack([result.coef])
         self.coef_, self.intercept_ = coefs[0], float(intercepts[0])
         self.n_iter_, self.loss_curve_ = int(result.n_iter), list(result.objective)
@@ -863,14 +858,23 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
             alpha, self.l1_ratio_, tol=self.tol, max_iter=self.max_iter,
             random_state=self.random_state, method=self._method(),
         )  # fmt: skip
-        if not result.converged:  # the refit, as a single fit warns
-            warn_unconverged(
-                type(self).__name__ + "'s refit", result, self.max_iter, self.tol,
-                full.datafit.dtype,
-            )  # fmt: skip
+        _warn_unconverged_refit(self, result, full.datafit.dtype)
         coefs, intercepts = full.unpack([result.coef])
         self.coef_, self.intercept_ = coefs[0], intercepts[0]
         self.loss_curve_ = list(result.objective)
+
+
+def _warn_unconverged_refit(estimator, result, dtype, unit=1.0):
+    """The ConvergenceWarning of a refit stopped short of ``tol`` (the model
+    returned), as a single fit's, its optimality in ``tol``'s units (the
+    regressor's ``tol`` relative to ``unit``, the optimality at zero)."""
+    if result.converged:
+        return
+    relative = replace(result, optimality=result.optimality / max(unit, 1e-300))
+    warn_unconverged(
+        type(estimator).__name__ + "'s refit", relative, estimator.max_iter,
+        estimator.tol, dtype,
+    )  # fmt: skip
 
 
 def _alphas_of(Cs, total_weight):

@@ -191,7 +191,7 @@ def newton_cg(datafit, penalty, theta0, *, max_iter, tol, max_cg=250, c1=1e-4,
     to 1e-2 off became 1e-7 off, as scikit-learn's newton-cholesky's, which
     also asks the last step to be small), but where the optimality is
     already at ``tol**2`` or at the objective's rounding
-    (:func:`_finished`); not for a quadratic, whose Newton step is exact.
+    (:class:`_PastTol`); not for a quadratic, whose Newton step is exact.
     ``finish=False`` stops at ``tol`` (a path's fits). Unconverged unless
     that holds, it stops when no step decreases ``F`` in floating point.
     Sparse ``X`` stays sparse: the second-order method for a smooth
@@ -511,10 +511,8 @@ def _newton(datafit, penalty, theta0, direction, max_iter, tol, c1, callback,
     observe = _Observer("Newton iteration", callback, verbose)
     converged, it, step = False, 0, 1.0
     optimality = _optimality(grad, scale)
-    # steps to take once converged, each about squaring the error (none for a
-    # quadratic, whose Newton step is exact)
-    past = FINISH_STEPS if finish and not datafit.loss.quadratic else 0
-    if optimality <= tol and (not past or optimality <= _finished(tol, F, theta.dtype)):
+    past = _PastTol(tol, finish and not datafit.loss.quadratic, theta.dtype)
+    if past.stops(optimality, F):
         return OptimizeResult(
             coef=theta, n_iter=0, objective=[], converged=True, optimality=optimality,
             direct=bool(getattr(direction, "direct", False)), state=(Z, f, g),
@@ -522,7 +520,6 @@ def _newton(datafit, penalty, theta0, direction, max_iter, tol, c1, callback,
             solve=getattr(direction, "solve", None),
         )  # fmt: skip
     converged = optimality <= tol  # the start (then one step, to finish)
-    past -= converged
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
             if converged:  # a step past tol
@@ -549,13 +546,8 @@ def _newton(datafit, penalty, theta0, direction, max_iter, tol, c1, callback,
             theta, Z, F, g, grad = theta_new, Z_new, F_new, g_new, grad_new
             optimality = _optimality(grad, scale)
             converged = optimality <= tol
-            if observe(it, theta, F, optimality, step):
+            if observe(it, theta, F, optimality, step) or past.stops(optimality, F):
                 break
-            if converged and (
-                past <= 0 or optimality <= _finished(tol, F, theta.dtype)
-            ):
-                break
-            past -= converged
     return OptimizeResult(
         coef=theta, n_iter=len(observe.objective), objective=observe.objective,
         converged=converged, step=step, t=len(observe.objective) + 1, optimality=optimality,
@@ -565,13 +557,30 @@ def _newton(datafit, penalty, theta0, direction, max_iter, tol, c1, callback,
     )  # fmt: skip
 
 
-def _finished(tol, F, dtype):
-    r"""Where the steps past ``tol`` stop: the optimality ``tol**2`` (twice
-    the digits), or the gradient's rounding in column units where that is
-    larger, :math:`16 \epsilon \sqrt{2 |F|}` (every violation in those
-    units is at most the root mean square of the residuals, about
-    :math:`\sqrt{2F}`: Cauchy-Schwarz), below which a step gains nothing."""
-    return max(tol * tol, 16 * float(np.finfo(dtype).eps) * math.sqrt(2 * abs(F)))
+class _PastTol:
+    r"""The Newton methods' stopping test with ``finish``: converged at
+    ``tol``, then ``FINISH_STEPS`` steps more (each about squares the
+    error), but not where the optimality is already at ``tol**2`` (twice
+    the digits) or at the gradient's rounding in column units,
+    :math:`16 \epsilon \sqrt{2 |F|}` (every violation in those units is at
+    most the root mean square of the residuals, about :math:`\sqrt{2F}`:
+    Cauchy-Schwarz), below which a step gains nothing. Without ``finish``
+    (a path's fits, a quadratic's exact steps), at ``tol``."""
+
+    def __init__(self, tol, finish, dtype):
+        self.tol, self.eps = tol, float(np.finfo(dtype).eps)
+        self.left = FINISH_STEPS if finish else 0
+
+    def stops(self, optimality, F):
+        """Whether the iterations stop at this optimality and objective (a
+        step past ``tol`` counted where they go on from a converged one)."""
+        if not optimality <= self.tol:
+            return False
+        floor = max(self.tol * self.tol, 16 * self.eps * math.sqrt(2 * abs(F)))
+        if self.left <= 0 or optimality <= floor:
+            return True
+        self.left -= 1
+        return False
 
 
 def _backtrack(datafit, penalty, theta, Z, F, delta, Z_delta, slope):

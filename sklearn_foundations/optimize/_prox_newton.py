@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ._newton import FINISH_STEPS, _backtrack, _finished
+from ._newton import _backtrack, _PastTol
 from ._quadratic import LowRank, signs_search
 from ._result import OptimizeResult, _check_divergence, _Observer, _scale
 
@@ -208,21 +208,19 @@ def prox_newton(
     optimality = float(np.max(violation, initial=0.0))
     initial = F
     ulps = 16 * np.finfo(theta.dtype).eps  # the objective's resolution, relative
-    # steps to take once converged, each about squaring the error (none for a
-    # quadratic loss: its models are the objective on the working set)
-    past = FINISH_STEPS if finish and not datafit.loss.quadratic else 0
-    if optimality <= tol and (not past or optimality <= _finished(tol, F, theta.dtype)):
-        # optimal at the start (an empty working set)
+    # the steps past tol: none for a quadratic loss (its models are the
+    # objective on the working set)
+    past = _PastTol(tol, finish and not datafit.loss.quadratic, theta.dtype)
+    if past.stops(optimality, F):  # optimal at the start (an empty working set)
         return OptimizeResult(coef=theta, n_iter=0, objective=[], converged=True,
                               optimality=optimality,
                               state=(Z, F - penalty.value(theta), grad))  # fmt: skip
     observe = _Observer("Newton iteration", callback, verbose)
-    converged, it, step, L, exact = False, 0, 1.0, 1.0, True
+    it, step, L, exact = 0, 1.0, 1.0, True
     exact_max = None if sparse else _exact_max(datafit)
     whole = exact_max is not None and _whole_pays(datafit, exact_max)
     quarter_max = None if sparse else QUARTER_MAX  # the first models' size
     converged = optimality <= tol  # the start (then one step, to finish)
-    past -= converged
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
             ws = _working_set(theta[:d, 0], violation[:d], ws_start, quarter_max, whole)
@@ -270,13 +268,8 @@ def prox_newton(
             violation, optimality = violation_new, float(np.max(violation_new))
             _check_divergence(it, F, initial)
             converged = optimality <= tol
-            if observe(it, theta, F, optimality, step):
+            if observe(it, theta, F, optimality, step) or past.stops(optimality, F):
                 break
-            if converged and (
-                past <= 0 or optimality <= _finished(tol, F, theta.dtype)
-            ):
-                break
-            past -= converged
     return OptimizeResult(
         coef=theta, n_iter=len(observe.objective), objective=observe.objective,
         converged=converged, step=step, t=len(observe.objective) + 1, optimality=optimality,
