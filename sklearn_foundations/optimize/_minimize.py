@@ -63,7 +63,13 @@ prox-newton      an L1 term, the data and a loss with a Hessian (as for
                  treats them apart
 fista            every other case (Huber's loss without an L2 term or on
                  wide data, the softmax's classes with an L1 term, the Gram
-                 matrix of many features)
+                 matrix of many features); with an L1 term and a loss with
+                 a second derivative, converged at ``tol`` it takes Newton's
+                 steps on its support, the signs held (``support_newton``,
+                 at most as many products as it took iterations; its point
+                 kept where they do not reach ``tol`` with a lower
+                 objective): iris's and wine's softmax fits 1e-7 to 1e-3
+                 off the optimum at the default ``tol``, 1e-13 with them
 ===============  =======================================================
 
 A penalty with ``positive`` (the weights held non-negative) is not smooth:
@@ -102,6 +108,7 @@ from ._newton import lbfgs, newton_cg, newton_cholesky
 from ._prox_newton import prox_newton
 from ._quadratic import conjugate_gradient, feature_sign, kernel_cholesky
 from ._result import OptimizeResult
+from ._support import support_newton
 
 __all__ = [
     "AUTO", "METHODS", "Case", "methods_for", "minimize", "screening_pays",
@@ -175,6 +182,9 @@ NEWTON_REUSE_MIN_FEATURES = 64
 # Hessian-vector products (2.8 at 2,000 x 30): Newton-CG takes the formed
 # Hessian's steps from its first iteration
 SMALL_HESSIAN_FLOPS = 1_000_000
+# FISTA's step past tol (Newton's steps on its support) takes at most as many
+# Hessian-vector products as FISTA took iterations, and at least this many
+SUPPORT_MIN_PRODUCTS = 10
 
 
 @dataclass(frozen=True)
@@ -396,7 +406,7 @@ TAKES_SYSTEM = frozenset({"dual-newton"})
 # about squares the error; a path's fits pass False: their points compare
 # alphas)
 TAKES_FINISH = frozenset(
-    {"feature-sign", "newton-cg", "newton-cholesky", "prox-newton"}
+    {"feature-sign", "newton-cg", "newton-cholesky", "prox-newton", "fista"}
 )
 # under "auto", a method whose point falls short of ``tol`` hands it on: a
 # stalled feature-sign search to FISTA, a kernel solve that rounding left
@@ -666,9 +676,48 @@ def _fista(datafit, penalty, theta0, case, common, options):
             if line_search
             else 1.0 / _lipschitz(datafit, metric, options)
         )
-    return fista(
+    result = fista(
         datafit, penalty, theta0, step=step, metric=metric, center=center,
         line_search=line_search, **common,
+    )  # fmt: skip
+    if options.get("finish", True) and _support_steps_apply(datafit, penalty, case):
+        result = _past_tol_on_support(datafit, penalty, result, common)
+    return result
+
+
+def _support_steps_apply(datafit, penalty, case):
+    """Whether FISTA's fit takes Newton's steps on its support past ``tol``
+    (:func:`support_newton`): an L1 term (or a sign constraint), and a loss
+    with a second derivative, a continuous one or a step function (the
+    datafit's ``hessian_at``)."""
+    return (
+        not case.smooth and hasattr(datafit, "hessian_at")
+        and (case.newton or case.semismooth or case.quadratic)
+    )  # fmt: skip
+
+
+def _past_tol_on_support(datafit, penalty, result, common):
+    r"""FISTA's converged ``result`` followed by Newton's steps on its
+    support (:func:`support_newton`, at most as many Hessian-vector products
+    as FISTA took iterations, ``SUPPORT_MIN_PRODUCTS`` at least): their
+    point where it is within ``tol`` with a lower objective, else FISTA's."""
+    if not result.converged or result.stopped or not result.objective:
+        return result
+    budget = max(result.n_iter, SUPPORT_MIN_PRODUCTS)
+    polished = support_newton(
+        datafit, penalty, result.coef, tol=common["tol"], max_products=budget,
+        callback=common["callback"], verbose=common["verbose"],
+        iteration0=result.n_iter,
+    )  # fmt: skip
+    if not (
+        polished.converged and polished.objective
+        and polished.objective[-1] <= result.objective[-1]
+    ):  # fmt: skip
+        return replace(result, stopped=polished.stopped)
+    return replace(
+        result, coef=polished.coef, n_iter=result.n_iter + polished.n_iter,
+        objective=result.objective + polished.objective, optimality=polished.optimality,
+        t=result.t + polished.n_iter, stopped=polished.stopped,
     )  # fmt: skip
 
 
