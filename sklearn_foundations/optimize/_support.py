@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from ._result import OptimizeResult, _Observer, _scale
+from ._result import OptimizeResult, _Observer, _optimality, _scale
 
 # a step's conjugate gradient stops where every residual, in column units,
 # is at most this share of the optimality squared: a Newton step about
@@ -92,7 +92,7 @@ def support_newton(
     Z = datafit.linear(theta)
     grad = datafit.gradient(theta, Z)
     F = datafit.value(theta, Z) + penalty.value(theta)
-    optimality = _optimality(penalty, theta, grad, scale)
+    optimality = _optimality(penalty.subdiff_distance(theta, grad), scale)
     eps = float(np.finfo(theta.dtype).eps)
     observe = _Observer("Newton step on the support", callback, verbose)
     products, step = 0, 1.0
@@ -116,7 +116,7 @@ def support_newton(
             theta_new, Z_new, F_new, step = accepted
             theta, Z, F = theta_new, Z_new, F_new
             grad = datafit.gradient(theta, Z)
-            optimality = _optimality(penalty, theta, grad, scale)
+            optimality = _optimality(penalty.subdiff_distance(theta, grad), scale)
             if observe(iteration0 + it, theta, F, optimality, step):
                 break
     return OptimizeResult(
@@ -124,10 +124,6 @@ def support_newton(
         converged=optimality <= tol, step=step, optimality=optimality,
         stopped=observe.stopped,
     )  # fmt: skip
-
-
-def _optimality(penalty, theta, grad, scale):
-    return float(np.max(penalty.subdiff_distance(theta, grad) / scale, initial=0.0))
 
 
 def _solve(datafit, Z, g, support, penalized, l2, D, bound, max_products):
@@ -170,7 +166,7 @@ def _descent(datafit, penalty, theta, Z, F, g, delta, Z_delta, penalized):
     collinear columns without an L2 term, the step is as long as rounding
     makes it), halved down to ``MIN_STEP`` until the condition holds.
     Returns ``(theta, Z, F, step)``, or None where no point qualifies."""
-    theta_new, Z_new = _projected(datafit, theta, Z, 1.0, delta, Z_delta, penalized)
+    theta_new, Z_new = _projected(datafit, theta, Z, delta, Z_delta, penalized)
     F_new = datafit.value(theta_new, Z_new) + penalty.value(theta_new)
     if F_new <= F + ARMIJO * float(np.sum(g * (theta_new - theta))):
         return theta_new, Z_new, F_new, 1.0
@@ -202,14 +198,14 @@ def _to_first_zero(theta, delta, Z_delta, penalized):
     return delta, t * Z_delta
 
 
-def _projected(datafit, theta, Z, step, delta, Z_delta, penalized):
-    r""":math:`\theta + t\delta` with the penalized entries that it would
+def _projected(datafit, theta, Z, delta, Z_delta, penalized):
+    r""":math:`\theta + \delta` with the penalized entries that it would
     carry across zero set to zero (the orthant of the signs held), and its
     image (a pass over the data where an entry was set)."""
-    theta_new = theta + step * delta
+    theta_new = theta + delta
     across = penalized & (theta_new * theta < 0)
     if not across.any():
-        return theta_new, Z + step * Z_delta
+        return theta_new, Z + Z_delta
     theta_new[across] = 0.0
     return theta_new, datafit.linear(theta_new)
 
