@@ -43,7 +43,8 @@ admits:
   :math:`s_i \ell''(z_i)`) and ``model_hessian(Z, ws)`` (:math:`A_\mathcal{W}^\top
   H A_\mathcal{W}`, :math:`A_\mathcal{W} = [X_c[:, \mathcal{W}], 1]`; with
   several outputs, of every output's coefficients, ordered as
-  ``theta.ravel()``) or, on dense in-memory data, its factor
+  ``theta.ravel()``, or of those a ``mask`` holds) or, on dense in-memory
+  data, its factor
   ``model_factor(Z, ws)``: second order, where the loss has one;
 - ``metric()``, ``lipschitz(random_state, metric)``, ``sample_lipschitz()``:
   scales and step sizes;
@@ -418,7 +419,7 @@ class LinearDatafit:
         the weights :math:`H` of the Hessian :math:`A^\top H A`."""
         return self.loss.curvature(self.y, Z, self.s)
 
-    def model_hessian(self, Z, ws):
+    def model_hessian(self, Z, ws, mask=None):
         r""":math:`A_\mathcal{W}^\top H A_\mathcal{W}` at predictor ``Z`` (one
         output), :math:`A_\mathcal{W} = [X_c[:, \mathcal{W}], 1]` (the 1 with an
         intercept) and :math:`H = \operatorname{diag}(s_i \ell''(z_i))`: the
@@ -426,9 +427,10 @@ class LinearDatafit:
         (one matrix product from the kept :math:`A^\top`'s rows, where it
         is kept; for a quadratic loss, from the last block where most of it
         is kept, :meth:`_kept_block`). With several outputs,
-        :meth:`coupled_hessian`."""
+        :meth:`coupled_hessian` (on the coordinates of ``mask`` where
+        given)."""
         if self.n_targets > 1:
-            return self.coupled_hessian(Z, ws)
+            return self.coupled_hessian(Z, ws, mask)
         h = self.curvature(Z)[:, 0]
         AT = self._centered_transpose()
         if AT is not None:  # B B^T, B = A_W^T H^{1/2}: one matrix product
@@ -493,20 +495,25 @@ class LinearDatafit:
         B *= np.sqrt(np.maximum(h, 0.0))[:, None]
         return B
 
-    def coupled_hessian(self, Z, ws):
+    def coupled_hessian(self, Z, ws, mask=None):
         r"""The Hessian of the coefficients ``ws`` (and the intercepts) of
         every output, :math:`\sum_i (\operatorname{diag}(d_i) - u_i
         u_i^\top) \otimes a_i a_i^\top` with :math:`a_i` the row of
         :math:`A_\mathcal{W}` and ``(D, U)`` the loss's
         ``curvature_blocks``: a matrix of size ``m k``, ``m`` the rows of
         ``theta``, ``k`` the outputs, ordered as ``theta.ravel()`` (row, then
-        output). One output's block is :math:`A_\mathcal{W}^\top
-        \operatorname{diag}(D_{:,c}) A_\mathcal{W}`; the rank-one terms are
-        one product :math:`C^\top C`, :math:`C_i = u_i \otimes a_i`, by
-        blocks of rows (at most :data:`_COUPLED_ENTRIES` entries of
-        :math:`C` at a time)."""
+        output); with ``mask`` (boolean, ``(m, k)``) only the coordinates
+        it holds, in the same order (:meth:`_masked_coupled_hessian`). One
+        output's block is
+        :math:`A_\mathcal{W}^\top \operatorname{diag}(D_{:,c})
+        A_\mathcal{W}`; the rank-one terms are one product :math:`C^\top
+        C`, :math:`C_i = u_i \otimes a_i` (its masked entries), by blocks of
+        rows (at most :data:`_COUPLED_ENTRIES` entries of :math:`C` at a
+        time)."""
         D, U = self.loss.curvature_blocks(self.y, Z, self.s)
         view = self.columns(ws)
+        if mask is not None:
+            return self._masked_coupled_hessian(view, D, U, mask)
         k = D.shape[1]
         blocks = [view.weighted_hessian(D[:, c], self.fit_intercept) for c in range(k)]
         m = len(blocks[0])
@@ -521,6 +528,38 @@ class LinearDatafit:
                 A = view.dense_rows(lo, min(lo + rows, n), self.fit_intercept)
                 C = (A[:, :, None] * U[lo : lo + len(A), None, :]).reshape(len(A), -1)
                 H -= C.T @ C
+        return H
+
+    def _masked_coupled_hessian(self, view, D, U, mask):
+        r""":meth:`coupled_hessian` on the coordinates of ``mask`` alone, in
+        one pass over the working set's centered rows, by blocks: each
+        output's block :math:`A_{R_c}^\top \operatorname{diag}(D_{:,c})
+        A_{R_c}` over its own rows :math:`R_c` (the features the mask holds
+        for it: :math:`n \sum_c |R_c|^2` flops where the whole blocks cost
+        :math:`n k m^2`) and the rank-one terms :math:`C^\top C` over the
+        masked columns of :math:`C` (at most :data:`_MASKED_ENTRIES`
+        entries of it at a time); in float64 whatever the data's dtype (a
+        softmax's model is singular along each row's shift, which float32's
+        rounding of its entries would not leave null)."""
+        rows, outputs = np.nonzero(mask)  # row-major: theta.ravel()'s order
+        at = [np.flatnonzero(outputs == c) for c in range(mask.shape[1])]
+        H = np.zeros((len(rows), len(rows)))
+        blocks = [np.zeros((len(pos), len(pos))) for pos in at]
+        D = np.asarray(D, dtype=np.float64)
+        U = None if U is None else np.asarray(U, dtype=np.float64)
+        n = self.X.shape[0]
+        step = max(1, _MASKED_ENTRIES // max(len(rows), mask.shape[0], 1))
+        for lo in range(0, n, step):
+            A = view.dense_rows(lo, min(lo + step, n), self.fit_intercept)
+            A = A.astype(np.float64, copy=False)
+            for c, pos in enumerate(at):
+                A_c = A[:, rows[pos]]
+                blocks[c] += (A_c * D[lo : lo + len(A), c, None]).T @ A_c
+            if U is not None:
+                C = A[:, rows] * U[lo : lo + len(A), outputs]
+                H -= C.T @ C
+        for pos, block in zip(at, blocks, strict=True):
+            H[np.ix_(pos, pos)] += block
         return H
 
     def _centered_transpose(self):
@@ -1152,6 +1191,9 @@ _PARALLEL_KERNEL_FLOPS = 1 << 24
 _KERNEL_SPARSE_RATIO = 600
 _CENTERED_ENTRIES = 1 << 17  # LinearDatafit keeps [X_c, 1]^T up to these entries
 _COUPLED_ENTRIES = 1 << 20  # a block of rows of the coupled Hessian's C (8 MB)
+# ... of its masked form (1 MB: a fresh block of several MB costs its page
+# faults, 14 ms where blocks of 1 MB take 7 at 1,797 x 284)
+_MASKED_ENTRIES = 1 << 17
 
 
 def _bordered(G, column, corner):
