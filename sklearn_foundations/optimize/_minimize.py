@@ -98,6 +98,7 @@ Hessian pass runs on threads) and thread pool (BLAS held on one thread while a
 datafit's passes run on the package's threads).
 """
 
+import math
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from functools import partial
@@ -685,42 +686,10 @@ def _fista(datafit, penalty, theta0, case, common, options):
         datafit, penalty, theta0, step=step, metric=metric, center=center,
         line_search=line_search, **common,
     )  # fmt: skip
-    if options.get("finish", True) and _coupled_steps_apply(datafit, penalty, case):
-        result = _past_tol_coupled(datafit, penalty, result, common)
-    elif options.get("finish", True) and _support_steps_apply(datafit, penalty, case):
-        result = _past_tol_on_support(datafit, penalty, result, common)
+    if options.get("finish", True) and _support_steps_apply(datafit, penalty, case):
+        coupled = _coupled_steps_apply(datafit, penalty, case)
+        result = _past_tol_on_support(datafit, penalty, result, common, coupled)
     return result
-
-
-def _coupled_steps_apply(datafit, penalty, case):
-    """Whether FISTA's fit takes proximal Newton's steps over its coupled
-    outputs past ``tol`` (:func:`coupled_newton`) rather than Newton's steps
-    on its support: an L1 term, several outputs of a loss that couples them
-    (a softmax's classes, ``shift_invariant``; the model's matrix formed
-    by ``model_hessian`` on a mask of coordinates), in memory, in float64 (float32's rounding of the
-    probabilities leaves each row's shift, null for the softmax, a
-    curvature and a slope of 1e-7, along which the steps run off: large
-    float32 data keep Newton's steps on the support)."""
-    return (
-        not case.smooth and case.newton and case.n_targets > 1
-        and datafit.loss.shift_invariant and not case.chunked
-        and datafit.n_samples is not None and datafit.dtype == np.float64
-    )  # fmt: skip
-
-
-def _past_tol_coupled(datafit, penalty, result, common):
-    r"""FISTA's converged ``result`` followed by proximal Newton over its
-    coupled outputs (:func:`coupled_newton`), whose support need not be
-    FISTA's: its point where it is within ``tol`` with a lower objective,
-    else FISTA's."""
-    if not result.converged or result.stopped or not result.objective:
-        return result
-    polished = coupled_newton(
-        datafit, penalty, result.coef, tol=common["tol"],
-        callback=common["callback"], verbose=common["verbose"],
-        iteration0=result.n_iter,
-    )  # fmt: skip
-    return _kept(result, polished)
 
 
 def _support_steps_apply(datafit, penalty, case):
@@ -734,20 +703,57 @@ def _support_steps_apply(datafit, penalty, case):
     )  # fmt: skip
 
 
-def _past_tol_on_support(datafit, penalty, result, common):
+def _coupled_steps_apply(datafit, penalty, case):
+    """Whether FISTA's fit takes proximal Newton's steps over its coupled
+    outputs past ``tol`` (:func:`coupled_newton`) where Newton's steps on
+    its support stop short: an L1 term, several outputs of a loss that
+    couples them (a softmax's classes, ``shift_invariant``; the model's
+    matrix formed by ``model_hessian`` on a mask of coordinates), in
+    memory, in float64 (float32's rounding of the probabilities leaves each
+    row's shift, null for the softmax, a curvature and a slope of 1e-7,
+    along which the steps run off: large float32 data keep Newton's steps
+    on the support alone)."""
+    return (
+        not case.smooth and case.newton and case.n_targets > 1
+        and datafit.loss.shift_invariant and not case.chunked
+        and datafit.n_samples is not None and datafit.dtype == np.float64
+    )  # fmt: skip
+
+
+def _past_tol_on_support(datafit, penalty, result, common, coupled=False):
     r"""FISTA's converged ``result`` followed by Newton's steps on its
     support (:func:`support_newton`, at most as many Hessian-vector products
     as FISTA took iterations, ``SUPPORT_MIN_PRODUCTS`` at least): their
-    point where it is within ``tol`` with a lower objective, else FISTA's."""
+    point where it is within ``tol`` with a lower objective, else FISTA's.
+    With ``coupled`` (:func:`_coupled_steps_apply`), where those steps stop
+    short of their target, ``tol**2`` (a support not settled: the first
+    wrong sign stops them), proximal Newton over the coupled outputs from
+    the point kept (:func:`coupled_newton`), its point kept on the same
+    terms; the callback's count goes on over every step taken."""
     if not result.converged or result.stopped or not result.objective:
         return result
+    tol = common["tol"]
     budget = max(result.n_iter, SUPPORT_MIN_PRODUCTS)
     polished = support_newton(
-        datafit, penalty, result.coef, tol=common["tol"], max_products=budget,
+        datafit, penalty, result.coef, tol=tol, max_products=budget,
         callback=common["callback"], verbose=common["verbose"],
         iteration0=result.n_iter,
     )  # fmt: skip
-    return _kept(result, polished)
+    kept = _kept(result, polished)
+    if not coupled or kept.stopped or _at_floor(polished, tol, kept.objective[-1]):
+        return kept
+    stepped = coupled_newton(
+        datafit, penalty, kept.coef, tol=tol, callback=common["callback"],
+        verbose=common["verbose"], iteration0=result.n_iter + polished.n_iter,
+    )  # fmt: skip
+    return _kept(kept, stepped)
+
+
+def _at_floor(polished, tol, objective):
+    r"""Whether the steps past ``tol`` reached their target: an optimality
+    of ``tol**2``, or the objective's rounding."""
+    eps = 16 * float(np.finfo(polished.coef.dtype).eps)
+    return polished.optimality <= max(tol * tol, eps * math.sqrt(2 * abs(objective)))
 
 
 def _kept(result, polished):
