@@ -68,12 +68,14 @@ fista            every other case (Huber's loss without an L2 term or on
                  steps on its support, the signs held (``support_newton``,
                  at most as many products as it took iterations; its point
                  kept where they do not reach ``tol`` with a lower
-                 objective), and the softmax in float64 proximal Newton's
-                 over its coupled classes instead (``coupled_newton``,
-                 the model's matrix formed on working sets of (feature,
-                 class) coordinates; its point kept on the same terms):
-                 iris's, wine's and digits' softmax fits 1e-7 to 9e-2 off
-                 the optimum at the default ``tol``, 1e-11 with them
+                 objective), and where they stop short of ``tol**2`` (a
+                 support not settled) the softmax in float64 proximal
+                 Newton's steps over its coupled classes
+                 (``coupled_newton``, the model's matrix formed on
+                 working sets of (feature, class) coordinates; its point
+                 kept on the same terms): iris's, wine's and digits'
+                 softmax fits 1e-7 to 9e-2 off the optimum at the default
+                 ``tol``, 1e-10 or less with them
 ===============  =======================================================
 
 A penalty with ``positive`` (the weights held non-negative) is not smooth:
