@@ -16,19 +16,27 @@ from ._result import OptimizeResult, _Observer, _optimality, _scale
 # the working set holds at least this many coordinates (feature, output)
 WS_MIN = 10
 # a model's matrix costs n m^2 flops for m coordinates over n rows: the
-# steps stop before a model of more (about 0.1 s on two cores); digits'
-# softmax at C=10 (1,797 rows, models of 270-540 coordinates) 0.5e9
-MODEL_FLOPS = 2e9
+# steps stop before a model of more (about 50 ms on two cores, and its
+# search as much): digits' softmax at C=10 (1,797 rows, models of 280-490
+# coordinates) 0.4e9; 3,000 x 40 in 20 classes (models of 820) 2e9, 0.3 s
+# an iteration where FISTA's whole fit takes 0.1 s
+MODEL_FLOPS = 1e9
 # a model's search stops at this share of the current optimality: an
 # inexact model far from the optimum, an exact one near it (a tenth, as
 # proximal Newton's, took 1.2-1.7x the time on digits at C=10: more
 # iterations, each forming its model)
 MODEL_SHARE = 0.01
+# the weights' model takes a proximal term of this share of its diagonal:
+# a softmax's row whose every class is in the model leaves it singular
+# along the row's shift (for an L1 term flat there too), where feature-sign
+# search takes proximal steps, slowly (3,000 x 40 in 20 classes at C=10:
+# 3.7 -> 1.3 s); far below any curvature a step resolves
+DAMPING = 1e-8
 ARMIJO = 1e-4  # the share of the model's decrease a step must reach
 
 
 def coupled_newton(
-    datafit, penalty, theta0, *, tol, max_iter=50, callback=None, verbose=0,
+    datafit, penalty, theta0, *, tol, max_iter=20, callback=None, verbose=0,
     iteration0=0,
 ):  # fmt: skip
     r"""Proximal Newton with working sets of (feature, output) coordinates,
@@ -51,11 +59,11 @@ def coupled_newton(
     flops): the intercepts, every output's in the model, are decoupled by
     the pseudo-inverse of their block (a softmax's intercepts are
     determined up to a common shift, along which their block is null), and
-    the weights' model is solved by feature-sign search
-    (:func:`~sklearn_foundations.optimize._quadratic.signs_search`: exact,
-    its singular active sets, a softmax's rows whose every output is
-    non-zero, by proximal steps), to ``MODEL_SHARE`` of the current
-    optimality; from zero at the first iteration (the first-order method's
+    the weights' model, with a proximal term of ``DAMPING`` times its
+    diagonal (a softmax's row whose every output is in the model leaves it
+    singular along the row's shift), is solved by feature-sign search
+    (:func:`~sklearn_foundations.optimize._quadratic.signs_search`, exact)
+    to ``MODEL_SHARE`` of the current optimality; from zero at the first iteration (the first-order method's
     signs are not the solution's: a search from them walks through each
     wrong one), from the iterate after. Armijo's backtracking along
     :math:`\delta` follows. The working set holds the support and the
@@ -185,6 +193,7 @@ def _model_step(H, grad, w, mask, l1, l2, positive, bound, first, intercepts):
         coupling = pinv @ H_bw
         H_ww = H_ww - H_bw.T @ coupling
         g_w = g_w - coupling.T @ g[m:]
+    H_ww = H_ww + np.diag(DAMPING * np.diagonal(H_ww))  # the proximal term
     H_l2 = H_ww.copy()
     H_l2.flat[:: m + 1] += l2  # the diagonal
     start = np.zeros(m, dtype=u.dtype) if first else u[:m].copy()
