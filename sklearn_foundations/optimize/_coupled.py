@@ -180,8 +180,9 @@ def _model_step(H, grad, w, mask, l1, l2, positive, bound, first, intercepts):
     ``intercepts`` coordinates eliminated, :math:`\delta_b = -H_{bb}^+ (g_b
     + H_{bw} \delta_w)` (the pseudo-inverse: a softmax's intercepts' block
     is null along their common shift), leaving the weights' Schur
-    complement :math:`H_{ww} - H_{wb} H_{bb}^+ H_{bw}` and gradient
-    :math:`g_w - H_{wb} H_{bb}^+ g_b`, solved by feature-sign search to
+    complement :math:`H_{ww} - H_{wb} H_{bb}^+ H_{bw}` (plus ``DAMPING``
+    times its diagonal) and gradient :math:`g_w - H_{wb} H_{bb}^+ g_b`,
+    solved by feature-sign search to
     ``bound`` (per coordinate, in gradient units) from zero where
     ``first``, else from ``w``. Returns the step in ``w``'s shape."""
     g, u = grad[mask].astype(H.dtype), w[mask].astype(H.dtype)
