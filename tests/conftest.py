@@ -38,3 +38,17 @@ def neighbour_correlated():
         return X, y + rng.standard_normal(n)
 
     return make
+
+
+def objective(f, pen, theta):
+    """The datafit ``f`` plus the penalty ``pen`` at ``theta``."""
+    return f.value(theta, f.linear(theta)) + pen.value(theta)
+
+
+def optimality(f, pen, theta):
+    """The largest violation of the optimality conditions at ``theta``, in
+    the units of each column's scale (the solvers' measure)."""
+    grad = f.gradient(theta, f.linear(theta))
+    return float(
+        np.max(pen.subdiff_distance(theta, grad) / np.sqrt(f.metric())[:, None])
+    )

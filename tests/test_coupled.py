@@ -17,6 +17,7 @@ from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 import sklearn_foundations.optimize._coupled as coupled
+from conftest import objective, optimality
 from sklearn_foundations import LogisticRegression
 from sklearn_foundations.datafits import LinearDatafit
 from sklearn_foundations.losses import MultinomialLogLoss
@@ -31,17 +32,6 @@ def _softmax(X, y, s=None, fit_intercept=True):
     s = np.full(len(y), 1 / len(y)) if s is None else s / s.sum()
     x_mean = np.asarray(X.T @ s).ravel() if fit_intercept else None
     return LinearDatafit(MultinomialLogLoss(), X, Y, s, x_mean, fit_intercept)
-
-
-def _objective(f, pen, theta):
-    return f.value(theta, f.linear(theta)) + pen.value(theta)
-
-
-def _optimality(f, pen, theta):
-    grad = f.gradient(theta, f.linear(theta))
-    return float(
-        np.max(pen.subdiff_distance(theta, grad) / np.sqrt(f.metric())[:, None])
-    )
 
 
 @pytest.mark.parametrize("loader", [load_iris, load_wine, load_digits])
@@ -66,8 +56,8 @@ def test_softmax_l1_at_default_tol_is_at_the_optimum(loader, C, l1_ratio):
     model = LogisticRegression(C=C, l1_ratio=l1_ratio).fit(X, y)
     theta = np.vstack([model.coef_.T, model.intercept_])
     theta[-1] += f.x_mean @ model.coef_.T  # the datafit's centered intercept
-    best = _objective(f, pen, tight.coef)
-    assert (_objective(f, pen, theta) - best) / best < 1e-9
+    best = objective(f, pen, tight.coef)
+    assert (objective(f, pen, theta) - best) / best < 1e-9
 
 
 def test_softmax_l1_matches_scikit_learn_saga():
@@ -121,11 +111,11 @@ def test_coupled_steps_from_a_loose_point(case, l1_ratio):
     tight = minimize(f, pen, theta0, method="fista", tol=1e-11, max_iter=200_000,
                      finish=False)  # fmt: skip
     res = coupled_newton(f, pen, loose.coef, tol=1e-3)
-    best = _objective(f, pen, tight.coef)
-    assert (_objective(f, pen, loose.coef) - best) / best > 1e-6
-    assert (_objective(f, pen, res.coef) - best) / best < 1e-10
+    best = objective(f, pen, tight.coef)
+    assert (objective(f, pen, loose.coef) - best) / best > 1e-6
+    assert (objective(f, pen, res.coef) - best) / best < 1e-10
     assert res.converged and res.n_iter <= 6 and res.optimality <= 1e-6
-    assert _optimality(f, pen, res.coef) == pytest.approx(res.optimality, abs=1e-12)
+    assert optimality(f, pen, res.coef) == pytest.approx(res.optimality, abs=1e-12)
 
 
 def test_float32_data_keep_the_support_steps():
@@ -192,9 +182,9 @@ def test_model_cost_bound_keeps_the_support_steps(monkeypatch):
     stepped = minimize(f, pen, theta0, method="fista")
     tight = minimize(f, pen, theta0, method="fista", tol=1e-10, max_iter=200_000,
                      finish=False)  # fmt: skip
-    best = _objective(f, pen, tight.coef)
-    assert (_objective(f, pen, steps.coef) - best) / best > 1e-6
-    assert (_objective(f, pen, stepped.coef) - best) / best < 1e-10
+    best = objective(f, pen, tight.coef)
+    assert (objective(f, pen, steps.coef) - best) / best > 1e-6
+    assert (objective(f, pen, stepped.coef) - best) / best < 1e-10
 
 
 def test_callback_counts_on_from_fista():

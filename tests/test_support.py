@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from sklearn.datasets import load_iris, make_classification
 from sklearn.preprocessing import StandardScaler
 
+from conftest import objective, optimality
 from sklearn_foundations.datafits import LinearDatafit
 from sklearn_foundations.losses import BinomialLogLoss, MultinomialLogLoss
 from sklearn_foundations.optimize import fista, minimize
@@ -23,17 +24,6 @@ def _softmax_problem(loader):
     Y = (y[:, None] == np.unique(y)).astype(float)
     s = np.full(len(y), 1 / len(y))
     return LinearDatafit(MultinomialLogLoss(), X, Y, s, s @ X, True), X, y
-
-
-def _objective(f, pen, theta):
-    return f.value(theta, f.linear(theta)) + pen.value(theta)
-
-
-def _optimality(f, pen, theta):
-    grad = f.gradient(theta, f.linear(theta))
-    return float(
-        np.max(pen.subdiff_distance(theta, grad) / np.sqrt(f.metric())[:, None])
-    )
 
 
 @pytest.mark.parametrize("sparse", [False, True])
@@ -84,10 +74,10 @@ def test_support_steps_on_collinear_columns():
     res = minimize(f, pen, np.zeros((21, 4)), method="fista")
     steps = support_newton(f, pen, start.coef, tol=1e-4)
     assert np.all(np.isfinite(steps.coef)) and np.all(np.isfinite(res.coef))
-    assert _objective(f, pen, steps.coef) <= _objective(f, pen, start.coef)
+    assert objective(f, pen, steps.coef) <= objective(f, pen, start.coef)
     assert res.converged
-    assert _objective(f, pen, res.coef) <= _objective(f, pen, start.coef)
-    assert _optimality(f, pen, res.coef) <= _optimality(f, pen, start.coef)
+    assert objective(f, pen, res.coef) <= objective(f, pen, start.coef)
+    assert optimality(f, pen, res.coef) <= optimality(f, pen, start.coef)
     assert np.abs(res.coef).max() <= 2 * np.abs(start.coef).max()
 
 
