@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from ._newton import _backtrack
+from ._prox_newton import _working_set as _coordinates
 from ._quadratic import signs_search
 from ._result import OptimizeResult, _Observer, _optimality, _scale
 
@@ -156,18 +157,13 @@ def coupled_newton(
 
 def _working_set(W, violation):
     r"""The features with a coordinate in the working set (sorted) and the
-    mask of those coordinates, ``(len(ws), k)``: the non-zero entries of
-    ``W`` and the largest violations, ``max(WS_MIN, 2 |support|,
-    n_violating / 4)`` coordinates in all (fewer when fewer violate)."""
-    support = W != 0
-    size = max(WS_MIN, 2 * int(support.sum()), int(np.count_nonzero(violation)) // 4)
-    score = np.where(support, np.inf, violation).ravel()
-    if size < score.size:
-        top = np.argpartition(-score, size)[:size]
-    else:
-        top = np.arange(score.size)
-    chosen = np.zeros(score.size, dtype=bool)
-    chosen[top[score[top] > 0]] = True
+    mask of those coordinates, ``(len(ws), k)``: proximal Newton's working
+    set (:func:`~sklearn_foundations.optimize._prox_newton._working_set`)
+    over the (feature, output) coordinates, the non-zero entries of ``W``
+    and the largest violations, ``max(WS_MIN, 2 |support|, n_violating /
+    4)`` in all (fewer when fewer violate)."""
+    chosen = np.zeros(W.size, dtype=bool)
+    chosen[_coordinates(W.ravel(), violation.ravel(), WS_MIN)] = True
     chosen = chosen.reshape(W.shape)
     ws = np.flatnonzero(chosen.any(axis=1))
     return ws, chosen[ws]
