@@ -202,3 +202,30 @@ def test_callback_counts_on_from_fista():
     plain = minimize(f, pen, np.zeros_like(res.coef), method="fista", finish=False)
     assert seen == list(range(1, res.n_iter + 1))
     assert res.n_iter > plain.n_iter
+
+
+def test_fista_out_of_max_iter_hands_on_within_it():
+    """A softmax fit whose FISTA does not converge within the default
+    ``max_iter=100`` (redundant columns: it stopped there 1.6e-3 off, with
+    a ConvergenceWarning) leaves its last ``COUPLED_RESERVE`` iterations to
+    the coupled steps: converged, no warning, at a tight fit's objective,
+    ``n_iter_`` within ``max_iter``."""
+    X, y = make_classification(500, 20, n_informative=10, n_redundant=4,
+                               n_classes=3, n_clusters_per_class=1,
+                               random_state=0)  # fmt: skip
+    f = _softmax(X, y)
+    pen = WithIntercept(ElasticNet(1 / len(y), 1.0))
+    theta0 = np.zeros((X.shape[1] + 1, f.n_targets))
+    alone = minimize(f, pen, theta0, method="fista", max_iter=100, finish=False)
+    tight = minimize(f, pen, theta0, method="fista", tol=1e-10, max_iter=200_000,
+                     finish=False)  # fmt: skip
+    assert not alone.converged
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = LogisticRegression(C=1.0, l1_ratio=1.0).fit(X, y)
+    assert model.n_iter_[0] <= 100
+    theta = np.vstack([model.coef_.T, model.intercept_])
+    theta[-1] += f.x_mean @ model.coef_.T
+    best = objective(f, pen, tight.coef)
+    assert (objective(f, pen, alone.coef) - best) / best > 1e-4
+    assert (objective(f, pen, theta) - best) / best < 1e-10
