@@ -75,7 +75,10 @@ fista            every other case (Huber's loss without an L2 term or on
                  working sets of (feature, class) coordinates; its point
                  kept on the same terms): iris's, wine's and digits'
                  softmax fits 1e-7 to 9e-2 off the optimum at the default
-                 ``tol``, 1e-10 or less with them
+                 ``tol``, 1e-10 or less with them; where its whole model
+                 is affordable such a FISTA leaves the last
+                 ``COUPLED_RESERVE`` of ``max_iter`` to those steps, which
+                 take on a FISTA that does not converge in the rest
 ===============  =======================================================
 
 A penalty with ``positive`` (the weights held non-negative) is not smooth:
