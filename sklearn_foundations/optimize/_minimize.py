@@ -710,7 +710,7 @@ def _fista(datafit, penalty, theta0, case, common, options):
             callback=common["callback"], verbose=common["verbose"],
             iteration0=result.n_iter,
         )  # fmt: skip
-        result = _kept_lower(result, stepped)
+        result = _kept(result, stepped, within_tol=False)
     return result
 
 
@@ -724,20 +724,6 @@ def _coupled_reserve(case, max_iter):
     if not 0 < whole <= MODEL_FLOPS:
         return 0
     return min(COUPLED_RESERVE, max_iter // 4)
-
-
-def _kept_lower(result, stepped):
-    """FISTA's unconverged ``result`` followed by the coupled steps in the
-    iterations it left them (``stepped``): their point where its objective
-    is lower, converged or not; else FISTA's."""
-    if not (stepped.objective and stepped.objective[-1] < result.objective[-1]):
-        return replace(result, stopped=stepped.stopped)
-    return replace(
-        result, coef=stepped.coef, n_iter=result.n_iter + stepped.n_iter,
-        objective=result.objective + stepped.objective, converged=stepped.converged,
-        optimality=stepped.optimality, t=result.t + stepped.n_iter,
-        stopped=stepped.stopped,
-    )  # fmt: skip
 
 
 def _support_steps_apply(datafit, penalty, case):
@@ -804,19 +790,22 @@ def _at_floor(polished, tol, objective):
     return polished.optimality <= max(tol * tol, eps * math.sqrt(2 * abs(objective)))
 
 
-def _kept(result, polished):
-    """FISTA's ``result`` with the steps past ``tol`` that followed it
-    (``polished``) where their point is within ``tol`` at an objective no
-    higher; else FISTA's point."""
+def _kept(result, polished, within_tol=True):
+    """FISTA's ``result`` with the steps that followed it (``polished``)
+    where their point is within ``tol`` (with ``within_tol``: the steps
+    past a converged FISTA's ``tol``; without, those in the iterations an
+    unconverged one left them) at an objective no higher; else FISTA's
+    point."""
     if not (
-        polished.converged and polished.objective
+        (polished.converged or not within_tol) and polished.objective
         and polished.objective[-1] <= result.objective[-1]
     ):  # fmt: skip
         return replace(result, stopped=polished.stopped)
     return replace(
         result, coef=polished.coef, n_iter=result.n_iter + polished.n_iter,
         objective=result.objective + polished.objective, optimality=polished.optimality,
-        t=result.t + polished.n_iter, stopped=polished.stopped,
+        converged=polished.converged, t=result.t + polished.n_iter,
+        stopped=polished.stopped,
     )  # fmt: skip
 
 
