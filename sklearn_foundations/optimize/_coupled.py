@@ -5,14 +5,12 @@ support that the first-order method reaches at ``tol`` is not the
 solution's and Newton's steps on it (:mod:`._support`) stop at its first
 wrong sign. Imports only numpy."""
 
-import math
-
 import numpy as np
 
 from ._newton import _backtrack
 from ._prox_newton import _working_set as _coordinates
 from ._quadratic import signs_search
-from ._result import OptimizeResult, _Observer, _optimality, _scale
+from ._result import OptimizeResult, _Observer, _optimality, _scale, _squared_floor
 
 # the working set holds at least this many coordinates (feature, output)
 WS_MIN = 10
@@ -111,12 +109,11 @@ def coupled_newton(
     F = datafit.value(theta, Z) + penalty.value(theta)
     violation = penalty.subdiff_distance(theta, grad) / scale
     optimality = _optimality(violation, 1.0)
-    eps = float(np.finfo(theta.dtype).eps)
     observe = _Observer("Coupled Newton iteration", callback, verbose)
     n, step = datafit.n_samples, 1.0
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
-            floor = max(tol * tol, 16 * eps * math.sqrt(2 * abs(F)))
+            floor = _squared_floor(tol, F, theta.dtype)
             if optimality <= floor:
                 break
             ws, mask = _working_set(theta[:d], violation[:d])

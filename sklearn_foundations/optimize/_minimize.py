@@ -103,7 +103,6 @@ Hessian pass runs on threads) and thread pool (BLAS held on one thread while a
 datafit's passes run on the package's threads).
 """
 
-import math
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from functools import partial
@@ -118,7 +117,7 @@ from ._first_order import fista, proximal_gradient, stochastic_gradient
 from ._newton import lbfgs, newton_cg, newton_cholesky
 from ._prox_newton import prox_newton
 from ._quadratic import conjugate_gradient, feature_sign, kernel_cholesky
-from ._result import OptimizeResult
+from ._result import OptimizeResult, _squared_floor
 from ._support import support_newton
 
 __all__ = [
@@ -786,8 +785,7 @@ def _past_tol_on_support(datafit, penalty, result, common, coupled=False):
 def _at_floor(polished, tol, objective):
     r"""Whether the steps past ``tol`` reached their target: an optimality
     of ``tol**2``, or the objective's rounding."""
-    eps = 16 * float(np.finfo(polished.coef.dtype).eps)
-    return polished.optimality <= max(tol * tol, eps * math.sqrt(2 * abs(objective)))
+    return polished.optimality <= _squared_floor(tol, objective, polished.coef.dtype)
 
 
 def _kept(result, polished, within_tol=True):

@@ -3,6 +3,7 @@ detection (:class:`DivergenceError`) and the one hook of every loop
 (:class:`IterationState` passed to ``callback``, from which the objective
 record and the verbose line come too). Imports only numpy."""
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -202,6 +203,14 @@ def _scale(datafit):
 def _optimality(g, scale):
     r""":math:`\max_j |g_j| / s_j`, 0 for an empty ``g``."""
     return float(np.max(np.abs(g) / scale, initial=0.0))
+
+
+def _squared_floor(tol, objective, dtype):
+    r"""The target of the steps past ``tol``: an optimality of
+    ``tol**2``, or the objective's rounding, :math:`16 \epsilon
+    \sqrt{2 |F|}`, where that is larger."""
+    eps = float(np.finfo(dtype).eps)
+    return max(tol * tol, 16 * eps * math.sqrt(2 * abs(objective)))
 
 
 def _check_divergence(iteration, objective, initial):

@@ -4,11 +4,9 @@ gradient's L1 and elastic-net fits, which stop at ``tol`` with the support
 settled and the error along the flat directions of the objective still
 large. Imports only numpy."""
 
-import math
-
 import numpy as np
 
-from ._result import OptimizeResult, _Observer, _optimality, _scale
+from ._result import OptimizeResult, _Observer, _optimality, _scale, _squared_floor
 
 # a step's conjugate gradient stops where every residual, in column units,
 # is at most this share of the optimality squared: a Newton step about
@@ -93,12 +91,11 @@ def support_newton(
     grad = datafit.gradient(theta, Z)
     F = datafit.value(theta, Z) + penalty.value(theta)
     optimality = _optimality(penalty.subdiff_distance(theta, grad), scale)
-    eps = float(np.finfo(theta.dtype).eps)
     observe = _Observer("Newton step on the support", callback, verbose)
     products, step = 0, 1.0
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_steps + 1):
-            floor = max(tol * tol, 16 * eps * math.sqrt(2 * abs(F)))
+            floor = _squared_floor(tol, F, theta.dtype)
             if optimality <= floor or products >= max_products:
                 break
             support = _held_shift(datafit, ~penalized | (theta != 0), penalized, l2)
