@@ -7,14 +7,18 @@ shared by the linear models and PCA."""
 class FitCallbacks:
     """scikit-learn's callbacks (``sklearn.callback``) on a solver's hook.
 
-    The fit is the root task, each iteration a subtask (``max_iter`` of them
-    at most): the solver's ``callback(state)`` ends the iteration that just
-    ran (with the fitted attributes of ``state.theta``, built only if a
-    callback asks for a fitted estimator) and begins the next, as
-    scikit-learn's own L-BFGS bridge does; a callback's request to stop
-    stops the solver. ``close`` ends the last, empty subtask, and ``end``
-    the fit. Built only when the estimator has callbacks (``of``), so that a
-    fit without them pays nothing.
+    The fit is the root task, each iteration a subtask, as scikit-learn's own
+    L-BFGS bridge has them: the first subtask begins with the fit, the
+    solver's ``callback(state)`` ends the iteration that just ran (with the
+    fitted attributes of ``state.theta``, built only if a callback asks for a
+    fitted estimator) and begins the next, so the fit ends with one empty
+    subtask that ``close`` ends. A fit has at least one iteration subtask: one
+    that ran no iteration (``max_iter=0``) ends its first with the start
+    point before the empty one. At most ``max(max_iter, 1) + 1`` subtasks in
+    all: a method's steps past ``max_iter`` (one handing over) begin none. A
+    callback's request to stop stops the solver. ``end`` ends the fit.
+    Built only when the estimator has callbacks (``of``), so that a fit
+    without them pays nothing.
     """
 
     def __init__(self, estimator, X, y, sample_weight, max_iter, attributes, theta0):
@@ -22,11 +26,13 @@ class FitCallbacks:
         self.metadata = (
             None if sample_weight is None else {"sample_weight": sample_weight}
         )
-        self.attributes, self.left = attributes, max_iter
-        self.ctx = estimator._init_callback_context(max_subtasks=max_iter + 1)
+        self.attributes, self.runs = attributes, max(max_iter, 1)
+        self.left = self.runs + 1  # the subtasks to begin, the empty one's too
+        self.ctx = estimator._init_callback_context(max_subtasks=self.left)
         self.ctx.call_on_fit_task_begin(
             estimator=estimator, X=X, y=y, metadata=self.metadata
         )
+        self.theta0, self.ran = theta0, 0
         self.iteration = self._begin(theta0)
 
     @classmethod
@@ -53,15 +59,20 @@ class FitCallbacks:
         return ctx
 
     def __call__(self, state):
-        if self.iteration is None:  # past max_iter (a method handing over)
-            return False
+        if self.iteration is None or self.ran == self.runs:
+            return False  # past max_iter (a method handing over)
+        self.ran += 1
         point = getattr(state, "theta", state)  # an IterationState, or PCA's
         stop = self.iteration.call_on_fit_task_end(**self._hook_args(point))
         self.iteration = self._begin(point)
         return stop
 
     def close(self):
-        """End the subtask begun for an iteration that did not run."""
+        """End the subtask begun for an iteration that did not run (after
+        the start's, where no iteration ran)."""
+        if self.iteration is not None and self.ran == 0:
+            self.iteration.call_on_fit_task_end(**self._hook_args(self.theta0))
+            self.ran, self.iteration = 1, self._begin(self.theta0)
         if self.iteration is not None:
             self.iteration.call_on_fit_task_end(estimator=self.estimator)
             self.iteration = None

@@ -3,9 +3,12 @@ estimators: one subtask per solver iteration, with the iterate as a fitted
 estimator; ProgressBar and ScoringMonitor alone, in a Pipeline and in a
 GridSearchCV."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -76,6 +79,27 @@ def test_one_subtask_per_iteration_with_the_iterate(kind):
         assert fitted.score(X, y) <= 1.0
     np.testing.assert_array_equal(ran[-1].coef_, est.coef_)
     assert rec.ended[-1] == ("fit", rec.ended[-1][1])  # the fit ends last
+
+
+@pytest.mark.parametrize("kind", ["regressor", "classifier"])
+@pytest.mark.parametrize("max_iter", [0, 1, 2, 1000])
+def test_subtasks_as_scikit_learns_lbfgs_bridge(kind, max_iter):
+    """The fit, one subtask per iteration (at least one) and one empty
+    subtask at the end, each ended: the count scikit-learn's own tests ask
+    of LogisticRegression's L-BFGS."""
+    X, y, est = _data(kind)
+    if kind == "regressor" and max_iter == 0:
+        pytest.skip("GradientDescentRegressor takes max_iter >= 1")
+    rec = Recorder()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.set_params(max_iter=max_iter).set_callbacks(rec).fit(X, y)
+    n_iter = int(np.ravel(est.n_iter_)[0])
+    assert rec.begun == ["fit"] + ["iteration"] * (max(n_iter, 1) + 1)
+    assert [name for name, _ in rec.ended] == rec.begun[1:] + ["fit"]
+    assert rec.ended[-2][1] is None  # the empty subtask has no iterate
+    first = rec.ended[0][1]
+    assert first is not None and first.coef_.shape == est.coef_.shape
 
 
 def test_no_callbacks_no_context():

@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit
 from sklearn.base import ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -153,6 +154,16 @@ class LogisticOutputs:
             return self._lazy(X, self.predict_log_proba, len(self.classes_))
         Z = self._linear(X)
         return self._loss().predict_log_proba(Z)
+
+    def _predict_proba_lr(self, X):
+        """One-vs-rest probabilities: each class's :math:`\\sigma(z_k)`,
+        normalized to sum to one (scikit-learn's linear classifiers give
+        these under this name; :meth:`predict_proba` is the model's own)."""
+        Z = self._linear(X)
+        P = expit(Z)
+        if Z.shape[1] == 1:
+            return np.hstack([1.0 - P, P])
+        return P / P.sum(axis=1, keepdims=True)
 
     def _linear(self, X):
         check_is_fitted(self)
