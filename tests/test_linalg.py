@@ -96,6 +96,27 @@ def test_largest_eigenvalue_is_a_safe_upper_estimate():
     assert exact <= est <= exact * 1.01
 
 
+@pytest.mark.parametrize("shape", [(500, 1000), (2000, 200), (100, 2000)])
+def test_largest_eigenvalue_of_a_random_design_in_few_products(shape):
+    """The top eigenvalues of a random design's Gram matrix lie close
+    together (the Marchenko-Pastur edge): the Krylov space's estimate is
+    within 1% of the exact one in at most 20 products (power iteration's
+    block of three ran out of 30)."""
+    X = np.random.default_rng(0).standard_normal(shape)
+    G = X.T @ X / shape[0]
+    products = []
+
+    def matmat(V):
+        products.append(V.shape[1])
+        return G @ V
+
+    op = LinearOperator(G.shape, matvec=lambda v: G @ v, matmat=matmat)
+    exact = np.linalg.eigvalsh(G)[-1]
+    est = largest_eigenvalue(op)
+    assert exact * (1 - 1e-3) <= est <= exact * 1.01
+    assert sum(products) <= 20
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 def test_gram_operator_matches_explicit_centered_gram(sparse):
     rng = np.random.default_rng(0)
