@@ -208,7 +208,7 @@ class GradientDescentRegressorCV(
     n_jobs : int, default=None
         Folds fitted in parallel (threads).
     random_state : int, RandomState instance or None, default=None
-        Seeds the power iteration behind a first-order step.
+        Seeds the Lanczos iteration behind a first-order step.
     verbose : int, default=0
 
     Attributes
@@ -524,7 +524,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         As :class:`~sklearn_foundations.LogisticRegression`'s: no effect (the
         intercept is not penalized).
     random_state : int, RandomState instance or None, default=None
-        Seeds the power iteration behind a first-order step.
+        Seeds the Lanczos iteration behind a first-order step.
     verbose : int, default=0
     use_legacy_attributes : bool, default=False
         scikit-learn 1.9's switch between its attribute layouts: False, the

@@ -316,7 +316,8 @@ class GradientDescentRegressor(
         differ) and needs the squared error, the full batch and
         ``early_stopping=False``.
     random_state : int, RandomState instance or None, default=None
-        Seed of shuffling, the validation split and power iteration.
+        Seed of shuffling, the validation split and the Lanczos iteration
+        behind a first-order step.
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
     verbose : int, default=0

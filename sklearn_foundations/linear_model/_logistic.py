@@ -275,7 +275,7 @@ class LogisticRegression(
     warm_start : bool, default=False
         Start from the previous solution of ``fit``.
     random_state : int, RandomState instance or None, default=None
-        Seeds the power iteration that estimates the Lipschitz constant ``L``,
+        Seeds the Lanczos iteration that estimates the Lipschitz constant ``L``,
         which "fista" needs only where the curvature along its first gradient
         is zero.
     verbose : int, default=0

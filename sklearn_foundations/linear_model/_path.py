@@ -205,7 +205,7 @@ def regularization_path(
     class_weight : dict, "balanced" or None, default=None
         For ``loss="log_loss"``, factors on the sample weights of each class.
     random_state : int, RandomState instance or None, default=None
-        Seeds the power iteration behind a first-order step.
+        Seeds the Lanczos iteration behind a first-order step.
     positive : bool, default=False
         Hold the coefficients non-negative at every alpha (the grid is the
         same: at and above :math:`\alpha_{\max}` every coefficient is zero

@@ -612,7 +612,7 @@ def minimize(
         that follow.
     **options
         Passed to the solver: ``step`` for the first-order methods,
-        ``random_state`` for the power iteration behind :math:`1/L`, the
+        ``random_state`` for the Lanczos start behind :math:`1/L`, the
         schedule and batch options of ``"sgd"``; ``start``, the datafit's
         ``(Z, value, gradient)`` at ``theta0``, to the methods of
         ``TAKES_START`` (the others evaluate it themselves); ``system``, a
@@ -822,7 +822,7 @@ def _curvature_step(datafit, theta, metric, options):
 
 
 def _lipschitz(datafit, metric, options):
-    """:math:`L` of the gradient in the metric (power iteration), 1 where the
+    """:math:`L` of the gradient in the metric (Lanczos), 1 where the
     loss declares no bound (a start for a line search)."""
     if datafit.loss.lipschitz is None:
         return 1.0
