@@ -163,6 +163,28 @@ def test_the_methods_agree(digits):
     assert block.n_iter_ < plain.n_iter_  # the momentum pays
 
 
+def test_a_formed_covariance_takes_chebyshev_steps(digits):
+    """Dense rows, as many as the features: the covariance is formed and the
+    block method filters it by Chebyshev polynomials between its
+    Rayleigh-Ritz steps, half of LOBPCG's on the same matrix or fewer, to
+    the same numbers as the full SVD."""
+    from sklearn_foundations.linalg import power_iteration
+
+    pca = PowerIterationPCA(10, random_state=0).fit(digits)
+    C = np.cov(digits, rowvar=False)
+    lobpcg = power_iteration(C, 10, n_oversamples=10, tol=1e-12, accelerate=True,
+                             random_state=0)  # fmt: skip
+    assert pca.n_iter_ <= lobpcg.n_iter / 2
+    sk = PCA(10, svd_solver="full").fit(digits)
+    signs = np.sign(np.sum(pca.components_ * sk.components_, axis=1))
+    np.testing.assert_allclose(
+        pca.components_ * signs[:, None], sk.components_, atol=1e-9
+    )
+    np.testing.assert_allclose(
+        pca.explained_variance_, sk.explained_variance_, rtol=1e-13
+    )
+
+
 def test_not_converged_warns_with_the_worst_residual(digits):
     with pytest.warns(ConvergenceWarning, match="(?i)largest residual .* nearly equal"):
         PowerIterationPCA(10, max_iter=2, n_oversamples=0, random_state=0).fit(digits)

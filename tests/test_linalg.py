@@ -60,6 +60,81 @@ def test_acceleration_needs_fewer_products_for_the_same_pairs(dtype):
     assert len(fast.residual_history) == fast.n_iter
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("spectrum", ["decaying", "clustered", "wide range"])
+def test_chebyshev_filter_needs_fewer_rayleigh_ritz_steps(spectrum, dtype):
+    """The same pairs as LOBPCG to the same tolerance (eigenvalues, axes
+    against the known ones, an orthonormal basis), in a fraction of its
+    Rayleigh-Ritz steps (in float64; in float32 no more): slowly decaying,
+    clustered at the top as a random design's, and over 12 decades."""
+    lam = {
+        "decaying": 1.0 / np.arange(1, 301),
+        "clustered": 1.0 + np.sort(np.random.default_rng(1).uniform(0, 0.3, 300))[::-1],
+        "wide range": np.logspace(6, -6, 300),
+    }[spectrum]
+    A, Q = _known_spectrum(lam, seed=3)
+    A = A.astype(dtype)
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    kwargs = dict(n_oversamples=10, tol=tol, random_state=0, dtype=dtype)
+    cheb = linalg.chebyshev_iteration(A, 6, **kwargs)
+    lobpcg = power_iteration(A, 6, accelerate=True, **kwargs)
+    assert cheb.converged and lobpcg.converged
+    assert cheb.eigenvectors.dtype == dtype
+    assert np.all(cheb.residuals <= tol * cheb.eigenvalues[0])
+    rtol = 1e-10 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(cheb.eigenvalues, lam[:6], rtol=rtol)
+    gaps = np.abs(lam[:6] - lam[1:7]) / lam[0]  # an axis is off by residual / gap
+    overlap = np.abs(np.sum(cheb.eigenvectors * Q[:, :6], axis=0))
+    np.testing.assert_allclose(overlap, 1.0, atol=max(10 * tol / gaps.min(), rtol))
+    gram = cheb.eigenvectors.T @ cheb.eigenvectors
+    np.testing.assert_allclose(gram, np.eye(6), atol=100 * np.finfo(dtype).eps)
+    assert len(cheb.residual_history) == cheb.n_iter
+    # float32's filter is held to a gain of 3e3 (float64's 7e7): its degree
+    # is low where the spectrum spans decades
+    assert cheb.n_iter <= lobpcg.n_iter / (2 if dtype == np.float64 else 1)
+
+
+def test_chebyshev_filter_hands_a_stalled_block_to_lobpcg(monkeypatch):
+    """A filter that gains nothing (held at degree 1 with a band of the top
+    eigenvalue's size: a step of power iteration barely moving the block)
+    stalls after one step, and LOBPCG finishes from the block."""
+    lam = 1.0 / np.arange(1, 201)
+    A, Q = _known_spectrum(lam, seed=5)
+    monkeypatch.setattr(linalg, "CHEBYSHEV_MAX_DEGREE", 1)
+    handed = []
+    lobpcg = linalg._lobpcg
+
+    def spy(*args, **kwargs):
+        handed.append(args[1].shape)
+        return lobpcg(*args, **kwargs)
+
+    monkeypatch.setattr(linalg, "_lobpcg", spy)
+    res = linalg.chebyshev_iteration(A, 4, n_oversamples=2, tol=1e-11, random_state=0)
+    assert handed == [(200, 6)]
+    assert res.converged
+    np.testing.assert_allclose(res.eigenvalues, lam[:4], rtol=1e-9)
+    assert len(res.residual_history) == res.n_iter
+
+
+def test_chebyshev_filter_on_a_matrix_of_low_rank_and_callbacks():
+    """Rank 3, five pairs asked for: the null space's band is empty (a plain
+    product); the callback sees every step but the last, and stops it."""
+    lam = np.r_[5.0, 4.0, 3.0, np.zeros(37)]
+    A, Q = _known_spectrum(lam, seed=4)
+    states = []
+    res = linalg.chebyshev_iteration(
+        A, 5, n_oversamples=1, tol=1e-12, random_state=0, callback=states.append
+    )
+    assert res.converged
+    np.testing.assert_allclose(res.eigenvalues, lam[:5], atol=1e-12)
+    assert len(states) == res.n_iter - 1
+    stopped = linalg.chebyshev_iteration(
+        np.diag(1.0 / np.arange(1, 101)), 3, tol=1e-14, random_state=0,
+        callback=lambda state: True,
+    )  # fmt: skip
+    assert stopped.n_iter == 1 and not stopped.converged
+
+
 def test_acceleration_stops_on_an_invariant_subspace():
     lam = np.r_[5.0, 4.0, 3.0, np.zeros(17)]  # rank 3, five pairs asked for
     A, Q = _known_spectrum(lam, seed=4)
