@@ -242,7 +242,10 @@ def chebyshev_iteration(
     step does not halve the largest wanted residual, LOBPCG
     (``power_iteration(accelerate=True)``) goes on from the block.
     ``max_iter`` counts Rayleigh-Ritz steps (``n_iter`` of the result), and
-    ``callback`` is called after each that has not converged.
+    ``callback`` is called after each that has not converged. A block of at
+    least a third of the matrix's size is LOBPCG's alone: its Rayleigh-Ritz
+    steps over the block, the residuals and the last step span about the
+    whole space (exact in a step or two, where a filter only meets ``tol``).
 
     Parameters
     ----------
@@ -267,10 +270,10 @@ def chebyshev_iteration(
     A = np.asarray(A, dtype=dtype)
     n = A.shape[0]
     k, p = min(n_components, n), min(n, n_components + n_oversamples)
-    if p == n:  # the block is the whole space: one Rayleigh-Ritz step
+    if 3 * p >= n:  # LOBPCG's basis [V, R, P] spans about the whole space
         return power_iteration(
             A, n_components, n_oversamples=n_oversamples, tol=tol, max_iter=max_iter,
-            random_state=random_state, dtype=dtype, callback=callback,
+            random_state=random_state, dtype=dtype, accelerate=True, callback=callback,
         )  # fmt: skip
     rng = np.random.default_rng(_seed(random_state))
     V, _ = np.linalg.qr(rng.standard_normal((n, p)).astype(dtype, copy=False))
