@@ -70,6 +70,16 @@ _CHUNKED_MAX_FEATURES = 4096
 
 
 _PRODUCTS_PER_FIT = 40  # about twice the block products of a typical fit
+# the block method filters a formed covariance by Chebyshev polynomials
+# (chebyshev_iteration), whose products cost d^2 p each and whose steps are
+# few: forming it pays up to this many times the block size (measured on
+# 3,000-20,000 rows, 600-2,000 features, 5 and 10 components, random and
+# low-rank designs: 0.10-0.82x of the operator's time up to d = 100 p, even
+# at d = 133 p on 3,000 rows, where LOBPCG on the operator took 25-70
+# products) where the rows are at least _FILTER_PRODUCTS times p (the
+# filter's 100-150 products of d^2 p flops cost no more than forming C)
+_FILTERED_PRODUCTS_PER_FIT = 100
+_FILTER_PRODUCTS = 150
 
 
 class PowerIterationPCA(
@@ -319,9 +329,8 @@ class PowerIterationPCA(
         if d > _CHUNKED_MAX_FEATURES:
             return True
         block = isinstance(self.n_components, Integral) and self.method == "block"
-        return block and d > _PRODUCTS_PER_FIT * (
-            self.n_components + self.n_oversamples
-        )
+        # the rows are not known before the first pass: the limit of few rows
+        return block and d > self._explicit_limit(0)
 
     def _fit_chunks_operator(self, chunks):
         r"""Wide data: a first pass for the mean and each column's variance
@@ -549,16 +558,28 @@ class PowerIterationPCA(
 
     def _explicit_covariance(self, X):
         """Forming :math:`C` costs :math:`n d^2` once; the operator costs
-        :math:`2 n d p` per block product, some tens of products: form it for
+        :math:`4 n d p` per block product, some tens of products: form it for
         dense ``X`` with ``n >= d`` unless ``d`` is many times the block size
-        ``p`` (then the products are cheaper), or when a fraction of the
-        variance or every component is asked for (``p`` is unknown or ``d``)."""
+        ``p`` (then the products are cheaper; ``_explicit_limit``), or when a
+        fraction of the variance or every component is asked for (``p`` is
+        unknown or ``d``)."""
         n, d = X.shape
         if sp.issparse(X) or n < d:
             return False
         if self.method == "deflation" or not isinstance(self.n_components, Integral):
             return True
-        return d <= _PRODUCTS_PER_FIT * (self.n_components + self.n_oversamples)
+        return d <= self._explicit_limit(n)
+
+    def _explicit_limit(self, n):
+        """The most features whose covariance a fit of ``n`` rows forms: a
+        number of block products times the block size ``p``, more where the
+        block method filters the formed matrix (``chebyshev_iteration``) and
+        the rows are many beside ``p``."""
+        p = self.n_components + self.n_oversamples
+        filtered = self.method == "block" and self.accelerate
+        if filtered and n >= _FILTER_PRODUCTS * p:
+            return _FILTERED_PRODUCTS_PER_FIT * p
+        return _PRODUCTS_PER_FIT * p
 
     def _eigenpairs(self, cov, total_var, max_rank, dtype, callback=None):
         tol = max(self.tol, 100 * float(np.finfo(dtype).eps))

@@ -185,6 +185,26 @@ def test_a_formed_covariance_takes_chebyshev_steps(digits):
     )
 
 
+def test_the_filter_forms_the_covariance_of_more_features():
+    """700 features, a block of 12, 2,000 rows: the block method forms the
+    covariance (58 times the block; the operator's LOBPCG took some 60
+    products there) and filters it, in a few Rayleigh-Ritz steps, to the full
+    SVD's numbers; with accelerate=False the products stay the operator's."""
+    X = np.random.default_rng(0).standard_normal((2000, 700))
+    pca = PowerIterationPCA(2, random_state=0).fit(X)
+    assert pca.n_iter_ <= 8
+    sk = PCA(2, svd_solver="full").fit(X)
+    np.testing.assert_allclose(
+        pca.explained_variance_, sk.explained_variance_, rtol=1e-12
+    )
+    signs = np.sign(np.sum(pca.components_ * sk.components_, axis=1))
+    np.testing.assert_allclose(
+        pca.components_ * signs[:, None], sk.components_, atol=1e-8
+    )
+    plain = PowerIterationPCA(2, accelerate=False, random_state=0)
+    assert not plain._explicit_covariance(X)
+
+
 def test_not_converged_warns_with_the_worst_residual(digits):
     with pytest.warns(ConvergenceWarning, match="(?i)largest residual .* nearly equal"):
         PowerIterationPCA(10, max_iter=2, n_oversamples=0, random_state=0).fit(digits)
