@@ -78,13 +78,13 @@ from scipy.sparse.linalg import LinearOperator
 from ._parallel import map_row_ranges, n_threads
 from .linalg import (
     _PARALLEL_ENTRIES,
-    _accumulate,
     _sum,
     column_moments,
     column_squares,
     gram_matrix,
     gram_moments,
     gram_operator,
+    kernel_matrix,
     largest_eigenvalue,
     matmul_rows,
     rmatmul_rows,
@@ -612,7 +612,7 @@ class LinearDatafit:
         of the ``m`` weighted rows (float64, kept: a path's fits factor it
         again with another :math:`\lambda`), :math:`T`, and ``transpose``,
         :math:`V \mapsto B^\top V` (one pass). Dense columns are centered
-        by blocks of :data:`_KERNEL_BLOCK` entries before their products (no
+        by blocks of columns before their products (:func:`~sklearn_foundations.linalg.kernel_matrix`) (no
         digits lost to a large mean; sparse ones made dense block by block).
         For the squared error only."""
         if not isinstance(self.loss, HalfSquaredError):
@@ -621,7 +621,7 @@ class LinearDatafit:
             )
         if self._kernel is None:
             rows, root, X, T = self._weighted_rows()
-            K = _kernel_matrix(X, self.x_mean)
+            K = kernel_matrix(X, self.x_mean)
             K *= root[:, None]
             K *= root
             self._kernel = (K, T, rows, root)
@@ -1182,10 +1182,6 @@ class ColumnView:
 
 
 _ALL = slice(None)  # every row: one range, the datafit's arrays themselves
-_KERNEL_BLOCK = 1 << 20  # entries of a block of centered columns (8 MB: 2-4 times
-# the speed of 1 MB blocks, whose products of under 256 columns run slowly)
-# from these m^2 d flops on, the kernel's products run on the package's threads
-_PARALLEL_KERNEL_FLOPS = 1 << 24
 # m^2 d flops per stored entry of sparse X up to which its kernel form pays
 # (a pass of conjugate gradient costs about 60 of them per entry: 10 passes)
 _KERNEL_SPARSE_RATIO = 600
@@ -1310,34 +1306,3 @@ def _centered_moments(X, y, s, x_mean=None, y_mean=None, chunk_size=None):
     Sy = s[:, None] * y_c
     q = np.asarray(X.T @ Sy) - np.outer(x_mean, Sy.sum(axis=0))
     return x_mean, G, q, y_mean, c
-
-
-def _kernel_matrix(X, center):
-    r""":math:`X_c X_c^\top` (float64, dense), :math:`X_c = X - 1 c^\top`
-    (``center`` None: ``X``): the columns by blocks of
-    :data:`_KERNEL_BLOCK` entries, each centered (no digits lost to a large
-    mean; sparse ones made dense, from CSC) and its product summed; the
-    columns split over the package's threads, each summing its own matrix
-    with BLAS on one thread (a solver holds BLAS there, see
-    :func:`~sklearn_foundations._parallel.blas_on_one_thread`)."""
-    n, d = X.shape
-    if sp.issparse(X):
-        X = X.tocsc()
-    width = max(1, _KERNEL_BLOCK // max(n, 1))
-
-    def part(lo, hi):
-        K = work = None
-        for j in range(lo, hi, width):
-            end = min(j + width, hi)
-            block = X[:, j:end]
-            if sp.issparse(block):
-                B = block.toarray().astype(np.float64, copy=False)
-            else:
-                B = np.array(block, dtype=np.float64)  # a copy to center
-            if center is not None:
-                B -= center[j:end]
-            K, work = _accumulate(K, work, B.T)  # B B^T
-        return np.zeros((n, n)) if K is None else K
-
-    threads = n_threads() if n * n * d >= _PARALLEL_KERNEL_FLOPS else 1
-    return _sum(map_row_ranges(part, d, threads))
