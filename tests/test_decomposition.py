@@ -205,6 +205,54 @@ def test_the_filter_forms_the_covariance_of_more_features():
     assert not plain._explicit_covariance(X)
 
 
+@pytest.mark.parametrize("offset", [0.0, 1e6])
+def test_wide_dense_data_through_the_rows_kernel(offset):
+    """300 rows, 3,000 features: the rows' kernel, filtered, gives the
+    covariance's axes in three passes (the moments, the kernel, the axes)
+    and a few steps, to the full SVD's numbers; a mean of 1e6 loses no
+    digits (the columns are centered by blocks), where the operator's
+    products did not reach ``tol`` in max_iter."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 3000)) @ np.diag(np.linspace(2, 0.5, 3000)) + offset
+    pca = PowerIterationPCA(10, random_state=0).fit(X)
+    assert pca.n_passes_ == 3 and pca.n_iter_ <= 8
+    sk = PCA(10, svd_solver="full").fit(X)
+    np.testing.assert_allclose(
+        pca.explained_variance_, sk.explained_variance_, rtol=1e-11
+    )
+    signs = np.sign(np.sum(pca.components_ * sk.components_, axis=1))
+    np.testing.assert_allclose(
+        pca.components_ * signs[:, None], sk.components_, atol=1e-9
+    )
+    assert np.all(pca.residuals_ <= 1e-12 * pca.explained_variance_[0])
+    np.testing.assert_allclose(
+        np.abs(pca.transform(X[:5])), np.abs(sk.transform(X[:5])), rtol=1e-8, atol=1e-8
+    )
+
+
+def test_the_rows_kernel_below_its_rank_and_in_float32():
+    """Ten components of a rank-5 wide matrix: the kernel's zero eigenvalues
+    give no axes, LOBPCG on the covariance finishes (the variances 0); in
+    float32 the attributes stay float32."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((300, 5)) @ rng.standard_normal((5, 2000))
+    pca = PowerIterationPCA(10, random_state=0).fit(X)
+    sk = PCA(10, svd_solver="full").fit(X)
+    np.testing.assert_allclose(
+        pca.explained_variance_,
+        sk.explained_variance_,
+        atol=1e-12 * sk.explained_variance_[0],
+    )
+    assert pca.n_passes_ > 3  # the operator's products after the kernel
+    X32 = rng.standard_normal((400, 3000)).astype(np.float32)
+    pca32 = PowerIterationPCA(3, random_state=0).fit(X32)
+    assert pca32.components_.dtype == np.float32 and pca32.n_passes_ == 3
+    ref = PCA(3, svd_solver="full").fit(X32.astype(np.float64))
+    np.testing.assert_allclose(
+        pca32.explained_variance_, ref.explained_variance_, rtol=1e-5
+    )
+
+
 def test_not_converged_warns_with_the_worst_residual(digits):
     with pytest.warns(ConvergenceWarning, match="(?i)largest residual .* nearly equal"):
         PowerIterationPCA(10, max_iter=2, n_oversamples=0, random_state=0).fit(digits)
