@@ -90,6 +90,8 @@ _FILTER_PRODUCTS = 150
 # rows, where the operator's LOBPCG took 44-76 products of 4 n d p flops on
 # random designs of 200-1,000 x 2,000-10,000 (2.4-3.7x of PCA's time)
 _KERNEL_PRODUCTS_PER_FIT = 100
+# ... and the filter's larger limits stop at this size of matrix (128 MB)
+_FILTERED_MAX_SIZE = 4096
 
 
 class PowerIterationPCA(
@@ -121,7 +123,7 @@ class PowerIterationPCA(
     a Chebyshev polynomial of :math:`C` replaces the single product between
     two Rayleigh-Ritz steps (:func:`~sklearn_foundations.linalg.chebyshev_iteration`):
     2-5 steps to the default ``tol``. Dense data of fewer rows than features
-    (at most 100 times the block) go through the rows' kernel :math:`K =
+    (at most 100 times the block, and 4,096) go through the rows' kernel :math:`K =
     X_c X_c^\top / (n - 1)`, which has the covariance's non-zero
     eigenvalues: its eigenvectors :math:`u` give the axes :math:`X_c^\top u
     / \sqrt{(n - 1) \lambda}` (dual PCA), in three passes over ``X``.
@@ -590,7 +592,8 @@ class PowerIterationPCA(
         if not (self.method == "block" and self.accelerate):
             return False
         p = self.n_components + self.n_oversamples
-        return n <= _KERNEL_PRODUCTS_PER_FIT * p and self.n_components < n - 1
+        most = min(_KERNEL_PRODUCTS_PER_FIT * p, _FILTERED_MAX_SIZE)
+        return n <= most and self.n_components < n - 1
 
     def _explicit_covariance(self, X):
         """Forming :math:`C` costs :math:`n d^2` once; the operator costs
@@ -614,7 +617,8 @@ class PowerIterationPCA(
         p = self.n_components + self.n_oversamples
         filtered = self.method == "block" and self.accelerate
         if filtered and n >= _FILTER_PRODUCTS * p:
-            return _FILTERED_PRODUCTS_PER_FIT * p
+            wider = min(_FILTERED_PRODUCTS_PER_FIT * p, _FILTERED_MAX_SIZE)
+            return max(wider, _PRODUCTS_PER_FIT * p)
         return _PRODUCTS_PER_FIT * p
 
     def _eigenpairs(self, cov, total_var, max_rank, dtype, callback=None):
