@@ -23,6 +23,20 @@ def cancer():
     return load_breast_cancer(return_X_y=True)[0]
 
 
+def _full_svd_numbers(pca, X, rtol, atol):
+    """``pca``'s variances (to ``rtol``) and axes (to ``atol``, up to sign)
+    against PCA(svd_solver="full")'s."""
+    sk = PCA(pca.n_components_, svd_solver="full").fit(X)
+    np.testing.assert_allclose(
+        pca.explained_variance_, sk.explained_variance_, rtol=rtol
+    )
+    signs = np.sign(np.sum(pca.components_ * sk.components_, axis=1))
+    np.testing.assert_allclose(
+        pca.components_ * signs[:, None], sk.components_, atol=atol
+    )
+    return sk
+
+
 @pytest.mark.parametrize("method", ["block", "subspace", "lanczos", "deflation"])
 @pytest.mark.parametrize("data, k", [("digits", 10), ("cancer", 5)])
 def test_same_numbers_as_full_pca(request, data, k, method):
@@ -175,14 +189,7 @@ def test_a_formed_covariance_takes_chebyshev_steps(digits):
     lobpcg = power_iteration(C, 10, n_oversamples=10, tol=1e-12, accelerate=True,
                              random_state=0)  # fmt: skip
     assert pca.n_iter_ <= lobpcg.n_iter / 2
-    sk = PCA(10, svd_solver="full").fit(digits)
-    signs = np.sign(np.sum(pca.components_ * sk.components_, axis=1))
-    np.testing.assert_allclose(
-        pca.components_ * signs[:, None], sk.components_, atol=1e-9
-    )
-    np.testing.assert_allclose(
-        pca.explained_variance_, sk.explained_variance_, rtol=1e-13
-    )
+    _full_svd_numbers(pca, digits, rtol=1e-13, atol=1e-9)
 
 
 def test_the_filter_forms_the_covariance_of_more_features():
@@ -193,14 +200,7 @@ def test_the_filter_forms_the_covariance_of_more_features():
     X = np.random.default_rng(0).standard_normal((2000, 700))
     pca = PowerIterationPCA(2, random_state=0).fit(X)
     assert pca.n_iter_ <= 8
-    sk = PCA(2, svd_solver="full").fit(X)
-    np.testing.assert_allclose(
-        pca.explained_variance_, sk.explained_variance_, rtol=1e-12
-    )
-    signs = np.sign(np.sum(pca.components_ * sk.components_, axis=1))
-    np.testing.assert_allclose(
-        pca.components_ * signs[:, None], sk.components_, atol=1e-8
-    )
+    _full_svd_numbers(pca, X, rtol=1e-12, atol=1e-8)
     plain = PowerIterationPCA(2, accelerate=False, random_state=0)
     assert not plain._explicit_covariance(X)
 
@@ -216,14 +216,7 @@ def test_wide_dense_data_through_the_rows_kernel(offset):
     X = rng.standard_normal((300, 3000)) @ np.diag(np.linspace(2, 0.5, 3000)) + offset
     pca = PowerIterationPCA(10, random_state=0).fit(X)
     assert pca.n_passes_ == 3 and pca.n_iter_ <= 8
-    sk = PCA(10, svd_solver="full").fit(X)
-    np.testing.assert_allclose(
-        pca.explained_variance_, sk.explained_variance_, rtol=1e-11
-    )
-    signs = np.sign(np.sum(pca.components_ * sk.components_, axis=1))
-    np.testing.assert_allclose(
-        pca.components_ * signs[:, None], sk.components_, atol=1e-9
-    )
+    sk = _full_svd_numbers(pca, X, rtol=1e-11, atol=1e-9)
     assert np.all(pca.residuals_ <= 1e-12 * pca.explained_variance_[0])
     np.testing.assert_allclose(
         np.abs(pca.transform(X[:5])), np.abs(sk.transform(X[:5])), rtol=1e-8, atol=1e-8
