@@ -611,10 +611,11 @@ class LinearDatafit:
         ``(K, T, transpose)``: :math:`K = B B^\top`, an ``m x m`` matrix
         of the ``m`` weighted rows (float64, kept: a path's fits factor it
         again with another :math:`\lambda`), :math:`T`, and ``transpose``,
-        :math:`V \mapsto B^\top V` (one pass). Dense columns are centered
-        by blocks of columns before their products (:func:`~sklearn_foundations.linalg.kernel_matrix`) (no
-        digits lost to a large mean; sparse ones made dense block by block).
-        For the squared error only."""
+        :math:`V \mapsto B^\top V` (one pass). The columns are centered by
+        blocks before their products
+        (:func:`~sklearn_foundations.linalg.kernel_matrix`: no digits lost to
+        a large mean; sparse ones made dense block by block). For the squared
+        error only."""
         if not isinstance(self.loss, HalfSquaredError):
             raise ValueError(
                 f"The kernel form is the squared error's; got {self.loss!r}."

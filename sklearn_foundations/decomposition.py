@@ -57,6 +57,7 @@ from .linalg import (
     EigenResult,
     _lobpcg,
     block_lanczos,
+    centered_column_blocks,
     chebyshev_iteration,
     column_moments,
     column_squares,
@@ -807,11 +808,8 @@ class _Kernel:
         lost to a large mean), one pass."""
         n, d = self.X.shape
         V = np.empty((d, U.shape[1]))
-        width = max(1, (1 << 20) // n)
-        for j in range(0, d, width):
-            B = np.array(self.X[:, j : j + width], dtype=np.float64)
-            B -= self.mean[j : j + width]
-            V[j : j + width] = B.T @ U
+        for columns, B in centered_column_blocks(self.X, self.mean):
+            V[columns] = B.T @ U
         return V / np.sqrt((n - 1) * np.maximum(lam, np.finfo(np.float64).tiny))
 
     def eigenpairs(self, k, *, n_oversamples, tol, max_iter, dtype, callback,
