@@ -1,5 +1,7 @@
 """PowerIterationPCA: same numbers as PCA(svd_solver="full"), sparse, both methods."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -221,6 +223,21 @@ def test_wide_dense_data_through_the_rows_kernel(offset):
     np.testing.assert_allclose(
         np.abs(pca.transform(X[:5])), np.abs(sk.transform(X[:5])), rtol=1e-8, atol=1e-8
     )
+
+
+@pytest.mark.parametrize("shape", [(680, 674), (2000, 3000)])
+def test_large_column_means_take_the_centered_forms(shape):
+    """Means of up to 1e5 on unit spreads: the operator's products lost half
+    the digits and ran out of max_iter with a warning; the covariance (as
+    many rows as features) or the rows' kernel (fewer), centered by blocks,
+    give the full SVD's numbers in a few passes."""
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal(shape) + rng.uniform(-1e5, 1e5, shape[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        pca = PowerIterationPCA(3, random_state=0).fit(X)
+    assert pca.n_passes_ <= 3
+    _full_svd_numbers(pca, X, rtol=1e-10, atol=1e-7)
 
 
 def test_the_rows_kernel_below_its_rank_and_in_float32():
