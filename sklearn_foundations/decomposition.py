@@ -569,9 +569,7 @@ class PowerIterationPCA(
         gives the mean in the same pass as the covariance or the variances."""
         n, d = X.shape
         if self._explicit_covariance(X):  # dense
-            weights = np.full(n, 1.0 / (n - 1), dtype=X.dtype)
-            mean, cov, _ = gram_moments(X, weights, np.empty((n, 0), X.dtype))
-            return mean, cov, float(np.trace(cov))
+            return _formed(X)
         if sp.issparse(X):
             mean = np.asarray(X.mean(axis=0)).ravel()
             squares = column_squares(X, center=mean)
@@ -581,8 +579,7 @@ class PowerIterationPCA(
         op = gram_operator(X, weights, mean)
         exact = not sp.issparse(X) and _offsets_cancel(mean, squares, n)
         if exact and n >= d and d <= _FILTERED_MAX_SIZE:  # formed, centered
-            _, cov, _ = gram_moments(X, weights, np.empty((n, 0), X.dtype))
-            return mean, cov, float(np.trace(cov))
+            return (mean, *_formed(X)[1:])  # the moments' mean, as before
         if self._kernel_pays(X) or (exact and d > n and n <= _FILTERED_MAX_SIZE):
             op = _Kernel(kernel_matrix(X, mean) / (n - 1), X, mean, op)
         return mean, op, float(squares.sum() / (n - 1))
@@ -790,6 +787,15 @@ def _ldexp(X, k):
         X.data = np.ldexp(X.data, np.int32(k))
         return X
     return np.ldexp(X, np.int32(k))
+
+
+def _formed(X):
+    """The mean, the covariance of dense ``X`` (rows shifted by a guess of
+    the mean: no digits lost to a large one) and its trace, in one pass."""
+    n = X.shape[0]
+    weights = np.full(n, 1.0 / (n - 1), dtype=X.dtype)
+    mean, cov, _ = gram_moments(X, weights, np.empty((n, 0), X.dtype))
+    return mean, cov, float(np.trace(cov))
 
 
 # a column's squared mean over its variance from which the operator's
