@@ -1,7 +1,8 @@
 """Dual Newton (semismooth Newton on the elastic net's dual): the same fit
 as scikit-learn's coordinate descent on wide and tall data, weighted rows,
 several targets, float32 and warm starts; its Newton systems, updated from
-the last active set's, equal the ones formed anew."""
+the last active set's, equal the ones formed anew, and its inexact solves
+(conjugate gradients) meet their residuals or hand the system back."""
 
 import numpy as np
 import pytest
@@ -10,10 +11,12 @@ from sklearn.linear_model import ElasticNet as SkElasticNet
 from sklearn_foundations import GradientDescentRegressor
 from sklearn_foundations.datafits import LinearDatafit
 from sklearn_foundations.losses import HalfSquaredError
-from sklearn_foundations.optimize import dual_newton
+from sklearn_foundations.optimize import _dual_newton, dual_newton
 from sklearn_foundations.optimize._dual_newton import (
+    CG_CHECKS,
     COLD_ACTIVE_SHARE,
     _cold_start,
+    _conjugate_gradient,
     _definite_solve,
     _NewtonSystem,
     _ray_minimum,
@@ -356,3 +359,125 @@ def test_positive_dual_newton_converges_to_scikit_learns(shape, l1_ratio, warm):
     free = SkElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-10).fit(X, y)
     assert free.coef_.min() < 0
     np.testing.assert_allclose(w, ref.coef_, atol=1e-8 * np.abs(ref.coef_).max())
+
+
+class _Counted:
+    """A matrix whose products (its own and its transpose's) are counted."""
+
+    def __init__(self, M, count):
+        self.M, self.count = M, count
+
+    @property
+    def T(self):
+        return _Counted(self.M.T, self.count)
+
+    def __matmul__(self, v):
+        self.count[0] += 1
+        return self.M @ v
+
+
+def _system(B_A, l2):
+    return np.eye(len(B_A)) + B_A @ B_A.T / l2
+
+
+@pytest.mark.parametrize("rtol", [0.1, 1e-3, 1e-8])
+def test_conjugate_gradient_meets_its_residual_in_a_descent_direction(rtol):
+    """Well conditioned (the L2 term large against the columns), conjugate
+    gradients return :math:`x` with :math:`\\|v - Hx\\| \\le` ``rtol``
+    :math:`\\|v\\|`, within a few iterations, and :math:`v^\\top x > 0` (the
+    direction :math:`-x` descends along the gradient :math:`v`)."""
+    rng = np.random.default_rng(13)
+    B_A = rng.standard_normal((80, 120)) / np.sqrt(80)
+    v = rng.standard_normal(80)
+    count = [0]
+    x = _conjugate_gradient(_Counted(B_A, count), v, 2.0, rtol, 100)
+    assert x is not None and v @ x > 0
+    residual = np.linalg.norm(v - _system(B_A, 2.0) @ x)
+    assert residual <= rtol * np.linalg.norm(v)
+    assert count[0] <= 2 * 25  # the L2 term dominates: few iterations
+    exact = np.linalg.solve(_system(B_A, 2.0), v)
+    assert np.linalg.norm(x - exact) <= 2 * rtol * np.linalg.norm(exact)
+
+
+def test_conjugate_gradient_hands_back_an_ill_conditioned_system_early():
+    """Where the L2 term is small against correlated columns the residual's
+    rate after the first check predicts more iterations than allowed: None
+    after ``CG_CHECKS[0]`` iterations (two products each), not after the
+    allowance; given enough iterations the same system is solved."""
+    rng = np.random.default_rng(14)
+    Z = rng.standard_normal((100, 150))
+    B_A = (Z + 3.0 * np.roll(Z, 1, axis=1) + 3.0 * np.roll(Z, 2, axis=1)) / 10
+    v = rng.standard_normal(100)
+    count = [0]
+    assert _conjugate_gradient(_Counted(B_A, count), v, 1e-5, 1e-6, 40) is None
+    assert count[0] == 2 * CG_CHECKS[0]
+    x = _conjugate_gradient(B_A, v, 1e-5, 1e-6, 5_000)
+    assert x is not None
+    H = _system(B_A, 1e-5)
+    assert np.linalg.norm(v - H @ x) <= 1e-6 * np.linalg.norm(v)
+
+
+def test_newton_system_solves_within_rtol_by_conjugate_gradients_where_they_pay(
+    monkeypatch,
+):
+    """A large, well-conditioned system (the factor's flops many times a
+    step's products) takes conjugate gradients and meets ``rtol``; a small
+    one (a factor cheaper than the step's products) and ``rtol=0`` take the
+    factor: exact."""
+    rng = np.random.default_rng(15)
+    m, d = 300, 900
+    B = rng.standard_normal((m, d)) / np.sqrt(m)
+    calls = []
+    original = _dual_newton._conjugate_gradient
+
+    def spy(*args):
+        calls.append(args[0].shape[1])
+        return original(*args)
+
+    monkeypatch.setattr(_dual_newton, "_conjugate_gradient", spy)
+    system = _NewtonSystem(B)
+    v = rng.standard_normal(m)
+    for size, rtol, takes_cg in ((600, 0.1, True), (600, 0.0, False), (20, 0.1, False)):
+        A = np.sort(rng.choice(d, size, replace=False))
+        calls.clear()
+        x = system.solve(A, v, 1.0, rtol)
+        assert bool(calls) == takes_cg
+        H = _system(B[:, A], 1.0)
+        bound = max(rtol, 1e-12) * np.linalg.norm(v)
+        assert np.linalg.norm(v - H @ x) <= bound
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("positive", [False, True])
+def test_inexact_steps_reach_coordinate_descents_optimum(
+    monkeypatch, fit_intercept, positive
+):
+    """A wide elastic net whose systems conjugate gradients solve (a large
+    active set, a dominant L2 term): the fit reaches scikit-learn's
+    coordinate descent's optimum at a tight ``tol``; the inexact directions
+    were taken."""
+    rng = np.random.default_rng(16)
+    # column means of 1 with an intercept (centered away); without one, a
+    # common offset would leave coordinate descent's reference 50,000 epochs
+    X = rng.standard_normal((300, 1_200)) + float(fit_intercept)
+    y = X[:, :40] @ rng.standard_normal(40) + rng.standard_normal(300)
+    alpha = _alpha(X, y, 0.1, 0.05)
+    calls = []
+    original = _dual_newton._conjugate_gradient
+
+    def spy(*args):
+        result = original(*args)
+        calls.append(result is not None)
+        return result
+
+    monkeypatch.setattr(_dual_newton, "_conjugate_gradient", spy)
+    kw = dict(alpha=alpha, l1_ratio=0.1, fit_intercept=fit_intercept, positive=positive)
+    ours = GradientDescentRegressor(
+        penalty="elasticnet", solver="dual-newton", tol=1e-10, **kw
+    ).fit(X, y)
+    assert any(calls)
+    ref = SkElasticNet(tol=1e-14, max_iter=10**6, **kw).fit(X, y)
+    F = _objective(X, y, ours.coef_, ours.intercept_, alpha, 0.1)
+    F_ref = _objective(X, y, ref.coef_, ref.intercept_, alpha, 0.1)
+    assert F - F_ref <= 1e-10 * F_ref
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)

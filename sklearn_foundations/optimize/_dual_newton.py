@@ -1,15 +1,16 @@
 r"""The elastic net on wide data by semismooth Newton on its dual:
 :func:`dual_newton`. A Newton system of the rows' size, however many of
-the features are non-zero. Imports only numpy, scipy's LAPACK (the
+the features are non-zero, solved inexactly by conjugate gradients where
+they cost less than a factor. Imports only numpy, scipy's LAPACK (the
 Cholesky factor's solve), the package's ``penalties`` (the threshold's
-magnitude),
-``_newton``'s Cholesky factor and ``_quadratic``'s intercept step."""
+magnitude) and ``_quadratic``'s intercept step."""
+
+import math
 
 import numpy as np
 from scipy.linalg.lapack import dpotrs
 
 from ..penalties import descent_magnitude
-from ._newton import _cholesky
 from ._quadratic import _intercept_step
 from ._result import OptimizeResult, _Observer, _scale
 
@@ -19,6 +20,25 @@ MIN_STEP = 1e-10
 # a cold search starts where at most this share of the rows' count of
 # features is active (see _cold_start)
 COLD_ACTIVE_SHARE = 0.25
+# inexact Newton: each system solved to a residual of at most FORCING times
+# the dual gradient, and of the gradient's decrease since the search's first
+# step (superlinear near the end: Eisenstat and Walker's forcing terms)
+FORCING = 0.1
+# conjugate gradients take a system where their iterations' flops (4 m |A|
+# each, two products with B_A) within the factor's (the product's update and
+# the Cholesky factor, see _NewtonSystem.direct_flops) reach the forcing
+# residual: measured, an iteration took 1/20-1/90 of a factor formed anew
+# on 500 rows and 125-1,500 features, as the flops count (1/18-1/104);
+# fewer than CG_MIN_ITERATIONS allowed, the factor; the rate of the
+# residual's decrease after CG_CHECKS iterations predicts the count, and a
+# prediction over the allowance hands the system to the factor
+CG_MIN_ITERATIONS = 8
+# ... and only where the factor costs more than CG_MIN_SHARE times a step's
+# own products with B (two, 4 m d flops): an inexact direction can take a
+# step more, which costs more than a small factor saves (measured on 36
+# wide elastic nets, 200-500 x 1,000-3,000: 2 and 8 took more time than 4)
+CG_MIN_SHARE = 4
+CG_CHECKS = (4, 12)
 
 
 def dual_newton(datafit, penalty, theta0, *, max_iter, tol, system=None,
@@ -56,7 +76,11 @@ def dual_newton(datafit, penalty, theta0, *, max_iter, tol, system=None,
     :math:`|B_j^\top r| > \lambda_1` (the non-zero coefficients of
     :math:`w(r)`): a system of the rows' size (by Woodbury's identity one of
     :math:`|A|`'s where that is smaller), so that a solution with more
-    non-zero coefficients than rows costs no more per step. Armijo's line
+    non-zero coefficients than rows costs no more per step; where the system
+    is large and well conditioned (the L2 term large against the columns'
+    correlations), conjugate gradients solve it inexactly instead, to a
+    residual of a tenth of the gradient and of its decrease since the first
+    step (inexact Newton), at a fraction of the factor's cost. Armijo's line
     search on :math:`\phi` (the change computed as a change) makes it
     global; :math:`\nabla\phi` is piecewise linear, and once :math:`A` is
     the solution's the step is exact: a few steps (Li, Sun and Toh's
@@ -156,8 +180,11 @@ def _dual_search(
     r"""The steps of :func:`dual_newton` on one target from the primal
     point ``w0`` (the dual start its residual), at most ``max_iter``;
     ``on_step(w, F)`` after each (True stops); ``positive``: the
-    one-sided threshold. Returns :math:`w(r)` and whether it met
-    ``tol``."""
+    one-sided threshold. Each Newton system is solved to a residual of
+    ``FORCING`` times the gradient, or of the gradient's decrease since the
+    first step where that is smaller (inexact Newton: the direction need not
+    be exact while the active set is still changing; the stopping test is
+    :math:`w(r)`'s own). Returns :math:`w(r)` and whether it met ``tol``."""
     r = T - B @ w0
     c = B.T @ r
     if not w0.any():  # cold: a point on the ray to T (see _cold_start)
@@ -166,13 +193,17 @@ def _dual_search(
         gamma = _ray_minimum(r @ r, T @ r, c, l1, l2, positive)
     r, c = gamma * r, gamma * c
     A, z, w, residual = _point(B, T, c, l1, l2, positive)
+    first = None  # the first step's gradient norm: the forcing terms' unit
     for step in range(max_iter + 1):
         grad = r - residual  # the dual gradient: r less w's residual
         if _violation(B, c, z, grad, l1, scale, positive) <= tol:
             return w, True
         if step == max_iter:  # out of steps: where none was taken, the start
             return (w if step else w0), False
-        delta = -system.solve(A, grad, l2)
+        norm = math.sqrt(float(grad @ grad))
+        first = first or norm
+        rtol = min(FORCING, norm / first) if first else FORCING
+        delta = -system.solve(A, grad, l2, rtol)
         dc = B.T @ delta
         t = _armijo(r, c, T, delta, dc, float(grad @ delta), l1, l2, positive)
         if t is None:  # no decrease left in floating point
@@ -268,10 +299,12 @@ def _violation(B, c, z, grad, l1, scale, positive=False):
 class _NewtonSystem:
     r"""The solves :math:`(I + B_A B_A^\top / \lambda_2)^{-1} v` of a run of
     active sets on one factor ``B`` (one fit's steps, or a path's fits on
-    the same datafit, each of its own :math:`\lambda_2`), each system
-    formed from the last one's where that costs less. The products are kept
-    without :math:`\lambda_2`, which each solve adds (:math:`m^2` or
-    :math:`|A|^2` flops against the solve's cube). On at most as many
+    the same datafit, each of its own :math:`\lambda_2`): by conjugate
+    gradients to a relative residual ``rtol`` where they are predicted to
+    cost less than a factor (:func:`_conjugate_gradient`), else exactly, each
+    system formed from the last one's where that costs less. The products
+    are kept without :math:`\lambda_2`, which each solve adds (:math:`m^2`
+    or :math:`|A|^2` flops against the solve's cube). On at most as many
     features as rows by Woodbury's identity, :math:`v - B_A M^{-1} B_A^\top
     v` with :math:`M = \lambda_2 I + G`, :math:`G = B_A^\top B_A`, whose
     entries of the features kept from the last such system are copied (the
@@ -287,10 +320,18 @@ class _NewtonSystem:
         self.rows = None  # (A, K) of the last rows' system
         self.on = None  # its features, as a mask
 
-    def solve(self, A, v, l2):
+    def solve(self, A, v, l2, rtol=0.0):
         if len(A) == 0:
             return v.copy()
-        if len(A) <= self.B.shape[0]:
+        m, d = self.B.shape
+        direct = self.direct_flops(A) if rtol > 0 else 0.0
+        if direct > CG_MIN_SHARE * 4 * m * d:  # CG where the factor dominates
+            allowance = int(direct / (4 * m * len(A)))
+            if allowance >= CG_MIN_ITERATIONS:
+                x = _conjugate_gradient(self.B[:, A], v, l2, rtol, allowance)
+                if x is not None:
+                    return x
+        if len(A) <= m:
             B_A = self.B[:, A]
             M = self._features_product(A, B_A).copy()
             M.flat[:: len(M) + 1] += l2  # the diagonal
@@ -298,6 +339,26 @@ class _NewtonSystem:
         V = self._rows_product(A) * (1.0 / l2)
         V.flat[:: len(V) + 1] += 1.0  # the diagonal
         return _definite_solve(V, v)
+
+    def direct_flops(self, A):
+        """The flops of the exact solve on ``A``: the product's update from
+        the last system on its side (or its formation) and the factor."""
+        m = self.B.shape[0]
+        if len(A) <= m:
+            last = None if self.features is None else self.features[0]
+            changed = len(A) if last is None else np.count_nonzero(
+                ~np.isin(A, last, assume_unique=True)
+            )  # fmt: skip
+            product = m * len(A) * (changed if 2 * changed <= len(A) else len(A) / 2)
+            return product + len(A) ** 3 / 3
+        changed = len(A)
+        if self.rows is not None:
+            last = self.rows[0]
+            changed = np.count_nonzero(~self.on[A]) + len(last) - np.count_nonzero(
+                np.isin(last, A, assume_unique=True)
+            )  # fmt: skip
+        product = m * m * (changed if 2 * changed <= len(A) else len(A) / 2)
+        return product + m**3 / 3
 
     def _features_product(self, A, B_A):
         """:math:`G = B_A^\top B_A`, from the last one where most is kept."""
@@ -343,15 +404,51 @@ class _NewtonSystem:
         return K
 
 
+def _conjugate_gradient(B_A, v, l2, rtol, allowance):
+    r""":math:`H^{-1} v`, :math:`H = I + B_A B_A^\top / \lambda_2`, by
+    conjugate gradients from 0 to a residual of at most ``rtol`` times
+    :math:`\|v\|`, at most ``allowance`` iterations, two products with
+    ``B_A`` each; None where the allowance runs out, or where the residual's
+    rate of decrease over the first ``CG_CHECKS`` iterations predicts more
+    (:math:`H`'s eigenvalues lie in :math:`[1, 1 + \|B_A\|^2 / \lambda_2]`:
+    a few iterations where the L2 term dominates, as many as the rows where
+    it is small against the columns' correlations). Each iterate is a
+    descent direction of :math:`\phi` (its inner product with the gradient
+    :math:`-v` is negative)."""
+    x = np.zeros_like(v)
+    r, p = v.copy(), v.copy()
+    rr = vv = float(v @ v)
+    goal = rtol * rtol * vv
+    for it in range(1, allowance + 1):
+        u = B_A.T @ p
+        Hp = p + (B_A @ u) / l2
+        step = rr / (float(p @ p) + float(u @ u) / l2)
+        x += step * p
+        r -= step * Hp
+        rr, rr_last = float(r @ r), rr
+        if rr <= goal:
+            return x
+        if it in CG_CHECKS:  # the iterations to the goal at the rate so far
+            rate = min(rr / vv, 1.0) ** (1 / (2 * it))
+            if rate >= 1.0 or math.log(rtol) / math.log(rate) > allowance:
+                return None
+        p *= rr / rr_last
+        p += r
+    return None
+
+
 def _definite_solve(M, v):
     r""":math:`M^{-1} v` for the symmetric positive definite ``M`` of a
     Newton system by its Cholesky factor (half the flops of an LU solve:
     0.88x the whole search's time on 8 problems of 100-800 rows); by LU
     where rounding left a pivot that is not positive. The factor is
-    :func:`newton_cholesky`'s (``_newton._cholesky``: numpy's on large
-    systems), one right-hand side by LAPACK's ``potrs``."""
-    factor = _cholesky(M)
-    if factor is None:
+    numpy's at every size: its BLAS is the products', where scipy's threaded
+    factor, called after numpy's products, waited for their threads (44-62
+    ms for a factor of 128 rows, measured after conjugate gradients);
+    the solve is LAPACK's ``potrs`` on its one right-hand side."""
+    try:  # numpy's lower factor in C order: the upper one in Fortran's
+        factor = np.linalg.cholesky(M).T
+    except np.linalg.LinAlgError:
         return np.linalg.solve(M, v)
     return dpotrs(factor, v, lower=0)[0]
 
