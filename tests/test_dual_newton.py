@@ -481,3 +481,53 @@ def test_inexact_steps_reach_coordinate_descents_optimum(
     F_ref = _objective(X, y, ref.coef_, ref.intercept_, alpha, 0.1)
     assert F - F_ref <= 1e-10 * F_ref
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
+
+
+def test_a_warm_start_takes_exact_steps(monkeypatch):
+    """From a warm start (a path's next point) no system goes to conjugate
+    gradients, whose inexact directions take more steps there; the same
+    problem cold does take them."""
+    rng = np.random.default_rng(17)
+    X = rng.standard_normal((300, 1_200))
+    y = X[:, :40] @ rng.standard_normal(40) + rng.standard_normal(300)
+    s = np.full(300, 1 / 300)
+    f = LinearDatafit(HalfSquaredError(), X, y[:, None], s, s @ X, fit_intercept=True)
+    alpha = _alpha(X, y, 0.1, 0.05)
+    calls = []
+    original = _dual_newton._conjugate_gradient
+
+    def spy(*args):
+        calls.append(args[0].shape[1])
+        return original(*args)
+
+    monkeypatch.setattr(_dual_newton, "_conjugate_gradient", spy)
+    theta0 = np.zeros((1_201, 1))
+    cold = dual_newton(f, ElasticNet(1.5 * alpha, 0.1), theta0, max_iter=50, tol=1e-10)
+    assert cold.converged and calls
+    calls.clear()
+    warm = dual_newton(f, ElasticNet(alpha, 0.1), cold.coef, max_iter=50, tol=1e-10)
+    assert warm.converged and not calls
+
+
+def test_the_factor_is_numpys_from_its_threaded_size_on(monkeypatch):
+    """``_newton._cholesky`` factors with scipy's LAPACK below
+    ``NUMPY_FACTOR_MIN_ROWS`` rows and with numpy's from there on (scipy's
+    threaded factor waits for numpy's spinning threads), an upper factor
+    either way."""
+    from sklearn_foundations.optimize import _newton
+
+    calls = []
+    original = _newton.dpotrf
+
+    def spy(H, **kwargs):
+        calls.append(len(H))
+        return original(H, **kwargs)
+
+    monkeypatch.setattr(_newton, "dpotrf", spy)
+    rng = np.random.default_rng(18)
+    for m in (_newton.NUMPY_FACTOR_MIN_ROWS - 1, _newton.NUMPY_FACTOR_MIN_ROWS):
+        Z = rng.standard_normal((2 * m, m))
+        M = Z.T @ Z
+        U = np.triu(_newton._cholesky(M))  # scipy's leaves the lower part
+        np.testing.assert_allclose(U.T @ U, M, rtol=1e-12, atol=1e-10 * m)
+    assert calls == [_newton.NUMPY_FACTOR_MIN_ROWS - 1]

@@ -3,7 +3,8 @@ r"""The elastic net on wide data by semismooth Newton on its dual:
 the features are non-zero, solved inexactly by conjugate gradients where
 they cost less than a factor. Imports only numpy, scipy's LAPACK (the
 Cholesky factor's solve), the package's ``penalties`` (the threshold's
-magnitude) and ``_quadratic``'s intercept step."""
+magnitude), ``_newton``'s Cholesky factor and ``_quadratic``'s intercept
+step."""
 
 import math
 
@@ -11,6 +12,7 @@ import numpy as np
 from scipy.linalg.lapack import dpotrs
 
 from ..penalties import descent_magnitude
+from ._newton import _cholesky
 from ._quadratic import _intercept_step
 from ._result import OptimizeResult, _Observer, _scale
 
@@ -20,9 +22,14 @@ MIN_STEP = 1e-10
 # a cold search starts where at most this share of the rows' count of
 # features is active (see _cold_start)
 COLD_ACTIVE_SHARE = 0.25
-# inexact Newton: each system solved to a residual of at most FORCING times
-# the dual gradient, and of the gradient's decrease since the search's first
-# step (superlinear near the end: Eisenstat and Walker's forcing terms)
+# inexact Newton from a cold start: each system solved to a residual of at
+# most FORCING times the dual gradient, and of the gradient's decrease since
+# the search's first step (superlinear near the end: Eisenstat and Walker's
+# forcing terms); 0.01 took more time (36 wide elastic nets: 0.88x of the
+# exact steps' time against 0.79-0.84x). A warm start (a path's next point)
+# takes exact steps: its active sets change little, the products' updates
+# cost little, and inexact directions took more steps (bench_cv's wide 500
+# x 2,000 paths, 5 folds: 715 -> 927 at l1_ratio 0.1, 891 -> 1,139 at 0.9)
 FORCING = 0.1
 # conjugate gradients take a system where their iterations' flops (4 m |A|
 # each, two products with B_A) within the factor's (the product's update and
@@ -76,11 +83,12 @@ def dual_newton(datafit, penalty, theta0, *, max_iter, tol, system=None,
     :math:`|B_j^\top r| > \lambda_1` (the non-zero coefficients of
     :math:`w(r)`): a system of the rows' size (by Woodbury's identity one of
     :math:`|A|`'s where that is smaller), so that a solution with more
-    non-zero coefficients than rows costs no more per step; where the system
-    is large and well conditioned (the L2 term large against the columns'
-    correlations), conjugate gradients solve it inexactly instead, to a
-    residual of a tenth of the gradient and of its decrease since the first
-    step (inexact Newton), at a fraction of the factor's cost. Armijo's line
+    non-zero coefficients than rows costs no more per step; from a cold
+    start, where the system is large and well conditioned (the L2 term large
+    against the columns' correlations), conjugate gradients solve it
+    inexactly instead, to a residual of a tenth of the gradient and of its
+    decrease since the first step (inexact Newton), at a fraction of the
+    factor's cost. Armijo's line
     search on :math:`\phi` (the change computed as a change) makes it
     global; :math:`\nabla\phi` is piecewise linear, and once :math:`A` is
     the solution's the step is exact: a few steps (Li, Sun and Toh's
@@ -180,11 +188,12 @@ def _dual_search(
     r"""The steps of :func:`dual_newton` on one target from the primal
     point ``w0`` (the dual start its residual), at most ``max_iter``;
     ``on_step(w, F)`` after each (True stops); ``positive``: the
-    one-sided threshold. Each Newton system is solved to a residual of
-    ``FORCING`` times the gradient, or of the gradient's decrease since the
-    first step where that is smaller (inexact Newton: the direction need not
-    be exact while the active set is still changing; the stopping test is
-    :math:`w(r)`'s own). Returns :math:`w(r)` and whether it met ``tol``."""
+    one-sided threshold. From a cold start (``w0`` zero) each Newton system
+    is solved to a residual of ``FORCING`` times the gradient, or of the
+    gradient's decrease since the first step where that is smaller (inexact
+    Newton: the direction need not be exact while the active set is still
+    changing; the stopping test is :math:`w(r)`'s own); from a warm one,
+    exactly. Returns :math:`w(r)` and whether it met ``tol``."""
     r = T - B @ w0
     c = B.T @ r
     if not w0.any():  # cold: a point on the ray to T (see _cold_start)
@@ -193,6 +202,8 @@ def _dual_search(
         gamma = _ray_minimum(r @ r, T @ r, c, l1, l2, positive)
     r, c = gamma * r, gamma * c
     A, z, w, residual = _point(B, T, c, l1, l2, positive)
+    # inexact steps from a cold start alone (a warm one is exact, see FORCING)
+    forcing = 0.0 if w0.any() else FORCING
     first = None  # the first step's gradient norm: the forcing terms' unit
     for step in range(max_iter + 1):
         grad = r - residual  # the dual gradient: r less w's residual
@@ -202,7 +213,7 @@ def _dual_search(
             return (w if step else w0), False
         norm = math.sqrt(float(grad @ grad))
         first = first or norm
-        rtol = min(FORCING, norm / first) if first else FORCING
+        rtol = min(forcing, norm / first) if first else forcing
         delta = -system.solve(A, grad, l2, rtol)
         dc = B.T @ delta
         t = _armijo(r, c, T, delta, dc, float(grad @ delta), l1, l2, positive)
@@ -442,13 +453,10 @@ def _definite_solve(M, v):
     Newton system by its Cholesky factor (half the flops of an LU solve:
     0.88x the whole search's time on 8 problems of 100-800 rows); by LU
     where rounding left a pivot that is not positive. The factor is
-    numpy's at every size: its BLAS is the products', where scipy's threaded
-    factor, called after numpy's products, waited for their threads (44-62
-    ms for a factor of 128 rows, measured after conjugate gradients);
-    the solve is LAPACK's ``potrs`` on its one right-hand side."""
-    try:  # numpy's lower factor in C order: the upper one in Fortran's
-        factor = np.linalg.cholesky(M).T
-    except np.linalg.LinAlgError:
+    :func:`newton_cholesky`'s (``_newton._cholesky``: numpy's on large
+    systems), one right-hand side by LAPACK's ``potrs``."""
+    factor = _cholesky(M)
+    if factor is None:
         return np.linalg.solve(M, v)
     return dpotrs(factor, v, lower=0)[0]
 

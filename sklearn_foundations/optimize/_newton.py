@@ -26,11 +26,14 @@ AMORTIZED = 4
 # (large float32 data): float32's would take well-resolved directions for
 # null ones (1000 rows' ulps is 0.012 on 101 rows)
 RANK_ULPS = 1000
-# above this many rows the Hessian is factored by numpy's LAPACK, below by
+# from this many rows on the Hessian is factored by numpy's LAPACK, below by
 # scipy's (a few microseconds less a call): scipy's BLAS is a library apart
 # from numpy's, whose threads, spinning for a while after numpy's last
 # product, took the cores from its threaded factor (measured 2.6 ms against
-# numpy's 0.6 ms on 201 rows, 101 ms against 2.2 ms on 401)
+# numpy's 0.6 ms on 201 rows, 101 ms against 2.2 ms on 401); scipy's factor
+# runs threaded from 128 rows (after a numpy product, 200 factors of 128
+# rows: a median of 0.13 ms, a tenth of them over 3.9 ms, the slowest 100
+# ms; numpy's 0.15 ms, at most 0.22; of 127 rows, scipy's at most 0.20 ms)
 NUMPY_FACTOR_MIN_ROWS = 128
 _EPS = float(np.finfo(np.float64).eps)
 # converged at tol, the Newton methods go on towards tol**2 (``finish``), at
@@ -442,8 +445,8 @@ def _cholesky(H):
     """The upper Cholesky factor of ``H`` in Fortran order (potrs reads it
     without a copy), or None where there is none: LAPACK's potrf unwrapped
     (scipy's cho_factor wraps it in checks that cost more than the factor of
-    a 31 x 31 matrix), by numpy above ``NUMPY_FACTOR_MIN_ROWS`` rows."""
-    if len(H) > NUMPY_FACTOR_MIN_ROWS:
+    a 31 x 31 matrix), by numpy from ``NUMPY_FACTOR_MIN_ROWS`` rows on."""
+    if len(H) >= NUMPY_FACTOR_MIN_ROWS:
         try:  # numpy's lower factor in C order: the upper one in Fortran's
             return np.linalg.cholesky(H).T
         except np.linalg.LinAlgError:
