@@ -397,6 +397,8 @@ def test_conjugate_gradient_meets_its_residual_in_a_descent_direction(rtol):
     assert count[0] <= 2 * 25  # the L2 term dominates: few iterations
     exact = np.linalg.solve(_system(B_A, 2.0), v)
     assert np.linalg.norm(x - exact) <= 2 * rtol * np.linalg.norm(exact)
+    zero = _conjugate_gradient(B_A, np.zeros(80), 2.0, rtol, 100)
+    np.testing.assert_array_equal(zero, 0.0)  # not 0 / 0
 
 
 def test_conjugate_gradient_hands_back_an_ill_conditioned_system_early():

@@ -429,6 +429,8 @@ def _conjugate_gradient(B_A, v, l2, rtol, allowance):
     x = np.zeros_like(v)
     r, p = v.copy(), v.copy()
     rr = vv = float(v @ v)
+    if vv == 0.0:  # the solution itself
+        return x
     goal = rtol * rtol * vv
     for it in range(1, allowance + 1):
         u = B_A.T @ p
