@@ -683,3 +683,71 @@ def test_a_semismooth_newton_fit_that_stops_short_hands_on_to_fista():
     )
     scale = np.abs(tight.coef).max()
     np.testing.assert_allclose(auto.coef, tight.coef, atol=1e-3 * scale)
+
+
+@pytest.mark.parametrize(
+    "rows, fraction, l1_ratio, expected",
+    [
+        (400, 0.1, 0.9, "prox-newton"),  # few violators at zero, little L2
+        (400, 0.01, 0.1, "dual-newton"),  # most features violate, much L2
+        (250, 0.1, 0.9, "dual-newton"),  # few rows: dual Newton's systems cheap
+    ],
+)
+def test_a_cold_wide_elastic_net_of_few_violators_takes_proximal_newton(
+    rows, fraction, l1_ratio, expected
+):
+    """From a cold start whose gradient is given (the estimator's), a wide
+    elastic net whose violators at zero, times the L2 share, are fewer than
+    DUAL_NEWTON_MIN_SUPPORT of the rows' rank (of at least
+    DUAL_NEWTON_SUPPORT_MIN_ROWS) takes proximal Newton's working sets, else
+    dual Newton; without the gradient, or from a warm start, dual Newton as
+    before; every fit reaches scikit-learn's optimum."""
+    from sklearn.linear_model import ElasticNet as SkElasticNet
+
+    from sklearn_foundations import GradientDescentRegressor
+    from sklearn_foundations.linear_model import _base
+    from sklearn_foundations.optimize import _minimize
+
+    rng = np.random.default_rng(19)
+    X = rng.standard_normal((rows, 1_000)) * np.exp(rng.uniform(-1, 1, 1_000))
+    y = X[:, :30] @ rng.standard_normal(30) + rng.standard_normal(rows)
+    grad = (X - X.mean(axis=0)).T @ (y - y.mean()) / rows
+    alpha = fraction * np.abs(grad).max() / l1_ratio
+    violators = np.count_nonzero(np.abs(grad) > alpha * l1_ratio)
+    few = violators * (1 - l1_ratio) < _minimize.DUAL_NEWTON_MIN_SUPPORT * (rows - 1)
+    assert few == (expected == "prox-newton" or rows < 300)
+    methods = []
+    original = _base.minimize
+
+    def spy(*args, **kwargs):
+        result = original(*args, **kwargs)
+        methods.append(result.method)
+        return result
+
+    kw = dict(alpha=alpha, l1_ratio=l1_ratio)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_base, "minimize", spy)
+        est = GradientDescentRegressor(penalty="elasticnet", tol=1e-10, **kw).fit(X, y)
+    assert methods == [expected]
+    ref = SkElasticNet(tol=1e-14, max_iter=10**6, **kw).fit(X, y)
+
+    def objective(coef, intercept):
+        r = y - X @ coef - intercept
+        return 0.5 * r @ r / rows + alpha * (
+            l1_ratio * np.abs(coef).sum() + (1 - l1_ratio) / 2 * coef @ coef
+        )
+
+    F, F_ref = (
+        objective(est.coef_, est.intercept_),
+        objective(ref.coef_, ref.intercept_),
+    )
+    assert F - F_ref <= 1e-10 * F_ref
+    s = np.full(rows, 1 / rows)
+    f = LinearDatafit(HalfSquaredError(), X, y[:, None], s, s @ X, fit_intercept=True)
+    penalty = WithIntercept(ElasticNet(alpha, l1_ratio))
+    theta0 = np.zeros((1_001, 1))
+    assert minimize(f, penalty, theta0, tol=1e-8).method == "dual-newton"
+    warm = np.r_[est.coef_, est.intercept_][:, None]
+    Z = f.linear(warm)
+    start = (Z, None, f.gradient(warm, Z))
+    assert minimize(f, penalty, warm, tol=1e-8, start=start).method == "dual-newton"
