@@ -714,8 +714,8 @@ def minimize(
     ValueError: method='cg' needs a quadratic objective: the squared error without an L1 term (l1_ratio=0) or a sign constraint (positive=False); use method='auto' or one of ['feature-sign', 'prox-newton', 'fista', 'backtracking', 'gradient'].
     """
     case = Case.of(datafit, penalty)
-    violators = _violators(datafit, penalty, theta0, options.get("start"))
-    if violators is not None:
+    if method == "auto" and _dual_newton_case(case):  # where the count decides
+        violators = _violators(datafit, penalty, theta0, options.get("start"))
         case = replace(case, violators=violators)
     missing = unmet_needs(datafit, penalty, method, options.get("step"))
     name = _auto(case) if method == "auto" else method
