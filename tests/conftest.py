@@ -6,6 +6,23 @@ from sklearn.datasets import load_diabetes
 from sklearn.preprocessing import StandardScaler
 
 
+@pytest.fixture
+def fit_methods(monkeypatch):
+    """The methods the estimators' fits ran (``result.method`` of each
+    ``minimize`` call through ``linear_model._base``), in order."""
+    from sklearn_foundations.linear_model import _base
+
+    methods, solve = [], _base.minimize
+
+    def spy(*args, **kwargs):
+        result = solve(*args, **kwargs)
+        methods.append(result.method)
+        return result
+
+    monkeypatch.setattr(_base, "minimize", spy)
+    return methods
+
+
 @pytest.fixture(scope="session")
 def diabetes():
     X, y = load_diabetes(return_X_y=True)

@@ -266,32 +266,19 @@ def test_dual_newton_out_of_steps_keeps_a_target_at_its_start():
 
 
 @pytest.mark.parametrize("scale", [1.0, 1e10, 1e20])
-def test_auto_leaves_a_negligible_ridge_to_the_primal_methods(scale):
+def test_auto_leaves_a_negligible_ridge_to_the_primal_methods(fit_methods, scale):
     """Columns scaled by ``scale`` with alpha from alpha_max (the fits of a
     grid search over rescaled data): the L2 term shrinks against the
     columns' curvature, dual Newton's systems grow ill-conditioned, and
     below ``DUAL_NEWTON_MIN_L2_SCALE`` the table takes feature-sign search,
     which is exact there; each fit agrees with coordinate descent."""
-    from sklearn_foundations.linear_model import _base
-
     X, y = _data(30, 100, seed=10)
     X = X * scale
     alpha = _alpha(X, y, 0.5, 0.1)
-    methods = []
-    original = _base.minimize
-
-    def spy(*args, **kwargs):
-        result = original(*args, **kwargs)
-        methods.append(result.method)
-        return result
-
     est = GradientDescentRegressor(
         penalty="elasticnet", alpha=alpha, l1_ratio=0.5, tol=1e-8
-    )
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_base, "minimize", spy)
-        est.fit(X, y)
-    assert methods == (["dual-newton"] if scale == 1.0 else ["feature-sign"])
+    ).fit(X, y)
+    assert fit_methods == (["dual-newton"] if scale == 1.0 else ["feature-sign"])
     ref = SkElasticNet(alpha=alpha, l1_ratio=0.5, tol=1e-14, max_iter=10**6).fit(X, y)
     F = _objective(X, y, est.coef_, est.intercept_, alpha, 0.5)
     F_ref = _objective(X, y, ref.coef_, ref.intercept_, alpha, 0.5)
@@ -359,6 +346,21 @@ def test_positive_dual_newton_converges_to_scikit_learns(shape, l1_ratio, warm):
     free = SkElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-10).fit(X, y)
     assert free.coef_.min() < 0
     np.testing.assert_allclose(w, ref.coef_, atol=1e-8 * np.abs(ref.coef_).max())
+
+
+def _cg_calls(monkeypatch):
+    """Each conjugate-gradient solve's system size and whether it met its
+    residual, as they happen."""
+    calls = []
+    original = _dual_newton._conjugate_gradient
+
+    def spy(*args):
+        result = original(*args)
+        calls.append((args[0].shape[1], result is not None))
+        return result
+
+    monkeypatch.setattr(_dual_newton, "_conjugate_gradient", spy)
+    return calls
 
 
 class _Counted:
@@ -429,14 +431,7 @@ def test_newton_system_solves_within_rtol_by_conjugate_gradients_where_they_pay(
     rng = np.random.default_rng(15)
     m, d = 300, 900
     B = rng.standard_normal((m, d)) / np.sqrt(m)
-    calls = []
-    original = _dual_newton._conjugate_gradient
-
-    def spy(*args):
-        calls.append(args[0].shape[1])
-        return original(*args)
-
-    monkeypatch.setattr(_dual_newton, "_conjugate_gradient", spy)
+    calls = _cg_calls(monkeypatch)
     system = _NewtonSystem(B)
     v = rng.standard_normal(m)
     for size, rtol, takes_cg in ((600, 0.1, True), (600, 0.0, False), (20, 0.1, False)):
@@ -464,20 +459,12 @@ def test_inexact_steps_reach_coordinate_descents_optimum(
     X = rng.standard_normal((300, 1_200)) + float(fit_intercept)
     y = X[:, :40] @ rng.standard_normal(40) + rng.standard_normal(300)
     alpha = _alpha(X, y, 0.1, 0.05)
-    calls = []
-    original = _dual_newton._conjugate_gradient
-
-    def spy(*args):
-        result = original(*args)
-        calls.append(result is not None)
-        return result
-
-    monkeypatch.setattr(_dual_newton, "_conjugate_gradient", spy)
+    calls = _cg_calls(monkeypatch)
     kw = dict(alpha=alpha, l1_ratio=0.1, fit_intercept=fit_intercept, positive=positive)
     ours = GradientDescentRegressor(
         penalty="elasticnet", solver="dual-newton", tol=1e-10, **kw
     ).fit(X, y)
-    assert any(calls)
+    assert any(solved for _, solved in calls)
     ref = SkElasticNet(tol=1e-14, max_iter=10**6, **kw).fit(X, y)
     F = _objective(X, y, ours.coef_, ours.intercept_, alpha, 0.1)
     F_ref = _objective(X, y, ref.coef_, ref.intercept_, alpha, 0.1)
@@ -495,14 +482,7 @@ def test_a_warm_start_takes_exact_steps(monkeypatch):
     s = np.full(300, 1 / 300)
     f = LinearDatafit(HalfSquaredError(), X, y[:, None], s, s @ X, fit_intercept=True)
     alpha = _alpha(X, y, 0.1, 0.05)
-    calls = []
-    original = _dual_newton._conjugate_gradient
-
-    def spy(*args):
-        calls.append(args[0].shape[1])
-        return original(*args)
-
-    monkeypatch.setattr(_dual_newton, "_conjugate_gradient", spy)
+    calls = _cg_calls(monkeypatch)
     theta0 = np.zeros((1_201, 1))
     cold = dual_newton(f, ElasticNet(1.5 * alpha, 0.1), theta0, max_iter=50, tol=1e-10)
     assert cold.converged and calls
