@@ -12,7 +12,6 @@ import scipy.sparse as sp
 
 from sklearn_foundations import GradientDescentRegressor, PowerIterationPCA
 from sklearn_foundations._chunks import NumpyChunks, tree_merge
-from sklearn_foundations.optimize import minimize
 
 BOUNDARIES = [100, 101, 350]  # chunks of 100, 1, 249 and the rest
 
@@ -22,22 +21,6 @@ def _data(n=500, d=8, seed=0, k=1):
     X = rng.standard_normal((n, d)) * rng.uniform(0.5, 3, d) + rng.uniform(-2, 2, d)
     y = X @ rng.standard_normal((d, k)) + rng.standard_normal((n, k))
     return X, (y[:, 0] if k == 1 else y), rng.uniform(0, 2, n)
-
-
-@pytest.fixture
-def methods(monkeypatch):
-    """The methods :func:`minimize` ran, in order, for the fits of a test."""
-    from sklearn_foundations.linear_model import _base
-
-    ran = []
-
-    def spy(*args, **kwargs):
-        result = minimize(*args, **kwargs)
-        ran.append(result.method)
-        return result
-
-    monkeypatch.setattr(_base, "minimize", spy)
-    return ran
 
 
 def _same_solver(methods, memory, chunked):
@@ -70,7 +53,7 @@ def _close(a, b, tol):
 )
 @pytest.mark.parametrize("weighted", [False, True])
 def test_regressor_on_chunks_is_the_in_memory_fit_in_one_pass(
-    params, weighted, methods
+    params, weighted, fit_methods
 ):
     X, y, w = _data()
     w = w if weighted else None
@@ -85,7 +68,7 @@ def test_regressor_on_chunks_is_the_in_memory_fit_in_one_pass(
     close = 10 * tol * max(1.0, abs(memory.intercept_))
     itol = close if params.get("solver") == "fista" else 1e-9
     assert chunked.intercept_ == pytest.approx(memory.intercept_, rel=itol, abs=itol)
-    _same_solver(methods, memory, chunked)  # the same path: the Gram form
+    _same_solver(fit_methods, memory, chunked)  # the same path: the Gram form
     assert chunked.n_passes_ == memory.n_passes_ == 1
 
 
@@ -163,7 +146,7 @@ def test_unsupported_cases_say_what_to_do():
     ],
     ids=str,
 )
-def test_regressor_losses_on_chunks_take_the_in_memory_path(params, methods):
+def test_regressor_losses_on_chunks_take_the_in_memory_path(params, fit_methods):
     X, y, w = _data(d=6)
     if params["loss" if "loss" in params else "precompute"] == "poisson":
         y = np.random.default_rng(1).poisson(np.exp(y / np.std(y))).astype(float)
@@ -172,7 +155,7 @@ def test_regressor_losses_on_chunks_take_the_in_memory_path(params, methods):
         NumpyChunks(X, y, w, BOUNDARIES)
     )
     _close(memory.coef_, chunked.coef_, 1e-8)
-    _same_solver(methods, memory, chunked)
+    _same_solver(fit_methods, memory, chunked)
 
 
 def test_poisson_counts_are_checked_in_the_pass():
