@@ -335,15 +335,17 @@ class _NewtonSystem:
         if len(A) == 0:
             return v.copy()
         m, d = self.B.shape
+        B_A = None  # the active columns, taken once
         direct = self.direct_flops(A) if rtol > 0 else 0.0
         if direct > CG_MIN_SHARE * 4 * m * d:  # CG where the factor dominates
             allowance = int(direct / (4 * m * len(A)))
             if allowance >= CG_MIN_ITERATIONS:
-                x = _conjugate_gradient(self.B[:, A], v, l2, rtol, allowance)
+                B_A = self.B[:, A]
+                x = _conjugate_gradient(B_A, v, l2, rtol, allowance)
                 if x is not None:
                     return x
         if len(A) <= m:
-            B_A = self.B[:, A]
+            B_A = self.B[:, A] if B_A is None else B_A
             M = self._features_product(A, B_A).copy()
             M.flat[:: len(M) + 1] += l2  # the diagonal
             return v - B_A @ _definite_solve(M, B_A.T @ v)

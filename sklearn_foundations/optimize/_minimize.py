@@ -267,11 +267,12 @@ class Case:
         ridge the L2 term is.
     violators : int or None
         From a cold start (``theta0``'s coefficients zero) whose gradient the
-        caller gave
-        (``start``): the most features, over the targets, whose gradient
-        there passes the L1 threshold (:func:`~sklearn_foundations.penalties.descent_magnitude`
-        above :math:`\alpha\rho`), which bounds the support that a fit
-        finds; None otherwise.
+        caller gave (``start``): the most features, over the targets, whose
+        gradient there passes the L1 threshold (the descent magnitude of
+        :func:`~sklearn_foundations.penalties.descent_magnitude` above
+        :math:`\alpha\rho`): a gauge of the support a fit will find (not a
+        bound: features can enter as others do); None otherwise (set by
+        :func:`minimize` for dual Newton's cases alone).
 
     Examples
     --------
