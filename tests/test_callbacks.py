@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -48,7 +48,9 @@ def _data(kind):
     if kind == "classifier":
         X, y = load_breast_cancer(return_X_y=True)
         return StandardScaler().fit_transform(X), y, LogisticRegression(C=0.5)
-    X, _ = load_breast_cancer(return_X_y=True)
+    # digits: 64 features, beyond three blocks of 13 (breast_cancer's 30 are
+    # within them: the whole space at once, one step)
+    X, _ = load_digits(return_X_y=True)
     return StandardScaler().fit_transform(X), None, PowerIterationPCA(n_components=3)
 
 

@@ -387,3 +387,47 @@ def test_weighted_column_moments_are_the_weighted_mean_and_squares(dtype):
     rtol = 1e-13 if dtype == np.float64 else 2 * np.finfo(np.float32).eps
     np.testing.assert_allclose(mean, exact_mean, rtol=rtol)
     np.testing.assert_allclose(squares, expected, rtol=1e-9)
+
+
+def _spd(n, seed, decay=0.7):
+    """A symmetric positive definite matrix of known eigenpairs."""
+    rng = np.random.default_rng(seed)
+    Q = ortho_group.rvs(n, random_state=rng)
+    values = decay ** np.arange(n) * 10.0
+    return (Q * values) @ Q.T, values
+
+
+@pytest.mark.parametrize("n, k, oversamples", [(4, 2, 10), (13, 2, 3), (30, 3, 10)])
+def test_accelerated_block_spanning_the_space_takes_one_exact_step(n, k, oversamples):
+    """Where LOBPCG's basis (the block, its residuals, the last step: three
+    blocks) would span the space, the block is the whole space: one
+    Rayleigh-Ritz step, the eigenpairs to rounding; a smaller block than a
+    third of the space iterates."""
+    A, values = _spd(n, seed=n)
+    res = power_iteration(
+        A, k, n_oversamples=oversamples, accelerate=True, tol=1e-12, random_state=0
+    )
+    assert res.converged and res.n_iter == 1
+    np.testing.assert_allclose(res.eigenvalues, values[:k], rtol=1e-12)
+    V = res.eigenvectors
+    np.testing.assert_allclose(A @ V, V * res.eigenvalues, atol=1e-12 * values[0])
+    big, big_values = _spd(3 * (k + oversamples) + 1, seed=n, decay=0.9)
+    more = power_iteration(
+        big, k, n_oversamples=oversamples, accelerate=True, tol=1e-10, random_state=0
+    )
+    assert more.converged and more.n_iter > 1
+    np.testing.assert_allclose(more.eigenvalues, big_values[:k], rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "n, k, block", [(13, 2, 12), (10, 1, 7), (30, 2, 12), (5, 3, 4)]
+)
+def test_block_lanczos_exhausting_the_space_is_exact(n, k, block):
+    """A block so large beside the space that the next one does not fit:
+    the space's last directions complete the basis, whose Rayleigh-Ritz
+    step is exact (it restarted from one Ritz vector and stopped
+    unconverged, 0.1-4 off, before)."""
+    A, values = _spd(n, seed=n + block)
+    res = linalg.block_lanczos(A, k, block_size=block, tol=1e-12, random_state=0)
+    assert res.converged
+    np.testing.assert_allclose(res.eigenvalues, values[:k], rtol=1e-12)
