@@ -132,7 +132,7 @@ def test_a_method_not_listed_says_what_it_needs(case):
         ("poisson", "elasticnet", "sparse", 1, "prox-newton"),
         ("binomial", "l1", "dense", 1, "prox-newton"),
         ("multinomial", "l2", "dense", 3, "newton-cg"),
-        ("multinomial", "l1", "sparse", 3, "fista"),
+        ("multinomial", "l1", "sparse", 3, "coupled-newton"),
         ("huber", "l2", "dense", 1, "newton-cg"),
         ("huber", "elasticnet", "dense", 2, "prox-newton"),
         ("huber", "l2", "wide", 1, "fista"),

@@ -513,7 +513,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         folds of each fold's best fit, ``C_`` the mean of their Cs.
     screening : bool, default=True
         Fit each C on the strong rule's features, then check the rest.
-    solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "prox-newton", "newton", "fista", "backtracking", "liblinear", "sag", "saga"}, default="auto"
+    solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "prox-newton", "newton", "coupled-newton", "fista", "backtracking", "liblinear", "sag", "saga"}, default="auto"
         The method of every fit along the paths and of the refit, as
         :class:`~sklearn_foundations.LogisticRegression`'s ``solver``
         (scikit-learn's "liblinear", "sag" and "saga" take the "auto" row);

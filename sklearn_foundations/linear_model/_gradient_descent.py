@@ -232,7 +232,7 @@ class GradientDescentRegressor(
         its starting value for ``n_iter_no_change`` epochs. None: no stopping
         test, ``max_iter`` iterations or epochs (stopping earlier only at an
         exact optimum), and no ``ConvergenceWarning``.
-    solver : {"auto", "cg", "kernel-cholesky", "cgls", "feature-sign", "dual-newton", "newton-cholesky", "newton-cg", "lbfgs", "prox-newton", "fista", "backtracking"}, default="auto"
+    solver : {"auto", "cg", "kernel-cholesky", "cgls", "feature-sign", "dual-newton", "newton-cholesky", "newton-cg", "lbfgs", "prox-newton", "coupled-newton", "fista", "backtracking"}, default="auto"
         The full-batch method (``learning_rate="auto"``, ``batch_size=None``):
         "auto" takes the row of :func:`~sklearn_foundations.optimize.minimize`'s
         table that fits the case (one Newton step, a Cholesky solve, for a

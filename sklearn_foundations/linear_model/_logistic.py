@@ -226,7 +226,7 @@ class LogisticRegression(
     class_weight : dict, "balanced" or None, default=None
         Weights multiplying the sample weights of each class; "balanced" gives
         every class the same total weight.
-    solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "prox-newton", "newton", "fista", "backtracking", "liblinear", "sag", "saga"}, default="auto"
+    solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "prox-newton", "newton", "coupled-newton", "fista", "backtracking", "liblinear", "sag", "saga"}, default="auto"
         A method of :func:`~sklearn_foundations.optimize.minimize`'s table.
         "lbfgs": limited-memory BFGS, for a smooth objective (``l1_ratio=0`` or
         ``C=np.inf``). "newton-cholesky": Newton's method, each step a
@@ -238,7 +238,10 @@ class LogisticRegression(
         sparse. "prox-newton" (or "newton"): proximal
         Newton with coordinate descent on the quadratic model over a working
         set (the support and the worst optimality violations), every
-        penalty, two classes, dense or sparse ``X``.
+        penalty, two classes, dense or sparse ``X``. "coupled-newton":
+        proximal Newton over working sets of (feature, class) coordinates,
+        the classes' curvature coupled, the model's matrix formed (for three
+        or more classes where it is small).
         "fista": accelerated proximal gradient with a backtracking step that
         follows the local curvature (started at the curvature along the first
         gradient), every penalty and input; with three or more classes each
@@ -252,7 +255,9 @@ class LogisticRegression(
         more products than forming the Hessian costs, or once the fit's
         products add up to four times that),
         "prox-newton" for an L1 term with two
-        classes, and "fista" otherwise. A method that cannot solve the case
+        classes, "coupled-newton" for an L1 term with three or more classes
+        where the whole model, :math:`n ((d + 1) K)^2` flops, costs at most
+        4e6 (iris, wine; float64 data), and "fista" otherwise. A method that cannot solve the case
         ("cg" and "feature-sign" need the squared error) raises a ValueError
         that says what it needs. scikit-learn's "liblinear", "sag" and "saga",
         its own algorithms, are accepted for code written for it: they take

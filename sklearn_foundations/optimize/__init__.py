@@ -25,6 +25,10 @@ proximal form of :math:`\theta \leftarrow \theta - \eta \nabla J(\theta)`:
   over the support and the worst optimality violations solved by coordinate
   descent (dense ``X``) or by proximal gradient in the model's diagonal metric
   (sparse ``X``).
+- :func:`coupled_newton`: full batch, several outputs whose curvature is
+  coupled (a softmax's classes), in memory: proximal Newton over working
+  sets of (feature, output) coordinates, the model's matrix formed and
+  solved by feature-sign search.
 - :func:`feature_sign`: a lasso or elastic net on a Gram matrix (or, on
   fewer rows than features, on the rows' factor of it), exactly, by
   guessing the signs of the non-zero coefficients (an active-set method).
@@ -61,12 +65,13 @@ One module per family of solvers: ``_first_order`` (:func:`fista`,
 :func:`proximal_gradient`, :func:`stochastic_gradient`), ``_newton``
 (:func:`lbfgs`, :func:`newton_cg`, :func:`newton_cholesky`), ``_prox_newton``, ``_quadratic``
 (:func:`conjugate_gradient`, :func:`kernel_cholesky`, :func:`feature_sign`),
-``_dual_newton`` (:func:`dual_newton`), with the result record in
+``_dual_newton`` (:func:`dual_newton`), ``_coupled`` (:func:`coupled_newton`), with the result record in
 ``_result`` and the schedules in ``_schedules``. They import only numpy/scipy
 and, for :func:`prox_newton`, the package's ``linalg`` (Gram matrix) and
 ``penalties`` (soft-thresholding).
 """
 
+from ._coupled import coupled_newton
 from ._dual_newton import dual_newton
 from ._first_order import fista, proximal_gradient, stochastic_gradient
 from ._minimize import (  # noqa: F401 (the tables, not in __all__)
@@ -91,6 +96,7 @@ __all__ = [
     "IterationState",
     "Constant",
     "DivergenceError",
+    "coupled_newton",
     "dual_newton",
     "InverseScaling",
     "Optimal",
