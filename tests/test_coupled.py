@@ -248,8 +248,8 @@ def test_auto_takes_the_coupled_steps_from_the_start_on_small_data(
     fit_methods, data, expected, l1_ratio
 ):
     """A softmax with an L1 term whose whole model is cheap takes proximal
-    Newton over its coupled classes from the start (6-16 iterations where
-    FISTA took 40-95 on iris and wine), on to ``tol**2``: at a tight
+    Newton over its coupled classes from the start (6-17 iterations where
+    FISTA took 21-95 on iris and wine), on to ``tol**2``: at a tight
     FISTA's objective (a second solver) to 1e-12, its optimality at most
     ``tol**2``; larger ones keep FISTA."""
     if isinstance(data, tuple):

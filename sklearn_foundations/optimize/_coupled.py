@@ -86,7 +86,7 @@ def coupled_newton(
     whose support may be wrong in hundreds of signs) its iterations are
     Newton's: digits' softmax with an L1 term at C = 0.1 to 10, 1e-7 to
     9e-2 off at the first-order method's ``tol``, to rounding in 2 to 8
-    iterations; from zero, a softmax's L1 fits on iris and wine took 6-16
+    iterations; from zero, a softmax's L1 fits on iris and wine took 6-17
     (its first model solved from zero, the violators' largest quarter in
     the working set). ``iteration0``: the iterations before these, from
     which the callback's count goes on.

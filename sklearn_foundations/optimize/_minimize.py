@@ -68,7 +68,7 @@ coupled-newton   an L1 term on a softmax's classes (several outputs of a
                  proximal Newton over working sets of (feature, class)
                  coordinates from the start, the model's matrix formed, on
                  to ``tol**2`` (``coupled_newton``; iris's and wine's L1
-                 fits in 6-16 iterations where FISTA took 40-95); where
+                 fits in 6-17 iterations where FISTA took 21-95); where
                  it stops short, FISTA from its point
 fista            every other case (Huber's loss without an L2 term or on
                  wide data, the softmax's classes with an L1 term beyond
@@ -232,15 +232,14 @@ SUPPORT_MIN_PRODUCTS = 10
 COUPLED_RESERVE = 10
 # a softmax's classes with an L1 term whose whole model (every feature and
 # class: n ((d + 1) k)^2 flops) costs at most this take proximal Newton over
-# the coupled classes from the start, on to tol**2: 5-16 iterations where
-# FISTA took 20-95 (then its steps past tol). Measured on iris, wine and
+# the coupled classes from the start, on to tol**2: 4-17 iterations where
+# FISTA took 10-95 (then its steps past tol). Measured on iris, wine and
 # make_classification (200-2,000 x 8-50 in 3-8 classes, scaled columns with
 # offsets, l1_ratio 0.5-1, C 0.01-100), against FISTA's fits at the default
-# tol: up to 4e6 flops 0.4-1.0x of the time (a strong penalty's nearly empty
-# support on wine and 300 x 10: 1.2-1.3x, 0.5 ms more), at the optimum to
-# rounding where FISTA stopped up to 1e-5 off; from 4.7e6 to 6e7 the dense
-# supports of a weak penalty (C 10-100) took 1.1-1.9x, their models
-# (n m^2) dearer than FISTA's 30-70 passes
+# tol: up to 4e6 flops 0.31-1.02x of the time (0.64x in the geometric mean
+# of 79), at the optimum to rounding where FISTA stopped up to 1e-5 off;
+# from 6e6 to 6e7 the dense supports of a weak penalty (C 10-100) took
+# 1.04-1.9x, their models (n m^2) dearer than FISTA's 30-70 passes
 COUPLED_MAX_FLOPS = 4e6
 
 
