@@ -26,10 +26,12 @@ def _data(n=500, d=8, seed=0, k=1):
 def _same_solver(methods, memory, chunked):
     """Both fits ran the same method; the same iterations where the method's
     count does not hang on rounding (a first-order method's restarts do: the
-    chunks' sums round differently from the in-memory ones, by CPU)."""
+    chunks' sums round differently from the in-memory ones, by CPU and by
+    thread; and so does whether Newton's steps on the support past ``tol``
+    are kept, their iterations counted: seen 12 against 16 at ``tol=1e-8``)."""
     assert len(methods) == 2 and methods[0] == methods[1], methods
     if methods[0] in ("fista", "backtracking", "gradient"):
-        assert chunked.n_iter_ == pytest.approx(memory.n_iter_, rel=0.25)
+        assert chunked.n_iter_ == pytest.approx(memory.n_iter_, rel=0.25, abs=5)
     else:
         assert chunked.n_iter_ == memory.n_iter_
 

@@ -112,7 +112,9 @@ class IterationState:
         :math:`F(\\theta) = f(\\theta) + g(\\theta)`.
     optimality : float
         :math:`\\max_j |G_j| / \\sqrt{D_j}` of the gradient (mapping) in the
-        datafit's metric; NaN where not measured (stochastic epochs).
+        datafit's metric; NaN where not measured (stochastic epochs, and
+        feature-sign search's steps, whose violations are measured at the
+        next step's start).
     step : float
         The step size used (1 for Newton-type steps taken whole).
 
