@@ -542,12 +542,14 @@ class LinearDatafit:
         softmax's model is singular along each row's shift, which float32's
         rounding of its entries would not leave null)."""
         rows, outputs = np.nonzero(mask)  # row-major: theta.ravel()'s order
-        at = [np.flatnonzero(outputs == c) for c in range(mask.shape[1])]
-        H = np.zeros((len(rows), len(rows)))
-        blocks = [np.zeros((len(pos), len(pos))) for pos in at]
         D = np.asarray(D, dtype=np.float64)
         U = None if U is None else np.asarray(U, dtype=np.float64)
         n = self.X.shape[0]
+        if n * len(rows) ** 2 <= _MASKED_SMALL_FLOPS:
+            return self._small_masked_hessian(view, D, U, rows, outputs)
+        at = [np.flatnonzero(outputs == c) for c in range(mask.shape[1])]
+        H = np.zeros((len(rows), len(rows)))
+        blocks = [np.zeros((len(pos), len(pos))) for pos in at]
         step = max(1, _MASKED_ENTRIES // max(len(rows), mask.shape[0], 1))
         for lo in range(0, n, step):
             A = view.dense_rows(lo, min(lo + step, n), self.fit_intercept)
@@ -560,6 +562,21 @@ class LinearDatafit:
                 H -= C.T @ C
         for pos, block in zip(at, blocks, strict=True):
             H[np.ix_(pos, pos)] += block
+        return H
+
+    def _small_masked_hessian(self, view, D, U, rows, outputs):
+        r""":meth:`_masked_coupled_hessian` of a small model in two products
+        over every row: the outputs' blocks from one product over all the
+        masked columns, :math:`(A D)^\top A` kept where the two coordinates
+        share their output (``k`` times the flops of the blocks alone, but
+        none of their indexing: on iris, 45 us a model against 115)."""
+        A = view.dense_rows(0, self.X.shape[0], self.fit_intercept)
+        A = A.astype(np.float64, copy=False)[:, rows]
+        H = (A * D[:, outputs]).T @ A
+        H *= outputs[:, None] == outputs[None, :]
+        if U is not None:
+            C = A * U[:, outputs]
+            H -= C.T @ C
         return H
 
     def _centered_transpose(self):
@@ -1191,6 +1208,9 @@ _COUPLED_ENTRIES = 1 << 20  # a block of rows of the coupled Hessian's C (8 MB)
 # ... of its masked form (1 MB: a fresh block of several MB costs its page
 # faults, 14 ms where blocks of 1 MB take 7 at 1,797 x 284)
 _MASKED_ENTRIES = 1 << 17
+# a masked coupled Hessian of at most this many flops (rows times its size
+# squared) in two products over every row (_small_masked_hessian)
+_MASKED_SMALL_FLOPS = 1 << 20
 
 
 def _bordered(G, column, corner):

@@ -18,7 +18,7 @@ from sklearn.preprocessing import StandardScaler
 
 import sklearn_foundations.optimize._coupled as coupled
 from conftest import objective, optimality
-from sklearn_foundations import LogisticRegression
+from sklearn_foundations import LogisticRegression, datafits
 from sklearn_foundations.datafits import LinearDatafit
 from sklearn_foundations.losses import MultinomialLogLoss
 from sklearn_foundations.optimize import minimize
@@ -138,11 +138,14 @@ def test_float32_data_keep_the_support_steps():
     np.testing.assert_array_equal(res.coef, expected)
 
 
+@pytest.mark.parametrize("small", [False, True])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_masked_coupled_hessian(fit_intercept):
+def test_masked_coupled_hessian(fit_intercept, small, monkeypatch):
     """The coupled Hessian on a mask of its coordinates is the whole one's
-    block (to rounding), and the whole one's products are the gradient's
-    central differences."""
+    block (to rounding), by blocks or, small, in two products over every
+    row; and the whole one's products are the gradient's central
+    differences."""
+    monkeypatch.setattr(datafits, "_MASKED_SMALL_FLOPS", np.inf if small else 0)
     f = _problem("plain" if fit_intercept else "no intercept")
     rng = np.random.default_rng(0)
     m = f.n_features + int(fit_intercept)
