@@ -193,8 +193,8 @@ def _working_set(W, violation):
 def _intercepts_inverse(H_bb, shift):
     r"""The pseudo-inverse of the intercepts' block. With ``shift`` (a
     softmax's: the block is null along the intercepts' common shift
-    :math:`\mathbf{1}`, exactly) :math:`(H_{bb} + c\,\mathbf{1}\mathbf{1}^	op
-    / k)^{-1} - \mathbf{1}\mathbf{1}^	op / (c k)`, :math:`c` the mean of the
+    :math:`\mathbf{1}`, exactly) :math:`(H_{bb} + c\,\mathbf{1}\mathbf{1}^\top
+    / k)^{-1} - \mathbf{1}\mathbf{1}^\top / (c k)`, :math:`c` the mean of the
     diagonal: the null direction by construction, not by a threshold on the
     eigenvalues' rounding (a rounded null eigenvalue of 4e-16 above it gave
     wine's intercepts a step of 0.15 along the shift, near the optimum);

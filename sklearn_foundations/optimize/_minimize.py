@@ -662,11 +662,16 @@ def _small_coupled(c):
     """A softmax's classes (outputs that share curvature) with an L1 term,
     in float64 and in memory, whose whole model costs at most
     ``COUPLED_MAX_FLOPS``: proximal Newton over the coupled classes."""
-    whole = (c.n_samples or 0) * float((c.n_features + 1) * c.n_targets) ** 2
     return (
         c.coupled and not c.smooth and c.newton and not c.gram and not c.chunked
-        and c.float64 and 0 < whole <= COUPLED_MAX_FLOPS
+        and c.float64 and 0 < _whole_model_flops(c) <= COUPLED_MAX_FLOPS
     )  # fmt: skip
+
+
+def _whole_model_flops(c):
+    """The flops of the coupled model over every feature and output (and
+    the intercepts): :math:`n ((d + 1) k)^2`; 0 on the Gram matrix."""
+    return (c.n_samples or 0) * float((c.n_features + 1) * c.n_targets) ** 2
 
 
 def _one_target(c):
@@ -850,8 +855,7 @@ def _coupled_reserve(case, max_iter):
     rest: ``COUPLED_RESERVE``, at most a quarter, where the whole model
     (every feature and class) costs at most ``MODEL_FLOPS`` (then every
     model does); none otherwise."""
-    whole = (case.n_samples or 0) * float((case.n_features + 1) * case.n_targets) ** 2
-    if not 0 < whole <= MODEL_FLOPS:
+    if not 0 < _whole_model_flops(case) <= MODEL_FLOPS:
         return 0
     return min(COUPLED_RESERVE, max_iter // 4)
 
