@@ -60,16 +60,21 @@ def test_softmax_l1_at_default_tol_is_at_the_optimum(loader, C, l1_ratio):
     assert (objective(f, pen, theta) - best) / best < 1e-9
 
 
+def _saga(X, y, C, l1_ratio, tol):
+    """scikit-learn's saga at a tight ``tol`` (the reference of parity)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return SkLogisticRegression(
+            C=C, l1_ratio=l1_ratio, solver="saga", tol=tol, max_iter=100_000
+        ).fit(X, y)
+
+
 def test_softmax_l1_matches_scikit_learn_saga():
     """Parity: iris, C=1, L1, at the default tol within 1e-6 of scikit-learn's
     saga at tol=1e-10 (relative coefficients)."""
     X, y = load_iris(return_X_y=True)
     X = StandardScaler().fit_transform(X)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        ref = SkLogisticRegression(
-            C=1.0, l1_ratio=1.0, solver="saga", tol=1e-10, max_iter=100_000
-        ).fit(X, y)
+    ref = _saga(X, y, C=1.0, l1_ratio=1.0, tol=1e-10)
     ours = LogisticRegression(C=1.0, l1_ratio=1.0).fit(X, y)
     scale = np.abs(ref.coef_).max()
     # the softmax's coefficients are defined up to a shift of each feature's
@@ -328,11 +333,7 @@ def test_coupled_newton_named_or_auto_matches_scikit_learn(solver):
     centered: saga's iterates need not take the penalty's shift)."""
     X, y = load_wine(return_X_y=True)
     X = StandardScaler().fit_transform(X)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        ref = SkLogisticRegression(
-            C=0.5, l1_ratio=0.5, solver="saga", tol=1e-12, max_iter=100_000
-        ).fit(X, y)
+    ref = _saga(X, y, C=0.5, l1_ratio=0.5, tol=1e-12)
     ours = LogisticRegression(C=0.5, l1_ratio=0.5, solver=solver).fit(X, y)
     W = ours.coef_ - ours.coef_.mean(axis=0)
     W_ref = ref.coef_ - ref.coef_.mean(axis=0)
