@@ -538,7 +538,8 @@ class LinearDatafit:
         for it: :math:`n \sum_c |R_c|^2` flops where the whole blocks cost
         :math:`n k m^2`) and the rank-one terms :math:`C^\top C` over the
         masked columns of :math:`C` (at most :data:`_MASKED_ENTRIES`
-        entries of it at a time); in float64 whatever the data's dtype (a
+        entries of it at a time; a small model in two products,
+        :meth:`_small_masked_hessian`); in float64 whatever the data's dtype (a
         softmax's model is singular along each row's shift, which float32's
         rounding of its entries would not leave null)."""
         rows, outputs = np.nonzero(mask)  # row-major: theta.ravel()'s order

@@ -257,7 +257,8 @@ class LogisticRegression(
         "prox-newton" for an L1 term with two
         classes, "coupled-newton" for an L1 term with three or more classes
         where the whole model, :math:`n ((d + 1) K)^2` flops, costs at most
-        4e6 (iris, wine; float64 data), and "fista" otherwise. A method that cannot solve the case
+        4e6 (iris, wine; float64 data), and "fista" otherwise. A method that
+        cannot solve the case
         ("cg" and "feature-sign" need the squared error) raises a ValueError
         that says what it needs. scikit-learn's "liblinear", "sag" and "saga",
         its own algorithms, are accepted for code written for it: they take
