@@ -294,6 +294,11 @@ class Case:
         :math:`\alpha\rho`): a gauge of the support a fit will find (not a
         bound: features can enter as others do); None otherwise (set by
         :func:`minimize` for dual Newton's cases alone).
+    coupled : bool
+        Several outputs of a loss that couples them (``loss.shift_invariant``:
+        a softmax's classes, whose Hessian is not block-diagonal).
+    float64 : bool
+        The datafit computes in float64 (its ``dtype``).
 
     Examples
     --------
@@ -349,7 +354,7 @@ class Case:
             l2_scale=_l2_scale(datafit, penalty),
             semismooth=bool(getattr(loss, "semismooth", False)),
             coupled=bool(loss.shift_invariant) and datafit.n_targets > 1,
-            float64=np.dtype(datafit.dtype) == np.float64,
+            float64=np.dtype(getattr(datafit, "dtype", np.float64)) == np.float64,
         )
 
 
