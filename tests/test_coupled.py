@@ -365,3 +365,16 @@ def test_intercepts_do_not_move_along_their_common_shift(C):
     np.testing.assert_allclose(
         coupled._intercepts_inverse(H, shift=True), exact, atol=1e-10
     )
+
+
+def test_intercepts_inverse_with_a_class_of_probability_zero():
+    """A class whose probabilities underflow to 0 leaves the intercepts'
+    block null along a second direction: the inverse is still the exact
+    pseudo-inverse (not a matrix of 1e16, as an inverse of the shifted
+    block gives)."""
+    p = np.array([0.6, 0.4, 0.0])
+    H = np.diag(p) - np.outer(p, p)
+    exact = np.linalg.pinv(H, rcond=1e-8, hermitian=True)
+    np.testing.assert_allclose(
+        coupled._intercepts_inverse(H, shift=True), exact, atol=1e-12
+    )

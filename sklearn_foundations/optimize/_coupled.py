@@ -197,8 +197,9 @@ def _intercepts_inverse(H_bb, shift):
     / k)^{-1} - \mathbf{1}\mathbf{1}^\top / (c k)`, :math:`c` the mean of the
     diagonal: the null direction by construction, not by a threshold on the
     eigenvalues' rounding (a rounded null eigenvalue of 4e-16 above it gave
-    wine's intercepts a step of 0.15 along the shift, near the optimum);
-    else numpy's pseudo-inverse."""
+    wine's intercepts a step of 0.15 along the shift, near the optimum;
+    another null direction, a class whose probabilities underflow to 0, is
+    cut as numpy's pseudo-inverse cuts it); else numpy's pseudo-inverse."""
     if not shift:
         return np.linalg.pinv(H_bb, hermitian=True)
     k = len(H_bb)
@@ -206,7 +207,9 @@ def _intercepts_inverse(H_bb, shift):
     if not c > 0:
         return np.zeros_like(H_bb)
     J = np.full((k, k), 1.0 / k)
-    return np.linalg.inv(H_bb + c * J) - J / c
+    e, V = np.linalg.eigh(H_bb + c * J)  # 1 an eigenvector, of eigenvalue c
+    keep = e > k * np.finfo(e.dtype).eps * e[-1]  # numpy's cut, for the others
+    return (V[:, keep] / e[keep]) @ V[:, keep].T - J / c
 
 
 def _model_step(
