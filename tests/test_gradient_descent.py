@@ -343,6 +343,22 @@ def test_verbose_prints_one_line_per_iteration(diabetes, capsys):
     assert len(lines) == est.n_iter_ == len(est.loss_curve_)
 
 
+def test_verbose_lines_print_no_unmeasured_optimality(diabetes, capsys):
+    """Feature-sign search measures its violations at the next step's start,
+    not at each step's end: its lines leave the optimality out rather than
+    print NaN; a method that measures it prints it."""
+    X, y = diabetes
+    GradientDescentRegressor(penalty="l1", alpha=0.1, verbose=1).fit(X, y)
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("--")]
+    assert lines and all("Feature-sign" in ln for ln in lines)
+    assert not any("nan" in ln or "optimality" in ln for ln in lines)
+    GradientDescentRegressor(penalty="l1", alpha=0.1, verbose=1, solver="fista").fit(
+        X, y
+    )
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("--")]
+    assert lines and all("optimality" in ln for ln in lines if "Iteration" in ln)
+
+
 def test_loss_curve_is_the_full_objective(diabetes):
     X, y = diabetes
     est = GradientDescentRegressor(penalty="l1", alpha=1.0, tol=1e-9).fit(X, y)

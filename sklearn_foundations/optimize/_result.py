@@ -221,10 +221,12 @@ def _check_divergence(iteration, objective, initial):
 
 
 def _report(verbose, name, iteration, objective, optimality, step):
-    """The verbose line of one iteration."""
+    """The verbose line of one iteration (without the optimality where the
+    method does not measure it at each step: NaN)."""
     if verbose:
+        measured = "" if np.isnan(optimality) else f"optimality {optimality:.3g}, "
         print(
-            f"-- {name} {iteration}: objective {objective:.8g}, "
-            f"optimality {optimality:.3g}, step {step:.3g}",
+            f"-- {name} {iteration}: objective {objective:.8g}, {measured}"
+            f"step {step:.3g}",
             flush=True,
         )
