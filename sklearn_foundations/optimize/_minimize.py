@@ -664,13 +664,10 @@ def _few_violators(c):
 
 
 def _small_coupled(c):
-    """A softmax's classes (outputs that share curvature) with an L1 term,
-    in float64 and in memory, whose whole model costs at most
-    ``COUPLED_MAX_FLOPS``: proximal Newton over the coupled classes."""
-    return (
-        c.coupled and not c.smooth and c.newton and not c.gram and not c.chunked
-        and c.float64 and 0 < _whole_model_flops(c) <= COUPLED_MAX_FLOPS
-    )  # fmt: skip
+    """The coupled steps' case (:func:`_coupled_steps_apply`) whose whole
+    model costs at most ``COUPLED_MAX_FLOPS``: proximal Newton over the
+    coupled classes from the start."""
+    return _coupled_steps_apply(c) and 0 < _whole_model_flops(c) <= COUPLED_MAX_FLOPS
 
 
 def _whole_model_flops(c):
@@ -821,7 +818,7 @@ def _fista(datafit, penalty, theta0, case, common, options):
     finish = options.get("finish", True) and _support_steps_apply(
         datafit, penalty, case
     )
-    coupled = finish and _coupled_steps_apply(datafit, penalty, case)
+    coupled = finish and _coupled_steps_apply(case)
     reserve = _coupled_reserve(case, common["max_iter"]) if coupled else 0
     result = fista(
         datafit, penalty, theta0, step=step, metric=metric, center=center,
@@ -876,7 +873,7 @@ def _support_steps_apply(datafit, penalty, case):
     )  # fmt: skip
 
 
-def _coupled_steps_apply(datafit, penalty, case):
+def _coupled_steps_apply(case):
     """Whether FISTA's fit takes proximal Newton's steps over its coupled
     outputs past ``tol`` (:func:`coupled_newton`) where Newton's steps on
     its support stop short: an L1 term, several outputs of a loss that
@@ -887,9 +884,8 @@ def _coupled_steps_apply(datafit, penalty, case):
     along which the steps run off: large float32 data keep Newton's steps
     on the support alone)."""
     return (
-        not case.smooth and case.newton and case.n_targets > 1
-        and datafit.loss.shift_invariant and not case.chunked
-        and datafit.n_samples is not None and datafit.dtype == np.float64
+        case.coupled and not case.smooth and case.newton and not case.chunked
+        and case.n_samples is not None and case.float64
     )  # fmt: skip
 
 
