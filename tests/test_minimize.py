@@ -550,6 +550,50 @@ def test_newton_cg_sums_the_step_image_from_its_products():
     )
 
 
+def test_forcing_term_follows_the_steps_progress():
+    # the square root of the gradient's norm, but no tighter than the last
+    # step's ratio squared (Eisenstat and Walker); at most 1/2
+    from sklearn_foundations.optimize._newton import _forcing
+
+    assert _forcing(1e-6) == pytest.approx(1e-3)
+    assert _forcing(1e-6, last=1e-3) == pytest.approx(1e-3)  # fast progress
+    assert _forcing(1e-6, last=2e-6) == pytest.approx(0.9 * 0.25)  # linear
+    assert _forcing(1e-6, last=1e-6) == 0.5 and _forcing(9.0) == 0.5
+
+
+def _separated_softmax(n=600, d=20, k=4, seed=0):
+    """Well separated classes: near the optimum of a weak penalty the loss
+    falls like exp(-margin), and full Newton steps only halve the gradient."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(k, size=n)
+    X = 2.0 * rng.standard_normal((k, d))[labels] + rng.standard_normal((n, d))
+    s = np.full(n, 1 / n)
+    return LinearDatafit(MultinomialLogLoss(), X, np.eye(k)[labels], s, X.T @ s, True)
+
+
+def test_newton_cg_solves_no_tighter_than_its_steps_progress(monkeypatch):
+    # on the softmax near separation the steps converge linearly: conjugate
+    # gradient solved to sqrt(||grad||) spent its products for nothing
+    import sklearn_foundations.optimize._newton as newton
+
+    penalty = WithIntercept(ElasticNet(1e-5, 0.0))
+    theta0 = np.zeros((21, 4))
+    runs = {}
+    for rule in ["adaptive", "fixed"]:
+        if rule == "fixed":
+            monkeypatch.setattr(
+                newton, "_forcing", lambda norm, last=None: min(0.5, norm**0.5)
+            )
+        datafit = _separated_softmax()
+        products = _spy_products(datafit)
+        res = minimize(datafit, penalty, theta0, method="newton-cg", tol=1e-8)
+        assert res.converged
+        runs[rule] = (len(products), res.n_iter, _objective(datafit, penalty, res.coef))
+    (adaptive, steps, value), (fixed, fixed_steps, fixed_value) = runs.values()
+    assert adaptive <= 0.75 * fixed and steps <= fixed_steps + 1
+    assert value == pytest.approx(fixed_value, rel=1e-12)
+
+
 @pytest.mark.parametrize("threads", [1, 2])
 def test_newton_cg_turns_to_the_hessian_sooner_where_forming_it_runs_on_threads(
     monkeypatch, threads
