@@ -867,6 +867,67 @@ def test_feature_sign_enters_features_in_batches(monkeypatch):
     assert np.all(np.diff(res.objective) < 0)  # every step lowers F
 
 
+def _toeplitz_gram(n=800, d=40, rho=0.9, seed=3):
+    """The Gram form of a Toeplitz design and a target of five of its
+    columns (no intercept)."""
+    rng = np.random.default_rng(seed)
+    X = np.empty((n, d))
+    X[:, 0] = rng.standard_normal(n)
+    for j in range(1, d):
+        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * rng.standard_normal(n)
+    y = X[:, :5].sum(axis=1) + rng.standard_normal(n)
+    return QuadraticDatafit(X.T @ X / n, (X.T @ y / n)[:, None], None, 0.0, False), X, y
+
+
+@pytest.mark.parametrize("pen", [L1(1e-3), ElasticNet(2e-3, 0.5)], ids=repr)
+def test_feature_sign_starts_a_dense_solution_from_least_squares(pen, monkeypatch):
+    """A weak penalty on a correlated design: 39 of 40 coefficients non-zero.
+    From least squares the first walk drops the features whose signs the
+    penalty reverses (a few steps); from zero the batches enter a step or
+    two per doubling. The same optimum (scikit-learn's too)."""
+    from sklearn.linear_model import ElasticNet as SkElasticNet
+
+    f, X, y = _toeplitz_gram()
+    theta0 = np.zeros((40, 1))
+    dense = optimize.feature_sign(f, pen, theta0, max_iter=500, tol=1e-12)
+    monkeypatch.setattr(_quadratic, "DENSE_START_MAX_FEATURES", 0)
+    cold = optimize.feature_sign(f, pen, theta0, max_iter=500, tol=1e-12)
+    assert dense.converged and cold.converged
+    assert np.count_nonzero(dense.coef) >= 30
+    assert 2 * dense.n_iter <= cold.n_iter
+    np.testing.assert_allclose(dense.coef, cold.coef, rtol=1e-10, atol=1e-13)
+    assert np.all(np.diff(dense.objective) <= 0)  # every step lowers F
+    ref = SkElasticNet(
+        alpha=pen.alpha, l1_ratio=pen.l1_ratio, fit_intercept=False, tol=1e-14,
+        max_iter=10**6,
+    ).fit(X, y)  # fmt: skip
+    np.testing.assert_allclose(dense.coef[:, 0], ref.coef_, rtol=1e-6, atol=1e-9)
+
+
+def test_dense_start_only_where_the_solution_looks_dense():
+    """Least squares where most features violate at zero, keep their signs
+    in the first signed solve and lower F; zero for a sparse solution (a
+    stronger penalty on the same design, where every feature violates at
+    zero: half of them non-zero), a singular matrix and a large one."""
+    f, X, _ = _toeplitz_gram()
+    H, q = f.G, f.q[:, 0]
+    zero = np.zeros(40)
+    w = _quadratic._dense_start(H, q, 1e-3, zero)
+    np.testing.assert_allclose(H @ w, q, rtol=1e-9)
+    assert np.count_nonzero(np.abs(q) > 0.01) == 40  # all violate at 0.01,
+    assert _quadratic._dense_start(H, q, 0.01, zero) is zero  # 20 non-zeros
+    twice = np.hstack([X, X[:, :1]])  # a duplicated column: singular
+    G = twice.T @ twice / len(X)
+    singular = _quadratic._dense_start(G, G @ np.ones(41), 1e-6, np.zeros(41))
+    assert not singular.any()
+    big = np.eye(_quadratic.DENSE_START_MAX_FEATURES + 1)  # LS: ones, dense
+    assert not _quadratic._dense_start(big, np.ones(len(big)), 0.1, 0 * big[0]).any()
+    small = big[1:, 1:]
+    np.testing.assert_array_equal(
+        _quadratic._dense_start(small, np.ones(len(small)), 0.1, 0 * small[0]), 1.0
+    )
+
+
 @pytest.mark.parametrize("pen", [L1(0.001), ElasticNet(0.001, 0.5)], ids=repr)
 def test_fista_centering_the_softmax_rows_reaches_the_optimum_sooner(pen):
     """The softmax does not see a common shift of a feature's class weights;
