@@ -257,7 +257,9 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, start=None,
     one per non-zero coefficient; and where a walk stops short of its
     target, every feature whose sign the target reversed leaves :math:`A`
     at the next step (:func:`_without_crossed`), where Lee et al. drop one
-    per solve. On an active set of more than ``FACTOR_MIN_SIZE`` features
+    per solve. A cold start whose solution looks dense begins at least
+    squares, every feature active (:func:`_dense_start`): the first walk
+    drops the features whose signs the penalty reverses. On an active set of more than ``FACTOR_MIN_SIZE`` features
     the solves come from one Cholesky factor kept over the steps
     (:class:`_ActiveFactor`: the entering features appended, the leaving
     ones held at zero), :math:`O(|A|^2)` per step where an LU of each
