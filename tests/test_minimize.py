@@ -559,6 +559,7 @@ def test_forcing_term_follows_the_steps_progress():
     assert _forcing(1e-6, last=1e-3) == pytest.approx(1e-3)  # fast progress
     assert _forcing(1e-6, last=2e-6) == pytest.approx(0.9 * 0.25)  # linear
     assert _forcing(1e-6, last=1e-6) == 0.5 and _forcing(9.0) == 0.5
+    assert _forcing(1e-10, last=1e-300) == 0.5  # a ratio past the floats' range
 
 
 def _separated_softmax(n=600, d=20, k=4, seed=0):

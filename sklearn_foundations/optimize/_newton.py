@@ -632,12 +632,12 @@ def _forcing(norm, last=None):
     >>> from sklearn_foundations.optimize._newton import _forcing
     >>> _forcing(1e-4), _forcing(1e-4, last=2.5e-4)  # linear: 0.9 * 0.4**2
     (0.01, 0.144)
-    >>> _forcing(1e-4, last=1e-2), _forcing(4.0)  # fast progress; capped
-    (0.01, 0.5)
+    >>> _forcing(1e-4, last=1e-2), _forcing(4.0), _forcing(1e-10, last=1e-300)
+    (0.01, 0.5, 0.5)
     """
     eta = math.sqrt(norm)
-    if last is not None and last > 0:
-        eta = max(eta, 0.9 * (norm / last) ** 2)
+    if last is not None and last > 0:  # a ratio of at least 1: the cap
+        eta = max(eta, 0.9 * min(norm / last, 1.0) ** 2)
     return min(0.5, eta)
 
 
