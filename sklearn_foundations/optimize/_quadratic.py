@@ -259,8 +259,9 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, start=None,
     at the next step (:func:`_without_crossed`), where Lee et al. drop one
     per solve. A cold start whose solution looks dense begins at least
     squares, every feature active (:func:`_dense_start`): the first walk
-    drops the features whose signs the penalty reverses. On an active set of more than ``FACTOR_MIN_SIZE`` features
-    the solves come from one Cholesky factor kept over the steps
+    drops the features whose signs the penalty reverses. On an active set
+    of more than ``FACTOR_MIN_SIZE`` features the solves come from one
+    Cholesky factor kept over the steps
     (:class:`_ActiveFactor`: the entering features appended, the leaving
     ones held at zero), :math:`O(|A|^2)` per step where an LU of each
     active set's block costs :math:`\tfrac23 |A|^3` (a 1,000 x 600 lasso of
@@ -351,7 +352,7 @@ def _dense_start(H, q, l1, zero):
     :math:`H^{-1} q`, every feature active with its signs, where the
     solution looks dense, else ``zero``. From zero the features enter in
     batches that the solves cut to those keeping their signs, a step or two
-    for each doubling: a weak penalty's dense solution took 6-10 steps
+    for each doubling: a weak penalty's dense solution took 6-11 steps
     (1,000 x 20 at alpha=0.01, all 20 non-zero; a Toeplitz 0.9 design of
     40 columns, 39); from least squares the first walk drops the features
     whose signs the penalty reverses, 1-3 steps. Taken where at least
@@ -361,12 +362,12 @@ def _dense_start(H, q, l1, zero):
     where :math:`F` is lower there than at zero, :math:`F =
     -\tfrac12 q^\top w + \lambda_1 \|w\|_1 < 0` (:math:`H w = q`; the
     reports then start below the zero start's), and on a dense ``H`` of at
-    most ``DENSE_START_MAX_FEATURES`` features whose equilibrated factor is regular
-    (:func:`_equilibrated_solve`; collinear columns without an L2 term
-    start from zero). A sparse solution starts from zero: on a 300 x 100
-    lasso of 20-odd non-zeros whose every feature violated at zero, the
-    walks from least squares dropped the others a few at a time, 55 steps
-    against 4."""
+    most ``DENSE_START_MAX_FEATURES`` features whose equilibrated factor
+    is regular (the pivots' test of :func:`_equilibrated_solve`; collinear
+    columns without an L2 term start from zero). A sparse solution starts
+    from zero: on a 300 x 100 lasso of 20-odd non-zeros whose every
+    feature violated at zero, the walks from least squares dropped the
+    others a few at a time, 55 steps against 4."""
     d = len(q)
     if isinstance(H, LowRank) or d > DENSE_START_MAX_FEATURES or d == 0:
         return zero
