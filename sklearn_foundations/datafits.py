@@ -76,9 +76,8 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
 from ._parallel import map_row_ranges, n_threads
+from ._products import _PARALLEL_ENTRIES, _sum
 from .linalg import (
-    _PARALLEL_ENTRIES,
-    _sum,
     column_moments,
     column_squares,
     gram_matrix,
@@ -394,7 +393,7 @@ class LinearDatafit:
     def own_threads(self):
         """Whether the passes over ``X`` run on the package's threads, each
         on a range of rows (one output, dense ``X`` of
-        :data:`~sklearn_foundations.linalg._PARALLEL_ENTRIES` entries or
+        :data:`~sklearn_foundations._products._PARALLEL_ENTRIES` entries or
         more, more than one thread; see
         :func:`~sklearn_foundations.linalg.matmul_rows`): a solver then
         holds BLAS on one thread (:func:`~sklearn_foundations.optimize.minimize`),
@@ -487,7 +486,7 @@ class LinearDatafit:
         1)`` in float64 (a copy). Where the model has more coordinates than
         ``X`` has rows its matrix is of low rank, and its factor is what
         feature-sign search keeps
-        (:class:`~sklearn_foundations.optimize._quadratic.LowRank`)."""
+        (:class:`~sklearn_foundations.optimize._gram_solves.LowRank`)."""
         h = np.asarray(self.curvature(Z)[:, 0], dtype=np.float64)
         n = self.X.shape[0]
         B = self.columns(ws).dense_rows(0, n, self.fit_intercept)
@@ -664,7 +663,7 @@ class LinearDatafit:
         the solvers take its blocks of columns). For dense ``X`` and the
         squared error only: where ``X`` has fewer rows than columns,
         :math:`B` is the factor of the Gram matrix that feature-sign search
-        keeps (:class:`~sklearn_foundations.optimize._quadratic.LowRank`).
+        keeps (:class:`~sklearn_foundations.optimize._gram_solves.LowRank`).
         Kept, read-only: a regularization path asks for it at each of its
         points on the same datafit."""
         if not isinstance(self.loss, HalfSquaredError) or self.sparse:

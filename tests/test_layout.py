@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "sklearn_foundations"
-MATH = ["datafits", "gradcheck", "linalg", "losses", "optimize", "penalties",
-        "probability"]  # fmt: skip
+MATH = ["_products", "datafits", "gradcheck", "linalg", "losses", "optimize",
+        "penalties", "probability"]  # fmt: skip
 
 
 def _modules(name):

@@ -6,7 +6,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 from scipy.stats import ortho_group
 
-from sklearn_foundations import linalg
+from sklearn_foundations import _products, linalg
 from sklearn_foundations.linalg import (
     column_moments,
     deflated_power_iteration,
@@ -211,14 +211,14 @@ def test_gram_operator_by_cached_row_blocks(monkeypatch, weights, p, dtype):
     # X^T S (X v) a cached block of rows at a time (the blocks 48 rows here,
     # the last one short): the centered Gram matrix's product, in the
     # precision of X and V
-    monkeypatch.setattr(linalg, "_CACHED_ENTRIES", 48 * 7)
+    monkeypatch.setattr(_products, "_CACHED_ENTRIES", 48 * 7)
     rng = np.random.default_rng(3)
     X = (rng.standard_normal((101, 7)) + 3.0).astype(dtype)
     s = {None: None, "uniform": np.full(101, 0.5), "random": rng.uniform(0, 1, 101)}[
         weights
     ]
     c = X.mean(axis=0)
-    assert linalg._fuses(X, p) and not linalg._fuses(np.asfortranarray(X), p)
+    assert _products._fuses(X, p) and not _products._fuses(np.asfortranarray(X), p)
     Xc = X.astype(np.float64) - c
     S = np.ones(101) if s is None else s
     V = rng.standard_normal((7, p)).astype(dtype)
@@ -236,12 +236,12 @@ def test_gram_operator_on_row_blocks_that_share_the_arrays(monkeypatch, cores):
     # a large CSR X runs on blocks of rows, one per core, that share its
     # arrays: no block is a copy (scipy's constructor copies a view of less
     # than half its array), and the operator is the centered Gram matrix
-    monkeypatch.setattr(linalg, "_PARALLEL_NNZ", 10)
-    monkeypatch.setattr(linalg, "n_threads", lambda: cores)
+    monkeypatch.setattr(_products, "_PARALLEL_NNZ", 10)
+    monkeypatch.setattr(_products, "n_threads", lambda: cores)
     rng = np.random.default_rng(2)
     X = rng.standard_normal((90, 5)) * (rng.random((90, 5)) < 0.5)
     Xs = sp.csr_matrix(X)
-    parts = linalg._row_parts(Xs)
+    parts = _products._row_parts(Xs)
     assert len(parts) == cores
     for rows, block in parts:
         assert np.shares_memory(block.data, Xs.data)
@@ -260,7 +260,7 @@ def threads(request, monkeypatch):
     """Dense Gram passes on one range of rows, or on three (uneven) ranges on
     threads, whatever the size of the problem."""
     monkeypatch.setattr(
-        linalg, "_dense_threads", lambda n, d, gather=False: request.param
+        _products, "_dense_threads", lambda n, d, gather=False: request.param
     )
     return request.param
 
@@ -375,7 +375,7 @@ def test_weighted_column_moments_are_the_weighted_mean_and_squares(dtype):
     """With weights (some zero, the first block's all zero: the shift then
     comes from the plain mean), on enough rows to be split over threads."""
     rng = np.random.default_rng(5)
-    n = linalg._PARALLEL_ENTRIES // 3 + 11
+    n = _products._PARALLEL_ENTRIES // 3 + 11
     X = (rng.standard_normal((n, 3)) * [1.0, 1e-2, 50.0] + 1e4).astype(dtype)
     s = rng.uniform(size=n) * (rng.uniform(size=n) < 0.7)
     s[: linalg.row_blocks(n, 3).__next__().stop] = 0.0

@@ -602,10 +602,10 @@ def test_newton_cg_turns_to_the_hessian_sooner_where_forming_it_runs_on_threads(
     # forming the Hessian costs about d / 16 products on one thread, half
     # that where gram_matrix splits the rows over two: the table's
     # direct_after follows (a large pass only; a small one stays on one)
-    import sklearn_foundations.linalg as linalg
+    import sklearn_foundations._products as _products
     from sklearn_foundations.optimize._minimize import _hessian_cost
 
-    monkeypatch.setattr(linalg, "n_threads", lambda: threads)
+    monkeypatch.setattr(_products, "n_threads", lambda: threads)
     assert _hessian_cost(100_000, 100) == (6 if threads == 1 else 3)
     assert _hessian_cost(10_000, 100) == 6  # n d^2 = 1e8: one thread
     assert _hessian_cost(100_000, 30) == 4  # few columns: one thread, at least 4

@@ -17,6 +17,7 @@ from sklearn_foundations.optimize import (
     DivergenceError,
     InverseScaling,
     Plateau,
+    _gram_solves,
     _prox_newton,
     _quadratic,
     fista,
@@ -1083,13 +1084,13 @@ def test_low_rank_blocks_products_and_solves_are_the_dense_ones(e):
     rng = np.random.default_rng(3)
     B = rng.standard_normal((6, 40)) * rng.uniform(0.1, 10, 40)
     dense = B.T @ B + e * np.eye(40)
-    H = _quadratic.LowRank(B, e)
+    H = _gram_solves.LowRank(B, e)
     v = rng.standard_normal(40)
     np.testing.assert_allclose(H @ v, dense @ v, rtol=1e-12)
     np.testing.assert_allclose(H.diagonal(), np.diag(dense), rtol=1e-13)
     for A in ([3, 7, 20], [1, 3, 7, 9, 20, 33], [0, 9, 33], list(range(0, 40, 3))):
         A = np.array(A)
-        block = _quadratic._block(H, A)
+        block = _gram_solves._block(H, A)
         expected = dense[np.ix_(A, A)]
         np.testing.assert_allclose(block.dense(), expected, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(block @ v[A], expected @ v[A], rtol=1e-11)
@@ -1113,9 +1114,9 @@ def test_feature_sign_on_the_rows_factor_is_the_gram_forms(
     two targets, sample weights with zeros among them, an intercept or
     none."""
     solves = []
-    woodbury = _quadratic.LowRank.solve
+    woodbury = _gram_solves.LowRank.solve
     monkeypatch.setattr(
-        _quadratic.LowRank, "solve", lambda *a: solves.append(1) or woodbury(*a)
+        _gram_solves.LowRank, "solve", lambda *a: solves.append(1) or woodbury(*a)
     )
     rng = np.random.default_rng(4)
     n, d = 40, 400  # m d^2 over GRAM_FORM_FLOPS: the factor kept
@@ -1225,7 +1226,7 @@ def test_active_factor_solves_are_the_blocks_own():
     X[:, 299] = 2.0 * X[:, 7]  # collinear with feature 7
     H = X.T @ X / n
     S = 1 / np.sqrt(np.diag(H))
-    factor = _quadratic._ActiveFactor(H, S, _quadratic._ridge(H.dtype))
+    factor = _gram_solves._ActiveFactor(H, S, _gram_solves._ridge(H.dtype))
     held_solves = anew = 0
     steps = [
         np.arange(0, 150),  # three panels at once
@@ -1256,8 +1257,12 @@ def test_active_factor_solves_are_the_blocks_own():
     A = np.append(np.arange(0, 160), 299)
     x, regular = factor.solve(A, np.ones(len(A)))
     assert not regular and np.all(np.isnan(x))
-    lu_x, lu_regular = _quadratic._equilibrated_solve(
-        _quadratic._gesv(H.dtype), H[np.ix_(A, A)], np.ones(len(A)), factor.ridge, S[A]
+    lu_x, lu_regular = _gram_solves._equilibrated_solve(
+        _gram_solves._gesv(H.dtype),
+        H[np.ix_(A, A)],
+        np.ones(len(A)),
+        factor.ridge,
+        S[A],
     )
     assert not lu_regular
 
@@ -1267,16 +1272,16 @@ def _factor_and_lu_searches(H, q, l1, scale, tol, monkeypatch):
     of its active sets that took them), then with LU solves alone: both
     converge; their points and the sizes."""
     sizes = []
-    original = _quadratic._ActiveFactor.solve
+    original = _gram_solves._ActiveFactor.solve
 
     def spy(self, A, r_A):
         sizes.append(len(A))
         return original(self, A, r_A)
 
-    monkeypatch.setattr(_quadratic._ActiveFactor, "solve", spy)
+    monkeypatch.setattr(_gram_solves._ActiveFactor, "solve", spy)
     zero = np.zeros(len(q), dtype=q.dtype)
     w, converged = _quadratic.signs_search(H, q, l1, zero, scale, tol, 5000)
-    monkeypatch.setattr(_quadratic, "FACTOR_MIN_SIZE", 10**9)
+    monkeypatch.setattr(_gram_solves, "FACTOR_MIN_SIZE", 10**9)
     w_lu, converged_lu = _quadratic.signs_search(H, q, l1, zero, scale, tol, 5000)
     assert converged and converged_lu
     return w, w_lu, sizes
@@ -1407,7 +1412,7 @@ def test_signs_search_on_the_rows_factor_keeps_the_cholesky_factor(monkeypatch):
     q = B.T @ rng.standard_normal(m)
     l1 = 2e-3 * np.abs(q).max()
     scale = np.sqrt(np.einsum("ij,ij->j", B, B))
-    H, smallest = _quadratic.LowRank(B, 0.0), _quadratic.FACTOR_MIN_SIZE
+    H, smallest = _gram_solves.LowRank(B, 0.0), _gram_solves.FACTOR_MIN_SIZE
     w, w_lu, sizes = _factor_and_lu_searches(H, q, l1, scale, 1e-10, monkeypatch)
     assert smallest < max(sizes) <= 2 * m
 

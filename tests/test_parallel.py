@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from sklearn_foundations import _parallel, linalg
+from sklearn_foundations import _parallel, _products, linalg
 from sklearn_foundations._parallel import (
     blas_on_one_thread,
     map_row_ranges,
@@ -99,7 +99,7 @@ def test_products_by_ranges_of_rows_are_the_products(two_blas_threads, k, dtype)
     one that is not) equal numpy's products, in float64 accumulation for the
     one column they sum with einsum."""
     rng = np.random.default_rng(0)
-    for n, d in [(50, 7), (linalg._PARALLEL_ENTRIES // 40 + 3, 40)]:
+    for n, d in [(50, 7), (_products._PARALLEL_ENTRIES // 40 + 3, 40)]:
         X = rng.standard_normal((n, d)).astype(dtype)
         W, G = rng.standard_normal((d, k)), rng.standard_normal((n, k))
         XW = linalg.matmul_rows(X, W)
@@ -122,7 +122,7 @@ def test_a_solve_on_the_package_threads_holds_blas_on_one(two_blas_threads):
     from sklearn_foundations.penalties import L2
 
     rng = np.random.default_rng(0)
-    for n, expected in [(linalg._PARALLEL_ENTRIES // 20 + 1, {1}), (200, {2})]:
+    for n, expected in [(_products._PARALLEL_ENTRIES // 20 + 1, {1}), (200, {2})]:
         X = rng.standard_normal((n, 20))
         y = (X[:, :1] + rng.logistic(size=(n, 1)) > 0).astype(float)
         datafit = make_datafit(BinomialLogLoss(), X, y, np.full(n, 1 / n))
@@ -142,9 +142,9 @@ def test_a_gram_pass_splits_itself_where_blas_is_held(two_blas_threads):
     split it; held on one thread, BLAS cannot, so the pass splits (a gather
     of columns too)."""
     expected = min(2, _parallel.n_cores())
-    assert linalg._dense_threads(2000, 100) == 1
-    assert linalg._dense_threads(100_000, 100, gather=True) == 1
+    assert _products._dense_threads(2000, 100) == 1
+    assert _products._dense_threads(100_000, 100, gather=True) == 1
     with blas_on_one_thread():
-        assert linalg._dense_threads(2000, 100) == expected
-        assert linalg._dense_threads(2000, 100, gather=True) == expected
-        assert linalg._dense_threads(100, 10) == 1
+        assert _products._dense_threads(2000, 100) == expected
+        assert _products._dense_threads(2000, 100, gather=True) == expected
+        assert _products._dense_threads(100, 10) == 1

@@ -64,7 +64,8 @@ storage, shape) and picks the method from its table.
 One module per family of solvers: ``_first_order`` (:func:`fista`,
 :func:`proximal_gradient`, :func:`stochastic_gradient`), ``_newton``
 (:func:`lbfgs`, :func:`newton_cg`, :func:`newton_cholesky`), ``_prox_newton``, ``_quadratic``
-(:func:`conjugate_gradient`, :func:`kernel_cholesky`, :func:`feature_sign`),
+(:func:`conjugate_gradient`, :func:`kernel_cholesky`, :func:`feature_sign`;
+the solves of feature-sign's active sets in ``_gram_solves``),
 ``_dual_newton`` (:func:`dual_newton`), ``_coupled`` (:func:`coupled_newton`), with the result record in
 ``_result`` and the schedules in ``_schedules``. They import only numpy/scipy
 and, for :func:`prox_newton`, the package's ``linalg`` (Gram matrix) and

@@ -120,7 +120,7 @@ from functools import partial
 import numpy as np
 
 from .._parallel import blas_on_one_thread
-from ..linalg import _dense_threads
+from .._products import _dense_threads
 from ..penalties import descent_magnitude
 from ._coupled import MODEL_FLOPS, coupled_newton
 from ._dual_newton import dual_newton

@@ -20,8 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ._gram_solves import LowRank
 from ._newton import _backtrack, _PastTol
-from ._quadratic import LowRank, signs_search
+from ._quadratic import signs_search
 from ._result import OptimizeResult, _check_divergence, _Observer, _scale
 
 # a model of at most EXACT_MAX_SIZE coordinates is solved by feature-sign
@@ -408,7 +409,7 @@ def _factored_model(B_w, bb, grad, w, l1, l2, n_penalized, tol, positive=False):
     rows, from its decoupled factor ``B_w`` and the intercept's curvature
     ``bb`` (:func:`_decoupled_factor`):
     feature-sign search on :math:`B_w^\top B_w + \lambda_2 I` kept as the
-    factor (:class:`~sklearn_foundations.optimize._quadratic.LowRank`:
+    factor (:class:`~sklearn_foundations.optimize._gram_solves.LowRank`:
     Woodbury's solves over more than twice the rows), where coordinate
     descent's sweeps crawl (a 100 x 5,000 elastic-net logistic regression
     took 80 iterations, 3 s, at ``tol=1e-10``), then the intercept's own
