@@ -691,6 +691,40 @@ def test_feature_sign_finishes_exactly_past_a_loose_tol(
     assert _objective(f, pen, loose.coef) <= best + 1e-14 * abs(best)
 
 
+def test_feature_sign_batches_start_anew_past_a_loose_tol(monkeypatch):
+    """The violators below a loose tol, left for the search past it, enter in
+    batches from at most ``BATCH_START``: the loose phase's doublings (a few
+    violators at a time, all of them entering) say nothing of theirs, and a
+    batch of hundreds whose solves reverse signs fell to one feature at a
+    time. The answer is the exact one."""
+    rng = np.random.default_rng(5)
+    n, d = 700, 400
+    X = rng.standard_normal((n, d))
+    X[:, 1:] = 0.7 * X[:, :-1] + 0.7 * X[:, 1:]
+    y = X @ rng.standard_normal(d) + 1.0 + rng.standard_normal(n)
+    s = np.full(n, 1 / n)
+    f = QuadraticDatafit.from_data(X, y[:, None], s, fit_intercept=True)
+    alpha_max = np.abs((X - X.mean(axis=0)).T @ (y - y.mean())).max() / n
+    pen = WithIntercept(L1(1e-2 * alpha_max))
+    theta0 = np.zeros((d + 1, 1))
+    batches = []  # (tol, the largest batch) of each growing step
+    violators = _quadratic._violators
+
+    def spy(violation, tol, most):
+        batches.append((tol, most))
+        return violators(violation, tol, most)
+
+    monkeypatch.setattr(_quadratic, "_violators", spy)
+    loose = 1e-2 * _optimality(f, pen, theta0)
+    res = optimize.feature_sign(f, pen, theta0, max_iter=5000, tol=loose)
+    before = [most for tol, most in batches if tol == loose]
+    after = [most for tol, most in batches if tol < loose]
+    assert max(before) > _quadratic.BATCH_START and after
+    assert after[0] <= _quadratic.BATCH_START
+    exact = optimize.feature_sign(f, pen, theta0, max_iter=5000, tol=1e-13)
+    np.testing.assert_allclose(res.coef, exact.coef, rtol=1e-9, atol=1e-12)
+
+
 def _logistic_problem(seed, n=1000, d=20):
     """Unscaled correlated columns with non-zero means, a binary target."""
     rng = np.random.default_rng(seed)
@@ -1359,6 +1393,38 @@ def test_prox_newton_starts_with_the_whole_model_where_nearly_all_violate(
     sizes, share, _ = _working_sets_of_a_lasso(monkeypatch, X, y, fraction)
     assert (share >= _prox_newton.WHOLE_START_SHARE) == whole_first
     assert (sizes == [d]) == whole_first
+
+
+@pytest.mark.parametrize("tol", [1e-2, 1e-4])
+def test_prox_newton_finishes_a_quadratic_whole_model_exactly(tol):
+    """A weak lasso on data of more rows than features takes the whole model
+    at once, which is the objective: its search goes past ``tol`` on to the
+    rounding floor (feature-sign's on the Gram matrix), the exact answer
+    whatever ``tol``, that of feature-sign search at tol=1e-13. A path's
+    fits (``finish=False``) stop at ``tol``: at 1e-2 well above the
+    optimum."""
+    rng = np.random.default_rng(5)
+    n, d = 700, 400
+    X = rng.standard_normal((n, d))
+    X[:, 1:] = 0.7 * X[:, :-1] + 0.7 * X[:, 1:]
+    y = X @ rng.standard_normal(d) + 1.0 + rng.standard_normal(n)
+    s = np.full(n, 1 / n)
+    f = LinearDatafit(HalfSquaredError(), X, y[:, None], s, s @ X, fit_intercept=True)
+    alpha_max = np.abs((X - X.mean(axis=0)).T @ (y - y.mean())).max() / n
+    pen = WithIntercept(L1(1e-3 * alpha_max))
+    theta0 = np.zeros((d + 1, 1))
+    cold = _optimality(f, pen, theta0)
+    res = prox_newton(f, pen, theta0, max_iter=100, tol=tol * cold)
+    gram = QuadraticDatafit.from_data(X, y[:, None], s, fit_intercept=True)
+    exact = optimize.feature_sign(gram, pen, theta0, max_iter=5000, tol=1e-13)
+    assert res.converged and res.n_iter == 1
+    best = _objective(f, pen, exact.coef)
+    assert _objective(f, pen, res.coef) <= best + 1e-14 * abs(best)
+    np.testing.assert_allclose(res.coef, exact.coef, rtol=1e-9, atol=1e-12)
+    stopped = prox_newton(f, pen, theta0, max_iter=100, tol=tol * cold, finish=False)
+    assert stopped.converged and stopped.n_iter == 1
+    if tol == 1e-2:
+        assert _objective(f, pen, stopped.coef) > best + 1e-6 * abs(best)
 
 
 def test_prox_newton_solves_models_of_up_to_twice_the_rows_exactly(monkeypatch):

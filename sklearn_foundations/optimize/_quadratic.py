@@ -232,7 +232,8 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, start=None,
     of the largest violations enter at once where the solve keeps the sign
     of each (the walk then lowers :math:`F` as for one feature): a batch of
     16 at first, doubled after a step that all of it entered, else cut to
-    those that did, so that a dense solution takes a few steps rather than
+    those that did (16 again for the violators below a loose ``tol``, past
+    it), so that a dense solution takes a few steps rather than
     one per non-zero coefficient; and where a walk stops short of its
     target, every feature whose sign the target reversed leaves :math:`A`
     at the next step (:func:`_without_crossed`), where Lee et al. drop one
@@ -474,6 +475,10 @@ def signs_search(
                 if not (right and finish is not None and finish < tol):
                     break
                 tol, finish = finish, None  # converged: on to the exact answer
+                # the violators below the old tol were never tried: their
+                # batches start anew (the doublings of a loose tol's few
+                # violators at a time had grown it past what holds its signs)
+                most = min(most, BATCH_START)
                 if violation[j] <= tol and off.max(where=active, initial=0.0) <= tol:
                     break
                 continue  # the next step's test, at the new tol
