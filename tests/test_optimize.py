@@ -691,22 +691,28 @@ def test_feature_sign_finishes_exactly_past_a_loose_tol(
     assert _objective(f, pen, loose.coef) <= best + 1e-14 * abs(best)
 
 
+def _tall_neighbours(n=700, d=400, seed=5):
+    """Neighbour-correlated columns (0.7 of each with the next), more rows than
+    features, a target with an offset: ``X``, ``y``, uniform weights and
+    alpha_max."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    X[:, 1:] = 0.7 * X[:, :-1] + 0.7 * X[:, 1:]
+    y = X @ rng.standard_normal(d) + 1.0 + rng.standard_normal(n)
+    alpha_max = np.abs((X - X.mean(axis=0)).T @ (y - y.mean())).max() / n
+    return X, y, np.full(n, 1 / n), alpha_max
+
+
 def test_feature_sign_batches_start_anew_past_a_loose_tol(monkeypatch):
     """The violators below a loose tol, left for the search past it, enter in
     batches from at most ``BATCH_START``: the loose phase's doublings (a few
     violators at a time, all of them entering) say nothing of theirs, and a
     batch of hundreds whose solves reverse signs fell to one feature at a
     time. The answer is the exact one."""
-    rng = np.random.default_rng(5)
-    n, d = 700, 400
-    X = rng.standard_normal((n, d))
-    X[:, 1:] = 0.7 * X[:, :-1] + 0.7 * X[:, 1:]
-    y = X @ rng.standard_normal(d) + 1.0 + rng.standard_normal(n)
-    s = np.full(n, 1 / n)
+    X, y, s, alpha_max = _tall_neighbours()
     f = QuadraticDatafit.from_data(X, y[:, None], s, fit_intercept=True)
-    alpha_max = np.abs((X - X.mean(axis=0)).T @ (y - y.mean())).max() / n
     pen = WithIntercept(L1(1e-2 * alpha_max))
-    theta0 = np.zeros((d + 1, 1))
+    theta0 = np.zeros((X.shape[1] + 1, 1))
     batches = []  # (tol, the largest batch) of each growing step
     violators = _quadratic._violators
 
@@ -1403,14 +1409,9 @@ def test_prox_newton_finishes_a_quadratic_whole_model_exactly(tol):
     whatever ``tol``, that of feature-sign search at tol=1e-13. A path's
     fits (``finish=False``) stop at ``tol``: at 1e-2 well above the
     optimum."""
-    rng = np.random.default_rng(5)
-    n, d = 700, 400
-    X = rng.standard_normal((n, d))
-    X[:, 1:] = 0.7 * X[:, :-1] + 0.7 * X[:, 1:]
-    y = X @ rng.standard_normal(d) + 1.0 + rng.standard_normal(n)
-    s = np.full(n, 1 / n)
+    X, y, s, alpha_max = _tall_neighbours()
+    n, d = X.shape
     f = LinearDatafit(HalfSquaredError(), X, y[:, None], s, s @ X, fit_intercept=True)
-    alpha_max = np.abs((X - X.mean(axis=0)).T @ (y - y.mean())).max() / n
     pen = WithIntercept(L1(1e-3 * alpha_max))
     theta0 = np.zeros((d + 1, 1))
     cold = _optimality(f, pen, theta0)
