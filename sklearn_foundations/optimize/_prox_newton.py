@@ -362,7 +362,7 @@ def _model_finish(tol, F, ulps):
     quadratic loss's whole model is the objective, and its search, on to
     that floor, gives the exact answer whatever ``tol`` (a weak lasso on
     1,000 x 600 correlated columns at ``tol=1e-4`` stopped 2e-6 above the
-    optimum, with 451 of its 457 non-zeros)."""
+    optimum, with 451 of the optimum's 459 non-zeros)."""
     floor = ulps * math.sqrt(2 * abs(F))
     return floor / tol if floor < tol else None
 
