@@ -76,18 +76,19 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
 from ._parallel import map_row_ranges, n_threads
-from ._products import _PARALLEL_ENTRIES, _sum
-from .linalg import (
+from ._products import (
+    _PARALLEL_ENTRIES,
+    _sum,
     column_moments,
     column_squares,
     gram_matrix,
     gram_moments,
     gram_operator,
     kernel_matrix,
-    largest_eigenvalue,
     matmul_rows,
     rmatmul_rows,
 )
+from .linalg import largest_eigenvalue
 from .losses import HalfSquaredError
 
 __all__ = [
