@@ -296,6 +296,18 @@ def test_rank_deficient_and_constant_features_behave_as_pca():
     np.testing.assert_allclose(ours.inverse_transform(ours.transform(X)), X, atol=1e-8)
 
 
+@pytest.mark.parametrize("n_components", [2, None])
+def test_a_column_of_a_far_larger_scale_keeps_the_small_variances(n_components):
+    # 1e8 times the others' scale: the covariance's eigenvalues span 5e15, and
+    # a rotated basis of the whole space mixed the first's rounding into the
+    # second (1.82 for 1.52); the covariance's own entries hold it
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 5))
+    X[:, 0] *= 1e8
+    ours = PowerIterationPCA(n_components, random_state=0).fit(X)
+    _full_svd_numbers(ours, X, rtol=1e-7, atol=1e-7)
+
+
 def test_too_many_components_is_an_error(cancer):
     with pytest.raises(ValueError, match=r"n_components=31 must be between 0 and"):
         PowerIterationPCA(31).fit(cancer)
