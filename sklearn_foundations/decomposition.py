@@ -66,6 +66,7 @@ from .linalg import (
     gram_operator,
     kernel_matrix,
     power_iteration,
+    row_blocks,
 )
 
 __all__ = ["PowerIterationPCA", "minka_log_evidence"]
@@ -166,6 +167,13 @@ class PowerIterationPCA(
         well-separated spectra, dense or sparse, in float64 (float32 stops at
         ``100 * eps``; small float32 data, up to 2^20 stored values, are
         fitted in float64 arithmetic, the attributes returned in float32).
+        Where the variances span so much (columns of scales orders of
+        magnitude apart) that this bounds nothing on the small axes, each
+        axis of residual above :math:`\mathrm{tol}^{1/2}` times its own
+        variance is found again: on a formed covariance (dense ``X`` of
+        more rows than features), from the data less the resolved axes (a
+        pass more each round, as exact as an SVD); else a
+        ConvergenceWarning names the first such axis.
     max_iter : int, default=1000
         Maximum products with the covariance (per component for "deflation").
     n_oversamples : int, default=10
@@ -197,8 +205,9 @@ class PowerIterationPCA(
         Passes over the data the fit made: the cost on chunked (dask) data,
         where each pass is a round trip over every chunk.
     residuals_ : ndarray of shape (`n_components_`,)
-        Final :math:`\|C v_j - \lambda_j v_j\|` (through the rows' kernel:
-        its bound, :math:`\sqrt{\lambda_1 / \lambda_j}` times the kernel's
+        Final :math:`\|C v_j - \lambda_j v_j\|` (for an axis found again
+        on the data less the larger ones, on that data's covariance;
+        through the rows' kernel: its bound, :math:`\sqrt{\lambda_1 / \lambda_j}` times the kernel's
         residual).
     residual_history_ : list of ndarray
         Residuals per iteration (block; the kernel's through the rows'
@@ -301,9 +310,13 @@ class PowerIterationPCA(
         self.n_samples_ = n
         self.mean_ = mean
         k = _range_exponent(X, total_var)
+        data = X
         if k:  # squares out of range: the same fit on 2^k X
-            _, cov, total_var = self._covariance(_ldexp(X, k))
-        self._fit_covariance(cov, total_var, n, d, X, X.dtype)
+            data = _ldexp(X, k)
+            mean_k, cov, total_var = self._covariance(data)
+            mean = mean_k if isinstance(cov, np.ndarray) else mean
+        graded = _Graded(data, mean, cov) if isinstance(cov, np.ndarray) else None
+        self._fit_covariance(cov, total_var, n, d, X, X.dtype, graded)
         self._scale_back(k)
         # passes over X: the covariance once, or the mean and each product
         # (and, rescaled, the largest magnitude and the moments of 2^k X)
@@ -313,7 +326,7 @@ class PowerIterationPCA(
             self.n_passes_ = 1 if self._explicit_covariance(X) else 2
         else:
             self.n_passes_ = self.n_iter_ + 1
-        self.n_passes_ += 2 if k else 0
+        self.n_passes_ += (2 if k else 0) + (graded.passes if graded else 0)
         cast_fitted(self, dtype)
         return self
 
@@ -419,9 +432,11 @@ class PowerIterationPCA(
                 f"min(n_samples, n_features)={max_rank}; lower n_components."
             )
 
-    def _fit_covariance(self, cov, total_var, n, d, X, dtype):
+    def _fit_covariance(self, cov, total_var, n, d, X, dtype, graded=None):
         """The eigenpairs of the covariance (explicit or an operator) and the
-        fitted attributes from them; ``X`` is what the callbacks see."""
+        fitted attributes from them; ``X`` is what the callbacks see;
+        ``graded`` (a :class:`_Graded`, for a formed covariance) finds the
+        axes that ``tol`` leaves unresolved on the data less the others."""
         max_rank = min(n, d)
 
         def attributes(state):
@@ -432,7 +447,7 @@ class PowerIterationPCA(
         bridge = FitCallbacks.of(self, X, None, None, self.max_iter, attributes, None)
         hold = getattr(cov, "threads", 1) > 1  # products on threads of ours
         with blas_on_one_thread() if hold else nullcontext():
-            result = self._eigenpairs(cov, total_var, max_rank, dtype, bridge)
+            result = self._eigenpairs(cov, total_var, max_rank, dtype, bridge, graded)
         for name, value in _fitted(
             result.eigenvalues, result.eigenvectors, total_var, n, max_rank
         ).items():
@@ -440,6 +455,8 @@ class PowerIterationPCA(
         self.n_iter_ = result.n_iter
         self.residuals_ = result.residuals
         self.residual_history_ = result.residual_history
+        if result.converged and graded is None:
+            _warn_unresolved(result, self.tol)
         if not result.converged:
             warnings.warn(
                 f"PowerIterationPCA did not converge in max_iter={self.max_iter}: "
@@ -625,7 +642,7 @@ class PowerIterationPCA(
             return max(wider, _PRODUCTS_PER_FIT * p)
         return _PRODUCTS_PER_FIT * p
 
-    def _eigenpairs(self, cov, total_var, max_rank, dtype, callback=None):
+    def _eigenpairs(self, cov, total_var, max_rank, dtype, callback=None, graded=None):
         tol = max(self.tol, 100 * float(np.finfo(dtype).eps))
         kwargs = dict(tol=tol, max_iter=self.max_iter, dtype=dtype, callback=callback)
         if self.method == "block":
@@ -643,7 +660,10 @@ class PowerIterationPCA(
             kwargs.pop("accelerate")
 
         def top(k):
-            return solve(cov, k, random_state=self.random_state, **kwargs)
+            result = solve(cov, k, random_state=self.random_state, **kwargs)
+            if graded is None:
+                return result
+            return graded.resolve(result, partial(solve, **kwargs), self.random_state)
 
         if self.n_components is None:
             return top(max_rank)
@@ -886,6 +906,121 @@ class _Kernel:
             n_iter=n_iter + rest.n_iter,
             residual_history=history + rest.residual_history,
         )
+
+
+# an axis is resolved where its residual is at most this power of tol times
+# its own eigenvalue (tol bounds each residual by tol * lambda_1 alone)
+_RESOLVED_POWER = 0.5
+
+
+def _unresolved(result, tol, floor=True):
+    """The first pair whose residual is above ``tol ** _RESOLVED_POWER``
+    times its eigenvalue (with ``floor``, of those above the rounding of
+    ``lambda_1``: a rank's zeros), else None."""
+    lam, res = result.eigenvalues, result.residuals
+    floor = 16 * np.finfo(np.float64).eps * abs(lam[0]) if floor and len(lam) else 0.0
+    loose = (res > tol**_RESOLVED_POWER * np.abs(lam)) & (np.abs(lam) > floor)
+    return int(np.argmax(loose)) if loose.any() else None
+
+
+def _warn_unresolved(result, tol):
+    """A warning where the stopping test (every residual at most ``tol *
+    lambda_1``) left axes of far smaller eigenvalues unresolved (the data's
+    operator or rows' kernel, whose products mix the largest eigenvalue's
+    rounding into every axis; a formed covariance finds them again,
+    :class:`_Graded`)."""
+    j = _unresolved(result, tol)
+    if j is None:
+        return
+    lam = result.eigenvalues
+    warnings.warn(
+        f"PowerIterationPCA: the axes from component {j + 1} on are resolved "
+        f"only to a residual of {result.residuals[j] / abs(lam[j]):.2g} times "
+        f"their variance: the variances span {abs(lam[0] / lam[j]):.2g}, as "
+        "columns of scales orders of magnitude apart give. Scale the features "
+        "(StandardScaler), or pass dense X of more rows than features, whose "
+        "covariance is formed and these axes found again on the data less the "
+        "larger ones.",
+        ConvergenceWarning,
+        stacklevel=4,
+    )
+
+
+class _Graded:
+    r"""The axes of a formed covariance whose eigenvalues span more than
+    ``tol`` resolves. The stopping test bounds every residual by
+    :math:`\mathrm{tol} \cdot \lambda_1`; where the columns' scales differ
+    by orders of magnitude, :math:`\lambda_j` is so far below
+    :math:`\lambda_1` that it bounds nothing (two columns of ``1e7`` and
+    ``1e6`` times the scale of 98 others: the third axis 0.8 off
+    scikit-learn's full SVD, its variance 18%). The axes of residual above
+    :math:`\mathrm{tol}^{1/2} \lambda_j` are found again on the data less
+    the resolved axes :math:`V`, :math:`X_c (I - V V^\top)`, whose
+    covariance is formed anew (one pass; its rounding is the data's,
+    :math:`\epsilon \sigma_1 / \sigma_j` as an SVD's, where the
+    products with the first covariance would mix :math:`\epsilon
+    \lambda_1` into each axis), and so on while each round resolves
+    more."""
+
+    def __init__(self, X, mean, C):
+        self.X, self.mean, self.C, self.passes = X, mean, C, 0
+        # eigenvalues below lambda_1's rounding are a rank's zeros, but where
+        # a column's own variance is there too (1 beside 7e15): then the
+        # deflated data tell them from variances that rounding hid
+        var = C.diagonal()
+        top = np.max(var, initial=0.0)
+        self.hidden = bool(np.any((var > 0) & (var <= 16 * np.finfo(float).eps * top)))
+
+    def resolve(self, result, solve, random_state):
+        """``result`` with its unresolved axes found on the deflated data
+        (each round's residuals on its own matrix, as computed: the Lanczos
+        estimates are the tridiagonal's, which rounding can make small)."""
+        tol, done = solve.keywords["tol"], 0
+        result = _with_residuals(result, self.C)
+        while True:
+            m = _unresolved(result, tol, floor=not self.hidden)
+            if m is None or m <= done:  # all resolved, or no round more
+                return result
+            lam, res = result.eigenvalues, result.residuals
+            done, V = m, result.eigenvectors[:, :m]
+            C = self._deflated(V)
+            rest = _with_residuals(
+                solve(C, len(lam) - m, random_state=random_state, callback=None), C
+            )
+            # exactly orthogonal to V (the deflated covariance's rounding is
+            # not), each axis kept in its direction
+            U = rest.eigenvectors - V @ (V.T @ rest.eigenvectors)
+            U, R = np.linalg.qr(U)
+            U *= np.where(np.diag(R) < 0, -1.0, 1.0)
+            result = replace(
+                result,
+                eigenvalues=np.concatenate([lam[:m], rest.eigenvalues]),
+                eigenvectors=np.hstack([V, U]),
+                residuals=np.concatenate([res[:m], rest.residuals]),
+                n_iter=result.n_iter + rest.n_iter,
+                # the first m pairs by the test, the rest by their own round's
+                converged=rest.converged and bool(np.all(res[:m] <= tol * lam[0])),
+                residual_history=result.residual_history + rest.residual_history,
+            )
+
+    def _deflated(self, V):
+        r"""The covariance of :math:`X_c (I - V V^\top)`, by blocks of rows."""
+        X, mean = self.X, self.mean
+        n, d = X.shape
+        C = np.zeros((d, d))
+        for rows in row_blocks(n, d):
+            B = X[rows] - mean
+            B -= (B @ V) @ V.T
+            C += B.T @ B
+        self.passes += 1
+        return C / (n - 1)
+
+
+def _with_residuals(result, C):
+    r"""``result`` with its residuals :math:`\|C v_j - \lambda_j v_j\|` on ``C``."""
+    V, lam = result.eigenvectors, result.eigenvalues
+    residuals = np.linalg.norm(C @ V - V * lam, axis=0)
+    return replace(result, residuals=residuals)
 
 
 def _fitted(eigenvalues, eigenvectors, total_var, n, max_rank):

@@ -296,16 +296,41 @@ def test_rank_deficient_and_constant_features_behave_as_pca():
     np.testing.assert_allclose(ours.inverse_transform(ours.transform(X)), X, atol=1e-8)
 
 
-@pytest.mark.parametrize("n_components", [2, None])
-def test_a_column_of_a_far_larger_scale_keeps_the_small_variances(n_components):
-    # 1e8 times the others' scale: the covariance's eigenvalues span 5e15, and
-    # a rotated basis of the whole space mixed the first's rounding into the
-    # second (1.82 for 1.52); the covariance's own entries hold it
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((60, 5))
-    X[:, 0] *= 1e8
-    ours = PowerIterationPCA(n_components, random_state=0).fit(X)
+def _scales_apart(n, d, big, seed=0):
+    """Unit columns but the first two, ``big`` and ``big / 10`` times as wide."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    X[:, 0] *= big
+    X[:, 1] *= big / 10
+    return X
+
+
+@pytest.mark.parametrize("method", ["block", "lanczos"])
+@pytest.mark.parametrize(
+    "shape, big, n_components",
+    [((60, 5), 1e8, 2), ((60, 5), 1e8, None), ((500, 100), 1e7, 3),
+     ((2000, 50), 1e6, 5), ((300, 40), 1e6, None)],
+)  # fmt: skip
+def test_columns_of_far_larger_scales_keep_the_small_axes(shape, big, n_components,
+                                                           method):  # fmt: skip
+    # variances spanning 1e14-1e16: the stopping test, residuals of at most
+    # tol * lambda_1, bounded nothing on the unit columns' axes (the third
+    # 0.8 off, its variance 18%), and a rotated basis of the whole space
+    # mixed the first's rounding into the second (1.82 for 1.52)
+    X = _scales_apart(*shape, big)
+    with warnings.catch_warnings():  # (Lanczos's residuals of the largest
+        # axes stop above tol * lambda_1 on some: its warning, as before)
+        warnings.simplefilter("error" if method == "block" else "ignore")
+        ours = PowerIterationPCA(n_components, method=method, random_state=0).fit(X)
     _full_svd_numbers(ours, X, rtol=1e-7, atol=1e-7)
+
+
+def test_unresolved_small_axes_of_the_rows_kernel_warn():
+    # wide data go through the rows' kernel, whose products mix the largest
+    # eigenvalue's rounding into every axis: a warning, not a silent answer
+    X = _scales_apart(100, 300, 1e7)
+    with pytest.warns(ConvergenceWarning, match="from component 3 on are resolved"):
+        PowerIterationPCA(3, random_state=0).fit(X)
 
 
 def test_too_many_components_is_an_error(cancer):
