@@ -315,7 +315,7 @@ class PowerIterationPCA(
             data = _ldexp(X, k)
             mean_k, cov, total_var = self._covariance(data)
             mean = mean_k if isinstance(cov, np.ndarray) else mean
-        graded = _Graded(data, mean, cov) if isinstance(cov, np.ndarray) else None
+        graded = _Graded(data, mean, cov) if _Graded.takes(cov, d) else None
         self._fit_covariance(cov, total_var, n, d, X, X.dtype, graded)
         self._scale_back(k)
         # passes over X: the covariance once, or the mean and each product
@@ -435,8 +435,8 @@ class PowerIterationPCA(
     def _fit_covariance(self, cov, total_var, n, d, X, dtype, graded=None):
         """The eigenpairs of the covariance (explicit or an operator) and the
         fitted attributes from them; ``X`` is what the callbacks see;
-        ``graded`` (a :class:`_Graded`, for a formed covariance) finds the
-        axes that ``tol`` leaves unresolved on the data less the others."""
+        ``graded`` (a :class:`_Graded`) finds the axes that ``tol`` leaves
+        unresolved on the data less the others (else a warning names them)."""
         max_rank = min(n, d)
 
         def attributes(state):
@@ -908,6 +908,10 @@ class _Kernel:
         )
 
 
+# data of an operator (sparse, or dense of many features beside the block)
+# whose unresolved axes are found on a formed deflated covariance: at most
+# this many features (n d^2 flops, 2 MB)
+_GRADED_MAX_FEATURES = 512
 # an axis is resolved where its residual is at most this power of tol times
 # its own eigenvalue (tol bounds each residual by tol * lambda_1 alone)
 _RESOLVED_POWER = 0.5
@@ -964,21 +968,40 @@ class _Graded:
 
     def __init__(self, X, mean, C):
         self.X, self.mean, self.C, self.passes = X, mean, C, 0
-        # eigenvalues below lambda_1's rounding are a rank's zeros, but where
-        # a column's own variance is there too (1 beside 7e15): then the
-        # deflated data tell them from variances that rounding hid
-        var = C.diagonal()
-        top = np.max(var, initial=0.0)
-        self.hidden = bool(np.any((var > 0) & (var <= 16 * np.finfo(float).eps * top)))
+
+    @staticmethod
+    def takes(cov, d):
+        """A formed covariance, or the operator of data of at most
+        ``_GRADED_MAX_FEATURES`` features (whose deflated covariance, formed,
+        costs :math:`n d^2`; the rows' kernel: a warning)."""
+        if isinstance(cov, np.ndarray):
+            return True
+        return isinstance(cov, LinearOperator) and d <= _GRADED_MAX_FEATURES
+
+    def _hidden(self, floor):
+        """Whether a column's own variance is at most ``floor`` (the rounding
+        of lambda_1): eigenvalues below it are then not only a rank's zeros,
+        and the deflated data tell them from variances that rounding hid (1
+        beside 7e15)."""
+        if isinstance(self.C, np.ndarray):
+            var = self.C.diagonal()
+        else:  # a pass for the columns' variances
+            var = column_squares(self.X, center=self.mean) / (self.X.shape[0] - 1)
+            self.passes += 1
+        return bool(np.any((var > 0) & (var <= floor)))
 
     def resolve(self, result, solve, random_state):
         """``result`` with its unresolved axes found on the deflated data
         (each round's residuals on its own matrix, as computed: the Lanczos
         estimates are the tridiagonal's, which rounding can make small)."""
         tol, done = solve.keywords["tol"], 0
-        result = _with_residuals(result, self.C)
+        if isinstance(self.C, np.ndarray):  # (the operator's: LOBPCG's own)
+            result = _with_residuals(result, self.C)
+        floor = 16 * np.finfo(np.float64).eps * abs(result.eigenvalues[0])
+        below = _unresolved(result, tol) != _unresolved(result, tol, floor=False)
+        hidden = below and self._hidden(floor)
         while True:
-            m = _unresolved(result, tol, floor=not self.hidden)
+            m = _unresolved(result, tol, floor=not hidden)
             if m is None or m <= done:  # all resolved, or no round more
                 return result
             lam, res = result.eigenvalues, result.residuals
@@ -1009,7 +1032,8 @@ class _Graded:
         n, d = X.shape
         C = np.zeros((d, d))
         for rows in row_blocks(n, d):
-            B = X[rows] - mean
+            B = X[rows]
+            B = (B.toarray() if sp.issparse(B) else B) - mean
             B -= (B @ V) @ V.T
             C += B.T @ B
         self.passes += 1

@@ -325,6 +325,17 @@ def test_columns_of_far_larger_scales_keep_the_small_axes(shape, big, n_componen
     _full_svd_numbers(ours, X, rtol=1e-7, atol=1e-7)
 
 
+def test_sparse_columns_of_far_larger_scales_keep_the_small_axes():
+    # the operator's products mix lambda_1's rounding into every axis: the
+    # unresolved ones are found on the deflated data's covariance, formed
+    X = _scales_apart(2000, 60, 1e6)
+    X[np.abs(X) < 1] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = PowerIterationPCA(4, random_state=0).fit(sp.csr_matrix(X))
+    _full_svd_numbers(ours, X, rtol=1e-7, atol=1e-7)
+
+
 def test_unresolved_small_axes_of_the_rows_kernel_warn():
     # wide data go through the rows' kernel, whose products mix the largest
     # eigenvalue's rounding into every axis: a warning, not a silent answer
