@@ -170,9 +170,10 @@ class PowerIterationPCA(
         Where the variances span so much (columns of scales orders of
         magnitude apart) that this bounds nothing on the small axes, each
         axis of residual above :math:`\mathrm{tol}^{1/2}` times its own
-        variance is found again: on a formed covariance (dense ``X`` of
-        more rows than features), from the data less the resolved axes (a
-        pass more each round, as exact as an SVD); else a
+        variance is found again from the data less the resolved axes (a
+        pass more each round, as exact as an SVD), where the covariance is
+        formed or the data have at most 512 features (dense, sparse or
+        chunked); else (the rows' kernel of wide data, more features) a
         ConvergenceWarning names the first such axis.
     max_iter : int, default=1000
         Maximum products with the covariance (per component for "deflation").
@@ -315,7 +316,7 @@ class PowerIterationPCA(
             data = _ldexp(X, k)
             mean_k, cov, total_var = self._covariance(data)
             mean = mean_k if isinstance(cov, np.ndarray) else mean
-        graded = _Graded(data, mean, cov) if _Graded.takes(cov, d) else None
+        graded = _Graded.of_data(data, mean, cov) if _Graded.takes(cov, d) else None
         self._fit_covariance(cov, total_var, n, d, X, X.dtype, graded)
         self._scale_back(k)
         # passes over X: the covariance once, or the mean and each product
@@ -353,9 +354,10 @@ class PowerIterationPCA(
         _check_chunked_scale(mean, total_var, cov.dtype)
         self.mean_, self.n_samples_ = mean, n
         k = _variance_exponent(total_var, cov.dtype)  # 4^k C: in range
+        cov = np.ldexp(cov, 2 * k)
+        graded = _Graded.of_chunks(chunks, mean, n, k, cov, lambda: cov.diagonal())
         self._fit_covariance(
-            np.ldexp(cov, 2 * k), float(np.ldexp(total_var, 2 * k)), n, d, None,
-            cov.dtype,
+            cov, float(np.ldexp(total_var, 2 * k)), n, d, None, cov.dtype, graded
         )  # fmt: skip
         self.n_passes_ = chunks.n_passes
         return self._scale_back(k)
@@ -405,7 +407,11 @@ class PowerIterationPCA(
 
         cov = LinearOperator((d, d), matvec=matmat, matmat=matmat, dtype=chunks.dtype)
         total_var = float(np.ldexp(total_var, 2 * k))
-        self._fit_covariance(cov, total_var, n, d, None, chunks.dtype)
+        graded = None
+        if _Graded.takes(cov, d):
+            variances = np.ldexp(m2 / (n - 1), 2 * k)
+            graded = _Graded.of_chunks(chunks, mean, n, k, cov, lambda: variances)
+        self._fit_covariance(cov, total_var, n, d, None, chunks.dtype, graded)
         self.n_passes_ = chunks.n_passes
         return self._scale_back(k)
 
@@ -929,10 +935,10 @@ def _unresolved(result, tol, floor=True):
 
 def _warn_unresolved(result, tol):
     """A warning where the stopping test (every residual at most ``tol *
-    lambda_1``) left axes of far smaller eigenvalues unresolved (the data's
-    operator or rows' kernel, whose products mix the largest eigenvalue's
-    rounding into every axis; a formed covariance finds them again,
-    :class:`_Graded`)."""
+    lambda_1``) left axes of far smaller eigenvalues unresolved (the rows'
+    kernel, or the operator of many features, whose products mix the
+    largest eigenvalue's rounding into every axis; elsewhere
+    :class:`_Graded` finds them again)."""
     j = _unresolved(result, tol)
     if j is None:
         return
@@ -942,17 +948,18 @@ def _warn_unresolved(result, tol):
         f"only to a residual of {result.residuals[j] / abs(lam[j]):.2g} times "
         f"their variance: the variances span {abs(lam[0] / lam[j]):.2g}, as "
         "columns of scales orders of magnitude apart give. Scale the features "
-        "(StandardScaler), or pass dense X of more rows than features, whose "
-        "covariance is formed and these axes found again on the data less the "
-        "larger ones.",
+        "(StandardScaler); on data of at most 512 features (and dense data of "
+        "more rows than features) these axes are found again on the data less "
+        "the larger ones.",
         ConvergenceWarning,
         stacklevel=4,
     )
 
 
 class _Graded:
-    r"""The axes of a formed covariance whose eigenvalues span more than
-    ``tol`` resolves. The stopping test bounds every residual by
+    r"""The axes of a covariance (formed, or the operator of data of at
+    most ``_GRADED_MAX_FEATURES`` features, in memory or in chunks) whose
+    eigenvalues span more than ``tol`` resolves. The stopping test bounds every residual by
     :math:`\mathrm{tol} \cdot \lambda_1`; where the columns' scales differ
     by orders of magnitude, :math:`\lambda_j` is so far below
     :math:`\lambda_1` that it bounds nothing (two columns of ``1e7`` and
@@ -964,10 +971,40 @@ class _Graded:
     :math:`\epsilon \sigma_1 / \sigma_j` as an SVD's, where the
     products with the first covariance would mix :math:`\epsilon
     \lambda_1` into each axis), and so on while each round resolves
-    more."""
+    more. Eigenvalues below :math:`\lambda_1`'s rounding are taken for a
+    rank's zeros, unless a column's own variance is as small (then they may
+    be variances it hid: 1.5 beside 7e15)."""
 
-    def __init__(self, X, mean, C):
-        self.X, self.mean, self.C, self.passes = X, mean, C, 0
+    def __init__(self, deflated, C, variances):
+        self.deflated, self.C, self.variances, self.passes = deflated, C, variances, 0
+
+    @classmethod
+    def of_data(cls, X, mean, C):
+        """On ``X`` in memory (``mean`` its columns' means, ``C`` the
+        covariance formed or its operator)."""
+        n, d = X.shape
+
+        def deflated(V):
+            G = np.zeros((d, d))
+            for rows in row_blocks(n, d):
+                G += _deflated_gram(X[rows], None, None, None, V, mean)
+            return G / (n - 1)
+
+        def variances():
+            return column_squares(X, center=mean) / (n - 1)
+
+        return cls(deflated, C, variances)
+
+    @classmethod
+    def of_chunks(cls, chunks, mean, n, k, C, variances):
+        """On row chunks (a pass each), the covariance scaled by
+        :math:`4^k`."""
+
+        def deflated(V):
+            G = chunks.map_reduce(_deflated_gram, operator.add, V=V, mean=mean)
+            return np.ldexp(G / (n - 1), 2 * k)
+
+        return cls(deflated, C, variances)
 
     @staticmethod
     def takes(cov, d):
@@ -985,8 +1022,8 @@ class _Graded:
         beside 7e15)."""
         if isinstance(self.C, np.ndarray):
             var = self.C.diagonal()
-        else:  # a pass for the columns' variances
-            var = column_squares(self.X, center=self.mean) / (self.X.shape[0] - 1)
+        else:  # a pass for the columns' variances, where not known
+            var = self.variances()
             self.passes += 1
         return bool(np.any((var > 0) & (var <= floor)))
 
@@ -1006,7 +1043,8 @@ class _Graded:
                 return result
             lam, res = result.eigenvalues, result.residuals
             done, V = m, result.eigenvectors[:, :m]
-            C = self._deflated(V)
+            C = self.deflated(V)
+            self.passes += 1
             rest = _with_residuals(
                 solve(C, len(lam) - m, random_state=random_state, callback=None), C
             )
@@ -1026,18 +1064,13 @@ class _Graded:
                 residual_history=result.residual_history + rest.residual_history,
             )
 
-    def _deflated(self, V):
-        r"""The covariance of :math:`X_c (I - V V^\top)`, by blocks of rows."""
-        X, mean = self.X, self.mean
-        n, d = X.shape
-        C = np.zeros((d, d))
-        for rows in row_blocks(n, d):
-            B = X[rows]
-            B = (B.toarray() if sp.issparse(B) else B) - mean
-            B -= (B @ V) @ V.T
-            C += B.T @ B
-        self.passes += 1
-        return C / (n - 1)
+
+def _deflated_gram(X, y, w, index, V, mean):
+    r"""Rows' share of :math:`B^\top B`, :math:`B = X_c (I - V V^\top)`
+    (dense, a block at a time; sparse rows made dense here alone)."""
+    B = (X.toarray() if sp.issparse(X) else np.asarray(X)) - mean
+    B -= (B @ V) @ V.T
+    return B.T @ B
 
 
 def _with_residuals(result, C):

@@ -4,6 +4,7 @@ DataFrame's feature names; errors that name chunk and row; a cluster."""
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -267,3 +268,24 @@ def test_pca_on_chunks_whose_squares_underflow_says_so(d):
         )
     const = PowerIterationPCA(2, random_state=0).fit(da.ones((40, 3), chunks=10))
     np.testing.assert_array_equal(const.explained_variance_, 0.0)
+
+
+@pytest.mark.parametrize("n_features", [60, 500])  # formed; an operator's passes
+def test_pca_axes_of_far_smaller_scale_found_again_over_the_chunks(n_features):
+    # columns 1e6 and 1e5 times the others' scale: the axes the first pass's
+    # covariance leaves unresolved, found on a second pass of deflated chunks
+    from sklearn.decomposition import PCA
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((1000, n_features))
+    X[:, 0] *= 1e6
+    X[:, 1] *= 1e5
+    dX = da.from_array(X, chunks=(250, n_features))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pca = PowerIterationPCA(4, random_state=0).fit(dX)
+    full = PCA(4, svd_solver="full").fit(X)
+    np.testing.assert_allclose(
+        pca.explained_variance_, full.explained_variance_, rtol=1e-7
+    )
+    assert pca.n_passes_ > 1
