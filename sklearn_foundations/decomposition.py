@@ -1032,6 +1032,8 @@ class _Graded:
         (each round's residuals on its own matrix, as computed: the Lanczos
         estimates are the tridiagonal's, which rounding can make small)."""
         tol, done = solve.keywords["tol"], 0
+        if len(result.eigenvalues) == 0:  # n_components=0
+            return result
         if isinstance(self.C, np.ndarray):  # (the operator's: LOBPCG's own)
             result = _with_residuals(result, self.C)
         floor = 16 * np.finfo(np.float64).eps * abs(result.eigenvalues[0])

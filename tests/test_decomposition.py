@@ -336,6 +336,15 @@ def test_sparse_columns_of_far_larger_scales_keep_the_small_axes():
     _full_svd_numbers(ours, X, rtol=1e-7, atol=1e-7)
 
 
+@pytest.mark.parametrize("fmt", [np.asarray, sp.csr_matrix])
+def test_no_component_keeps_the_noise_variance(cancer, fmt):
+    # n_components=0: no axis, every variance the noise's (scikit-learn's)
+    ours = PowerIterationPCA(0, random_state=0).fit(fmt(cancer))
+    sk = PCA(0, svd_solver="full").fit(cancer)
+    assert ours.components_.shape == (0, cancer.shape[1])
+    assert ours.noise_variance_ == pytest.approx(sk.noise_variance_, rel=1e-12)
+
+
 def test_unresolved_small_axes_of_the_rows_kernel_warn():
     # wide data go through the rows' kernel, whose products mix the largest
     # eigenvalue's rounding into every axis: a warning, not a silent answer
