@@ -256,8 +256,9 @@ class ElasticNet:
             excess = np.maximum(-grad, 0.0)  # at least 0: a sum rounded below it
             gap = ((l2 * W + 2 * grad) * W * l2 + excess * excess).sum(axis=0)
             return np.maximum(gap, 0.0) / (2 * l2)
-        if l1 == 0:
-            return ((grad + l2 * W) ** 2).sum(axis=0) / (2 * l2)
+        if l1 == 0:  # inf where data of 1e150 square the gradient's rounding
+            with np.errstate(over="ignore"):
+                return ((grad + l2 * W) ** 2).sum(axis=0) / (2 * l2)
         norm2 = (W * W).sum(axis=0)
         steepest = descent_magnitude(grad + l2 * W, self.positive)
         dual_norm = steepest.max(axis=0, initial=0.0)

@@ -511,6 +511,25 @@ def test_pca_of_values_whose_squares_leave_the_range(dtype, scale, sparse, metho
     assert est.explained_variance_.dtype == dtype
 
 
+@pytest.mark.parametrize("penalty", ["l2", "l1", "elasticnet"])
+def test_a_regressor_on_values_of_1e150_fits_without_overflow_warnings(penalty):
+    # alpha=0.1 is nothing beside losses of 1e300: least squares' answer;
+    # the ridge's dual gap squares the gradient's rounding (inf, not a
+    # RuntimeWarning from the package)
+    from sklearn.linear_model import LinearRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 5))
+    y = X @ rng.standard_normal(5) + 0.1 * rng.standard_normal(60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = GradientDescentRegressor(penalty=penalty, alpha=0.1)
+        est.fit(X * 1e150, y * 1e150)
+    ref = LinearRegression().fit(X, y)
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-12)
+    assert est.intercept_ == pytest.approx(ref.intercept_ * 1e150, rel=1e-12)
+
+
 @pytest.mark.parametrize("container", ["dense", "sparse", "frame"])
 @pytest.mark.parametrize(
     "est", [GradientDescentRegressor(penalty=None), LogisticRegression(C=np.inf),
