@@ -171,10 +171,10 @@ class PowerIterationPCA(
         magnitude apart) that this bounds nothing on the small axes, each
         axis of residual above :math:`\mathrm{tol}^{1/2}` times its own
         variance is found again from the data less the resolved axes (a
-        pass more each round, as exact as an SVD), where the covariance is
-        formed or the data have at most 512 features (dense, sparse or
-        chunked); else (the rows' kernel of wide data, more features) a
-        ConvergenceWarning names the first such axis.
+        pass or three more each round, as exact as an SVD), where the
+        covariance is formed, through the rows' kernel, or on data of at
+        most 512 features (dense, sparse or chunked); else (the operator of
+        more features) a ConvergenceWarning names the first such axis.
     max_iter : int, default=1000
         Maximum products with the covariance (per component for "deflation").
     n_oversamples : int, default=10
@@ -322,7 +322,7 @@ class PowerIterationPCA(
         # passes over X: the covariance once, or the mean and each product
         # (and, rescaled, the largest magnitude and the moments of 2^k X)
         if isinstance(cov, _Kernel):  # the moments, the kernel, the axes
-            self.n_passes_ = 3 + cov.products
+            self.n_passes_ = 3 + cov.products + cov.passes
         elif isinstance(cov, np.ndarray):  # formed; after the moments for offsets
             self.n_passes_ = 1 if self._explicit_covariance(X) else 2
         else:
@@ -851,26 +851,86 @@ class _Kernel:
     is :math:`X_c^\top (K u - \lambda u) / \sqrt{(n - 1) \lambda}`, at most
     :math:`\sqrt{\lambda_1 / \lambda}` times the kernel's. ``operator`` is
     the covariance's (:func:`~sklearn_foundations.linalg.gram_operator`),
-    for LOBPCG where the kernel cannot give ``tol``."""
+    for LOBPCG where the kernel cannot give ``tol``; ``deflate``, a pair
+    :math:`(X_c V, V)`, makes it the kernel of the data less the axes
+    :math:`V`, :math:`X_c (I - V V^\top)` (:meth:`resolve`)."""
 
     threads = 1  # the operator's products, if any, run after the kernel's pass
 
-    def __init__(self, K, X, mean, operator):
+    def __init__(self, K, X, mean, operator, deflate=None):
         self.K, self.X, self.mean, self.operator = K, X, mean, operator
+        self.deflate = deflate
         self.products = 0  # the operator's, after the kernel
+        self.passes = 0  # those of the rounds of resolve
+
+    def _blocks(self):
+        """The columns of ``X`` by blocks, centered (no digits lost to a
+        large mean), less the deflated axes."""
+        for columns, B in centered_column_blocks(self.X, self.mean):
+            if self.deflate is not None:
+                W, V = self.deflate
+                B -= W @ V[columns].T
+            yield columns, B
 
     def axes(self, U, lam):
-        """The covariance's axes from the kernel's eigenvectors ``U``: the
-        columns of ``X`` centered by blocks before their products (no digits
-        lost to a large mean), one pass."""
+        """The covariance's axes from the kernel's eigenvectors ``U``, one
+        pass."""
         n, d = self.X.shape
         V = np.empty((d, U.shape[1]))
-        for columns, B in centered_column_blocks(self.X, self.mean):
+        for columns, B in self._blocks():
             V[columns] = B.T @ U
         return V / np.sqrt((n - 1) * np.maximum(lam, np.finfo(np.float64).tiny))
 
+    def resolve(self, result, k, tol, **kwargs):
+        r"""``result`` with the axes that ``tol`` leaves unresolved
+        (:class:`_Graded`) found again on the kernel of the data less the
+        resolved axes :math:`V`: :math:`W = X_c V`, then :math:`K' = \sum_b
+        (B_b - W V_b^\top)(B_b - W V_b^\top)^\top / (n - 1)` over the
+        columns' blocks :math:`B_b` (two passes), its axes a third."""
+        done, n = 0, self.X.shape[0]
+        while len(result.eigenvalues):
+            m = _unresolved(result, tol)
+            if m is None or m <= done:
+                break
+            done, V = m, result.eigenvectors[:, :m]
+            W = np.zeros((n, m))
+            for columns, B in centered_column_blocks(self.X, self.mean):
+                W += B @ V[columns]
+            deflated = _Kernel(None, self.X, self.mean, None, (W, V))
+            K = np.zeros((n, n))
+            for _, B in deflated._blocks():
+                K += B @ B.T
+            deflated.K = K / (n - 1)
+            rest = deflated.eigenpairs(
+                k - m, tol=tol, callback=None, **kwargs, resolve=False
+            )
+            self.passes += 3
+            U = rest.eigenvectors - V @ (V.T @ rest.eigenvectors)
+            U, R = np.linalg.qr(U)
+            U *= np.where(np.diag(R) < 0, -1.0, 1.0)
+            lam, res = result.eigenvalues, result.residuals
+            result = replace(
+                result,
+                eigenvalues=np.concatenate([lam[:m], rest.eigenvalues]),
+                eigenvectors=np.hstack([V, U.astype(V.dtype, copy=False)]),
+                residuals=np.concatenate([res[:m], rest.residuals]),
+                n_iter=result.n_iter + rest.n_iter,
+                converged=result.converged and rest.converged,
+                residual_history=result.residual_history + rest.residual_history,
+            )
+        return result
+
     def eigenpairs(self, k, *, n_oversamples, tol, max_iter, dtype, callback,
-                   random_state):  # fmt: skip
+                   random_state, resolve=True):  # fmt: skip
+        """The top ``k`` eigenpairs (:meth:`_eigenpairs`), the unresolved
+        found again (:meth:`resolve`) with ``resolve``."""
+        kwargs = dict(n_oversamples=n_oversamples, max_iter=max_iter, dtype=dtype,
+                      random_state=random_state)  # fmt: skip
+        result = self._eigenpairs(k, tol=tol, callback=callback, **kwargs)
+        return self.resolve(result, k, tol, **kwargs) if resolve else result
+
+    def _eigenpairs(self, k, *, n_oversamples, tol, max_iter, dtype, callback,
+                    random_state):  # fmt: skip
         """The top ``k`` eigenpairs of the covariance: the kernel's, by
         :func:`~sklearn_foundations.linalg.chebyshev_iteration` to the
         residuals whose bound on the covariance is ``tol`` (a second solve,
@@ -900,6 +960,9 @@ class _Kernel:
             kernel_tol = tol * np.sqrt(max(lam[-1], 0.0) / lam[0]) / 2
             if tighter or kernel_tol < 100 * np.finfo(np.float64).eps:
                 break
+        if self.operator is None:  # a deflated kernel: its answer as it is
+            V = self.axes(res.eigenvectors, lam).astype(dtype, copy=False)
+            return EigenResult(lam, V, bound, n_iter, False, history)
             res = solve(tol=kernel_tol)
             n_iter, history = n_iter + res.n_iter, history + res.residual_history
         start = np.linalg.qr(self.axes(res.eigenvectors, np.abs(lam) + lam[0]))[0]
@@ -935,10 +998,10 @@ def _unresolved(result, tol, floor=True):
 
 def _warn_unresolved(result, tol):
     """A warning where the stopping test (every residual at most ``tol *
-    lambda_1``) left axes of far smaller eigenvalues unresolved (the rows'
-    kernel, or the operator of many features, whose products mix the
-    largest eigenvalue's rounding into every axis; elsewhere
-    :class:`_Graded` finds them again)."""
+    lambda_1``) left axes of far smaller eigenvalues unresolved (the
+    operator of many features, whose products mix the largest eigenvalue's
+    rounding into every axis; elsewhere :class:`_Graded` or
+    :meth:`_Kernel.resolve` finds them again)."""
     j = _unresolved(result, tol)
     if j is None:
         return
@@ -948,9 +1011,8 @@ def _warn_unresolved(result, tol):
         f"only to a residual of {result.residuals[j] / abs(lam[j]):.2g} times "
         f"their variance: the variances span {abs(lam[0] / lam[j]):.2g}, as "
         "columns of scales orders of magnitude apart give. Scale the features "
-        "(StandardScaler); on data of at most 512 features (and dense data of "
-        "more rows than features) these axes are found again on the data less "
-        "the larger ones.",
+        "(StandardScaler); on data of at most 512 features these axes are "
+        "found again on the data less the larger ones.",
         ConvergenceWarning,
         stacklevel=4,
     )

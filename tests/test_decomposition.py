@@ -345,10 +345,22 @@ def test_no_component_keeps_the_noise_variance(cancer, fmt):
     assert ours.noise_variance_ == pytest.approx(sk.noise_variance_, rel=1e-12)
 
 
-def test_unresolved_small_axes_of_the_rows_kernel_warn():
+def test_the_rows_kernel_finds_unresolved_small_axes_again():
     # wide data go through the rows' kernel, whose products mix the largest
-    # eigenvalue's rounding into every axis: a warning, not a silent answer
+    # eigenvalue's rounding into every axis: the kernel of the data less the
+    # resolved axes, formed anew, finds the third
     X = _scales_apart(100, 300, 1e7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = PowerIterationPCA(3, random_state=0).fit(X)
+    _full_svd_numbers(ours, X, rtol=1e-7, atol=1e-7)
+    assert ours.n_passes_ > 3  # the kernel's three, and a round's
+
+
+def test_unresolved_small_axes_of_an_operator_of_many_features_warn():
+    # more features than a deflated covariance is formed for: a warning that
+    # names the axis, not a silent answer
+    X = _scales_apart(700, 600, 1e5)
     with pytest.warns(ConvergenceWarning, match="from component 3 on are resolved"):
         PowerIterationPCA(3, random_state=0).fit(X)
 
