@@ -905,7 +905,10 @@ def test_feature_sign_enters_features_in_batches(monkeypatch):
     np.testing.assert_allclose(res.coef, one.coef, rtol=1e-10, atol=1e-13)
     ref = Lasso(alpha=0.01, fit_intercept=False, tol=1e-14, max_iter=10**5).fit(X, y)
     np.testing.assert_allclose(res.coef[:, 0], ref.coef_, rtol=1e-7, atol=1e-9)
-    assert np.all(np.diff(res.objective) < 0)  # every step lowers F
+    # every step lowers F: the last, of the search past tol to the rounding
+    # floor, by less than the reported value's rounding on some BLAS kernels
+    assert np.all(np.diff(res.objective) <= 0)
+    assert np.all(np.diff(res.objective)[:-1] < 0)
 
 
 def _toeplitz_gram(n=800, d=40, rho=0.9, seed=3):
