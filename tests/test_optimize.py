@@ -948,6 +948,31 @@ def test_feature_sign_starts_a_dense_solution_from_least_squares(pen, monkeypatc
     np.testing.assert_allclose(dense.coef[:, 0], ref.coef_, rtol=1e-6, atol=1e-9)
 
 
+def test_feature_sign_stops_where_rounding_returns_to_a_point(monkeypatch):
+    """Near the optimum two steps can each compute a change of -1e-30 beside
+    F of 10 and return to each other (one BLAS's rounding: 499 steps of 500
+    for what takes 2). Here every walk claims such a change: the search
+    stops at the first point it meets again, at the optimum."""
+    f, _, _ = _toeplitz_gram()
+    H, q = f.G, f.q[:, 0]
+    scale = np.sqrt(np.diag(H))
+    exact, _ = _quadratic.signs_search(H, q, 1e-3, np.zeros(40), scale, 1e-12, 500)
+    real = _quadratic._lowest_on_segment
+
+    def rounded(*args, **kwargs):
+        point, change = real(*args, **kwargs)
+        return point, min(change, -1e-30)
+
+    monkeypatch.setattr(_quadratic, "_lowest_on_segment", rounded)
+    steps = []
+    w, _ = _quadratic.signs_search(
+        H, q, 1e-3, np.zeros(40), scale, 1e-12, 500,
+        on_step=lambda w, F: steps.append(F), finish=0.0,
+    )  # fmt: skip
+    assert len(steps) < 20
+    np.testing.assert_allclose(w, exact, rtol=1e-10, atol=1e-13)
+
+
 def test_dense_start_only_where_the_solution_looks_dense():
     """Least squares where most features violate at zero, keep their signs
     in the first signed solve and lower F; zero for a sparse solution (a

@@ -270,7 +270,8 @@ def feature_sign(datafit, penalty, theta0, *, max_iter, tol, start=None,
     so that the answer is the exact one whatever ``tol`` and whatever form
     the data come in (``finish=False`` stops at ``tol``: a path's fits, whose
     points serve to compare alphas). Unconverged, it stops where no step
-    lowers :math:`F` in floating point any more.
+    lowers :math:`F` in floating point any more, or where a step returns to
+    a point met before (two changes of -1e-30 beside :math:`F` of 10).
 
     Examples
     --------
@@ -424,7 +425,8 @@ def signs_search(
     r"""The steps of feature-sign search on :math:`F(w) = \tfrac12 w^\top H w
     - q^\top w + \lambda_1 \|w\|_1` from ``w`` (see :func:`feature_sign`),
     at most ``max_iter``: until every violation, in units of ``scale``, is
-    at most ``tol``, or a step no longer lowers :math:`F` in floating point;
+    at most ``tol``, or a step no longer lowers :math:`F` in floating point
+    or returns to a point met before (rounding's cycle);
     with ``finish`` (below ``tol``), converged there, it goes on to
     ``finish`` while its steps lower :math:`F` (the exact answer, where
     ``tol`` would leave small violators out);
@@ -457,6 +459,11 @@ def signs_search(
     settled = False  # no step on A lowers F: A's part is as good as rounding allows
     most = BATCH_START  # features that may enter A at once
     crossed = np.zeros(d, dtype=bool)  # the last walk's reversed features
+    # the points met: in exact arithmetic F falls at every step and none
+    # repeats; in floating point near the optimum two steps can each compute a
+    # change of -1e-30 beside F of 10 and return to each other (a BLAS's
+    # rounding: 499 steps of max_iter's 500 for what takes 2); their hashes
+    seen = {hash(w.tobytes())}
     for _ in range(max_iter):
         signs, active = np.sign(w), w != 0
         grad = _gradient_on(H, q, w, active)
@@ -511,6 +518,10 @@ def signs_search(
             crossed[A] = (w[A] * target < 0) & (v != 0)
         w = np.zeros(d, dtype=H.dtype)
         w[A], F_w = v, F_w + change
+        point = hash(w.tobytes())
+        if point in seen:  # a point met before: rounding's cycle
+            break
+        seen.add(point)
         if on_step is not None and on_step(w, F_w):
             break
     return w, converged
