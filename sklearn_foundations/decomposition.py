@@ -960,11 +960,11 @@ class _Kernel:
             kernel_tol = tol * np.sqrt(max(lam[-1], 0.0) / lam[0]) / 2
             if tighter or kernel_tol < 100 * np.finfo(np.float64).eps:
                 break
+            res = solve(tol=kernel_tol)
+            n_iter, history = n_iter + res.n_iter, history + res.residual_history
         if self.operator is None:  # a deflated kernel: its answer as it is
             V = self.axes(res.eigenvectors, lam).astype(dtype, copy=False)
             return EigenResult(lam, V, bound, n_iter, False, history)
-            res = solve(tol=kernel_tol)
-            n_iter, history = n_iter + res.n_iter, history + res.residual_history
         start = np.linalg.qr(self.axes(res.eigenvectors, np.abs(lam) + lam[0]))[0]
         rest = _lobpcg(
             self.operator, start.astype(dtype), k, tol, max_iter, dtype, callback

@@ -345,6 +345,18 @@ def test_no_component_keeps_the_noise_variance(cancer, fmt):
     assert ours.noise_variance_ == pytest.approx(sk.noise_variance_, rel=1e-12)
 
 
+def test_the_rows_kernel_tightens_its_own_solve_before_lobpcg():
+    # the fifth variance 30x below the first: the kernel's residuals at tol
+    # bound the covariance's only to sqrt(30) times them; a second, tighter
+    # solve of the kernel gives tol, with no LOBPCG products on the data
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 2000)) * 1e-2
+    X[:, :5] = rng.standard_normal((100, 5)) * 10 ** -np.linspace(0, 1.5, 5)
+    ours = PowerIterationPCA(5, random_state=0).fit(X)
+    assert ours.n_passes_ == 3  # the moments, the kernel, the axes
+    _full_svd_numbers(ours, X, rtol=1e-9, atol=1e-9)
+
+
 def test_the_rows_kernel_finds_unresolved_small_axes_again():
     # wide data go through the rows' kernel, whose products mix the largest
     # eigenvalue's rounding into every axis: the kernel of the data less the
