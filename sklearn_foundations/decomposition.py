@@ -208,7 +208,8 @@ class PowerIterationPCA(
     residuals_ : ndarray of shape (`n_components_`,)
         Final :math:`\|C v_j - \lambda_j v_j\|` (for an axis found again
         on the data less the larger ones, on that data's covariance;
-        through the rows' kernel: its bound, :math:`\sqrt{\lambda_1 / \lambda_j}` times the kernel's
+        through the rows' kernel: its bound,
+        :math:`\sqrt{\lambda_1 / \lambda_j}` times the kernel's
         residual).
     residual_history_ : list of ndarray
         Residuals per iteration (block; the kernel's through the rows'
@@ -314,8 +315,7 @@ class PowerIterationPCA(
         data = X
         if k:  # squares out of range: the same fit on 2^k X
             data = _ldexp(X, k)
-            mean_k, cov, total_var = self._covariance(data)
-            mean = mean_k if isinstance(cov, np.ndarray) else mean
+            mean, cov, total_var = self._covariance(data)  # (mean_ is X's)
         graded = _Graded.of_data(data, mean, cov) if _Graded.takes(cov, d) else None
         self._fit_covariance(cov, total_var, n, d, X, X.dtype, graded)
         self._scale_back(k)
@@ -1021,12 +1021,12 @@ def _warn_unresolved(result, tol):
 class _Graded:
     r"""The axes of a covariance (formed, or the operator of data of at
     most ``_GRADED_MAX_FEATURES`` features, in memory or in chunks) whose
-    eigenvalues span more than ``tol`` resolves. The stopping test bounds every residual by
-    :math:`\mathrm{tol} \cdot \lambda_1`; where the columns' scales differ
-    by orders of magnitude, :math:`\lambda_j` is so far below
-    :math:`\lambda_1` that it bounds nothing (two columns of ``1e7`` and
-    ``1e6`` times the scale of 98 others: the third axis 0.8 off
-    scikit-learn's full SVD, its variance 18%). The axes of residual above
+    eigenvalues span more than ``tol`` resolves. The stopping test bounds
+    every residual by :math:`\mathrm{tol} \cdot \lambda_1`; where the
+    columns' scales differ by orders of magnitude, :math:`\lambda_j` is so
+    far below :math:`\lambda_1` that it bounds nothing (two columns of
+    ``1e7`` and ``1e6`` times the scale of 98 others: the third axis 0.8
+    off scikit-learn's full SVD, its variance 18%). The axes of residual above
     :math:`\mathrm{tol}^{1/2} \lambda_j` are found again on the data less
     the resolved axes :math:`V`, :math:`X_c (I - V V^\top)`, whose
     covariance is formed anew (one pass; its rounding is the data's,
