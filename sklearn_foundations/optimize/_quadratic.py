@@ -462,8 +462,10 @@ def signs_search(
     # the points met: in exact arithmetic F falls at every step and none
     # repeats; in floating point near the optimum two steps can each compute a
     # change of -1e-30 beside F of 10 and return to each other (a BLAS's
-    # rounding: 499 steps of max_iter's 500 for what takes 2); their hashes
-    seen = {hash(w.tobytes())}
+    # rounding: 499 steps of max_iter's 500 for what takes 2): the hashes of
+    # the steps' points, their active sets and values (a step is a function
+    # of the point it starts from, so a cycle repeats the same ones)
+    seen = set()
     for _ in range(max_iter):
         signs, active = np.sign(w), w != 0
         grad = _gradient_on(H, q, w, active)
@@ -516,12 +518,12 @@ def signs_search(
         crossed = np.zeros(d, dtype=bool)
         if target is not None:
             crossed[A] = (w[A] * target < 0) & (v != 0)
-        w = np.zeros(d, dtype=H.dtype)
-        w[A], F_w = v, F_w + change
-        point = hash(w.tobytes())
+        point = hash(A.tobytes() + v.tobytes())
         if point in seen:  # a point met before: rounding's cycle
             break
         seen.add(point)
+        w = np.zeros(d, dtype=H.dtype)
+        w[A], F_w = v, F_w + change
         if on_step is not None and on_step(w, F_w):
             break
     return w, converged
