@@ -905,19 +905,8 @@ class _Kernel:
                 k - m, tol=tol, callback=None, **kwargs, resolve=False
             )
             self.passes += 3
-            U = rest.eigenvectors - V @ (V.T @ rest.eigenvectors)
-            U, R = np.linalg.qr(U)
-            U *= np.where(np.diag(R) < 0, -1.0, 1.0)
-            lam, res = result.eigenvalues, result.residuals
-            result = replace(
-                result,
-                eigenvalues=np.concatenate([lam[:m], rest.eigenvalues]),
-                eigenvectors=np.hstack([V, U.astype(V.dtype, copy=False)]),
-                residuals=np.concatenate([res[:m], rest.residuals]),
-                n_iter=result.n_iter + rest.n_iter,
-                converged=result.converged and rest.converged,
-                residual_history=result.residual_history + rest.residual_history,
-            )
+            converged = result.converged and rest.converged
+            result = _joined(result, m, rest, converged)
         return result
 
     def eigenpairs(self, k, *, n_oversamples, tol, max_iter, dtype, callback,
@@ -986,12 +975,18 @@ _GRADED_MAX_FEATURES = 512
 _RESOLVED_POWER = 0.5
 
 
+def _rounding_floor(lam):
+    """The rounding of the largest eigenvalue ``lam[0]``: below it, a rank's
+    zeros."""
+    return 16 * np.finfo(np.float64).eps * abs(lam[0])
+
+
 def _unresolved(result, tol, floor=True):
     """The first pair whose residual is above ``tol ** _RESOLVED_POWER``
     times its eigenvalue (with ``floor``, of those above the rounding of
     ``lambda_1``: a rank's zeros), else None."""
     lam, res = result.eigenvalues, result.residuals
-    floor = 16 * np.finfo(np.float64).eps * abs(lam[0]) if floor and len(lam) else 0.0
+    floor = _rounding_floor(lam) if floor and len(lam) else 0.0
     loose = (res > tol**_RESOLVED_POWER * np.abs(lam)) & (np.abs(lam) > floor)
     return int(np.argmax(loose)) if loose.any() else None
 
@@ -1098,7 +1093,7 @@ class _Graded:
             return result
         if isinstance(self.C, np.ndarray):  # (the operator's: LOBPCG's own)
             result = _with_residuals(result, self.C)
-        floor = 16 * np.finfo(np.float64).eps * abs(result.eigenvalues[0])
+        floor = _rounding_floor(result.eigenvalues)
         below = _unresolved(result, tol) != _unresolved(result, tol, floor=False)
         hidden = below and self._hidden(floor)
         while True:
@@ -1112,21 +1107,28 @@ class _Graded:
             rest = _with_residuals(
                 solve(C, len(lam) - m, random_state=random_state, callback=None), C
             )
-            # exactly orthogonal to V (the deflated covariance's rounding is
-            # not), each axis kept in its direction
-            U = rest.eigenvectors - V @ (V.T @ rest.eigenvectors)
-            U, R = np.linalg.qr(U)
-            U *= np.where(np.diag(R) < 0, -1.0, 1.0)
-            result = replace(
-                result,
-                eigenvalues=np.concatenate([lam[:m], rest.eigenvalues]),
-                eigenvectors=np.hstack([V, U]),
-                residuals=np.concatenate([res[:m], rest.residuals]),
-                n_iter=result.n_iter + rest.n_iter,
-                # the first m pairs by the test, the rest by their own round's
-                converged=rest.converged and bool(np.all(res[:m] <= tol * lam[0])),
-                residual_history=result.residual_history + rest.residual_history,
-            )
+            # the first m pairs by the test, the rest by their own round's
+            converged = rest.converged and bool(np.all(res[:m] <= tol * lam[0]))
+            result = _joined(result, m, rest, converged)
+
+
+def _joined(result, m, rest, converged):
+    """The first ``m`` pairs of ``result`` and those of ``rest``, found on the
+    data less their axes ``V``: its axes made exactly orthogonal to ``V``
+    (the deflated matrix's rounding is not), each kept in its direction."""
+    V = result.eigenvectors[:, :m]
+    U = rest.eigenvectors - V @ (V.T @ rest.eigenvectors)
+    U, R = np.linalg.qr(U)
+    U *= np.where(np.diag(R) < 0, -1.0, 1.0)
+    return replace(
+        result,
+        eigenvalues=np.concatenate([result.eigenvalues[:m], rest.eigenvalues]),
+        eigenvectors=np.hstack([V, U.astype(V.dtype, copy=False)]),
+        residuals=np.concatenate([result.residuals[:m], rest.residuals]),
+        n_iter=result.n_iter + rest.n_iter,
+        converged=converged,
+        residual_history=result.residual_history + rest.residual_history,
+    )
 
 
 def _deflated_gram(X, y, w, index, V, mean):
