@@ -927,6 +927,11 @@ class _Kernel:
         LOBPCG on the covariance from them where the kernel cannot give
         ``tol`` (an eigenvalue zero, or a residual below its rounding)."""
 
+        if k == 0:  # n_components=0: no axis, no pass
+            none = np.zeros(0)
+            return EigenResult(none, np.zeros((self.X.shape[1], 0), dtype), none,
+                               0, True, [])  # fmt: skip
+
         def on_axes(state):  # the callbacks see the covariance's axes
             axes = self.axes(state.eigenvectors, state.eigenvalues)
             return callback(replace(state, eigenvectors=axes))

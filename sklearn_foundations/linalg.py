@@ -311,7 +311,7 @@ def chebyshev_iteration(
     while True:
         residuals = np.linalg.norm(AV - V * theta, axis=0)
         history.append(residuals[:k])
-        worst = residuals[:k].max()
+        worst = residuals[:k].max(initial=0.0)  # (none wanted: converged)
         if worst <= tol * max(abs(theta[0]), np.finfo(dtype).tiny):
             converged = True
             break

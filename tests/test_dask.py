@@ -289,3 +289,18 @@ def test_pca_axes_of_far_smaller_scale_found_again_over_the_chunks(n_features):
         pca.explained_variance_, full.explained_variance_, rtol=1e-7
     )
     assert pca.n_passes_ > 1
+
+
+@pytest.mark.parametrize("method", ["block", "deflation", "lanczos"])
+@pytest.mark.parametrize("shape", [(20, 60), (60, 20), (2000, 600)])
+def test_pca_of_no_component_over_the_chunks(shape, method):
+    # n_components=0: every variance the noise's, on a formed covariance or
+    # an operator's, as scikit-learn's
+    from sklearn.decomposition import PCA
+
+    X = np.random.default_rng(0).standard_normal(shape)
+    dX = da.from_array(X, chunks=(shape[0] // 2, shape[1]))
+    pca = PowerIterationPCA(0, method=method, random_state=0).fit(dX)
+    assert pca.components_.shape == (0, shape[1])
+    full = PCA(0, svd_solver="full").fit(X)
+    assert pca.noise_variance_ == pytest.approx(full.noise_variance_, rel=1e-12)

@@ -336,12 +336,17 @@ def test_sparse_columns_of_far_larger_scales_keep_the_small_axes():
     _full_svd_numbers(ours, X, rtol=1e-7, atol=1e-7)
 
 
+@pytest.mark.parametrize("method", ["block", "deflation", "lanczos"])
+@pytest.mark.parametrize("wide", [False, True])
 @pytest.mark.parametrize("fmt", [np.asarray, sp.csr_matrix])
-def test_no_component_keeps_the_noise_variance(cancer, fmt):
-    # n_components=0: no axis, every variance the noise's (scikit-learn's)
-    ours = PowerIterationPCA(0, random_state=0).fit(fmt(cancer))
-    sk = PCA(0, svd_solver="full").fit(cancer)
-    assert ours.components_.shape == (0, cancer.shape[1])
+def test_no_component_keeps_the_noise_variance(cancer, fmt, wide, method):
+    # n_components=0: no axis, every variance the noise's (scikit-learn's);
+    # wide data (the rows' kernel) too
+    X = cancer[:20] if wide else cancer
+    ours = PowerIterationPCA(0, method=method, random_state=0).fit(fmt(X))
+    sk = PCA(0, svd_solver="full").fit(X)
+    assert ours.components_.shape == (0, X.shape[1])
+    assert ours.transform(fmt(X)).shape == (X.shape[0], 0)
     assert ours.noise_variance_ == pytest.approx(sk.noise_variance_, rel=1e-12)
 
 

@@ -146,6 +146,23 @@ def test_acceleration_stops_on_an_invariant_subspace():
     np.testing.assert_allclose(overlap, 1.0, atol=1e-10)
 
 
+@pytest.mark.parametrize(
+    "solve",
+    [
+        power_iteration,
+        linalg.chebyshev_iteration,
+        linalg.block_lanczos,
+        deflated_power_iteration,
+    ],
+)
+def test_no_pair_asked_for_is_an_empty_converged_result(solve):
+    A, _ = _known_spectrum(np.linspace(1.0, 100.0, 100))
+    res = solve(A, 0, random_state=0)
+    assert res.converged
+    assert res.eigenvalues.shape == (0,)
+    assert res.eigenvectors.shape == (100, 0)
+
+
 def test_power_iteration_accepts_a_matvec():
     lam = np.linspace(1, 20, 30)
     A, _ = _known_spectrum(lam, seed=1)
