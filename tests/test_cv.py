@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn import config_context
+from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNetCV, LassoCV
@@ -485,16 +486,22 @@ def test_wide_ridge_path_points_are_ridges_closed_form():
 
 
 @pytest.mark.parametrize("load", [_binary_wine, lambda: _scaled(load_wine)])
-@pytest.mark.parametrize("l1_ratios", [None, (0.0, 1.0)])
+@pytest.mark.parametrize("l1_ratios", [None, "default", (0.0,), (0.0, 1.0)])
 def test_logistic_cv_legacy_attributes_are_scikit_learns_layout(load, l1_ratios):
+    # l1_ratios left at its default (scikit-learn's 'warn') or None: its axis
+    # dropped; a grid given, one ratio too, keeps it
     X, y = load()
-    params = dict(Cs=3, cv=3, l1_ratios=l1_ratios, scoring="neg_log_loss", tol=1e-8)
+    params = dict(Cs=3, cv=3, scoring="neg_log_loss", tol=1e-8)
+    if l1_ratios != "default":
+        params["l1_ratios"] = l1_ratios
+    dropped = l1_ratios in (None, "default")
 
-    def fit(**more):
+    def fit(**more):  # a clone, as a search fits
+        est = clone(LogisticRegressionCV(**params, **more))
         if l1_ratios is not None:
-            return LogisticRegressionCV(**params, **more).fit(X, y)
+            return est.fit(X, y)
         with pytest.warns(FutureWarning, match="'l1_ratios=None' was deprecated"):
-            return LogisticRegressionCV(**params, **more).fit(X, y)
+            return est.fit(X, y)
 
     new, old = fit(), fit(use_legacy_attributes=True)
     with warnings.catch_warnings():
@@ -516,7 +523,7 @@ def test_logistic_cv_legacy_attributes_are_scikit_learns_layout(load, l1_ratios)
     for k, key in enumerate(old.coefs_paths_):
         moved = new.coefs_paths_[:, :, :, k].swapaxes(1, 2)
         np.testing.assert_array_equal(
-            old.coefs_paths_[key], moved.squeeze(axis=2) if l1_ratios is None else moved
+            old.coefs_paths_[key], moved.squeeze(axis=2) if dropped else moved
         )
         np.testing.assert_array_equal(
             old.scores_[key].reshape(3, 3, -1), new.scores_.swapaxes(1, 2)

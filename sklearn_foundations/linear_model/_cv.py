@@ -66,6 +66,9 @@ __all__ = ["GradientDescentRegressorCV", "LogisticRegressionCV"]
 _DTYPES = [np.float64, np.float32]
 # the fitted arrays in X's dtype (small float32 data fit in float64)
 _COEFFICIENTS = ("coef_", "intercept_", "coefs_paths_", "intercepts_paths_")
+# LogisticRegressionCV's default l1_ratios: left as it is (this object), the
+# legacy layout drops its axis, as scikit-learn 1.9's does for its default
+_DEFAULT_L1_RATIOS = (0.0,)
 
 
 class _PathCV:
@@ -533,8 +536,9 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         second class alone for two) of shapes (n_folds, n_cs, n_l1_ratios,
         n_dof) and (n_folds, n_cs, n_l1_ratios), ``n_iter_`` of shape (1,
         n_folds, n_cs, n_l1_ratios), ``C_`` and ``l1_ratio_`` arrays of one
-        value per key (the ``n_l1_ratios`` axis dropped for the deprecated
-        ``l1_ratios=None``).
+        value per key (the ``n_l1_ratios`` axis dropped, as scikit-learn
+        1.9's is for its default, where ``l1_ratios`` is left at its default
+        or is the deprecated None).
 
     Attributes
     ----------
@@ -601,7 +605,7 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         self,
         *,
         Cs=10,
-        l1_ratios=(0.0,),
+        l1_ratios=_DEFAULT_L1_RATIOS,
         penalty="deprecated",
         fit_intercept=True,
         cv=None,
@@ -642,6 +646,15 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+    def __sklearn_clone__(self):
+        """A clone whose ``l1_ratios`` left at its default stays the default
+        (the legacy layout tells it from a grid given, :meth:`_legacy_layout`;
+        ``clone`` copies tuples)."""
+        twin = super().__sklearn_clone__()
+        if self.l1_ratios is _DEFAULT_L1_RATIOS:
+            twin.l1_ratios = _DEFAULT_L1_RATIOS
+        return twin
 
     def _method(self):
         """The table's method of ``solver`` (its other names: ``method_of``)."""
@@ -736,12 +749,14 @@ class LogisticRegressionCV(_PathCV, LogisticOutputs, ClassifierMixin, BaseEstima
         second class alone for two), paths (n_folds, n_cs, n_l1_ratios,
         n_dof), scores (n_folds, n_cs, n_l1_ratios), ``n_iter_`` (1, n_folds,
         n_cs, n_l1_ratios), ``C_`` and ``l1_ratio_`` repeated per key; the
-        ``n_l1_ratios`` axis dropped for the deprecated ``l1_ratios=None``."""
+        ``n_l1_ratios`` axis dropped for ``l1_ratios`` left at its default or
+        the deprecated None (scikit-learn 1.9's default, ``'warn'``, is None;
+        an explicit grid keeps the axis, one ratio too)."""
         keys = self.classes_[1:] if len(self.classes_) == 2 else self.classes_
         paths = np.moveaxis(self.coefs_paths_, 3, 0).swapaxes(2, 3)
         scores = self.scores_.swapaxes(1, 2)
         n_iter = self.n_iter_.swapaxes(1, 2)[None]
-        if self.l1_ratios is None:
+        if self.l1_ratios is None or self.l1_ratios is _DEFAULT_L1_RATIOS:
             paths, scores, n_iter = paths[..., 0, :], scores[..., 0], n_iter[..., 0]
         self.coefs_paths_ = dict(zip(keys, paths, strict=True))
         self.scores_ = {key: scores.copy() for key in keys}
