@@ -119,7 +119,7 @@ def test_chebyshev_filter_hands_a_stalled_block_to_lobpcg(monkeypatch):
 def test_chebyshev_filter_on_a_matrix_of_low_rank_and_callbacks():
     """Rank 3, five pairs asked for: the null space's band is empty (a plain
     product); the callback sees every step but the last, and stops it."""
-    lam = np.r_[5.0, 4.0, 3.0, np.zeros(37)]
+    lam = np.r_[5.0, 4.0, 3.0, np.zeros(197)]  # (at most 128 rows: one step)
     A, Q = _known_spectrum(lam, seed=4)
     states = []
     res = linalg.chebyshev_iteration(
@@ -129,10 +129,38 @@ def test_chebyshev_filter_on_a_matrix_of_low_rank_and_callbacks():
     np.testing.assert_allclose(res.eigenvalues, lam[:5], atol=1e-12)
     assert len(states) == res.n_iter - 1
     stopped = linalg.chebyshev_iteration(
-        np.diag(1.0 / np.arange(1, 101)), 3, tol=1e-14, random_state=0,
+        np.diag(1.0 / np.arange(1, 201)), 3, tol=1e-14, random_state=0,
         callback=lambda state: True,
     )  # fmt: skip
     assert stopped.n_iter == 1 and not stopped.converged
+
+
+@pytest.mark.parametrize("operator", [np.asarray, sp.csr_matrix])
+def test_a_small_matrix_takes_the_whole_space_at_once(monkeypatch, operator):
+    # at most WHOLE_SPACE_SIZE rows: the whole space's one exact step, where
+    # the filter takes several Rayleigh-Ritz steps to tol; its residuals are
+    # those of the wanted pairs, computed
+    rng = np.random.default_rng(0)
+    C = np.cov(rng.standard_normal((400, 100)), rowvar=False)
+    lam = np.linalg.eigvalsh(C)[::-1]
+    res = linalg.chebyshev_iteration(C, 10, tol=1e-12, random_state=0)
+    with monkeypatch.context() as m:  # the filter alone
+        m.setattr(linalg, "WHOLE_SPACE_SIZE", 0)
+        alone = linalg.chebyshev_iteration(C, 10, tol=1e-12, random_state=0)
+    assert res.n_iter == 1 < alone.n_iter
+    for r in (res, alone):
+        assert r.converged
+        np.testing.assert_allclose(r.eigenvalues, lam[:10], rtol=1e-12)
+    whole = power_iteration(operator(C), 10, n_oversamples=90)
+    V = whole.eigenvectors
+    np.testing.assert_allclose(whole.eigenvalues, lam[:10], rtol=1e-12)
+    np.testing.assert_allclose(  # (rounding's: each product sums its own way)
+        whole.residuals,
+        np.linalg.norm(C @ V - V * whole.eigenvalues, axis=0),
+        rtol=0.1,
+        atol=1e-14 * lam[0],
+    )
+    assert whole.residuals.max() <= 1e-13 * lam[0]
 
 
 def test_acceleration_stops_on_an_invariant_subspace():
