@@ -67,8 +67,12 @@ plt.show()
 # the largest, best separated eigenvalues converge first, and oversampling
 # (a block larger than the components wanted) speeds up the last ones. The
 # textbook deflation method finds one vector at a time, each from scratch.
-block = PowerIterationPCA(n_components=10, n_oversamples=10, random_state=0).fit(X)
-lean = PowerIterationPCA(n_components=10, n_oversamples=0, random_state=0).fit(X)
+# ``accelerate=False`` runs the plain iteration described here (by default
+# a Chebyshev filter works between the steps, and a covariance of at most
+# 128 features takes the whole space's one exact step).
+plain = dict(n_components=10, accelerate=False, random_state=0)
+block = PowerIterationPCA(n_oversamples=10, **plain).fit(X)
+lean = PowerIterationPCA(n_oversamples=0, **plain).fit(X)
 deflation = PowerIterationPCA(n_components=10, method="deflation", random_state=0)
 deflation.fit(X)
 

@@ -286,8 +286,8 @@ def chebyshev_iteration(
     ``eps**-0.5`` (and at most ``CHEBYSHEV_MAX_DEGREE``). Where the products
     are cheap beside the Rayleigh-Ritz steps (an explicit covariance of a
     few hundred features) the steps are few: 4-5 Rayleigh-Ritz steps to a
-    relative residual of 1e-12 on digits' covariance, where LOBPCG takes
-    11-14.
+    relative residual of 1e-12 on digits' covariance, the filter alone,
+    where LOBPCG takes 11-14.
 
     It stops when every wanted pair has :math:`\|A v_j - \theta_j v_j\| \le
     \mathrm{tol} \cdot \theta_1`, as :func:`power_iteration` does; where a

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
+from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -48,10 +48,10 @@ def _data(kind):
     if kind == "classifier":
         X, y = load_breast_cancer(return_X_y=True)
         return StandardScaler().fit_transform(X), y, LogisticRegression(C=0.5)
-    # digits: 64 features, beyond three blocks of 13 (breast_cancer's 30 are
-    # within them: the whole space at once, one step)
-    X, _ = load_digits(return_X_y=True)
-    return StandardScaler().fit_transform(X), None, PowerIterationPCA(n_components=3)
+    # 200 features of decaying variances: the filter's steps (beyond three
+    # blocks of 13, and beyond 128 features, the whole space at once)
+    X = np.random.default_rng(0).standard_normal((500, 200)) * 0.9 ** np.arange(200)
+    return X, None, PowerIterationPCA(n_components=3, random_state=0)
 
 
 @pytest.mark.parametrize("kind", ["regressor", "classifier", "pca"])
@@ -108,7 +108,7 @@ def test_subtasks_as_scikit_learns_lbfgs_bridge(kind, max_iter):
 def test_pca_through_the_rows_kernel_reports_the_covariances_axes():
     """Wide dense data (the rows' kernel): each iterate the callbacks see
     is a fitted PCA on the features, the last one the fit's axes."""
-    X = np.random.default_rng(0).standard_normal((100, 600))
+    X = np.random.default_rng(0).standard_normal((200, 600))  # a kernel of 200
     rec = Recorder()
     est = PowerIterationPCA(n_components=3, random_state=0).set_callbacks(rec).fit(X)
     ran = [fitted for name, fitted in rec.ended if name == "iteration" and fitted]
