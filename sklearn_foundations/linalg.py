@@ -325,7 +325,6 @@ def chebyshev_iteration(
     A = np.asarray(A, dtype=dtype)
     n = A.shape[0]
     k, p = min(n_components, n), min(n, n_components + n_oversamples)
-
     if 3 * p >= n or n <= WHOLE_SPACE_SIZE:  # (see power_iteration)
         return power_iteration(
             A, n_components, n_oversamples=n - n_components, dtype=dtype,
