@@ -326,10 +326,7 @@ def chebyshev_iteration(
     n = A.shape[0]
     k, p = min(n_components, n), min(n, n_components + n_oversamples)
     if 3 * p >= n or n <= WHOLE_SPACE_SIZE:  # (see power_iteration)
-        return power_iteration(
-            A, n_components, n_oversamples=n - n_components, dtype=dtype,
-            accelerate=True,
-        )  # fmt: skip
+        return _whole_space(A, aslinearoperator(A), n_components, dtype)
     rng = np.random.default_rng(_seed(random_state))
     V, _ = np.linalg.qr(rng.standard_normal((n, p)).astype(dtype, copy=False))
     theta, V, AV = _rayleigh_ritz(V, A @ V)
