@@ -348,7 +348,7 @@ class LinearDatafit:
         D = _positive(
             squares, self.x_mean, self.X.dtype, float(np.sum(self.s)), self.X.shape[0]
         )
-        self._metric = np.append(D, 1.0) if self.fit_intercept else D
+        self._metric = np.concatenate((D, [1.0])) if self.fit_intercept else D
         self._underflowed = _underflowed(squares)
 
     def underflowed(self):
@@ -992,7 +992,7 @@ class QuadraticDatafit:
             return AV
         W, b = self._split(V)
         GV = self.G @ W
-        return GV if b is None else np.vstack([GV, b[None, :]])
+        return GV if b is None else np.concatenate((GV, b[None, :]))
 
     def hessian_at(self, A):
         """:meth:`hessian_product` as a function of the direction (the
@@ -1017,7 +1017,7 @@ class QuadraticDatafit:
         with (the callers that center set it after construction)."""
         if self._metric is None or self._metric[0] is not self.x_mean:
             D = _positive(np.diag(self.G), self.x_mean, self.G.dtype)
-            self._metric = (self.x_mean, np.append(D, 1.0) if self.fit_intercept else D)
+            self._metric = (self.x_mean, np.concatenate((D, [1.0])) if self.fit_intercept else D)
         return self._metric[1]
 
     def underflowed(self):
@@ -1081,7 +1081,7 @@ class QuadraticDatafit:
     def linear(self, theta):
         W, b = self._split(theta)
         GW = self.G @ W
-        return GW if b is None else np.vstack([GW, b[None, :]])
+        return GW if b is None else np.concatenate((GW, b[None, :]))
 
     def value(self, theta, A):
         W, b = self._split(theta)
@@ -1096,7 +1096,7 @@ class QuadraticDatafit:
         grad_W = A[: len(W)] - self.q
         if b is None:
             return grad_W
-        return np.vstack([grad_W, (b - self.y_mean)[None, :]])
+        return np.concatenate((grad_W, (b - self.y_mean)[None, :]))
 
     def value_gradient(self, theta, A):
         return self.value(theta, A), self.gradient(theta, A)

@@ -71,7 +71,7 @@ def to_centered(coef, intercept, x_mean, fit_intercept):
     if not fit_intercept:
         return W.copy()
     b = intercept + (x_mean @ W if x_mean is not None else 0.0)
-    return np.vstack([W, b[None, :]])
+    return np.concatenate((W, b[None, :]))
 
 
 def from_centered(theta, x_mean, n_features, fit_intercept):

@@ -207,7 +207,7 @@ class _ActiveFactor:
                 L_NN = np.linalg.cholesky(H_NN)
             except np.linalg.LinAlgError:
                 L_NN = None
-            if L_NN is None or not np.all(L_NN.diagonal() ** 2 > self.ridge):
+            if L_NN is None or not (L_NN.diagonal() ** 2 > self.ridge).all():
                 self.position[self.features[len(features) :]] = -1
                 self.features, self.panels[panels:] = features, []
                 return False
@@ -257,7 +257,7 @@ def _equilibrated_solve(gesv, H_A, r_A, ridge, S):
     shift is above the ridge in every column's units."""
     if isinstance(H_A, LowRank):
         if H_A.woodbury:
-            if not np.all(H_A.e * S * S > ridge):  # singular: no solve
+            if not (H_A.e * S * S > ridge).all():  # singular: no solve
                 return np.full_like(r_A, np.nan), False
             return H_A.solve(r_A), True
         H_A = H_A.dense()

@@ -686,7 +686,7 @@ def _violators(datafit, penalty, theta0, start):
     """:attr:`Case.violators`: from a cold start (its coefficients zero, the
     intercept as it may be) with its gradient given."""
     d = datafit.n_features
-    if start is None or start[2] is None or np.any(theta0[:d]) or not penalty.l1 > 0:
+    if start is None or start[2] is None or theta0[:d].any() or not penalty.l1 > 0:
         return None
     grad = np.asarray(start[2])[:d]
     magnitude = descent_magnitude(grad, penalty.positive)

@@ -239,7 +239,7 @@ def prox_newton(
             if converged:  # a step past tol: its model to the violation squared
                 bound = min(bound, optimality * optimality)
                 bound_sparse = min(bound_sparse, optimality * optimality)
-            rows = np.append(ws, d) if datafit.fit_intercept else ws
+            rows = np.concatenate((ws, [d])) if datafit.fit_intercept else ws
             delta = np.zeros_like(theta)
             if sparse:
                 view, h = datafit.columns(ws), datafit.curvature(Z)[:, 0]
@@ -310,7 +310,7 @@ def _working_set(w, violation, size_min, quarter_max=None, whole=False):
     them or more and still leave out some that violate (iterations to come:
     :func:`_whole_pays`), or from a zero start where at least
     ``WHOLE_START_SHARE`` of them violate."""
-    support = np.flatnonzero(w)
+    support = w.nonzero()[0]
     quarter = np.count_nonzero(violation) // 4
     if quarter_max is not None:
         quarter = min(quarter, quarter_max)
@@ -322,7 +322,7 @@ def _working_set(w, violation, size_min, quarter_max=None, whole=False):
         if np.count_nonzero((w != 0) | (violation > 0)) > size:
             return np.arange(len(w))
     if size >= len(w):
-        return np.flatnonzero((w != 0) | (violation > 0))
+        return ((w != 0) | (violation > 0)).nonzero()[0]
     score = violation.copy()
     score[support] = np.inf
     top = np.argpartition(-score, size)[:size]
@@ -593,9 +593,7 @@ def _on_signs(hess, grad, w, u, l1, l2, n_penalized):
         u_S = np.linalg.solve(H, rhs)
     except np.linalg.LinAlgError:
         return u
-    if not np.all(np.isfinite(u_S)) or np.any(
-        np.sign(u_S)[penalized] != sign[penalized]
-    ):
+    if not np.isfinite(u_S).all() or (np.sign(u_S)[penalized] != sign[penalized]).any():
         return u
     candidate = u.copy()
     candidate[support] = u_S
@@ -697,7 +695,7 @@ def _model_prox_gradient(view, intercept, h, grad, w, penalty, max_iter, tol, L)
             u_old, p_old, t = u, p, 1.0
             continue
         u_old, p_old, u, p, t, value = u, p, u_new, p_new, t_new, value_new
-        if np.all(L * D * np.abs(move) <= tol):
+        if (L * D * np.abs(move) <= tol).all():
             break
     delta = u - w
     if intercept:  # back from b' to the intercept of the centered data

@@ -355,7 +355,7 @@ def _dense_start(H, q, l1, zero):
     if np.count_nonzero(np.abs(q) > l1) < DENSE_START_SHARE * d:
         return zero
     diag = H.diagonal()
-    if not np.all(diag > 0):
+    if not (diag > 0).all():
         return zero
     S = 1.0 / np.sqrt(diag)  # one LU of S H S for both solves
     getrf, getrs = _lu_funcs(H.dtype)
@@ -367,7 +367,7 @@ def _dense_start(H, q, l1, zero):
         return getrs(lu, piv, r * S)[0] * S
 
     w = solve(q)
-    if not (np.all(np.isfinite(w)) and -0.5 * (q @ w) + l1 * np.abs(w).sum() < 0):
+    if not (np.isfinite(w).all() and -0.5 * (q @ w) + l1 * np.abs(w).sum() < 0):
         return zero
     signs = np.sign(w)  # the first step's target keeps most of them
     kept = np.count_nonzero(np.sign(solve(q - l1 * signs)) == signs)
@@ -537,7 +537,7 @@ def _gradient_on(H, q, w, active):
     over ``B`` (the steps that only drop features read no more)."""
     if not isinstance(H, LowRank):
         return H @ w - q
-    A = np.flatnonzero(active)
+    A = active.nonzero()[0]
     grad = np.full(len(q), np.nan, dtype=H.dtype)
     grad[A] = _block(H, A) @ w[A] - q[A]
     return grad
@@ -590,7 +590,7 @@ def _without_crossed(solves, H, q, l1, signs, active, crossed, grad, w, positive
     )
     if not regular:
         return None
-    A = np.flatnonzero(active)
+    A = active.nonzero()[0]
     target = np.zeros(len(A), dtype=H.dtype)
     target[np.searchsorted(A, A_s)] = target_s
     v, change = _lowest_on_segment(solves.on(A), grad[A], l1, w[A], target, positive)
@@ -670,7 +670,7 @@ def _proximal_step(gesv, H_A, grad, r_A, l1, current, eps, positive=False):
     coefficient that crosses zero (it leaves the active set). Returns
     :func:`_lowest_on_segment`'s point and change, or a change of 0 where
     even that solve fails."""
-    if not np.all(eps > 0):
+    if not (eps > 0).all():
         return current, 0.0
     rhs = r_A + eps * current
     if isinstance(H_A, LowRank) and H_A.woodbury:
@@ -678,7 +678,7 @@ def _proximal_step(gesv, H_A, grad, r_A, l1, current, eps, positive=False):
     else:
         dense = H_A.dense() if isinstance(H_A, LowRank) else H_A
         _, _, target, info = gesv(dense + np.diag(eps), rhs)
-    if info != 0 or not np.all(np.isfinite(target)):
+    if info != 0 or not np.isfinite(target).all():
         return current, 0.0
     return _lowest_on_segment(H_A, grad, l1, current, target, positive)
 
@@ -712,15 +712,17 @@ def _lowest_on_segment(H_A, grad, l1, current, target, positive=False):
     slope, curvature = float(grad @ step), float(step @ (H_A @ step))
     if positive:
         return _feasible_part(slope, curvature, l1, current, target, step)
-    crossing = current * target < 0  # (a coefficient zero at the end: the end)
-    if not crossing.any():  # the end alone; no sign changes: |x(t)| is linear,
+    # (a coefficient zero at the end: the end)
+    crossing = (current * target < 0).nonzero()[0]
+    if not len(crossing):  # the end alone; no sign changes: |x(t)| is linear,
         signs = np.sign(current + target)  # sign(x), or the end's where x is 0
         return target, slope + 0.5 * curvature + l1 * float(signs @ step)
-    crossing = np.flatnonzero(crossing)
-    t = current[crossing] / (current[crossing] - target[crossing])
-    order = np.argsort(t)
-    t = np.append(t[order], 1.0)
-    norms, norm = np.abs(current + np.outer(t, step)).sum(axis=1), np.abs(current).sum()
+    at = current[crossing]
+    t = at / (at - target[crossing])
+    order = t.argsort()
+    t = np.concatenate((t[order], [1.0]))
+    norms = np.abs(current + t[:, None] * step).sum(axis=1)
+    norm = np.abs(current).sum()
     linear, quadratic = t * slope, 0.5 * t * t * curvature
     change = linear + quadratic + l1 * (norms - norm)
     # rounding of each change: a flat piece (a null direction on which the
@@ -730,8 +732,8 @@ def _lowest_on_segment(H_A, grad, l1, current, target, positive=False):
         * np.finfo(change.dtype).eps
         * (abs(linear) + abs(quadratic) + l1 * (norms + norm))
     )
-    rises = np.flatnonzero(change[1:] >= change[:-1] - rounding[1:])
-    k = int(rises[0]) if rises.size else len(t) - 1
+    rises = (change[1:] >= change[:-1] - rounding[1:]).nonzero()[0]
+    k = int(rises[0]) if len(rises) else len(t) - 1
     if k == len(t) - 1:
         return target, float(change[k])
     point = current + t[k] * step
