@@ -1017,7 +1017,10 @@ class QuadraticDatafit:
         with (the callers that center set it after construction)."""
         if self._metric is None or self._metric[0] is not self.x_mean:
             D = _positive(np.diag(self.G), self.x_mean, self.G.dtype)
-            self._metric = (self.x_mean, np.concatenate((D, [1.0])) if self.fit_intercept else D)
+            self._metric = (
+                self.x_mean,
+                np.concatenate((D, [1.0])) if self.fit_intercept else D,
+            )
         return self._metric[1]
 
     def underflowed(self):
