@@ -1089,9 +1089,9 @@ class QuadraticDatafit:
     def value(self, theta, A):
         W, b = self._split(theta)
         GW = A[: len(W)]
-        val = 0.5 * np.sum(W * GW) - np.sum(self.q * W) + self.c
+        val = 0.5 * (W * GW).sum() - (self.q * W).sum() + self.c
         if b is not None:
-            val += 0.5 * np.sum((b - self.y_mean) ** 2)
+            val += 0.5 * ((b - self.y_mean) ** 2).sum()
         return float(val)
 
     def gradient(self, theta, A):

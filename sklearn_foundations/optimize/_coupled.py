@@ -142,7 +142,7 @@ def coupled_newton(
                 l1, l2, positive, MODEL_SHARE * optimality * bound, first=it == 1,
                 intercepts=k if intercept else 0, shift=shift,
             )  # fmt: skip
-            decrease = float(np.sum(grad * delta)) + penalty.value(theta + delta)
+            decrease = float((grad * delta).sum()) + penalty.value(theta + delta)
             decrease -= penalty.value(theta)
             rounding = ROUNDING * eps * abs(F)
             unseen = abs(decrease) <= rounding  # below F's rounding

@@ -304,7 +304,7 @@ def _violation(B, c, z, grad, l1, scale, positive=False):
     g = z - c + B.T @ grad
     at_zero = np.maximum(descent_magnitude(g, positive) - l1, 0)
     off = np.where(z != 0, np.abs(g + l1 * np.sign(z)), at_zero)
-    return float(np.max(off / scale, initial=0.0))
+    return float((off / scale).max(initial=0.0))
 
 
 class _NewtonSystem:

@@ -110,7 +110,7 @@ def fista(
             if observe(it, theta_new, F, optimality, step) or converged:
                 theta = theta_new
                 break
-            if restart and np.sum((z - mapped) * M * (theta_new - theta)) > 0:
+            if restart and ((z - mapped) * M * (theta_new - theta)).sum() > 0:
                 t = 1.0
             t_new = (1.0 + math.sqrt(1.0 + 4.0 * t * t)) / 2.0
             beta = (t - 1.0) / t_new
@@ -209,13 +209,13 @@ def _majorizes(f, f_new, grad, grad_new, d, step, M):
     ulps of ``f``); where it fails with its quadratic term below the
     values' rounding, the gradient form decides (``grad_new`` computed only
     then: one more pass, in the last iterations alone)."""
-    dd = np.sum(M * d * d)
+    dd = (M * d * d).sum()
     slack = 16 * np.finfo(np.asarray(grad).dtype).eps * abs(f)
-    if f_new <= f + np.sum(grad * d) + dd / (2 * step) + slack:
+    if f_new <= f + (grad * d).sum() + dd / (2 * step) + slack:
         return True
     if dd / (2 * step) >= 1e-6 * max(abs(f), abs(f_new)):
         return False
-    return np.sum((grad_new() - grad) * d) <= dd / (2 * step)
+    return ((grad_new() - grad) * d).sum() <= dd / (2 * step)
 
 
 def _negligible(d, theta, slack):
@@ -223,16 +223,16 @@ def _negligible(d, theta, slack):
     ``slack`` of its own size (each coordinate on its own scale; a coordinate
     at zero by less than the smallest normal number)."""
     tiny = np.finfo(np.asarray(theta).dtype).tiny
-    return bool(np.all(np.abs(d) <= np.maximum(slack * np.abs(theta), tiny)))
+    return bool((np.abs(d) <= np.maximum(slack * np.abs(theta), tiny)).all())
 
 
 def _sufficient_decrease(f, f_new, grad, grad_new, d, step, M):
     """Armijo's condition on values while its quadratic term stands well above
     their round-off; then its gradient form, which implies it for convex ``f``."""
-    dd = np.sum(M * d * d)
+    dd = (M * d * d).sum()
     if dd / (2 * step) >= 1e-6 * max(abs(f), abs(f_new)):
-        return f_new <= f + np.sum(grad * d) + dd / (2 * step)
-    return np.sum((grad_new - grad) * d) <= dd / (2 * step)
+        return f_new <= f + (grad * d).sum() + dd / (2 * step)
+    return ((grad_new - grad) * d).sum() <= dd / (2 * step)
 
 
 def stochastic_gradient(

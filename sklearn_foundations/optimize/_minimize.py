@@ -951,9 +951,9 @@ def _curvature_step(datafit, theta, metric, options):
     Z = datafit.linear(theta)
     grad = datafit.gradient(theta, Z)
     p = grad / metric[:, None]
-    curvature = float(np.sum(p * datafit.hessian_product(Z, p)))
+    curvature = float((p * datafit.hessian_product(Z, p)).sum())
     if curvature > 0:
-        return float(np.sum(grad * p)) / curvature
+        return float((grad * p).sum()) / curvature
     return 1.0 / _lipschitz(datafit, metric, options)
 
 

@@ -108,11 +108,11 @@ def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
             p = _two_loop(grad, pairs, D) if p is None else p
-            slope = float(np.sum(grad * p))
+            slope = float((grad * p).sum())
             if not slope < 0:  # not a descent direction: forget the curvature
                 pairs.clear()
                 p = -grad / D
-                slope = float(np.sum(grad * p))
+                slope = float((grad * p).sum())
             step = 1.0 if pairs else min(1.0, 1.0 / optimality)
             A_p = datafit.linear(p)
             while True:
@@ -121,7 +121,7 @@ def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
                 accepted = F_new <= F + c1 * step * slope + slack * abs(F)
                 if (
                     accepted
-                    or np.all(step * np.abs(p) <= slack * np.abs(theta))
+                    or (step * np.abs(p) <= slack * np.abs(theta)).all()
                     or step < 1e-30
                 ):
                     break
@@ -136,9 +136,9 @@ def lbfgs(datafit, penalty, theta0, *, max_iter, tol, memory=10, c1=1e-4,
                 A_new = datafit.linear(theta_new)
             grad_new = datafit.gradient(theta_new, A_new) + penalty.gradient(theta_new)
             s, y = theta_new - theta, grad_new - grad
-            sy = float(np.sum(s * y))
+            sy = float((s * y).sum())
             if sy > slack * math.sqrt(
-                float(np.sum(s * s * D)) * float(np.sum(y * y / D))
+                float((s * s * D).sum()) * float((y * y / D).sum())
             ):
                 pairs.append((s, y, 1.0 / sy))
             theta, A, F, grad = theta_new, A_new, F_new, grad_new
@@ -408,7 +408,7 @@ class _Steps:
         if self.solve is None:
             return None
         delta = -self.solve(grad)
-        return (delta, None) if np.all(np.isfinite(delta)) else None
+        return (delta, None) if np.isfinite(delta).all() else None
 
 
 def _factor(hessian, diagonal, precond, null=None):
@@ -483,7 +483,7 @@ def _least_norm_solve(H, root, floor):
     piv = piv - 1  # LAPACK's pivots count from one
     U1 = np.triu(factor[:rank, :rank])
     U2 = factor[:rank, rank:]
-    if not np.all(np.isfinite(U1)) or U1.diagonal().min() <= 0:
+    if not np.isfinite(U1).all() or U1.diagonal().min() <= 0:
         return None
     null = np.zeros((len(H), len(H) - rank))
     null[piv[:rank]] = -dtrtrs(U1, U2)[0]
@@ -539,7 +539,7 @@ def _newton(datafit, penalty, theta0, direction, max_iter, tol, c1, callback,
             delta, Z_delta = direction(Z, grad, precond)
             if Z_delta is None:
                 Z_delta = datafit.linear(delta)
-            slope = float(np.sum(grad * delta))
+            slope = float((grad * delta).sum())
             full = not -slope > ulps * abs(F)  # a decrease below F's resolution
             if not full:
                 step, theta_new, Z_new, F_new = _backtrack(
@@ -654,7 +654,7 @@ def _newton_direction(datafit, penalty, Z, grad, solve, max_cg, floor=None,
     curvature), the products it took and the gradient's norm."""
     r = -grad
     z = solve(r)
-    rz = float(np.sum(r * z))
+    rz = float((r * z).sum())
     norm = math.sqrt(max(rz, 0.0))
     target = _forcing(norm, last) * norm
     delta, Z_delta = np.zeros_like(grad), None
@@ -665,7 +665,7 @@ def _newton_direction(datafit, penalty, Z, grad, solve, max_cg, floor=None,
         used += 1
         A_p = datafit.linear(p)
         Hp = product(p, A_p) + penalty.gradient(p)
-        pHp = float(np.sum(p * Hp))
+        pHp = float((p * Hp).sum())
         if not pHp > 0:  # no curvature along p: keep what we have
             solved = True
             break
@@ -673,14 +673,14 @@ def _newton_direction(datafit, penalty, Z, grad, solve, max_cg, floor=None,
         delta, r = delta + eta * p, r - eta * Hp
         Z_delta = eta * A_p if Z_delta is None else Z_delta + eta * A_p
         z = solve(r)
-        rz_new = float(np.sum(r * z))
+        rz_new = float((r * z).sum())
         if math.sqrt(max(rz_new, 0.0)) <= target or (
-            floor is not None and np.all(np.abs(r) <= floor)
+            floor is not None and (np.abs(r) <= floor).all()
         ):
             solved = True
             break
         p, rz = z + (rz_new / rz) * p, rz_new
-    if not np.any(delta):
+    if not delta.any():
         return solve(-grad), None, solved, used, norm
     return delta, Z_delta, solved, used, norm
 
@@ -691,13 +691,13 @@ def _two_loop(grad, pairs, D):
     q = grad.copy()
     alphas = []
     for s, y, rho in reversed(pairs):
-        a = rho * np.sum(s * q)
+        a = rho * (s * q).sum()
         q -= a * y
         alphas.append(a)
     q /= D
     if pairs:
         s, y, _ = pairs[-1]
-        q *= np.sum(s * y) / np.sum(y * y / D)
+        q *= (s * y).sum() / (y * y / D).sum()
     for (s, y, rho), a in zip(pairs, reversed(alphas), strict=True):
-        q += (a - rho * np.sum(y * q)) * s
+        q += (a - rho * (y * q).sum()) * s
     return -q

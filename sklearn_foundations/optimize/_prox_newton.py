@@ -208,7 +208,7 @@ def prox_newton(
         datafit = datafit.by_columns() if sparse else datafit
     scale = _scale(datafit)[:, 0]
     violation = penalty.subdiff_distance(theta, grad)[:, 0] / scale
-    optimality = float(np.max(violation, initial=0.0))
+    optimality = float(violation.max(initial=0.0))
     initial = F
     ulps = 16 * np.finfo(theta.dtype).eps  # the objective's resolution, relative
     # the steps past tol: none for a quadratic loss (its models are the
@@ -255,7 +255,7 @@ def prox_newton(
                 if k is not None:
                     delta[d, 0] -= k @ delta[ws, 0]
                 X_delta = datafit.linear(delta)
-            decrease = float(np.sum(grad * delta)) + penalty.value(theta + delta)
+            decrease = float((grad * delta).sum()) + penalty.value(theta + delta)
             decrease -= penalty.value(theta)
             F_new = F  # a decrease below F's resolution: no search, the full step
             if -decrease > ulps * abs(F):
@@ -269,11 +269,11 @@ def prox_newton(
             violation_new = penalty.subdiff_distance(theta_new, grad_new)[:, 0] / scale
             if not (
                 F_new < F
-                or (F_new <= F + ulps * abs(F) and np.max(violation_new) < optimality)
+                or (F_new <= F + ulps * abs(F) and violation_new.max() < optimality)
             ):
                 break  # no progress left in floating point: stationary
             theta, Z, F, grad = theta_new, Z_new, F_new, grad_new
-            violation, optimality = violation_new, float(np.max(violation_new))
+            violation, optimality = violation_new, float(violation_new.max())
             _check_divergence(it, F, initial)
             converged = optimality <= tol
             if observe(it, theta, F, optimality, step) or past.stops(optimality, F):

@@ -103,14 +103,14 @@ def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, start=None,
     if not scaled:
         M = np.ones_like(M)
     z = r / M
-    p, rz, step = z, float(np.sum(r * z)), 0.0
+    p, rz, step = z, float((r * z).sum()), 0.0
     observe = _Observer("Iteration", callback, verbose)
     converged, it, value = False, 0, None
     optimality = _optimality(r, scale)
     for it in range(1, max_iter + 1):
         A_p = datafit.linear(p)
         Hp = hessian_product(p, A_p)
-        pHp = float(np.sum(p * Hp))
+        pHp = float((p * Hp).sum())
         if pHp <= 0.0 or rz == 0.0:  # already at the minimizer
             converged = True
             break
@@ -123,7 +123,7 @@ def conjugate_gradient(datafit, penalty, theta0, *, max_iter, tol, start=None,
         if observe(it, theta, F, optimality, step) or converged:
             break
         z = r / M
-        rz_new = float(np.sum(r * z))
+        rz_new = float((r * z).sum())
         p, rz = z + (rz_new / rz) * p, rz_new
     if value is None:  # no step taken: the start's
         value = datafit.value(theta, A)
@@ -400,7 +400,7 @@ def _quadratic_form(datafit, l2):
         G, q, c = form
         return _shifted(G, l2), q, c
     B, T = datafit.factor_form()
-    q, c = B.T @ T, 0.5 * float(np.sum(T * T))
+    q, c = B.T @ T, 0.5 * float((T * T).sum())
     m, d = B.shape
     if m >= d or m * d * d <= GRAM_FORM_FLOPS:  # the Gram matrix, formed
         G = B.T @ B

@@ -204,7 +204,7 @@ def _scale(datafit):
 
 def _optimality(g, scale):
     r""":math:`\max_j |g_j| / s_j`, 0 for an empty ``g``."""
-    return float(np.max(np.abs(g) / scale, initial=0.0))
+    return float((np.abs(g) / scale).max(initial=0.0))
 
 
 def _squared_floor(tol, objective, dtype):

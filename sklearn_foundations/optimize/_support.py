@@ -132,24 +132,24 @@ def _solve(datafit, Z, g, support, penalized, l2, D, bound, max_products):
     product = datafit.hessian_at(Z)  # the loss's part at Z once for every p
     r = -g
     z = r / D
-    rz = float(np.sum(r * z))
+    rz = float((r * z).sum())
     delta, Z_delta = np.zeros_like(g), None
     p, used = z, 0
     while used < max_products and rz > 0:
         used += 1
         A_p = datafit.linear(p)
         Hp = np.where(support, product(p, A_p) + np.where(penalized, l2 * p, 0.0), 0.0)
-        pHp = float(np.sum(p * Hp))
-        if not pHp > NULL_CURVATURE * float(np.sum(p * D * p)):
+        pHp = float((p * Hp).sum())
+        if not pHp > NULL_CURVATURE * float((p * D * p).sum()):
             break  # no curvature along p but rounding's: keep what there is
         eta = rz / pHp
         delta += eta * p
         Z_delta = eta * A_p if Z_delta is None else Z_delta + eta * A_p
         r -= eta * Hp
-        if np.all(np.abs(r) <= bound):
+        if (np.abs(r) <= bound).all():
             break
         z = r / D
-        rz_new = float(np.sum(r * z))
+        rz_new = float((r * z).sum())
         p, rz = z + (rz_new / rz) * p, rz_new
     return delta, (datafit.linear(delta) if Z_delta is None else Z_delta), used
 
@@ -165,10 +165,10 @@ def _descent(datafit, penalty, theta, Z, F, g, delta, Z_delta, penalized):
     Returns ``(theta, Z, F, step)``, or None where no point qualifies."""
     theta_new, Z_new = _projected(datafit, theta, Z, delta, Z_delta, penalized)
     F_new = datafit.value(theta_new, Z_new) + penalty.value(theta_new)
-    if F_new <= F + ARMIJO * float(np.sum(g * (theta_new - theta))):
+    if F_new <= F + ARMIJO * float((g * (theta_new - theta)).sum()):
         return theta_new, Z_new, F_new, 1.0
     delta, Z_delta = _to_first_zero(theta, delta, Z_delta, penalized)
-    slope = float(np.sum(g * delta))
+    slope = float((g * delta).sum())
     step = 1.0
     while slope < 0 and step >= MIN_STEP:
         theta_new, Z_new = theta + step * delta, Z + step * Z_delta
