@@ -355,8 +355,8 @@ class WithIntercept:
         return out
 
     def gradient(self, theta):
-        out = np.zeros_like(theta)
-        out[:-1] = self.penalty.gradient(theta[:-1])
+        out = self.penalty.gradient(theta)  # a new array: the last row zeroed
+        out[-1] = 0.0
         return out
 
     def center(self, theta):
