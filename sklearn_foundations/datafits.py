@@ -439,7 +439,7 @@ class LinearDatafit:
                 B = AT * root
             else:  # the working set's rows (and the intercept's), a copy
                 d = self.n_features
-                B = AT[np.append(ws, d) if self.fit_intercept else ws]
+                B = AT[np.concatenate((ws, [d])) if self.fit_intercept else ws]
                 B *= root
             return B @ B.T
         view = self.columns(ws)

@@ -134,7 +134,7 @@ def coupled_newton(
                 break
             if intercept:
                 mask = np.vstack([mask, np.ones((1, k), dtype=bool)])
-            rows = np.append(ws, d) if intercept else ws
+            rows = np.concatenate((ws, [d])) if intercept else ws
             bound = np.broadcast_to(scale[rows], mask.shape)[mask]
             delta = np.zeros_like(theta)
             delta[rows] = _model_step(

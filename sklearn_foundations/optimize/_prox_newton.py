@@ -466,7 +466,7 @@ def _decoupled(hess, grad, n_penalized):
         return hess, grad, None
     k = hess[:n, n] / hess[n, n]
     hess = hess.copy()
-    hess[:n, :n] -= np.outer(k, hess[n, :n])
+    hess[:n, :n] -= k[:, None] * hess[n, :n]
     hess[:n, n] = hess[n, :n] = 0.0
     grad = np.concatenate([grad[:n] - k * grad[n], grad[n:]])
     return hess, grad, k
@@ -652,7 +652,7 @@ def _model_prox_gradient(view, intercept, h, grad, w, penalty, max_iter, tol, L)
     D = view.column_squares(h) - 2 * shift * Xh + shift**2 * h_sum  # diag(A^T H A)
     penalized = np.arange(d + intercept) < d
     if intercept:
-        D = np.append(D, h_sum)
+        D = np.concatenate((D, [h_sum]))
     fixed = ~(D > 0)  # no curvature (an empty column): the coordinate stays
     D[fixed] = 1.0
 
@@ -665,7 +665,7 @@ def _model_prox_gradient(view, intercept, h, grad, w, penalty, max_iter, tol, L)
     def transpose(r):  # A^T r
         r_sum = r.sum()
         A_r = view.rmatvec(r) - shift * r_sum
-        return np.append(A_r, r_sum) if intercept else A_r
+        return np.concatenate((A_r, [r_sum])) if intercept else A_r
 
     def model(u, p):  # the model's value, up to a constant
         u_w = u[:d]
