@@ -159,7 +159,7 @@ def check_finite(X, estimator, *moments):
     check; else, or where they are not finite, scikit-learn's check (on the
     stored values of sparse ``X``), with its message. Moments that overflow
     from finite ``X`` raise a ValueError that says so."""
-    if moments and all(np.all(np.isfinite(m)) for m in moments):
+    if moments and all(np.isfinite(m).all() for m in moments):
         return
     values = X.data if sp.issparse(X) else X
     assert_all_finite(values, estimator_name=type(estimator).__name__, input_name="X")

@@ -479,7 +479,7 @@ def _moments(X, weights, targets, chunk_size, threads):
     total = s.sum()
     delta = v / total
     for lo in range(0, d, 128):  # by blocks of rows: no d x d temporary
-        G[lo : lo + 128] -= total * np.outer(delta[lo : lo + 128], delta)
+        G[lo : lo + 128] -= total * (delta[lo : lo + 128, None] * delta)
     return guess + delta, G, Q  # Q needs no correction: s^T T = 0
 
 
