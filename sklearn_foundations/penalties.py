@@ -355,7 +355,8 @@ class WithIntercept:
         return out
 
     def gradient(self, theta):
-        out = self.penalty.gradient(theta)  # a new array: the last row zeroed
+        # a new array in theta's dtype (a numpy alpha's product is float64)
+        out = np.asarray(self.penalty.gradient(theta), dtype=theta.dtype)
         out[-1] = 0.0
         return out
 

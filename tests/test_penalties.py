@@ -136,6 +136,19 @@ def test_center_with_intercept_leaves_the_intercept_row():
     np.testing.assert_array_equal(out[-1], theta[-1])
 
 
+@pytest.mark.parametrize("alpha", [0.7, np.float64(0.7)], ids=["float", "np.float64"])
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.3, 1.0])
+def test_with_intercept_gradient_keeps_theta_unchanged_and_its_dtype(alpha, l1_ratio):
+    theta = np.array([[1.5], [-2.0], [0.0], [4.0]], dtype=np.float32)
+    before = theta.copy()
+    grad = WithIntercept(ElasticNet(alpha, l1_ratio)).gradient(theta)
+    assert grad.dtype == np.float32  # a numpy alpha's products are float64
+    np.testing.assert_array_equal(theta, before)
+    expected = ElasticNet(0.7, l1_ratio).gradient(before[:-1].astype(np.float64))
+    np.testing.assert_allclose(grad[:-1], expected, rtol=1e-6)
+    assert grad[-1, 0] == 0.0
+
+
 @pytest.mark.parametrize("pen", [L1(0.7), L2(0.7), ElasticNet(0.7, 0.3)], ids=repr)
 def test_center_keeps_float32(pen):
     W = np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32)

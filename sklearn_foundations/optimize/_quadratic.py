@@ -712,7 +712,7 @@ def _lowest_on_segment(H_A, grad, l1, current, target, positive=False):
     slope, curvature = float(grad @ step), float(step @ (H_A @ step))
     if positive:
         return _feasible_part(slope, curvature, l1, current, target, step)
-    # (a coefficient zero at the end: the end)
+    # the coefficients that cross zero (one zero at the end: the end)
     crossing = (current * target < 0).nonzero()[0]
     if not len(crossing):  # the end alone; no sign changes: |x(t)| is linear,
         signs = np.sign(current + target)  # sign(x), or the end's where x is 0
