@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.linalg
 import scipy.sparse as sp
 from scipy.optimize import minimize
 
@@ -896,6 +897,7 @@ def test_feature_sign_enters_features_in_batches(monkeypatch):
     y = X @ rng.standard_normal(100) + rng.standard_normal(1000)
     f = QuadraticDatafit(X.T @ X / 1000, (X.T @ y / 1000)[:, None], None, 0.0, False)
     pen = L1(0.01)
+    monkeypatch.setattr(_quadratic, "DENSE_START_MAX_FEATURES", 0)  # from zero
     res = optimize.feature_sign(f, pen, np.zeros((100, 1)), max_iter=500, tol=1e-12)
     monkeypatch.setattr(_quadratic, "BATCH_TRIALS", 0)
     one = optimize.feature_sign(f, pen, np.zeros((100, 1)), max_iter=500, tol=1e-12)
@@ -946,6 +948,53 @@ def test_feature_sign_starts_a_dense_solution_from_least_squares(pen, monkeypatc
         max_iter=10**6,
     ).fit(X, y)  # fmt: skip
     np.testing.assert_allclose(dense.coef[:, 0], ref.coef_, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("d", [40, 200])
+def test_unit_factor_is_regular_where_the_lu_pivots_are(d):
+    """The dense start's factor, scipy's below 128 features and numpy's from
+    there: U^T U is the equilibrated matrix; a duplicated column (singular)
+    and an indefinite matrix have none, as an LU's pivots against the ridge
+    say."""
+    rng = np.random.default_rng(d)
+    X = rng.standard_normal((3 * d, d)) * rng.uniform(0.1, 10, d)
+    H = X.T @ X
+    S = 1 / np.sqrt(np.diag(H))
+    E = H * S * S[:, None]
+    ridge = _gram_solves._ridge(H.dtype)
+    U = _gram_solves._unit_factor(E.copy(), ridge)
+    U = np.triu(U)  # its strict lower triangle is LAPACK's workspace
+    np.testing.assert_allclose(U.T @ U, E, atol=1e-12)
+    X[:, -1] = X[:, 0]  # duplicated: singular
+    G = X.T @ X
+    S = 1 / np.sqrt(np.diag(G))
+    assert _gram_solves._unit_factor(G * S * S[:, None], ridge) is None
+    lu = scipy.linalg.lu_factor(G * S * S[:, None])[0]
+    assert not np.abs(np.diag(lu)).min() > ridge
+    indefinite = E - 2 * np.eye(d)
+    assert _gram_solves._unit_factor(indefinite, ridge) is None
+
+
+def test_feature_sign_starts_a_wide_dense_solution_from_least_squares(monkeypatch):
+    """The dense start on 200 features (numpy's factor): a weak lasso on a
+    correlated design, nearly every coefficient non-zero, in a few steps
+    where the batches from zero take many; the same optimum."""
+    rng = np.random.default_rng(1)
+    n, d = 1000, 200
+    X = np.empty((n, d))
+    X[:, 0] = rng.standard_normal(n)
+    for j in range(1, d):
+        X[:, j] = 0.9 * X[:, j - 1] + np.sqrt(1 - 0.81) * rng.standard_normal(n)
+    y = X @ rng.standard_normal(d) + rng.standard_normal(n)
+    f = QuadraticDatafit(X.T @ X / n, (X.T @ y / n)[:, None], None, 0.0, False)
+    pen, theta0 = L1(1e-3 * np.abs(X.T @ y / n).max()), np.zeros((d, 1))
+    dense = optimize.feature_sign(f, pen, theta0, max_iter=500, tol=1e-12)
+    monkeypatch.setattr(_quadratic, "DENSE_START_MAX_FEATURES", 0)
+    cold = optimize.feature_sign(f, pen, theta0, max_iter=500, tol=1e-12)
+    assert dense.converged and cold.converged
+    assert np.count_nonzero(dense.coef) >= 0.9 * d
+    assert 3 * dense.n_iter <= cold.n_iter
+    np.testing.assert_allclose(dense.coef, cold.coef, rtol=1e-8, atol=1e-11)
 
 
 def test_feature_sign_stops_where_rounding_returns_to_a_point(monkeypatch):

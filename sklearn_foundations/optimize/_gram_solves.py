@@ -12,6 +12,8 @@ from functools import lru_cache
 import numpy as np
 from scipy.linalg.lapack import get_lapack_funcs
 
+from ._newton import NUMPY_FACTOR_MIN_ROWS
+
 # the proximal point's ridge on a singular active set (relative to each
 # column's diagonal entry; at least a hundred ulps, for float32): above
 # rounding, far below any curvature that the Newton step resolves
@@ -266,16 +268,38 @@ def _equilibrated_solve(gesv, H_A, r_A, ridge, S):
     return target * S, regular
 
 
+def _unit_factor(E, ridge):
+    r"""The upper Cholesky factor :math:`U` of a symmetric ``E`` (a
+    temporary, overwritten; equilibrated to a unit diagonal by the caller),
+    in Fortran order (``potrs`` reads it without a copy; its strict lower
+    triangle holds what ``E`` held there), where it is
+    regular: positive definite, every pivot :math:`U_{jj}^2` above
+    ``ridge`` (an LU's pivots, unpivoted); else None. LAPACK's ``potrf``
+    unwrapped, for ``E``'s dtype; numpy's factor from
+    ``NUMPY_FACTOR_MIN_ROWS`` rows on (scipy's runs threaded there, on a
+    BLAS apart from numpy's, whose spinning threads take its cores)."""
+    if len(E) >= NUMPY_FACTOR_MIN_ROWS:
+        try:  # numpy's lower factor in C order: the upper one in Fortran's
+            U = np.linalg.cholesky(E).T
+        except np.linalg.LinAlgError:
+            return None
+    else:  # E symmetric: its transpose, in Fortran order, factored in place
+        U, info = _cholesky_funcs(E.dtype)[0](E.T, lower=0, clean=0, overwrite_a=1)
+        if info != 0:
+            return None
+    return U if U.diagonal().min() ** 2 > ridge else None
+
+
+@lru_cache
+def _cholesky_funcs(dtype):
+    """LAPACK's Cholesky factor and its solve for ``dtype``."""
+    return get_lapack_funcs(("potrf", "potrs"), (np.empty(0, dtype),))
+
+
 @lru_cache
 def _gesv(dtype):
     """LAPACK's LU solve for ``dtype`` (np.linalg.solve's, unwrapped)."""
     return get_lapack_funcs(("gesv",), (np.empty(0, dtype),))[0]
-
-
-@lru_cache
-def _lu_funcs(dtype):
-    """LAPACK's LU factor and its solve for ``dtype``."""
-    return get_lapack_funcs(("getrf", "getrs"), (np.empty(0, dtype),))
 
 
 @lru_cache

@@ -14,7 +14,14 @@ singular) and the package's ``penalties`` (the one-sided violation of
 import numpy as np
 
 from ..penalties import descent_magnitude
-from ._gram_solves import LowRank, _block, _lu_funcs, _ridge, _Solves
+from ._gram_solves import (
+    LowRank,
+    _block,
+    _cholesky_funcs,
+    _ridge,
+    _Solves,
+    _unit_factor,
+)
 from ._newton import _factor
 from ._result import OptimizeResult, _Observer, _optimality, _scale
 
@@ -28,10 +35,13 @@ BATCH_TRIALS = 3
 # share of the features violate at zero: the solution is then most often
 # dense, and the batches from zero take a step or two per doubling
 DENSE_START_SHARE = 0.75
-# ... on at most this many features: its LU costs little beside a step there
-# (a 300 x 100 lasso whose check failed: 1.12-1.18x; LAPACK's factor of 150
-# features, scipy's, took 2-4x the fit beside numpy's spinning threads)
-DENSE_START_MAX_FEATURES = 64
+# ... on at most this many features: its Cholesky factor (numpy's from 128
+# features on) costs little beside the steps it saves (random lasso and
+# elastic nets of 65-256 features, 1.2-30 rows per feature: 0.84x the time
+# in geometric mean, 0.36-0.7x where the solution is dense, at most 1.14x
+# where the check fails; from 257 to 500 features the failed checks' factors
+# cost 1.05-1.24x and the geometric mean was 0.95x)
+DENSE_START_MAX_FEATURES = 256
 # feature-sign search on the rows' factor forms the Gram matrix where that
 # costs at most this many flops (m d^2, about a millisecond): its steps on
 # a dense matrix cost less in the interpreter than a LowRank one's blocks
@@ -343,12 +353,12 @@ def _dense_start(H, q, l1, zero):
     where :math:`F` is lower there than at zero, :math:`F =
     -\tfrac12 q^\top w + \lambda_1 \|w\|_1 < 0` (:math:`H w = q`; the
     reports then start below the zero start's), and on a dense ``H`` of at
-    most ``DENSE_START_MAX_FEATURES`` features whose equilibrated factor
-    is regular (the pivots' test of :func:`_equilibrated_solve`; collinear
-    columns without an L2 term start from zero). A sparse solution starts
-    from zero: on a 300 x 100 lasso of 20-odd non-zeros whose every
-    feature violated at zero, the walks from least squares dropped the
-    others a few at a time, 55 steps against 4."""
+    most ``DENSE_START_MAX_FEATURES`` features whose equilibrated Cholesky
+    factor is regular (every pivot above the ridge, as the search's solves
+    test theirs; collinear columns without an L2 term start from zero). A
+    sparse solution starts from zero: on a 300 x 100 lasso of 20-odd
+    non-zeros whose every feature violated at zero, the walks from least
+    squares dropped the others a few at a time, 55 steps against 4."""
     d = len(q)
     if isinstance(H, LowRank) or d > DENSE_START_MAX_FEATURES or d == 0:
         return zero
@@ -357,14 +367,14 @@ def _dense_start(H, q, l1, zero):
     diag = H.diagonal()
     if not (diag > 0).all():
         return zero
-    S = 1.0 / np.sqrt(diag)  # one LU of S H S for both solves
-    getrf, getrs = _lu_funcs(H.dtype)
-    lu, piv, info = getrf(H * S * S[:, None])
-    if info != 0 or not np.abs(lu.diagonal()).min() > _ridge(H.dtype):
+    S = 1.0 / np.sqrt(diag)  # one factor of S H S for both solves
+    U = _unit_factor(H * S * S[:, None], _ridge(H.dtype))
+    if U is None:
         return zero  # singular, as _equilibrated_solve's test
+    potrs = _cholesky_funcs(H.dtype)[1]
 
     def solve(r):
-        return getrs(lu, piv, r * S)[0] * S
+        return potrs(U, r * S, lower=0)[0] * S
 
     w = solve(q)
     if not (np.isfinite(w).all() and -0.5 * (q @ w) + l1 * np.abs(w).sum() < 0):
