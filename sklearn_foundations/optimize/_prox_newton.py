@@ -117,7 +117,12 @@ def prox_newton(
     solved by accelerated proximal gradient in the metric of its diagonal
     (:func:`_model_prox_gradient`), a vectorized Jacobi sweep of two sparse
     products per step, few steps because sparse columns are nearly
-    orthogonal. Each iteration then
+    orthogonal. Where they are not (a model's steps run out, ``max_sweeps``:
+    coupled columns), the later models of at most the exact search's size
+    are formed (``model_hessian``, a sparse product over the working set's
+    columns) and solved as dense data's (near-duplicate pairs of sparse
+    columns, a lasso and an L1 logistic regression: 447 and 348 iterations,
+    6-7 s, against 4 and 10, 0.02-0.1 s). Each iteration then
     backtracks along :math:`\delta` until Armijo's condition
     :math:`F(\theta + t\delta) \le F(\theta) + c_1 t \Delta` holds, with
     :math:`\Delta = \nabla f^\top \delta + g(\theta + \delta) - g(\theta)`.
@@ -220,8 +225,11 @@ def prox_newton(
                               state=(Z, F - penalty.value(theta), grad))  # fmt: skip
     observe = _Observer("Newton iteration", callback, verbose)
     it, step, L, exact = 0, 1.0, 1.0, True
-    exact_max = None if sparse else _exact_max(datafit)
-    whole = exact_max is not None and _whole_pays(datafit, exact_max)
+    # sparse: once a model's proximal gradient runs out of steps (coupled
+    # columns), the later models are formed and solved exactly
+    coupled = False
+    exact_max = _exact_max(datafit)
+    whole = not sparse and _whole_pays(datafit, exact_max)
     quarter_max = None if sparse else QUARTER_MAX  # the first models' size
     converged = optimality <= tol  # the start (then one step, to finish)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -241,12 +249,13 @@ def prox_newton(
                 bound_sparse = min(bound_sparse, optimality * optimality)
             rows = np.concatenate((ws, [d])) if datafit.fit_intercept else ws
             delta = np.zeros_like(theta)
-            if sparse:
+            if sparse and not (coupled and len(ws) <= exact_max):
                 view, h = datafit.columns(ws), datafit.curvature(Z)[:, 0]
-                delta[rows, 0], X_delta, L = _model_prox_gradient(
+                delta[rows, 0], X_delta, L, solved = _model_prox_gradient(
                     view, datafit.fit_intercept, h, grad[rows, 0], theta[rows, 0],
                     penalty, max_sweeps, bound_sparse * scale[rows], L,
                 )  # fmt: skip
+                coupled = coupled or not solved
             else:
                 delta[rows, 0], k, exact = _dense_model_step(
                     datafit, penalty, Z, ws, grad[rows, 0], theta[rows, 0],
@@ -641,7 +650,8 @@ def _model_prox_gradient(view, intercept, h, grad, w, penalty, max_iter, tol, L)
     momentum restarts, so every iterate lowers the model. Stops when the
     step in gradient units, :math:`L D_j |u^+_j - v_j|`, is at most ``tol``
     (one bound per coordinate) for every coordinate. Returns :math:`\delta =
-    u - w`, its image :math:`A\delta` and ``L``.
+    u - w`, its image :math:`A\delta`, ``L`` and whether it stopped so
+    (else ``max_iter`` steps ran out).
     """
     d, l1, l2 = view.size, penalty.l1, penalty.l2
     h_sum, Xh = float(h.sum()), view.rmatvec(h)  # X_c^T h
@@ -673,6 +683,7 @@ def _model_prox_gradient(view, intercept, h, grad, w, penalty, max_iter, tol, L)
         return grad @ (u - w) + 0.5 * (h @ (p * p)) + penalty
 
     tiny = 64 * np.finfo(w.dtype).eps  # the majorization test's slack
+    solved = False
     u, p = w.copy(), np.zeros_like(h)
     u_old, p_old, t, value = u, p, 1.0, model(u, p)
     for _ in range(max_iter):
@@ -696,8 +707,9 @@ def _model_prox_gradient(view, intercept, h, grad, w, penalty, max_iter, tol, L)
             continue
         u_old, p_old, u, p, t, value = u, p, u_new, p_new, t_new, value_new
         if (L * D * np.abs(move) <= tol).all():
+            solved = True
             break
     delta = u - w
     if intercept:  # back from b' to the intercept of the centered data
         delta[d] -= shift @ delta[:d]
-    return delta, p[:, None], L
+    return delta, p[:, None], L, solved
