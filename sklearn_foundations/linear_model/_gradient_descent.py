@@ -244,7 +244,7 @@ class GradientDescentRegressor(
         gradient without the columns' scaling, in the row space of ``X``:
         the minimum-norm solution for ``alpha=0``; conjugate gradient for
         other quadratics),
-        feature-sign search on a Gram matrix of at most 500 features or,
+        feature-sign search on a Gram matrix of at most 1,000 features or,
         for an L1 term on dense data of at most 300 rows and more features,
         on the rows' factor (the Gram matrix never formed), semismooth
         Newton on the dual for an elastic net (``l1_ratio`` at most 0.9) on
