@@ -852,13 +852,11 @@ def test_a_sparse_ridge_takes_the_gram_form_where_its_rows_are_short(
     np.testing.assert_allclose(est.intercept_, ref.intercept_, rtol=1e-7)
 
 
-def test_a_gram_matrix_of_600_features_takes_feature_sign(monkeypatch):
+def test_a_gram_matrix_of_600_features_takes_feature_sign(fit_methods):
     """A lasso on the Gram matrix of 600 columns in near-duplicate pairs
     (precompute=True; a path's matrix goes up to 1,000 features): feature-
     sign search, exact, where FISTA took 3,000-odd iterations and stopped
     1e-7 above the optimum; the objective of the fit on the data."""
-    from sklearn_foundations.linear_model import _base
-
     rng = np.random.default_rng(0)
     n, half = 1500, 300
     X0 = rng.standard_normal((n, half))
@@ -866,21 +864,13 @@ def test_a_gram_matrix_of_600_features_takes_feature_sign(monkeypatch):
     y = X @ (rng.standard_normal(2 * half) * (rng.random(2 * half) < 0.2))
     y += rng.standard_normal(n)
     alpha = 0.01 * np.abs((X - X.mean(0)).T @ (y - y.mean())).max() / n
-    methods, solve = [], _base.minimize
-
-    def spy_solve(*args, **kwargs):
-        result = solve(*args, **kwargs)
-        methods.append(result.method)
-        return result
-
-    monkeypatch.setattr(_base, "minimize", spy_solve)
     gram = GradientDescentRegressor(
         penalty="l1", alpha=alpha, tol=1e-8, precompute=True
     ).fit(X, y)
     data = GradientDescentRegressor(
         penalty="l1", alpha=alpha, tol=1e-8, precompute=False, max_iter=10_000
     ).fit(X, y)
-    assert methods[0] == "feature-sign" and gram.n_iter_ < 500
+    assert fit_methods[0] == "feature-sign" and gram.n_iter_ < 500
 
     def objective(est):
         r = y - X @ est.coef_ - est.intercept_
