@@ -134,15 +134,6 @@ EXACT_GRAM_FEATURES = 1000
 # row i: one-hot rows make one): its pivoted factor gives the least-norm
 # minimizer on collinear columns, as LinearRegression
 SPARSE_LEAST_NORM_PRODUCTS = 32
-# with a ridge (a smooth penalty) sparse data take it where it costs at most
-# this many (one-hot rows of one to three categories): scipy's sparse product
-# costs 10-20 ns a product, conjugate gradient on the data a few ns a stored
-# entry per iteration, and on one-hot rows of 4-21 categories, or sparse rows
-# of 6-9 entries, the data form took 0.06-0.5x the Gram form's time at the
-# default tol, 0.12-0.7x at 1e-8 (well-conditioned columns; near-duplicate
-# pairs of columns 1.1-1.9x there, 0.4x at the default, an objective 1e-4 above
-# the optimum as tol allows)
-SPARSE_SMOOTH_PRODUCTS = 3
 # a single fit with an L1 term (``working_sets``) takes the Gram form of dense
 # data up to this many features, where the solver table's exact method on it
 # (feature-sign search) stops; beyond, proximal Newton's working sets on the
@@ -239,22 +230,19 @@ def gram_pays(X, smooth=False, least_norm=False, working_sets=False):
 
     For a ``smooth`` penalty (no L1 term: the solver table then factors the
     Gram matrix, exact) dense data from ``n >= d`` up to
-    ``EXACT_GRAM_FEATURES`` features, and sparse data where :math:`d^2 \le`
-    nnz and the matrix costs at most ``SPARSE_SMOOTH_PRODUCTS`` products per
-    stored entry (:math:`\sum_i k_i^2 / \text{nnz}`, :math:`k_i` the
-    entries of row :math:`i`), else conjugate gradient on the data; without
-    a penalty (``least_norm``: the pivoted factor's least-norm minimizer)
-    sparse data where it costs at most ``SPARSE_LEAST_NORM_PRODUCTS``."""
+    ``EXACT_GRAM_FEATURES`` features; without a penalty (``least_norm``: the
+    pivoted factor's least-norm minimizer) sparse data too, where the matrix
+    costs at most ``SPARSE_LEAST_NORM_PRODUCTS`` products per stored
+    entry."""
     n, d = X.shape
     if smooth and n >= d and d <= EXACT_GRAM_FEATURES:
         if not sp.issparse(X):
             return True
-        row_sizes = _row_sizes(X).astype(np.float64)
-        products = float(row_sizes @ row_sizes) / max(X.nnz, 1)
-        if least_norm and products <= SPARSE_LEAST_NORM_PRODUCTS:
-            return True
-        if not least_norm:
-            return products <= SPARSE_SMOOTH_PRODUCTS and d * d <= X.nnz
+        if least_norm:
+            row_sizes = _row_sizes(X).astype(np.float64)
+            products = float(row_sizes @ row_sizes)
+            if products <= SPARSE_LEAST_NORM_PRODUCTS * max(X.nnz, 1):
+                return True
     small = not sp.issparse(X) and d <= SMALL_GRAM_FEATURES and n >= d
     if n < 2 * d and not small:
         return False

@@ -811,47 +811,6 @@ def test_a_tall_fit_with_an_l1_term_on_many_features_stays_on_the_data(
     np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
 
 
-@pytest.mark.parametrize("groups", [2, 8])
-def test_a_sparse_ridge_takes_the_gram_form_where_its_rows_are_short(
-    groups, monkeypatch
-):
-    """One-hot rows of ``groups`` categories (and a numeric column): the Gram
-    matrix costs sum_i k_i^2 products, k_i the row's entries. Rows of three
-    entries take it (an exact factor), rows of nine conjugate gradient on
-    the data (the product cost 3-15x the fit on the data). Both are
-    scikit-learn's ridge."""
-    from sklearn.preprocessing import OneHotEncoder
-
-    from sklearn_foundations import datafits
-    from sklearn_foundations.linear_model import _gradient_descent
-
-    rng = np.random.default_rng(groups)
-    n = 8000
-    codes = rng.integers(0, 30, (n, groups))
-    X = sp.hstack(
-        [
-            OneHotEncoder().fit_transform(codes),
-            sp.csr_matrix(rng.standard_normal((n, 1))),
-        ]
-    ).tocsr()
-    y = np.asarray(X @ rng.standard_normal(X.shape[1])).ravel() + rng.standard_normal(n)
-    assert X.shape[1] ** 2 <= X.nnz  # the rule on the matrix's size alone: Gram
-    kinds, make = [], datafits.make_datafit
-
-    def spy_make(*args, **kwargs):
-        f = make(*args, **kwargs)
-        kinds.append(type(f).__name__)
-        return f
-
-    monkeypatch.setattr(_gradient_descent, "make_datafit", spy_make)
-    alpha = 1e-3
-    est = GradientDescentRegressor(alpha=alpha, tol=1e-10, max_iter=10_000).fit(X, y)
-    assert kinds == ["QuadraticDatafit" if groups == 2 else "LinearDatafit"]
-    ref = Ridge(alpha=alpha * n, solver="sparse_cg", tol=1e-12).fit(X, y)
-    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
-    np.testing.assert_allclose(est.intercept_, ref.intercept_, rtol=1e-7)
-
-
 def test_a_gram_matrix_of_600_features_takes_feature_sign(fit_methods):
     """A lasso on the Gram matrix of 600 columns in near-duplicate pairs
     (precompute=True; a path's matrix goes up to 1,000 features): feature-
