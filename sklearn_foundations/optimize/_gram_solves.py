@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.linalg.lapack import get_lapack_funcs
 
-from ._newton import NUMPY_FACTOR_MIN_ROWS
+from ._newton import _cholesky
 
 # the proximal point's ridge on a singular active set (relative to each
 # column's diagonal entry; at least a hundred ulps, for float32): above
@@ -269,31 +269,19 @@ def _equilibrated_solve(gesv, H_A, r_A, ridge, S):
 
 
 def _unit_factor(E, ridge):
-    r"""The upper Cholesky factor :math:`U` of a symmetric ``E`` (a
-    temporary, overwritten; equilibrated to a unit diagonal by the caller),
-    in Fortran order (``potrs`` reads it without a copy; its strict lower
-    triangle holds what ``E`` held there), where it is
-    regular: positive definite, every pivot :math:`U_{jj}^2` above
-    ``ridge`` (an LU's pivots, unpivoted); else None. LAPACK's ``potrf``
-    unwrapped, for ``E``'s dtype; numpy's factor from
-    ``NUMPY_FACTOR_MIN_ROWS`` rows on (scipy's runs threaded there, on a
-    BLAS apart from numpy's, whose spinning threads take its cores)."""
-    if len(E) >= NUMPY_FACTOR_MIN_ROWS:
-        try:  # numpy's lower factor in C order: the upper one in Fortran's
-            U = np.linalg.cholesky(E).T
-        except np.linalg.LinAlgError:
-            return None
-    else:  # E symmetric: its transpose, in Fortran order, factored in place
-        U, info = _cholesky_funcs(E.dtype)[0](E.T, lower=0, clean=0, overwrite_a=1)
-        if info != 0:
-            return None
-    return U if U.diagonal().min() ** 2 > ridge else None
+    r"""The upper Cholesky factor :math:`U` of a symmetric ``E``
+    (equilibrated to a unit diagonal by the caller; :func:`_cholesky`'s,
+    numpy's from 128 rows on) where it is regular: positive definite, every
+    pivot :math:`U_{jj}^2` above ``ridge`` (an LU's pivots, unpivoted);
+    else None."""
+    U = _cholesky(E)
+    return U if U is not None and U.diagonal().min() ** 2 > ridge else None
 
 
 @lru_cache
-def _cholesky_funcs(dtype):
-    """LAPACK's Cholesky factor and its solve for ``dtype``."""
-    return get_lapack_funcs(("potrf", "potrs"), (np.empty(0, dtype),))
+def _potrs(dtype):
+    """LAPACK's solve from a Cholesky factor, for ``dtype``."""
+    return get_lapack_funcs(("potrs",), (np.empty(0, dtype),))[0]
 
 
 @lru_cache

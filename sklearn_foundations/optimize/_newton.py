@@ -10,7 +10,7 @@ import math
 from collections import deque
 
 import numpy as np
-from scipy.linalg.lapack import dpotrf, dpotrs, dpstrf, dtrtrs
+from scipy.linalg.lapack import dpotrf, dpotrs, dpstrf, dtrtrs, spotrf
 
 from ._result import OptimizeResult, _Observer, _optimality, _scale
 
@@ -454,13 +454,16 @@ def _cholesky(H):
     """The upper Cholesky factor of ``H`` in Fortran order (potrs reads it
     without a copy), or None where there is none: LAPACK's potrf unwrapped
     (scipy's cho_factor wraps it in checks that cost more than the factor of
-    a 31 x 31 matrix), by numpy from ``NUMPY_FACTOR_MIN_ROWS`` rows on."""
+    a 31 x 31 matrix), by numpy from ``NUMPY_FACTOR_MIN_ROWS`` rows on; in
+    ``H``'s dtype, float32 or float64 (LAPACK's factor leaves the strict
+    lower triangle as it was: potrs reads the upper)."""
     if len(H) >= NUMPY_FACTOR_MIN_ROWS:
         try:  # numpy's lower factor in C order: the upper one in Fortran's
             return np.linalg.cholesky(H).T
         except np.linalg.LinAlgError:
             return None
-    factor, info = dpotrf(H, lower=0, clean=0, overwrite_a=0)
+    potrf = spotrf if H.dtype == np.float32 else dpotrf
+    factor, info = potrf(H, lower=0, clean=0, overwrite_a=0)
     return factor if info == 0 else None
 
 

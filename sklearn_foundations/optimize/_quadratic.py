@@ -17,7 +17,7 @@ from ..penalties import descent_magnitude
 from ._gram_solves import (
     LowRank,
     _block,
-    _cholesky_funcs,
+    _potrs,
     _ridge,
     _Solves,
     _unit_factor,
@@ -371,7 +371,7 @@ def _dense_start(H, q, l1, zero):
     U = _unit_factor(H * S * S[:, None], _ridge(H.dtype))
     if U is None:
         return zero  # singular, as _equilibrated_solve's test
-    potrs = _cholesky_funcs(H.dtype)[1]
+    potrs = _potrs(H.dtype)
 
     def solve(r):
         return potrs(U, r * S, lower=0)[0] * S
